@@ -1,0 +1,106 @@
+import cookie from "@fastify/cookie";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Services } from "../engine/services.ts";
+import { ApiError, statusOf } from "./errors.ts";
+import { buildOpenApi } from "./openapi.ts";
+import { registerRoute, type AnyRoute } from "./route.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { meRoutes } from "./routes/me.ts";
+import { participantRoutes } from "./routes/participants.ts";
+import { programRoutes } from "./routes/programs.ts";
+import { trackingRoutes } from "./routes/tracking.ts";
+
+export const VERSION = "0.1.0";
+
+export const routes: readonly AnyRoute[] = [
+  ...programRoutes,
+  ...participantRoutes,
+  ...eventRoutes,
+  ...meRoutes,
+  ...trackingRoutes,
+];
+
+export interface AppOptions {
+  /** Structured request logs (pino, one JSON line per request); off in tests. */
+  logger?: boolean;
+}
+
+/** Builds the HTTP app the same way for production and tests. */
+export async function newApp(
+  services: Services,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
+    bodyLimit: 10 * 1024 * 1024,
+    // Error responses carry the request id, so a log line can be found from one.
+    genReqId: () => services.ids.next("req"),
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    if (
+      error.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+      error instanceof SyntaxError ||
+      error.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
+    ) {
+      return reply
+        .code(400)
+        .send(errorBody("malformed_request", `the body is not valid JSON: ${error.message}`));
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply
+        .code(415)
+        .send(errorBody("malformed_request", `${error.message}; send application/json`));
+    }
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply
+        .code(413)
+        .send(errorBody("malformed_request", "the body is too large; send at most 10 MB"));
+    }
+    if (typeof error.statusCode === "number" && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorBody("malformed_request", error.message));
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply
+      .code(500)
+      .send(
+        errorBody(
+          "internal_error",
+          `something went wrong on our side; the request id is ${request.id}`,
+        ),
+      );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          "not_found",
+          `no route ${request.method} ${request.url.split("?")[0]}; see /docs for the API`,
+        ),
+      ),
+  );
+
+  await app.register(cookie);
+  const document = buildOpenApi(routes, VERSION);
+  await app.register(swagger, { mode: "static", specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.get("/health", async () => ({ status: "ok" }));
+  app.get("/openapi.json", async () => document);
+  for (const spec of routes) registerRoute(app, services, spec);
+  return app;
+}
+
+function errorBody(
+  code: Parameters<typeof statusOf>[0],
+  message: string,
+  details: readonly unknown[] = [],
+) {
+  return { error: { code, message, details } };
+}

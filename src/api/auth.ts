@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Services } from "../engine/services.ts";
+import { findCredential } from "../store/brands.ts";
+import { ApiError } from "./errors.ts";
+
+export type Caller =
+  | { kind: "admin"; brandId: string }
+  | { kind: "participant"; brandId: string; programId: string; participantId: string };
+
+/** Keys are 32 random bytes; only their SHA-256 digest is stored. */
+export function newSecret(prefix: "lrl_admin" | "lrl_part"): { secret: string; hash: string } {
+  const secret = `${prefix}_${randomBytes(32).toString("base64url")}`;
+  return { secret, hash: hashSecret(secret) };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export async function authenticate(
+  services: Services,
+  header: string | undefined,
+): Promise<Caller> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!match?.[1])
+    throw new ApiError("unauthorized", "send your key as `Authorization: Bearer <key>`");
+  const credential = await findCredential(services.db, hashSecret(match[1]));
+  if (!credential)
+    throw new ApiError(
+      "unauthorized",
+      "the key is not valid; check it or create a new one with `laurel keys create`",
+    );
+  if (credential.kind === "admin") return { kind: "admin", brandId: credential.brandId };
+  if (credential.programId === null || credential.participantId === null)
+    throw new ApiError("unauthorized", "the token is not valid");
+  return {
+    kind: "participant",
+    brandId: credential.brandId,
+    programId: credential.programId,
+    participantId: credential.participantId,
+  };
+}

@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Services } from "../engine/services.ts";
+import { ApiError, fromZod } from "./errors.ts";
+import { authenticate, type Caller } from "./auth.ts";
+
+type Auth = "admin" | "participant" | "public";
+
+/**
+ * One route, described once: its schemas validate the request, type the
+ * handler and become the OpenAPI document, so the three never drift apart.
+ */
+export interface RouteSpec<
+  A extends Auth,
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+> {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  url: string;
+  summary: string;
+  tag: string;
+  auth: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status; 200 unless given. */
+  status?: number;
+  response?: z.ZodType;
+  /** Content types other than JSON that the body may come in. */
+  consumes?: string[];
+  handler: (ctx: {
+    services: Services;
+    caller: A extends "admin"
+      ? Extract<Caller, { kind: "admin" }>
+      : A extends "participant"
+        ? Extract<Caller, { kind: "participant" }>
+        : null;
+    params: z.infer<P>;
+    query: z.infer<Q>;
+    body: z.infer<B>;
+    request: FastifyRequest;
+    reply: FastifyReply;
+  }) => Promise<unknown>;
+}
+
+export type AnyRoute = RouteSpec<Auth, z.ZodType, z.ZodType, z.ZodType>;
+
+export function route<
+  A extends Auth,
+  P extends z.ZodType = z.ZodObject<{}>,
+  Q extends z.ZodType = z.ZodObject<{}>,
+  B extends z.ZodType = z.ZodUnknown,
+>(spec: RouteSpec<A, P, Q, B>): AnyRoute {
+  return spec as unknown as AnyRoute;
+}
+
+export function registerRoute(app: FastifyInstance, services: Services, spec: AnyRoute): void {
+  app.route({
+    method: spec.method,
+    url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+    handler: async (request, reply) => {
+      const caller =
+        spec.auth === "public" ? null : await authenticate(services, request.headers.authorization);
+      if (caller !== null && caller.kind !== spec.auth)
+        throw new ApiError(
+          "forbidden",
+          spec.auth === "admin"
+            ? "this route needs an admin key; a participant token can read only /v1/me"
+            : "this route needs a participant token",
+        );
+      const params = parse(spec.params, request.params, "the path");
+      const query = parse(spec.query, request.query, "the query string");
+      const body = spec.body ? parse(spec.body, request.body, "the request body") : request.body;
+      const result = await spec.handler({
+        services,
+        caller: caller as never,
+        params,
+        query,
+        body,
+        request,
+        reply,
+      });
+      if (reply.sent) return reply;
+      reply.code(spec.status ?? 200);
+      return result;
+    },
+  });
+}
+
+function parse<T extends z.ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  what: string,
+): z.infer<T> {
+  if (!schema) return (value ?? {}) as z.infer<T>;
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw fromZod(parsed.error, what);
+  return parsed.data;
+}
+
+/** `?cursor=&limit=` on every list. */
+export const pageQuery = z.object({
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().positive().optional(),
+});
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+
+/** Reads a page request; limits above the maximum are lowered to it. */
+export function pageOf(query: { cursor?: string | undefined; limit?: number | undefined }): {
+  after: string | null;
+  limit: number;
+} {
+  return {
+    after: query.cursor ? decodeCursor(query.cursor) : null,
+    limit: Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
+  };
+}
+
+/** Answers a collection; fetch `limit + 1` rows so the presence of a next page is known. */
+export function collection<T, R>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => string,
+  present: (row: T) => R,
+) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(present),
+    next:
+      rows.length > limit && last !== undefined
+        ? Buffer.from(keyOf(last)).toString("base64url")
+        : null,
+  };
+}
+
+function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!/^[a-z]{3}_[0-9A-Z]{26}$/.test(key))
+    throw new ApiError(
+      "invalid_request",
+      "the cursor is not one this API gave out; pass the `next` value of the previous page",
+    );
+  return key;
+}
+
+export const collectionSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next: z.string().nullable() });

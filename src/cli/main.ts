@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import { newApp } from "../api/app.ts";
+import { createServices } from "../engine/services.ts";
+import { drainInbox } from "../jobs/drain-inbox.ts";
+import { openDatabase, type Database } from "../store/db.ts";
+import { migrate } from "../store/migrate.ts";
+import { bootstrapFirstBrand, createAdminKey } from "./bootstrap.ts";
+import { readConfig, type Config } from "./config.ts";
+import { runDemo } from "./demo.ts";
+
+const USAGE = `usage: laurel <command>
+
+  serve                     run the HTTP API (PORT, DATABASE_URL, LAUREL_DATA, LAUREL_ADMIN_KEY)
+  migrate                   apply database migrations and exit
+  keys create --brand NAME  create an admin key for a brand; the key is the last line printed
+  demo                      fill the database with a demo brand, program, network and events
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = readConfig(process.env);
+  switch (command) {
+    case "serve":
+      return serve(config);
+    case "migrate":
+      return withDatabase(config, async (db) => {
+        const applied = await migrate(db);
+        console.log(
+          applied.length > 0 ? `applied ${applied.join(", ")}` : "the database is up to date",
+        );
+      });
+    case "keys": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { brand: { type: "string" } },
+        allowPositionals: true,
+      });
+      if (positionals[0] !== "create" || !values.brand) {
+        console.error("usage: laurel keys create --brand NAME");
+        return 2;
+      }
+      const brand = values.brand;
+      return withDatabase(config, async (db) => {
+        await migrate(db);
+        const key = await createAdminKey(createServices(db), brand);
+        console.log(`admin key for brand ${brand} (shown once, keep it safe):`);
+        console.log(key);
+      });
+    }
+    case "demo":
+      return withDatabase(config, async (db) => {
+        await migrate(db);
+        await runDemo(createServices(db, { publicUrl: publicUrl(config) }), (line) =>
+          console.log(line),
+        );
+      });
+    default:
+      console.error(USAGE);
+      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}
+
+async function withDatabase(
+  config: Config,
+  work: (db: Database) => Promise<void>,
+): Promise<number> {
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
+  try {
+    await work(db);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+function publicUrl(config: Config): string {
+  return config.LAUREL_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+}
+
+async function serve(config: Config): Promise<number> {
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
+  await migrate(db);
+  const services = createServices(db, { publicUrl: publicUrl(config) });
+  const generated = await bootstrapFirstBrand(services, config.LAUREL_ADMIN_KEY);
+  if (generated !== null) {
+    console.log("Created brand 'default'. Its admin key, shown only this once:");
+    console.log(`  ${generated}`);
+  }
+  const app = await newApp(services, { logger: true });
+  const recovered = await drainInbox(services);
+  if (recovered > 0) app.log.info({ recovered }, "processed events left pending by an earlier run");
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const where = config.DATABASE_URL
+    ? "PostgreSQL (DATABASE_URL)"
+    : `embedded PGlite in ${config.LAUREL_DATA}`;
+  console.log(`Laurel is listening on ${publicUrl(config)} on ${where}; API docs at /docs`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      app.log.info({ signal }, "shutting down: draining requests");
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await app.close();
+  await db.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** The events a brand sends, as the API takes them. */
+const eventId = z.string().min(1).max(200);
+const occurredAt = z.iso.datetime({ offset: true }).optional();
+const minor = z.number().int().nonnegative();
+const customer = z
+  .strictObject({ id: z.string().min(1).max(200).optional(), email: z.email().optional() })
+  .optional();
+const ref = z.string().min(1).max(200);
+
+export const orderItemSchema = z.strictObject({
+  sku: z.string().min(1).max(200),
+  quantity: z.number().int().positive(),
+  unitAmount: minor,
+});
+
+export const orderEventSchema = z.strictObject({
+  type: z.literal("order"),
+  id: eventId,
+  occurredAt,
+  customer,
+  participant: ref.optional(),
+  code: ref.optional(),
+  visitorId: ref.optional(),
+  items: z.array(orderItemSchema).min(1, "an order needs at least one item").max(1000),
+  discount: minor.optional(),
+  shipping: minor.optional(),
+  tax: minor.optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code")
+    .optional(),
+});
+
+export const refundEventSchema = z.strictObject({
+  type: z.literal("refund"),
+  id: eventId,
+  occurredAt,
+  orderId: eventId,
+  items: z
+    .array(
+      z.strictObject({ sku: z.string().min(1).max(200), quantity: z.number().int().positive() }),
+    )
+    .min(1)
+    .optional(),
+});
+
+export const reviewEventSchema = z.strictObject({
+  type: z.literal("review"),
+  id: eventId,
+  occurredAt,
+  customer,
+  participant: ref.optional(),
+});
+
+export const clickEventSchema = z.strictObject({
+  type: z.literal("click"),
+  id: eventId,
+  occurredAt,
+  code: ref,
+  visitorId: ref.optional(),
+});
+
+export const signupEventSchema = z.strictObject({
+  type: z.literal("signup"),
+  id: eventId,
+  occurredAt,
+  customer,
+  code: ref.optional(),
+  participant: ref.optional(),
+});
+
+export const customEventSchema = z.strictObject({
+  type: z.literal("custom"),
+  id: eventId,
+  occurredAt,
+  name: z.string().min(1).max(200),
+  participant: ref.optional(),
+  customer,
+  value: z.number().int().optional(),
+});
+
+export const eventSchema = z.discriminatedUnion("type", [
+  orderEventSchema,
+  refundEventSchema,
+  reviewEventSchema,
+  clickEventSchema,
+  signupEventSchema,
+  customEventSchema,
+]);
+
+export type EventInput = z.infer<typeof eventSchema>;
+export type OrderEvent = z.infer<typeof orderEventSchema>;
+
+/** An accepted event with the time it counts from: `occurredAt`, or when it was received. */
+export type ReceivedEvent = EventInput & { readonly occurredAtMs: number };
+
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+/** Codes are matched without regard to case, as shoppers type them. */
+export const normalizeCode = (code: string): string => code.trim().toUpperCase();

@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { parsePercent, type Percent } from "./money.ts";
+
+/**
+ * A program's settings as the API takes them and the database stores them.
+ * The same schema reads stored JSON back, so what was accepted once is read
+ * the same way forever.
+ */
+const percentValue = z.union([z.number(), z.string()]).refine((v) => {
+  const p = parsePercent(v);
+  return p !== null && Number(p.digits) <= 100 * 10 ** p.scale;
+}, "must be a decimal percentage from 0 to 100 with at most 6 decimal places");
+
+export const rateSchema = z.union([
+  z.strictObject({ percent: percentValue }),
+  z.strictObject({ flat: z.number().int().nonnegative().describe("minor units") }),
+]);
+
+const key = z.string().min(1).max(100);
+const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code such as USD");
+
+export const timezoneSchema = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as America/New_York");
+
+export const commissionSchema = z.strictObject({
+  rate: rateSchema.optional(),
+  byLevel: z.record(key, rateSchema).optional(),
+  bySku: z.record(key, rateSchema).optional(),
+  upline: z.array(rateSchema).max(10, "at most 10 upline levels are paid").optional(),
+  uplineBasis: z.enum(["order", "commission"]).optional(),
+  uplineQualification: z
+    .strictObject({
+      minPersonalOrders: z.number().int().nonnegative(),
+      days: z.number().int().positive(),
+    })
+    .optional(),
+  holdDays: z.number().int().nonnegative().optional(),
+  caps: z
+    .strictObject({
+      perOrder: z.number().int().nonnegative().optional(),
+      perParticipantMonthly: z.number().int().nonnegative().optional(),
+      programMonthly: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  maxTotalPercent: percentValue.optional(),
+});
+
+export const attributionSchema = z.strictObject({
+  cookieDays: z.number().int().positive().max(3650).optional(),
+  model: z.enum(["last_click", "first_click"]).optional(),
+  bindCustomer: z.boolean().optional(),
+});
+
+export const levelSchema = z.strictObject({ key, name: z.string().min(1).max(200) });
+
+const programFields = {
+  name: z.string().min(1).max(200),
+  currency: currencySchema,
+  timezone: timezoneSchema,
+  attribution: attributionSchema.optional(),
+  commission: commissionSchema.optional(),
+  landingUrl: z.url({ protocol: /^https?$/ }).optional(),
+  levels: z.array(levelSchema).max(100).optional(),
+  payouts: z.strictObject({ minimum: z.number().int().nonnegative() }).optional(),
+};
+
+export const programInputSchema = z
+  .strictObject({ ...programFields, timezone: timezoneSchema.default("UTC") })
+  .superRefine(checkLevelsConsistent);
+
+export const programPatchSchema = z.strictObject({
+  name: programFields.name.optional(),
+  timezone: timezoneSchema.optional(),
+  attribution: attributionSchema.optional(),
+  commission: commissionSchema.optional(),
+  landingUrl: programFields.landingUrl,
+  levels: programFields.levels,
+  payouts: programFields.payouts,
+});
+
+export type ProgramInput = z.infer<typeof programInputSchema>;
+export type ProgramPatch = z.infer<typeof programPatchSchema>;
+export type RateInput = z.infer<typeof rateSchema>;
+export type CommissionInput = z.infer<typeof commissionSchema>;
+
+/** Cross-field rules: level keys are unique and every level a rate names exists. */
+export function checkLevelsConsistent(
+  program: Pick<ProgramInput, "levels" | "commission">,
+  ctx: z.RefinementCtx,
+): void {
+  const keys = (program.levels ?? []).map((l) => l.key);
+  keys.forEach((k, i) => {
+    if (keys.indexOf(k) !== i)
+      ctx.addIssue({
+        code: "custom",
+        path: ["levels", i, "key"],
+        message: `level "${k}" appears twice`,
+      });
+  });
+  for (const level of Object.keys(program.commission?.byLevel ?? {})) {
+    if (!keys.includes(level))
+      ctx.addIssue({
+        code: "custom",
+        path: ["commission", "byLevel", level],
+        message: `level "${level}" is not one of the program's levels (${keys.join(", ") || "none defined"})`,
+      });
+  }
+}
+
+/** A rate ready for arithmetic. */
+export type Rate = { kind: "percent"; percent: Percent } | { kind: "flat"; amountMinor: number };
+
+export function toRate(input: RateInput): Rate {
+  if ("flat" in input) return { kind: "flat", amountMinor: input.flat };
+  const percent = parsePercent(input.percent);
+  // The schema refused anything parsePercent cannot read.
+  if (percent === null) throw new Error(`unreadable stored percent ${String(input.percent)}`);
+  return { kind: "percent", percent };
+}
+
+export interface CommissionPlan {
+  readonly rate: Rate | null;
+  readonly byLevel: ReadonlyMap<string, Rate>;
+  readonly bySku: ReadonlyMap<string, Rate>;
+  readonly upline: readonly Rate[];
+  readonly uplineBasis: "order" | "commission";
+  readonly maxTotalPercent: Percent | null;
+}
+
+export function toCommissionPlan(input: CommissionInput | undefined): CommissionPlan | null {
+  if (!input) return null;
+  const mapRates = (rates: Record<string, RateInput> | undefined) =>
+    new Map(Object.entries(rates ?? {}).map(([k, r]) => [k, toRate(r)]));
+  return {
+    rate: input.rate ? toRate(input.rate) : null,
+    byLevel: mapRates(input.byLevel),
+    bySku: mapRates(input.bySku),
+    upline: (input.upline ?? []).map(toRate),
+    uplineBasis: input.uplineBasis ?? "order",
+    maxTotalPercent:
+      input.maxTotalPercent === undefined ? null : parsePercent(input.maxTotalPercent),
+  };
+}
+
+export const DEFAULT_COOKIE_DAYS = 30;

@@ -1,0 +1,141 @@
+import { eventSchema, normalizeCode, type ReceivedEvent } from "../domain/events.ts";
+import {
+  customerKeys,
+  processEvents,
+  type BatchState,
+  type EventOutcome,
+  type ParticipantState,
+} from "../domain/process-events.ts";
+import type { Queryable } from "../store/db.ts";
+import { claimPending, deleteEvents, markProcessed } from "../store/events.ts";
+import { loadBindings, loadClicks, writeFacts } from "../store/facts.ts";
+import { loadParticipants, type ParticipantRecord } from "../store/participants.ts";
+import type { ProgramRecord } from "../store/programs.ts";
+import { programRules } from "./program-rules.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * Processes pending events of one program in one transaction: claim them, load
+ * the state they touch, let the domain decide, write the facts and mark the
+ * events processed, all or nothing. `eventIds` limits the batch to a request's
+ * own events; null takes the oldest pending ones.
+ */
+export async function processBatch(
+  services: Services,
+  program: ProgramRecord,
+  eventIds: string[] | null,
+  limit = 1000,
+): Promise<EventOutcome[]> {
+  return services.db.transaction(async (tx) => {
+    const claimed = await claimPending(tx, program.id, eventIds, limit);
+    if (claimed.length === 0) return [];
+    const events: ReceivedEvent[] = claimed.map((row) => ({
+      // Stored payloads passed this schema on the way in.
+      ...eventSchema.parse(row.payload),
+      occurredAtMs: row.occurredAt.getTime(),
+    }));
+    const rules = programRules(program);
+    const state = await loadBatchState(tx, program.id, events, rules.cookieDays);
+    await lockParticipants(tx, state);
+    const facts = processEvents(rules, state, events);
+    const now = services.now();
+    await writeFacts(tx, program.id, facts, services.ids, now);
+    const rejected = facts.outcomes.filter((o) => o.status === "rejected").map((o) => o.id);
+    await deleteEvents(tx, program.id, rejected);
+    await markProcessed(
+      tx,
+      program.id,
+      facts.outcomes.filter((o) => o.status === "processed"),
+      now,
+    );
+    return [...facts.outcomes];
+  });
+}
+
+async function loadBatchState(
+  tx: Queryable,
+  programId: string,
+  events: ReceivedEvent[],
+  cookieDays: number,
+): Promise<BatchState> {
+  const refs = new Set<string>();
+  const codes = new Set<string>();
+  const visitors = new Set<string>();
+  const customers = new Set<string>();
+  let earliestMs = Number.POSITIVE_INFINITY;
+  for (const e of events) {
+    if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
+    if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
+    if (e.type === "order") {
+      if (e.visitorId !== undefined) visitors.add(e.visitorId);
+      for (const k of customerKeys(e.customer)) customers.add(k);
+      earliestMs = Math.min(earliestMs, e.occurredAtMs);
+    }
+  }
+  const [direct, clicksByVisitor, bindings] = await Promise.all([
+    loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
+    loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
+    loadBindings(tx, programId, [...customers]),
+  ]);
+  const participants = new Map(direct.map((p) => [p.id, toState(p)]));
+  // Clicks, bound customers and the sponsors of everyone found so far name
+  // participants by id; one more query brings them all.
+  const more = new Set<string>();
+  for (const clicks of clicksByVisitor.values()) for (const c of clicks) more.add(c.participantId);
+  for (const id of bindings.values()) more.add(id);
+  const referrers = [...more].filter((id) => !participants.has(id));
+  if (referrers.length > 0) {
+    for (const p of await loadParticipants(tx, programId, { ids: referrers, refs: [], codes: [] }))
+      participants.set(p.id, toState(p));
+  }
+  const ancestors = new Set<string>();
+  for (const p of participants.values())
+    for (const a of p.ancestors) if (!participants.has(a)) ancestors.add(a);
+  if (ancestors.size > 0) {
+    for (const p of await loadParticipants(tx, programId, {
+      ids: [...ancestors],
+      refs: [],
+      codes: [],
+    }))
+      participants.set(p.id, toState(p));
+  }
+  const byRef = new Map<string, ParticipantState>();
+  const byCode = new Map<string, ParticipantState>();
+  for (const p of direct) {
+    const state = participants.get(p.id);
+    if (!state) continue;
+    byRef.set(p.id, state);
+    byRef.set(p.externalId, state);
+    byCode.set(p.referralCode, state);
+  }
+  return {
+    participants,
+    participantsByRef: byRef,
+    participantsByCode: byCode,
+    clicksByVisitor,
+    bindings,
+  };
+}
+
+/**
+ * Serializes work per participant: two batches touching the same people take
+ * the same locks in the same (sorted) order, so they queue instead of racing.
+ */
+async function lockParticipants(tx: Queryable, state: BatchState): Promise<void> {
+  if (state.participants.size === 0) return;
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest($1::text[]) as id order by id`,
+    [[...state.participants.keys()].sort()],
+  );
+}
+
+function toState(p: ParticipantRecord): ParticipantState {
+  return {
+    participantId: p.id,
+    externalId: p.externalId,
+    email: p.email,
+    level: p.level,
+    status: p.status,
+    ancestors: p.ancestors,
+  };
+}

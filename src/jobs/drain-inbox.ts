@@ -1,0 +1,23 @@
+import { processBatch } from "../engine/process-batch.ts";
+import type { Services } from "../engine/services.ts";
+import { programsWithPendingEvents } from "../store/events.ts";
+import { findProgramById } from "../store/programs.ts";
+
+/**
+ * Processes events that were stored but not processed, e.g. when the server
+ * stopped between the two steps. Safe to run any time: processing claims
+ * events under row locks and skips what is already processed.
+ */
+export async function drainInbox(services: Services): Promise<number> {
+  let processed = 0;
+  for (const programId of await programsWithPendingEvents(services.db)) {
+    const program = await findProgramById(services.db, programId);
+    if (!program) continue;
+    for (;;) {
+      const outcomes = await processBatch(services, program, null);
+      if (outcomes.length === 0) break;
+      processed += outcomes.length;
+    }
+  }
+  return processed;
+}

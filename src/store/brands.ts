@@ -1,0 +1,45 @@
+import type { Queryable } from "./db.ts";
+
+export interface Credential {
+  brandId: string;
+  kind: "admin" | "participant";
+  programId: string | null;
+  participantId: string | null;
+}
+
+export async function insertBrand(
+  db: Queryable,
+  brand: { id: string; name: string },
+): Promise<void> {
+  await db.query("insert into brands (id, name) values ($1, $2)", [brand.id, brand.name]);
+}
+
+export async function findBrandByName(db: Queryable, name: string): Promise<{ id: string } | null> {
+  const rows = await db.query<{ id: string }>("select id from brands where name = $1", [name]);
+  return rows[0] ?? null;
+}
+
+export async function countBrands(db: Queryable): Promise<number> {
+  const rows = await db.query<{ n: number }>("select count(*)::bigint as n from brands");
+  return rows[0]?.n ?? 0;
+}
+
+export async function insertKey(
+  db: Queryable,
+  key: { id: string; hash: string } & Credential,
+): Promise<void> {
+  await db.query(
+    `insert into api_keys (brand_id, id, key_hash, kind, program_id, participant_id)
+     values ($1, $2, $3, $4, $5, $6)`,
+    [key.brandId, key.id, key.hash, key.kind, key.programId, key.participantId],
+  );
+}
+
+export async function findCredential(db: Queryable, hash: string): Promise<Credential | null> {
+  const rows = await db.query<Credential>(
+    `select brand_id as "brandId", kind, program_id as "programId", participant_id as "participantId"
+     from api_keys where key_hash = $1`,
+    [hash],
+  );
+  return rows[0] ?? null;
+}

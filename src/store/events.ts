@@ -1,0 +1,112 @@
+import type { EventOutcome } from "../domain/process-events.ts";
+import type { Queryable } from "./db.ts";
+
+export interface InboxRow {
+  eventId: string;
+  type: string;
+  payload: unknown;
+  contentHash: string;
+  occurredAt: Date;
+}
+
+export interface StoredEvent {
+  eventId: string;
+  contentHash: string;
+  status: "pending" | "processed";
+  outcome: EventOutcome | null;
+}
+
+/** Stores new events; returns the ids that were new. Existing ids are left untouched. */
+export async function insertInbox(
+  db: Queryable,
+  programId: string,
+  rows: InboxRow[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db.query<{ event_id: string }>(
+    `insert into events (program_id, event_id, type, payload, content_hash, occurred_at)
+     select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
+     on conflict (program_id, event_id) do nothing
+     returning event_id`,
+    [
+      programId,
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.type),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => r.contentHash),
+      rows.map((r) => r.occurredAt.toISOString()),
+    ],
+  );
+  return new Set(inserted.map((r) => r.event_id));
+}
+
+export async function findEvents(
+  db: Queryable,
+  programId: string,
+  eventIds: string[],
+): Promise<StoredEvent[]> {
+  if (eventIds.length === 0) return [];
+  return db.query<StoredEvent>(
+    `select event_id as "eventId", content_hash as "contentHash", status, outcome
+     from events where program_id = $1 and event_id = any($2::text[])`,
+    [programId, eventIds],
+  );
+}
+
+/**
+ * Claims the still-pending events among `eventIds`, in the order received. The
+ * row locks make a second processor wait, then find them processed.
+ */
+export async function claimPending(
+  db: Queryable,
+  programId: string,
+  eventIds: string[] | null,
+  limit: number,
+): Promise<{ eventId: string; payload: unknown; occurredAt: Date }[]> {
+  return db.query(
+    `select event_id as "eventId", payload, occurred_at as "occurredAt" from events
+     where program_id = $1 and status = 'pending' and ($2::text[] is null or event_id = any($2::text[]))
+     order by seq limit $3 for update`,
+    [programId, eventIds, limit],
+  );
+}
+
+export async function markProcessed(
+  db: Queryable,
+  programId: string,
+  outcomes: EventOutcome[],
+  at: Date,
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.query(
+    `update events e set status = 'processed', outcome = o.outcome, processed_at = $4
+     from unnest($2::text[], $3::jsonb[]) as o(event_id, outcome)
+     where e.program_id = $1 and e.event_id = o.event_id`,
+    [
+      programId,
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => JSON.stringify(o)),
+      at.toISOString(),
+    ],
+  );
+}
+
+/** A rejected event is forgotten, so the brand can fix it and send the same id again. */
+export async function deleteEvents(
+  db: Queryable,
+  programId: string,
+  eventIds: string[],
+): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db.query("delete from events where program_id = $1 and event_id = any($2::text[])", [
+    programId,
+    eventIds,
+  ]);
+}
+
+export async function programsWithPendingEvents(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ program_id: string }>(
+    "select distinct program_id from events where status = 'pending'",
+  );
+  return rows.map((r) => r.program_id);
+}

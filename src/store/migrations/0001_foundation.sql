@@ -1,0 +1,149 @@
+-- Tenants and their credentials. Keys are stored as SHA-256 hashes only.
+create table brands (
+  id text primary key,
+  name text not null unique,
+  created_at timestamptz not null default now()
+);
+
+create table api_keys (
+  brand_id text not null references brands (id),
+  id text not null,
+  key_hash text not null unique,
+  kind text not null check (kind in ('admin', 'participant')),
+  program_id text,
+  participant_id text,
+  created_at timestamptz not null default now(),
+  primary key (brand_id, id)
+);
+
+create table programs (
+  id text primary key,
+  brand_id text not null references brands (id),
+  name text not null,
+  currency text not null,
+  timezone text not null,
+  -- The validated program settings (attribution, commission, levels, payouts);
+  -- read through the zod schema that wrote them.
+  config jsonb not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index programs_brand on programs (brand_id, id);
+
+create table participants (
+  program_id text not null,
+  id text not null,
+  external_id text not null,
+  email text,
+  name text,
+  level text,
+  status text not null check (status in ('applied', 'active', 'suspended')),
+  sponsor_id text,
+  -- Every sponsor above this participant, nearest first, so an order reads its
+  -- whole upline with one lookup however large the network is.
+  ancestors text[] not null default '{}',
+  referral_code text not null,
+  created_at timestamptz not null default now(),
+  primary key (program_id, id),
+  unique (program_id, external_id)
+);
+-- Codes are global because a tracking link (/r/CODE) names no program.
+create unique index participants_referral_code on participants (referral_code);
+create index participants_email on participants (program_id, lower(email));
+create index participants_sponsor on participants (program_id, sponsor_id);
+
+-- The inbox: every accepted event exactly as received, keyed by the brand's own id.
+create table events (
+  program_id text not null,
+  event_id text not null,
+  seq bigserial not null,
+  type text not null,
+  payload jsonb not null,
+  content_hash text not null,
+  occurred_at timestamptz not null,
+  received_at timestamptz not null default now(),
+  status text not null default 'pending' check (status in ('pending', 'processed')),
+  outcome jsonb,
+  processed_at timestamptz,
+  primary key (program_id, event_id)
+);
+create index events_pending on events (program_id, seq) where status = 'pending';
+
+create table clicks (
+  program_id text not null,
+  id text not null,
+  participant_id text not null,
+  code text not null,
+  visitor_id text,
+  event_id text,
+  occurred_at timestamptz not null,
+  primary key (program_id, id)
+);
+create index clicks_visitor on clicks (program_id, visitor_id, occurred_at);
+
+-- A referred customer stays with their referrer when the program binds customers.
+create table customer_bindings (
+  program_id text not null,
+  customer_key text not null,
+  participant_id text not null,
+  event_id text not null,
+  bound_at timestamptz not null,
+  primary key (program_id, customer_key)
+);
+
+create table orders (
+  program_id text not null,
+  order_id text not null,
+  participant_id text,
+  attribution text not null,
+  customer_id text,
+  customer_email text,
+  currency text not null,
+  items jsonb not null,
+  gross_minor bigint not null,
+  discount_minor bigint not null,
+  commissionable_minor bigint not null,
+  occurred_at timestamptz not null,
+  primary key (program_id, order_id)
+);
+create index orders_participant on orders (program_id, participant_id, occurred_at);
+
+-- One row per order item per paid level: what refunds reverse in proportion.
+create table commission_lines (
+  program_id text not null,
+  event_id text not null,
+  level int not null,
+  line_no int not null,
+  participant_id text not null,
+  sku text,
+  quantity int,
+  base_minor bigint not null,
+  rate text not null,
+  amount_minor bigint not null,
+  primary key (program_id, event_id, level, line_no)
+);
+
+-- Append-only, double-entry. Each transfer is a pair of entries that sum to
+-- zero: the participant's account and the program's counter account. A status
+-- change is a new transfer between buckets, never an update.
+create table ledger_entries (
+  program_id text not null,
+  id text not null,
+  transfer_id text not null,
+  account text not null check (account in ('participant', 'program')),
+  participant_id text not null,
+  asset text not null check (asset in ('cash', 'points')),
+  bucket text not null check (bucket in ('pending', 'available', 'paid', 'reversed')),
+  amount_minor bigint not null,
+  cause_type text not null,
+  cause_key text not null,
+  event_id text,
+  goal_id text,
+  level int,
+  created_at timestamptz not null,
+  primary key (program_id, id)
+);
+-- The same cause can never be booked twice.
+create unique index ledger_cause on ledger_entries (program_id, cause_key, account);
+create index ledger_participant on ledger_entries (program_id, participant_id, id);
+create index participants_ancestors on participants using gin (ancestors);

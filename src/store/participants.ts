@@ -1,0 +1,162 @@
+import type { ParticipantStatus } from "../domain/commissions.ts";
+import type { Queryable } from "./db.ts";
+
+export interface ParticipantRecord {
+  id: string;
+  programId: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  level: string | null;
+  status: ParticipantStatus;
+  sponsorId: string | null;
+  ancestors: string[];
+  referralCode: string;
+  createdAt: Date;
+}
+
+const columns = `id, program_id as "programId", external_id as "externalId", email, name, level,
+  status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode", created_at as "createdAt"`;
+
+export async function insertParticipant(
+  db: Queryable,
+  p: Omit<ParticipantRecord, "createdAt">,
+): Promise<ParticipantRecord> {
+  const rows = await db.query<ParticipantRecord>(
+    `insert into participants (program_id, id, external_id, email, name, level, status, sponsor_id, ancestors, referral_code)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${columns}`,
+    [
+      p.programId,
+      p.id,
+      p.externalId,
+      p.email,
+      p.name,
+      p.level,
+      p.status,
+      p.sponsorId,
+      p.ancestors,
+      p.referralCode,
+    ],
+  );
+  const row = rows[0];
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+export async function findParticipant(
+  db: Queryable,
+  programId: string,
+  id: string,
+): Promise<ParticipantRecord | null> {
+  const rows = await db.query<ParticipantRecord>(
+    `select ${columns} from participants where program_id = $1 and id = $2`,
+    [programId, id],
+  );
+  return rows[0] ?? null;
+}
+
+/** A sponsor may be named by external id or by referral code. */
+export async function findParticipantByRef(
+  db: Queryable,
+  programId: string,
+  ref: string,
+  normalizedCode: string,
+): Promise<ParticipantRecord | null> {
+  const rows = await db.query<ParticipantRecord>(
+    `select ${columns} from participants
+     where program_id = $1 and (external_id = $2 or id = $2 or referral_code = $3)
+     order by (external_id = $2) desc limit 1`,
+    [programId, ref, normalizedCode],
+  );
+  return rows[0] ?? null;
+}
+
+export async function codeTaken(db: Queryable, code: string): Promise<boolean> {
+  const rows = await db.query("select 1 from participants where referral_code = $1", [code]);
+  return rows.length > 0;
+}
+
+export async function findParticipantByCode(
+  db: Queryable,
+  code: string,
+): Promise<ParticipantRecord | null> {
+  const rows = await db.query<ParticipantRecord>(
+    `select ${columns} from participants where referral_code = $1`,
+    [code],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listParticipants(
+  db: Queryable,
+  programId: string,
+  filter: { externalId?: string | undefined; after: string | null; limit: number },
+): Promise<ParticipantRecord[]> {
+  return db.query<ParticipantRecord>(
+    `select ${columns} from participants
+     where program_id = $1 and ($2::text is null or external_id = $2) and ($3::text is null or id > $3)
+     order by id limit $4`,
+    [programId, filter.externalId ?? null, filter.after, filter.limit],
+  );
+}
+
+/** Everyone up to `depth` levels below `id`, with how far below they are. */
+export async function listDownline(
+  db: Queryable,
+  programId: string,
+  id: string,
+  page: { depth: number; after: string | null; limit: number },
+): Promise<(ParticipantRecord & { depth: number })[]> {
+  return db.query<ParticipantRecord & { depth: number }>(
+    `select ${columns}, array_position(ancestors, $2) as depth from participants
+     where program_id = $1 and ancestors @> array[$2]::text[] and array_position(ancestors, $2) <= $3
+       and ($4::text is null or id > $4)
+     order by id limit $5`,
+    [programId, id, page.depth, page.after, page.limit],
+  );
+}
+
+export async function updateParticipant(
+  db: Queryable,
+  p: Pick<ParticipantRecord, "programId" | "id" | "level" | "status" | "email" | "name">,
+): Promise<ParticipantRecord | null> {
+  const rows = await db.query<ParticipantRecord>(
+    `update participants set level = $3, status = $4, email = $5, name = $6
+     where program_id = $1 and id = $2 returning ${columns}`,
+    [p.programId, p.id, p.level, p.status, p.email, p.name],
+  );
+  return rows[0] ?? null;
+}
+
+/** Loads participants by id, external id or code in one query, for a batch of events. */
+export async function loadParticipants(
+  db: Queryable,
+  programId: string,
+  keys: { ids: string[]; refs: string[]; codes: string[] },
+): Promise<ParticipantRecord[]> {
+  return db.query<ParticipantRecord>(
+    `select ${columns} from participants
+     where program_id = $1
+       and (id = any($2::text[]) or external_id = any($3::text[]) or id = any($3::text[]) or referral_code = any($4::text[]))`,
+    [programId, keys.ids, keys.refs, keys.codes],
+  );
+}
+
+/** Moves a participant under a new sponsor; everyone below keeps their place under them. */
+export async function moveParticipant(
+  db: Queryable,
+  programId: string,
+  id: string,
+  sponsorId: string | null,
+  ancestors: string[],
+): Promise<void> {
+  await db.query(
+    `update participants set ancestors = ancestors[1:array_position(ancestors, $2)] || $3::text[]
+     where program_id = $1 and ancestors @> array[$2]::text[]`,
+    [programId, id, ancestors],
+  );
+  await db.query(
+    "update participants set sponsor_id = $3, ancestors = $4 where program_id = $1 and id = $2",
+    [programId, id, sponsorId, ancestors],
+  );
+}

@@ -1,0 +1,73 @@
+import type { ProgramInput } from "../domain/program.ts";
+import type { Queryable } from "./db.ts";
+
+export interface ProgramRecord {
+  id: string;
+  brandId: string;
+  name: string;
+  currency: string;
+  timezone: string;
+  config: ProgramInput;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const columns = `id, brand_id as "brandId", name, currency, timezone, config,
+  created_at as "createdAt", updated_at as "updatedAt"`;
+
+export async function insertProgram(
+  db: Queryable,
+  p: Omit<ProgramRecord, "createdAt" | "updatedAt">,
+): Promise<ProgramRecord> {
+  const rows = await db.query<ProgramRecord>(
+    `insert into programs (id, brand_id, name, currency, timezone, config)
+     values ($1, $2, $3, $4, $5, $6) returning ${columns}`,
+    [p.id, p.brandId, p.name, p.currency, p.timezone, JSON.stringify(p.config)],
+  );
+  return one(rows);
+}
+
+/** Another brand's program reads as missing, so ids never leak across brands. */
+export async function findProgram(
+  db: Queryable,
+  brandId: string,
+  id: string,
+): Promise<ProgramRecord | null> {
+  const rows = await db.query<ProgramRecord>(
+    `select ${columns} from programs where brand_id = $1 and id = $2`,
+    [brandId, id],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findProgramById(db: Queryable, id: string): Promise<ProgramRecord | null> {
+  const rows = await db.query<ProgramRecord>(`select ${columns} from programs where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function listPrograms(
+  db: Queryable,
+  brandId: string,
+  page: { after: string | null; limit: number },
+): Promise<ProgramRecord[]> {
+  return db.query<ProgramRecord>(
+    `select ${columns} from programs where brand_id = $1 and ($2::text is null or id > $2)
+     order by id limit $3`,
+    [brandId, page.after, page.limit],
+  );
+}
+
+export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<ProgramRecord> {
+  const rows = await db.query<ProgramRecord>(
+    `update programs set name = $3, timezone = $4, config = $5, updated_at = now()
+     where brand_id = $1 and id = $2 returning ${columns}`,
+    [p.brandId, p.id, p.name, p.timezone, JSON.stringify(p.config)],
+  );
+  return one(rows);
+}
+
+function one<T>(rows: T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error("expected one row");
+  return row;
+}
