@@ -80,3 +80,24 @@ export function fromZod(error: z.ZodError, what: string): ApiError {
 export function notFound(what: string): ApiError {
   return new ApiError("not_found", `${what} was not found`);
 }
+
+/** PostgreSQL's unique_violation, as both pg and PGlite report it. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "23505";
+}
+
+/**
+ * Runs `work` (a whole transaction) again when a concurrent request committed
+ * the same unique key first; the next try sees that row and answers for it.
+ */
+export async function retryOnUniqueViolation<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (attempt >= attempts)
+        throw new ApiError("conflict", "a concurrent request wrote the same record; try again");
+    }
+  }
+}

@@ -27,6 +27,11 @@ export interface RouteSpec<
   /** Success status; 200 unless given. */
   status?: number;
   response?: z.ZodType;
+  /**
+   * The handler validates the body itself and `body` only documents it: the
+   * events route rejects one bad event of a batch alone, not the whole request.
+   */
+  bodyCheckedByHandler?: boolean;
   /** Content types other than JSON that the body may come in. */
   consumes?: string[];
   handler: (ctx: {
@@ -71,7 +76,13 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
         );
       const params = parse(spec.params, request.params, "the path");
       const query = parse(spec.query, request.query, "the query string");
-      const body = spec.body ? parse(spec.body, request.body, "the request body") : request.body;
+      const body =
+        spec.body && !spec.bodyCheckedByHandler
+          ? parse(spec.body, request.body, "the request body")
+          : request.body;
+      // Set before the handler runs, so a handler may answer another status
+      // (an idempotent create answers 200 for what already exists).
+      reply.code(spec.status ?? 200);
       const result = await spec.handler({
         services,
         caller: caller as never,
@@ -82,7 +93,6 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
         reply,
       });
       if (reply.sent) return reply;
-      reply.code(spec.status ?? 200);
       return result;
     },
   });

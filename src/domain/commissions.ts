@@ -19,7 +19,8 @@ export interface Earner {
 export interface CommissionLine {
   /** 1 is the seller, 2 the seller's sponsor, and so on. */
   readonly level: number;
-  readonly lineNo: number;
+  /** Which order item the line is for; null for a once-per-order flat amount. */
+  readonly itemIndex: number | null;
   readonly participantId: string;
   /** The order item the line is for; null for a once-per-order flat amount. */
   readonly sku: string | null;
@@ -153,27 +154,11 @@ function sellerCommission(
     if (!rate || baseMinor === 0) continue;
     if (rate.kind === "percent") {
       lines.push(
-        line(
-          1,
-          lines.length,
-          seller.participantId,
-          item,
-          baseMinor,
-          rate,
-          percentOf(baseMinor, rate.percent),
-        ),
+        line(1, i, seller.participantId, item, baseMinor, rate, percentOf(baseMinor, rate.percent)),
       );
     } else if (skuRate) {
       lines.push(
-        line(
-          1,
-          lines.length,
-          seller.participantId,
-          item,
-          baseMinor,
-          rate,
-          rate.amountMinor * item.quantity,
-        ),
+        line(1, i, seller.participantId, item, baseMinor, rate, rate.amountMinor * item.quantity),
       );
     } else {
       flatRate = rate;
@@ -182,15 +167,7 @@ function sellerCommission(
   }
   if (flatRate)
     lines.push(
-      line(
-        1,
-        lines.length,
-        seller.participantId,
-        null,
-        flatBaseMinor,
-        flatRate,
-        flatRate.amountMinor,
-      ),
+      line(1, null, seller.participantId, null, flatBaseMinor, flatRate, flatRate.amountMinor),
     );
   return lines.filter((l) => l.amountMinor > 0);
 }
@@ -207,19 +184,28 @@ function uplineCommission(
   if (rate.kind === "flat") {
     const baseMinor = basis === "order" ? value.commissionableMinor : sum(sellerLines);
     return baseMinor > 0
-      ? [line(level, 0, participantId, null, baseMinor, rate, rate.amountMinor)]
+      ? [line(level, null, participantId, null, baseMinor, rate, rate.amountMinor)]
       : [];
   }
-  const bases: { item: LineItem | null; baseMinor: number }[] =
+  const bases: { itemIndex: number | null; item: LineItem | null; baseMinor: number }[] =
     basis === "order"
-      ? items.map((item, i) => ({ item, baseMinor: value.lineBasesMinor[i] ?? 0 }))
+      ? items.map((item, i) => ({ itemIndex: i, item, baseMinor: value.lineBasesMinor[i] ?? 0 }))
       : sellerLines.map((s) => ({
+          itemIndex: s.itemIndex,
           item: s.sku === null ? null : { sku: s.sku, quantity: s.quantity ?? 0 },
           baseMinor: s.amountMinor,
         }));
   return bases
-    .map(({ item, baseMinor }, i) =>
-      line(level, i, participantId, item, baseMinor, rate, percentOf(baseMinor, rate.percent)),
+    .map(({ itemIndex, item, baseMinor }) =>
+      line(
+        level,
+        itemIndex,
+        participantId,
+        item,
+        baseMinor,
+        rate,
+        percentOf(baseMinor, rate.percent),
+      ),
     )
     .filter((l) => l.amountMinor > 0);
 }
@@ -253,7 +239,7 @@ function floorPercentOf(amountMinor: number, p: Percent): number {
 
 function line(
   level: number,
-  lineNo: number,
+  itemIndex: number | null,
   participantId: string,
   item: LineItem | null,
   baseMinor: number,
@@ -262,7 +248,7 @@ function line(
 ): CommissionLine {
   return {
     level,
-    lineNo,
+    itemIndex,
     participantId,
     sku: item?.sku ?? null,
     quantity: item?.quantity ?? null,

@@ -107,6 +107,8 @@ export interface OrderFact {
   readonly discountMinor: number;
   readonly commissionableMinor: number;
   readonly occurredAtMs: number;
+  /** Per item per paid level: what a refund reverses in proportion. */
+  readonly commissionLines: readonly CommissionLine[];
 }
 
 /** A movement into a participant's account; the store books its balancing entry. */
@@ -127,7 +129,6 @@ export interface BatchFacts {
   readonly clicks: readonly ClickFact[];
   readonly bindings: readonly BindingFact[];
   readonly orders: readonly OrderFact[];
-  readonly commissionLines: readonly (CommissionLine & { eventId: string })[];
   readonly transfers: readonly TransferFact[];
 }
 
@@ -143,7 +144,6 @@ export function processEvents(
     clicks: [] as ClickFact[],
     bindings: [] as BindingFact[],
     orders: [] as OrderFact[],
-    commissionLines: [] as (CommissionLine & { eventId: string })[],
     transfers: [] as TransferFact[],
   };
   const reject = (id: string, code: string, message: string) =>
@@ -265,20 +265,24 @@ export function processEvents(
           })),
           event.discount ?? 0,
         );
-        facts.orders.push({
-          orderId: event.id,
-          participantId: attribution.participantId,
-          attribution: attribution.participantId === null ? attribution.reason : attribution.source,
-          customerId: customer.id,
-          customerEmail: customer.email,
-          currency: rules.currency,
-          items: event.items,
-          grossMinor: value.grossMinor,
-          discountMinor: value.grossMinor - value.commissionableMinor,
-          commissionableMinor: value.commissionableMinor,
-          occurredAtMs: event.occurredAtMs,
-        });
+        const order = (commissionLines: readonly CommissionLine[]) =>
+          facts.orders.push({
+            orderId: event.id,
+            participantId: attribution.participantId,
+            attribution:
+              attribution.participantId === null ? attribution.reason : attribution.source,
+            customerId: customer.id,
+            customerEmail: customer.email,
+            currency: rules.currency,
+            items: event.items,
+            grossMinor: value.grossMinor,
+            discountMinor: value.grossMinor - value.commissionableMinor,
+            commissionableMinor: value.commissionableMinor,
+            occurredAtMs: event.occurredAtMs,
+            commissionLines,
+          });
         if (attribution.participantId === null) {
+          order([]);
           processed(event, {
             attribution: {
               source: attribution.source,
@@ -305,7 +309,7 @@ export function processEvents(
               upline: seller.ancestors.flatMap((id) => state.participants.get(id) ?? []),
             })
           : { lines: [], skipped: [], cut: null };
-        facts.commissionLines.push(...commissions.lines.map((l) => ({ ...l, eventId: event.id })));
+        order(commissions.lines);
         const totals = totalByEarner(commissions.lines);
         for (const t of totals) {
           facts.transfers.push({

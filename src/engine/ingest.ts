@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { eventSchema, type EventInput } from "../domain/events.ts";
 import type { EventError, EventOutcome } from "../domain/process-events.ts";
-import { findEvents, insertInbox, type InboxRow } from "../store/events.ts";
+import { findEvents, insertInbox, lockEventIds, type InboxRow } from "../store/events.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { contentHash } from "./content-hash.ts";
-import { processBatch } from "./process-batch.ts";
+import { applyEvents, processBatch } from "./process-batch.ts";
 import type { Services } from "./services.ts";
 
 export type EventResult =
@@ -43,34 +43,55 @@ export async function ingestEvents(
     else accepted.set(event.id, { index, event, hash });
   });
 
-  const rows: InboxRow[] = [...accepted.values()].map(({ event, hash }) => ({
-    eventId: event.id,
-    type: event.type,
-    payload: event,
-    contentHash: hash,
-    occurredAt: event.occurredAt ? new Date(event.occurredAt) : receivedAt,
+  const received = [...accepted.values()].map(({ event, hash }) => ({
+    event: {
+      ...event,
+      occurredAtMs: event.occurredAt ? Date.parse(event.occurredAt) : receivedAt.getTime(),
+    },
+    hash,
   }));
-  const inserted = await insertInbox(services.db, program.id, rows);
-  const fresh = rows.filter((r) => inserted.has(r.eventId)).map((r) => r.eventId);
-  const outcomes = new Map<string, EventOutcome>();
-  for (const o of await processBatch(services, program, fresh, fresh.length)) outcomes.set(o.id, o);
+  const ids = received.map((r) => r.event.id);
 
-  // Events stored before this request (or by a concurrent one) answer with
-  // what was stored; a concurrent delivery still in flight is waited for by
-  // processBatch's row locks above, or processed here if it was abandoned.
-  const earlier = [...accepted.values()]
-    .filter(({ event }) => !inserted.has(event.id))
-    .map(({ event }) => event.id);
-  const stored = new Map(
-    (await findEvents(services.db, program.id, earlier)).map((s) => [s.eventId, s]),
-  );
-  const stillPending = [...stored.values()]
-    .filter((s) => s.status === "pending")
-    .map((s) => s.eventId);
-  if (stillPending.length > 0) {
-    await processBatch(services, program, stillPending, stillPending.length);
-    for (const s of await findEvents(services.db, program.id, stillPending))
-      stored.set(s.eventId, s);
+  // One transaction stores the new events with their outcomes and everything
+  // they derive. Events already stored answer with what was stored.
+  const { outcomes, stored } = await services.db.transaction(async (tx) => {
+    await lockEventIds(tx, program.id, ids);
+    const stored = new Map((await findEvents(tx, program.id, ids)).map((s) => [s.eventId, s]));
+    const fresh = received.filter((r) => !stored.has(r.event.id));
+    const outcomes = new Map(
+      (
+        await applyEvents(
+          tx,
+          services,
+          program,
+          fresh.map((r) => r.event),
+        )
+      ).map((o) => [o.id, o]),
+    );
+    const rows: InboxRow[] = [];
+    for (const { event, hash } of fresh) {
+      const outcome = outcomes.get(event.id);
+      // A rejected event is not stored, so the brand can fix it and send the same id again.
+      if (outcome?.status !== "processed") continue;
+      const { occurredAtMs, ...payload } = event;
+      rows.push({
+        eventId: event.id,
+        type: event.type,
+        payload,
+        contentHash: hash,
+        occurredAt: new Date(occurredAtMs),
+        outcome,
+      });
+    }
+    await insertInbox(tx, program.id, rows, services.now());
+    return { outcomes, stored };
+  });
+
+  // Stored but still waiting (an import, or a run that stopped midway): process them now.
+  const waiting = [...stored.values()].filter((s) => s.status === "pending").map((s) => s.eventId);
+  if (waiting.length > 0) {
+    await processBatch(services, program, waiting, waiting.length);
+    for (const s of await findEvents(services.db, program.id, waiting)) stored.set(s.eventId, s);
   }
 
   for (const { index, event, hash } of accepted.values()) {

@@ -15,10 +15,30 @@ import { programRules } from "./program-rules.ts";
 import type { Services } from "./services.ts";
 
 /**
- * Processes pending events of one program in one transaction: claim them, load
- * the state they touch, let the domain decide, write the facts and mark the
- * events processed, all or nothing. `eventIds` limits the batch to a request's
- * own events; null takes the oldest pending ones.
+ * Decides and writes what a batch of events derives, inside the caller's
+ * transaction: load the state the events touch, lock the participants, let
+ * the domain decide, write the facts. Returns one outcome per event.
+ */
+export async function applyEvents(
+  tx: Queryable,
+  services: Services,
+  program: ProgramRecord,
+  events: readonly ReceivedEvent[],
+): Promise<EventOutcome[]> {
+  if (events.length === 0) return [];
+  const rules = programRules(program);
+  const state = await loadBatchState(tx, program.id, events, rules.cookieDays);
+  await lockParticipants(tx, state);
+  const facts = processEvents(rules, state, events);
+  await writeFacts(tx, program.id, facts, services.ids, services.now());
+  return [...facts.outcomes];
+}
+
+/**
+ * Processes events that wait in the inbox (stored, not yet processed), oldest
+ * first, in one transaction: claimed under row locks, applied, and marked
+ * processed or, if rejected, removed. `eventIds` limits the batch; null takes
+ * the oldest pending ones.
  */
 export async function processBatch(
   services: Services,
@@ -28,34 +48,28 @@ export async function processBatch(
 ): Promise<EventOutcome[]> {
   return services.db.transaction(async (tx) => {
     const claimed = await claimPending(tx, program.id, eventIds, limit);
-    if (claimed.length === 0) return [];
     const events: ReceivedEvent[] = claimed.map((row) => ({
       // Stored payloads passed this schema on the way in.
       ...eventSchema.parse(row.payload),
       occurredAtMs: row.occurredAt.getTime(),
     }));
-    const rules = programRules(program);
-    const state = await loadBatchState(tx, program.id, events, rules.cookieDays);
-    await lockParticipants(tx, state);
-    const facts = processEvents(rules, state, events);
-    const now = services.now();
-    await writeFacts(tx, program.id, facts, services.ids, now);
-    const rejected = facts.outcomes.filter((o) => o.status === "rejected").map((o) => o.id);
+    const outcomes = await applyEvents(tx, services, program, events);
+    const rejected = outcomes.filter((o) => o.status === "rejected").map((o) => o.id);
     await deleteEvents(tx, program.id, rejected);
     await markProcessed(
       tx,
       program.id,
-      facts.outcomes.filter((o) => o.status === "processed"),
-      now,
+      outcomes.filter((o) => o.status === "processed"),
+      services.now(),
     );
-    return [...facts.outcomes];
+    return outcomes;
   });
 }
 
 async function loadBatchState(
   tx: Queryable,
   programId: string,
-  events: ReceivedEvent[],
+  events: readonly ReceivedEvent[],
   cookieDays: number,
 ): Promise<BatchState> {
   const refs = new Set<string>();

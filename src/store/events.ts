@@ -1,4 +1,5 @@
 import type { EventOutcome } from "../domain/process-events.ts";
+import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
 
 export interface InboxRow {
@@ -7,6 +8,8 @@ export interface InboxRow {
   payload: unknown;
   contentHash: string;
   occurredAt: Date;
+  /** Set when the event was processed in the same transaction that stores it. */
+  outcome?: EventOutcome;
 }
 
 export interface StoredEvent {
@@ -16,28 +19,62 @@ export interface StoredEvent {
   outcome: EventOutcome | null;
 }
 
-/** Stores new events; returns the ids that were new. Existing ids are left untouched. */
+/**
+ * Stores new events, pending or (with an outcome) already processed; returns
+ * the ids that were new. Existing ids are left untouched.
+ */
 export async function insertInbox(
   db: Queryable,
   programId: string,
   rows: InboxRow[],
+  at: Date,
 ): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const inserted = await db.query<{ event_id: string }>(
-    `insert into events (program_id, event_id, type, payload, content_hash, occurred_at)
-     select $1, * from unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
-     on conflict (program_id, event_id) do nothing
-     returning event_id`,
-    [
-      programId,
-      rows.map((r) => r.eventId),
-      rows.map((r) => r.type),
-      rows.map((r) => JSON.stringify(r.payload)),
-      rows.map((r) => r.contentHash),
-      rows.map((r) => r.occurredAt.toISOString()),
-    ],
+  const processedAt = at.toISOString();
+  const inserted = await bulkInsert<Record<string, unknown>, { event_id: string }>(
+    db,
+    "events",
+    programId,
+    {
+      event_id: "text",
+      type: "text",
+      payload: "jsonb",
+      content_hash: "text",
+      occurred_at: "timestamptz",
+      status: "text",
+      outcome: "jsonb",
+      processed_at: "timestamptz",
+    },
+    rows.map((r) => ({
+      event_id: r.eventId,
+      type: r.type,
+      payload: r.payload,
+      content_hash: r.contentHash,
+      occurred_at: r.occurredAt.toISOString(),
+      status: r.outcome ? "processed" : "pending",
+      outcome: r.outcome ?? null,
+      processed_at: r.outcome ? processedAt : null,
+    })),
+    "on conflict (program_id, event_id) do nothing returning event_id",
   );
   return new Set(inserted.map((r) => r.event_id));
+}
+
+/**
+ * Serializes deliveries of the same event ids: a second delivery waits until
+ * the first has committed, then finds the event stored. Taken in one sorted
+ * order, so two overlapping batches cannot deadlock on them.
+ */
+export async function lockEventIds(
+  db: Queryable,
+  programId: string,
+  eventIds: string[],
+): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db.query(
+    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 1))
+     from unnest($2::text[]) as id order by id`,
+    [programId, eventIds],
+  );
 }
 
 export async function findEvents(

@@ -1,6 +1,7 @@
 import type { BatchFacts } from "../domain/process-events.ts";
 import type { IdSource } from "../domain/ids.ts";
 import type { Click } from "../domain/attribution.ts";
+import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
 
 /** Writes what a batch of events derived, each kind of fact in one statement. */
@@ -12,79 +13,77 @@ export async function writeFacts(
   at: Date,
 ): Promise<void> {
   const iso = (ms: number) => new Date(ms).toISOString();
-  if (facts.clicks.length > 0) {
-    await db.query(
-      `insert into clicks (program_id, id, participant_id, code, visitor_id, event_id, occurred_at)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
-      [
-        programId,
-        facts.clicks.map(() => ids.next("clk")),
-        facts.clicks.map((c) => c.participantId),
-        facts.clicks.map((c) => c.code),
-        facts.clicks.map((c) => c.visitorId),
-        facts.clicks.map((c) => c.eventId),
-        facts.clicks.map((c) => iso(c.occurredAtMs)),
-      ],
-    );
-  }
-  if (facts.bindings.length > 0) {
-    await db.query(
-      `insert into customer_bindings (program_id, customer_key, participant_id, event_id, bound_at)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])
-       on conflict (program_id, customer_key) do nothing`,
-      [
-        programId,
-        facts.bindings.map((b) => b.customerKey),
-        facts.bindings.map((b) => b.participantId),
-        facts.bindings.map((b) => b.eventId),
-        facts.bindings.map((b) => iso(b.boundAtMs)),
-      ],
-    );
-  }
-  if (facts.orders.length > 0) {
-    const o = facts.orders;
-    await db.query(
-      `insert into orders (program_id, order_id, participant_id, attribution, customer_id, customer_email,
-         currency, items, gross_minor, discount_minor, commissionable_minor, occurred_at)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::jsonb[], $9::bigint[], $10::bigint[], $11::bigint[], $12::timestamptz[])`,
-      [
-        programId,
-        o.map((x) => x.orderId),
-        o.map((x) => x.participantId),
-        o.map((x) => x.attribution),
-        o.map((x) => x.customerId),
-        o.map((x) => x.customerEmail),
-        o.map((x) => x.currency),
-        o.map((x) => JSON.stringify(x.items)),
-        o.map((x) => x.grossMinor),
-        o.map((x) => x.discountMinor),
-        o.map((x) => x.commissionableMinor),
-        o.map((x) => iso(x.occurredAtMs)),
-      ],
-    );
-  }
-  if (facts.commissionLines.length > 0) {
-    const l = facts.commissionLines;
-    await db.query(
-      `insert into commission_lines (program_id, event_id, level, line_no, participant_id, sku, quantity,
-         base_minor, rate, amount_minor)
-       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[],
-         $8::bigint[], $9::text[], $10::bigint[])`,
-      [
-        programId,
-        l.map((x) => x.eventId),
-        l.map((x) => x.level),
-        l.map((x) => x.lineNo),
-        l.map((x) => x.participantId),
-        l.map((x) => x.sku),
-        l.map((x) => x.quantity),
-        l.map((x) => x.baseMinor),
-        l.map((x) => x.rate),
-        l.map((x) => x.amountMinor),
-      ],
-    );
-  }
+  await bulkInsert(
+    db,
+    "clicks",
+    programId,
+    {
+      id: "text",
+      participant_id: "text",
+      code: "text",
+      visitor_id: "text",
+      event_id: "text",
+      occurred_at: "timestamptz",
+    },
+    facts.clicks.map((c) => ({
+      id: ids.next("clk"),
+      participant_id: c.participantId,
+      code: c.code,
+      visitor_id: c.visitorId,
+      event_id: c.eventId,
+      occurred_at: iso(c.occurredAtMs),
+    })),
+  );
+  await bulkInsert(
+    db,
+    "customer_bindings",
+    programId,
+    { customer_key: "text", participant_id: "text", event_id: "text", bound_at: "timestamptz" },
+    facts.bindings.map((b) => ({
+      customer_key: b.customerKey,
+      participant_id: b.participantId,
+      event_id: b.eventId,
+      bound_at: iso(b.boundAtMs),
+    })),
+    "on conflict (program_id, customer_key) do nothing",
+  );
+  await bulkInsert(
+    db,
+    "orders",
+    programId,
+    {
+      order_id: "text",
+      participant_id: "text",
+      attribution: "text",
+      customer_id: "text",
+      customer_email: "text",
+      currency: "text",
+      items: "jsonb",
+      gross_minor: "bigint",
+      discount_minor: "bigint",
+      commissionable_minor: "bigint",
+      occurred_at: "timestamptz",
+      commission_lines: "jsonb",
+    },
+    facts.orders.map((o) => ({
+      order_id: o.orderId,
+      participant_id: o.participantId,
+      attribution: o.attribution,
+      customer_id: o.customerId,
+      customer_email: o.customerEmail,
+      currency: o.currency,
+      items: o.items,
+      gross_minor: o.grossMinor,
+      discount_minor: o.discountMinor,
+      commissionable_minor: o.commissionableMinor,
+      occurred_at: iso(o.occurredAtMs),
+      // Compact on purpose: [level, item index or -1 for a per-order amount,
+      // amount]. The earner of each level is on the ledger entry; the rest of a
+      // line is derivable from the order, and full lines tripled the cost of
+      // storing an order.
+      commission_lines: o.commissionLines.map((l) => [l.level, l.itemIndex ?? -1, l.amountMinor]),
+    })),
+  );
   await bookTransfers(db, programId, facts.transfers, ids, at);
 }
 
@@ -99,37 +98,42 @@ export async function bookTransfers(
   ids: IdSource,
   at: Date,
 ): Promise<void> {
-  if (transfers.length === 0) return;
-  const entries = transfers.flatMap((t) => {
-    const transferId = ids.next("trf");
-    return (["participant", "program"] as const).map((account) => ({
-      ...t,
-      id: ids.next("led"),
-      transferId,
-      account,
-      amountMinor: account === "participant" ? t.amountMinor : -t.amountMinor,
-    }));
-  });
-  await db.query(
-    `insert into ledger_entries (program_id, id, transfer_id, account, participant_id, asset, bucket,
-       amount_minor, cause_type, cause_key, event_id, level, created_at)
-     select $1, *, $13::timestamptz from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-       $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::int[])`,
-    [
-      programId,
-      entries.map((e) => e.id),
-      entries.map((e) => e.transferId),
-      entries.map((e) => e.account),
-      entries.map((e) => e.participantId),
-      entries.map((e) => e.asset),
-      entries.map((e) => e.bucket),
-      entries.map((e) => e.amountMinor),
-      entries.map((e) => e.causeType),
-      entries.map((e) => e.causeKey),
-      entries.map((e) => e.eventId),
-      entries.map((e) => e.level),
-      at.toISOString(),
-    ],
+  const createdAt = at.toISOString();
+  await bulkInsert(
+    db,
+    "ledger_entries",
+    programId,
+    {
+      id: "text",
+      transfer_id: "text",
+      account: "text",
+      participant_id: "text",
+      asset: "text",
+      bucket: "text",
+      amount_minor: "bigint",
+      cause_type: "text",
+      cause_key: "text",
+      event_id: "text",
+      level: "int",
+      created_at: "timestamptz",
+    },
+    transfers.flatMap((t) => {
+      const transferId = ids.next("trf");
+      return (["participant", "program"] as const).map((account) => ({
+        id: ids.next("led"),
+        transfer_id: transferId,
+        account,
+        participant_id: t.participantId,
+        asset: t.asset,
+        bucket: t.bucket,
+        amount_minor: account === "participant" ? t.amountMinor : -t.amountMinor,
+        cause_type: t.causeType,
+        cause_key: t.causeKey,
+        event_id: t.eventId,
+        level: t.level,
+        created_at: createdAt,
+      }));
+    }),
   );
 }
 

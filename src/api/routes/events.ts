@@ -18,6 +18,7 @@ export const eventRoutes = [
     body: z
       .union([eventSchema, z.object({ events: z.array(eventSchema) })])
       .describe("one event or a batch"),
+    bodyCheckedByHandler: true,
     handler: async ({ services, caller, params, request }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       // Events are validated one by one inside, so one bad event in a batch is

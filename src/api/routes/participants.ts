@@ -19,7 +19,7 @@ import {
 } from "../../store/participants.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import { newSecret } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
@@ -139,44 +139,53 @@ export const participantRoutes = [
           `participant ${body.externalId} cannot sponsor themself`,
           [{ path: "sponsor", message: "self_sponsor" }],
         );
-      return services.db.transaction(async (tx) => {
-        const sponsor =
-          body.sponsor === undefined ? null : await resolveSponsor(tx, program.id, body.sponsor);
-        const existing = (
-          await listParticipants(tx, program.id, {
-            externalId: body.externalId,
-            after: null,
-            limit: 1,
-          })
-        )[0];
-        if (existing) {
-          // Creating the same participant twice is harmless; the same external id
-          // for someone else is a conflict.
-          if (sameParticipant(existing, body, sponsor?.id ?? null)) {
-            reply.code(200);
-            return presentParticipant(existing, services.publicUrl);
+      // Two concurrent creates of the same participant (or code) collide on a
+      // unique index; tried again, the loser finds the winner's row and answers
+      // as for any existing participant: 200 if the same, 409 if not.
+      return retryOnUniqueViolation(() =>
+        services.db.transaction(async (tx) => {
+          const sponsor =
+            body.sponsor === undefined ? null : await resolveSponsor(tx, program.id, body.sponsor);
+          const existing = (
+            await listParticipants(tx, program.id, {
+              externalId: body.externalId,
+              after: null,
+              limit: 1,
+            })
+          )[0];
+          if (existing) {
+            // Creating the same participant twice is harmless; the same external id
+            // for someone else is a conflict.
+            if (sameParticipant(existing, body, sponsor?.id ?? null)) {
+              reply.code(200);
+              return presentParticipant(existing, services.publicUrl);
+            }
+            throw new ApiError(
+              "conflict",
+              `participant ${body.externalId} already exists with other details; PATCH it to change them`,
+              [{ path: "externalId", message: "already exists" }],
+            );
           }
-          throw new ApiError(
-            "conflict",
-            `participant ${body.externalId} already exists with other details; PATCH it to change them`,
-            [{ path: "externalId", message: "already exists" }],
-          );
-        }
-        const id = services.ids.next("par");
-        const created = await insertParticipant(tx, {
-          id,
-          programId: program.id,
-          externalId: body.externalId,
-          email: body.email ?? null,
-          name: body.name ?? null,
-          level: body.level ?? null,
-          status: body.status ?? "active",
-          sponsorId: sponsor?.id ?? null,
-          ancestors: sponsor ? [sponsor.id, ...sponsor.ancestors] : [],
-          referralCode: await pickReferralCode(tx, body.referralCode, body.name ?? body.externalId),
-        });
-        return presentParticipant(created, services.publicUrl);
-      });
+          const id = services.ids.next("par");
+          const created = await insertParticipant(tx, {
+            id,
+            programId: program.id,
+            externalId: body.externalId,
+            email: body.email ?? null,
+            name: body.name ?? null,
+            level: body.level ?? null,
+            status: body.status ?? "active",
+            sponsorId: sponsor?.id ?? null,
+            ancestors: sponsor ? [sponsor.id, ...sponsor.ancestors] : [],
+            referralCode: await pickReferralCode(
+              tx,
+              body.referralCode,
+              body.name ?? body.externalId,
+            ),
+          });
+          return presentParticipant(created, services.publicUrl);
+        }),
+      );
     },
   }),
   route({

@@ -104,24 +104,12 @@ create table orders (
   discount_minor bigint not null,
   commissionable_minor bigint not null,
   occurred_at timestamptz not null,
+  -- Per item per paid level, [level, item index or -1, amount minor]: what a
+  -- refund reverses in proportion. Kept on the order, as it is read only with it.
+  commission_lines jsonb not null,
   primary key (program_id, order_id)
 );
 create index orders_participant on orders (program_id, participant_id, occurred_at);
-
--- One row per order item per paid level: what refunds reverse in proportion.
-create table commission_lines (
-  program_id text not null,
-  event_id text not null,
-  level int not null,
-  line_no int not null,
-  participant_id text not null,
-  sku text,
-  quantity int,
-  base_minor bigint not null,
-  rate text not null,
-  amount_minor bigint not null,
-  primary key (program_id, event_id, level, line_no)
-);
 
 -- Append-only, double-entry. Each transfer is a pair of entries that sum to
 -- zero: the participant's account and the program's counter account. A status
