@@ -7,38 +7,60 @@ export type IdPrefix =
   "brd" | "key" | "prg" | "par" | "led" | "trf" | "clk" | "pay" | "tok" | "req";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const RANDOM_DIGITS = 16;
 
 export interface IdSource {
   next(prefix: IdPrefix): string;
 }
 
-/** `nowMs` and `random` are passed in so the domain stays free of clocks. */
+/** `nowMs` and `randomBytes` are passed in so the domain stays free of clocks. */
 export function createIdSource(
   nowMs: () => number,
   randomBytes: (n: number) => Uint8Array,
 ): IdSource {
   let lastMs = -1;
-  let lastRandom = 0n;
+  let timePart = "";
+  // The random part as base32 digits, so "one more" within the same
+  // millisecond is a carry over small numbers rather than big-integer work.
+  const digits = new Array<number>(RANDOM_DIGITS).fill(0);
   return {
     next(prefix) {
       const ms = nowMs();
-      if (ms === lastMs) {
-        lastRandom += 1n;
-      } else {
+      if (ms !== lastMs) {
         lastMs = ms;
-        lastRandom = [...randomBytes(10)].reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+        timePart = encodeTime(ms);
+        const bytes = randomBytes(RANDOM_DIGITS);
+        for (let i = 0; i < RANDOM_DIGITS; i++) digits[i] = (bytes[i] ?? 0) & 31;
+        // A clear top bit leaves room for 2^75 increments before this
+        // millisecond's ids could wrap around and sort out of order.
+        digits[0] = (digits[0] ?? 0) & 15;
+      } else {
+        increment(digits);
       }
-      return `${prefix}_${encode(BigInt(ms), 10)}${encode(lastRandom & ((1n << 80n) - 1n), 16)}`;
+      let random = "";
+      for (const d of digits) random += ALPHABET.charAt(d);
+      return `${prefix}_${timePart}${random}`;
     },
   };
 }
 
-function encode(value: bigint, length: number): string {
+function encodeTime(ms: number): string {
   let out = "";
-  let rest = value;
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET.charAt(Number(rest & 31n)) + out;
-    rest >>= 5n;
+  let rest = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET.charAt(rest % 32) + out;
+    rest = Math.floor(rest / 32);
   }
   return out;
+}
+
+function increment(digits: number[]): void {
+  for (let i = digits.length - 1; i >= 0; i--) {
+    const next = (digits[i] ?? 0) + 1;
+    if (next < 32) {
+      digits[i] = next;
+      return;
+    }
+    digits[i] = 0;
+  }
 }
