@@ -71,6 +71,18 @@ function checkLevel(program: ProgramRecord, level: string | null | undefined): v
     );
 }
 
+/**
+ * Serializes changes to a program's sponsor tree until the transaction ends:
+ * two concurrent moves (A under C, C under A) would otherwise each pass the
+ * cycle check, and a participant created under a sponsor being moved would
+ * keep the sponsor's old upline.
+ */
+async function lockSponsorTree(tx: Queryable, programId: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
+    `sponsor-tree:${programId}`,
+  ]);
+}
+
 async function resolveSponsor(
   db: Queryable,
   programId: string,
@@ -144,6 +156,7 @@ export const participantRoutes = [
       // as for any existing participant: 200 if the same, 409 if not.
       return retryOnUniqueViolation(() =>
         services.db.transaction(async (tx) => {
+          if (body.sponsor !== undefined) await lockSponsorTree(tx, program.id);
           const sponsor =
             body.sponsor === undefined ? null : await resolveSponsor(tx, program.id, body.sponsor);
           const existing = (
@@ -247,6 +260,7 @@ export const participantRoutes = [
       checkLevel(program, body.level);
       const updated = await services.db.transaction(async (tx) => {
         if (body.sponsor !== undefined) {
+          await lockSponsorTree(tx, program.id);
           const sponsor =
             body.sponsor === null ? null : await resolveSponsor(tx, program.id, body.sponsor);
           const check = sponsor

@@ -1,0 +1,155 @@
+// Who may call what, checked on every route the app serves: adding a route
+// adds it to these checks, and a route with a path parameter or body these
+// tests do not know yet fails loudly until one is added below.
+import { beforeAll, describe, expect, it } from "vitest";
+import { routes } from "../../src/api/app.ts";
+import type { AnyRoute } from "../../src/api/route.ts";
+import {
+  createParticipant,
+  createProgram,
+  expectError,
+  expectStatus,
+  order,
+  snapshot,
+  useApi,
+  type Collection,
+  type ProgramBody,
+} from "../support/api.ts";
+import { describeEachBackend } from "../support/backends.ts";
+
+const guarded = routes.filter((r) => r.auth !== "public");
+const adminRoutes = routes.filter((r) => r.auth === "admin");
+const participantRoutes = routes.filter((r) => r.auth === "participant");
+const programScoped = routes.filter((r) => r.auth === "admin" && r.url.includes("{programId}"));
+
+const name = (r: AnyRoute) => `${r.method} ${r.url}`;
+
+/** A valid body for each route that takes one, so only the credentials decide the answer. */
+const validBodies: Record<string, unknown> = {
+  "POST /v1/programs": { name: "Intruders", currency: "USD" },
+  "PATCH /v1/programs/{programId}": { name: "Renamed by an intruder" },
+  "POST /v1/programs/{programId}/participants": { externalId: "intruder" },
+  "PATCH /v1/programs/{programId}/participants/{participantId}": { name: "Renamed" },
+  "POST /v1/programs/{programId}/events": order("intruder-order", { participant: "owner" }),
+};
+
+function bodyFor(r: AnyRoute): unknown {
+  if (!r.body) return undefined;
+  if (!(name(r) in validBodies))
+    throw new Error(`add a valid body for ${name(r)} to validBodies in this file`);
+  return validBodies[name(r)];
+}
+
+describeEachBackend("every route checks who is calling", (backend) => {
+  const api = useApi(backend);
+  const ids = { programId: "", participantId: "" };
+  let participantToken = "";
+
+  beforeAll(async () => {
+    const program = await createProgram(api, { name: "Owned by brand A" });
+    const owner = await createParticipant(api, program.id, { externalId: "owner" });
+    ids.programId = program.id;
+    ids.participantId = owner.id;
+    const token = await api.call<{ token: string }>(
+      "POST",
+      `/v1/programs/${program.id}/participants/${owner.id}/tokens`,
+    );
+    expectStatus(token, 201);
+    participantToken = token.body.token;
+  });
+
+  /** The route's URL with brand A's real ids in place of its path parameters. */
+  function urlOf(r: AnyRoute): string {
+    return r.url.replace(/\{(\w+)\}/g, (_, param: string) => {
+      if (param === "programId") return ids.programId;
+      if (param === "participantId") return ids.participantId;
+      throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
+    });
+  }
+
+  it("knows every guarded route: admin routes and participant routes are all checked", () => {
+    expect(guarded.length).toBeGreaterThan(0);
+    expect(adminRoutes.length + participantRoutes.length).toBe(guarded.length);
+  });
+
+  describe("without a key", () => {
+    for (const r of guarded) {
+      it(`${name(r)} answers 401 unauthorized`, async () => {
+        expectError(await api.call(r.method, urlOf(r), bodyFor(r), null), 401, "unauthorized");
+      });
+    }
+  });
+
+  describe("with a key that does not exist", () => {
+    for (const r of guarded) {
+      it(`${name(r)} answers 401 unauthorized`, async () => {
+        const reply = await api.call(r.method, urlOf(r), bodyFor(r), "lrl_admin_not-a-real-key");
+        expectError(reply, 401, "unauthorized");
+      });
+    }
+  });
+
+  describe("with a credential that is not a Bearer key", () => {
+    it("answers 401 unauthorized for Basic auth", async () => {
+      const reply = await api.app.inject({
+        method: "GET",
+        url: "/v1/programs",
+        headers: { authorization: "Basic dXNlcjpwYXNz" },
+      });
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json()).toMatchObject({ error: { code: "unauthorized" } });
+    });
+  });
+
+  describe("with another brand's admin key on this brand's program or participant", () => {
+    for (const r of programScoped) {
+      it(`${name(r)} answers 404, not 403, and writes nothing`, async () => {
+        const before = await snapshot(api.db);
+        const reply = await api.call(r.method, urlOf(r), bodyFor(r), api.otherKey);
+        expectError(reply, 404, "not_found");
+        expect(await snapshot(api.db)).toEqual(before);
+      });
+    }
+
+    it("never lists this brand's programs", async () => {
+      const reply = await api.call<Collection<ProgramBody>>(
+        "GET",
+        "/v1/programs?limit=500",
+        undefined,
+        api.otherKey,
+      );
+      expectStatus(reply, 200);
+      expect(reply.body.items.map((p) => p.id)).not.toContain(ids.programId);
+    });
+
+    it("cannot reach this brand's participant through a program of its own", async () => {
+      const theirs = await createProgram(api, { name: "Owned by brand B" }, api.otherKey);
+      const reply = await api.call(
+        "GET",
+        `/v1/programs/${theirs.id}/participants/${ids.participantId}`,
+        undefined,
+        api.otherKey,
+      );
+      expectError(reply, 404, "not_found");
+    });
+  });
+
+  describe("with a participant token on an admin route", () => {
+    for (const r of adminRoutes) {
+      it(`${name(r)} answers 403 forbidden and writes nothing`, async () => {
+        const before = await snapshot(api.db);
+        const reply = await api.call(r.method, urlOf(r), bodyFor(r), participantToken);
+        expectError(reply, 403, "forbidden");
+        expect(await snapshot(api.db)).toEqual(before);
+      });
+    }
+  });
+
+  describe("with an admin key on a participant route", () => {
+    for (const r of participantRoutes) {
+      it(`${name(r)} answers 403 forbidden`, async () => {
+        expectError(await api.call(r.method, urlOf(r), bodyFor(r)), 403, "forbidden");
+      });
+    }
+  });
+});
