@@ -111,17 +111,19 @@ export interface OrderFact {
   readonly commissionLines: readonly CommissionLine[];
 }
 
-/** A movement into a participant's account; the store books its balancing entry. */
-export interface TransferFact {
-  readonly participantId: string;
+/**
+ * One balanced movement of money or points with one cause: amounts into
+ * participants' accounts (the legs), which the store balances with one entry
+ * on the program's account.
+ */
+export interface JournalFact {
   readonly asset: "cash" | "points";
   readonly bucket: "pending" | "available" | "paid" | "reversed";
-  readonly amountMinor: number;
   readonly causeType: "commission";
   /** Unique per program: the same cause is never booked twice. */
   readonly causeKey: string;
   readonly eventId: string;
-  readonly level: number | null;
+  readonly legs: readonly { participantId: string; amountMinor: number; level: number | null }[];
 }
 
 export interface BatchFacts {
@@ -129,7 +131,7 @@ export interface BatchFacts {
   readonly clicks: readonly ClickFact[];
   readonly bindings: readonly BindingFact[];
   readonly orders: readonly OrderFact[];
-  readonly transfers: readonly TransferFact[];
+  readonly journals: readonly JournalFact[];
 }
 
 export function processEvents(
@@ -144,7 +146,7 @@ export function processEvents(
     clicks: [] as ClickFact[],
     bindings: [] as BindingFact[],
     orders: [] as OrderFact[],
-    transfers: [] as TransferFact[],
+    journals: [] as JournalFact[],
   };
   const reject = (id: string, code: string, message: string) =>
     facts.outcomes.push({ id, status: "rejected", error: { code, message } });
@@ -311,18 +313,19 @@ export function processEvents(
           : { lines: [], skipped: [], cut: null };
         order(commissions.lines);
         const totals = totalByEarner(commissions.lines);
-        for (const t of totals) {
-          facts.transfers.push({
-            participantId: t.participantId,
+        if (totals.length > 0)
+          facts.journals.push({
             asset: "cash",
             bucket: "pending",
-            amountMinor: t.amountMinor,
             causeType: "commission",
-            causeKey: `commission:${event.id}:${t.level}`,
+            causeKey: `commission:${event.id}`,
             eventId: event.id,
-            level: t.level,
+            legs: totals.map((t) => ({
+              participantId: t.participantId,
+              amountMinor: t.amountMinor,
+              level: t.level,
+            })),
           });
-        }
         processed(event, {
           attributedTo: seller.participantId,
           attribution: { source: attribution.source },

@@ -84,17 +84,19 @@ export async function writeFacts(
       commission_lines: o.commissionLines.map((l) => [l.level, l.itemIndex ?? -1, l.amountMinor]),
     })),
   );
-  await bookTransfers(db, programId, facts.transfers, ids, at);
+  await bookJournals(db, programId, facts.journals, ids, at);
 }
 
 /**
- * Books each transfer as two entries that sum to zero: the participant's
- * account gains what the program's account gives.
+ * Books each journal as one transfer: an entry per leg on the participants'
+ * accounts and one on the program's account that balances them, so every
+ * transfer's entries sum to zero. A leg's cause key adds its level, so the
+ * unique index refuses a second booking of any leg.
  */
-export async function bookTransfers(
+export async function bookJournals(
   db: Queryable,
   programId: string,
-  transfers: BatchFacts["transfers"],
+  journals: BatchFacts["journals"],
   ids: IdSource,
   at: Date,
 ): Promise<void> {
@@ -117,22 +119,32 @@ export async function bookTransfers(
       level: "int",
       created_at: "timestamptz",
     },
-    transfers.flatMap((t) => {
+    journals.flatMap((j) => {
       const transferId = ids.next("trf");
-      return (["participant", "program"] as const).map((account) => ({
+      const entry = (
+        account: "participant" | "program",
+        participantId: string | null,
+        amountMinor: number,
+        level: number | null,
+      ) => ({
         id: ids.next("led"),
         transfer_id: transferId,
         account,
-        participant_id: t.participantId,
-        asset: t.asset,
-        bucket: t.bucket,
-        amount_minor: account === "participant" ? t.amountMinor : -t.amountMinor,
-        cause_type: t.causeType,
-        cause_key: t.causeKey,
-        event_id: t.eventId,
-        level: t.level,
+        participant_id: participantId,
+        asset: j.asset,
+        bucket: j.bucket,
+        amount_minor: amountMinor,
+        cause_type: j.causeType,
+        cause_key: level === null ? j.causeKey : `${j.causeKey}:${level}`,
+        event_id: j.eventId,
+        level,
         created_at: createdAt,
-      }));
+      });
+      const total = j.legs.reduce((sum, leg) => sum + leg.amountMinor, 0);
+      return [
+        ...j.legs.map((leg) => entry("participant", leg.participantId, leg.amountMinor, leg.level)),
+        entry("program", null, -total, null),
+      ];
     }),
   );
 }

@@ -8,34 +8,71 @@ const customer = { id: "c-9", email: "c9@example.com" };
 
 describe("attribution order: participant > code > click > bound customer", () => {
   it("prefers the explicit participant", () => {
-    expect(attributeOrder({ candidates: { participant: ana, code: bob, click: carol }, customer, paysCommission: true })).toEqual({ participantId: "par_ana", source: "participant" });
+    expect(
+      attributeOrder({
+        candidates: { participant: ana, code: bob, click: carol },
+        customer,
+        paysCommission: true,
+      }),
+    ).toEqual({ participantId: "par_ana", source: "participant" });
   });
 
   it("uses the code when no participant is named", () => {
-    expect(attributeOrder({ candidates: { code: bob, click: carol }, customer, paysCommission: true })).toEqual({ participantId: "par_bob", source: "code" });
+    expect(
+      attributeOrder({ candidates: { code: bob, click: carol }, customer, paysCommission: true }),
+    ).toEqual({ participantId: "par_bob", source: "code" });
   });
 
   it("falls back to the click, then the bound customer", () => {
-    expect(attributeOrder({ candidates: { click: carol, customer: ana }, customer, paysCommission: true })).toEqual({ participantId: "par_carol", source: "click" });
-    expect(attributeOrder({ candidates: { customer: ana }, customer, paysCommission: true })).toEqual({ participantId: "par_ana", source: "customer" });
+    expect(
+      attributeOrder({
+        candidates: { click: carol, customer: ana },
+        customer,
+        paysCommission: true,
+      }),
+    ).toEqual({ participantId: "par_carol", source: "click" });
+    expect(
+      attributeOrder({ candidates: { customer: ana }, customer, paysCommission: true }),
+    ).toEqual({ participantId: "par_ana", source: "customer" });
   });
 
   it("attributes nothing without a candidate, and says why", () => {
-    expect(attributeOrder({ candidates: {}, customer, paysCommission: true })).toMatchObject({ participantId: null, reason: "no_referrer" });
+    expect(attributeOrder({ candidates: {}, customer, paysCommission: true })).toMatchObject({
+      participantId: null,
+      reason: "no_referrer",
+    });
   });
 });
 
 describe("self-referral is not attributed", () => {
   it("refuses a purchase through one's own code, matched by customer id", () => {
-    expect(attributeOrder({ candidates: { code: ana }, customer: { id: "amb-42", email: null }, paysCommission: true })).toMatchObject({ participantId: null, source: "code", reason: "self_referral" });
+    expect(
+      attributeOrder({
+        candidates: { code: ana },
+        customer: { id: "amb-42", email: null },
+        paysCommission: true,
+      }),
+    ).toMatchObject({ participantId: null, source: "code", reason: "self_referral" });
   });
 
   it("refuses a purchase matched by email, whatever its case", () => {
-    expect(attributeOrder({ candidates: { click: ana }, customer: { id: null, email: "ANA@example.com " }, paysCommission: true })).toMatchObject({ participantId: null, reason: "self_referral" });
+    expect(
+      attributeOrder({
+        candidates: { click: ana },
+        customer: { id: null, email: "ANA@example.com " },
+        paysCommission: true,
+      }),
+    ).toMatchObject({ participantId: null, reason: "self_referral" });
   });
 
   it("lets a loyalty member (no commission) earn on their own purchase", () => {
-    expect(attributeOrder({ candidates: { participant: ana }, customer: { id: "amb-42", email: null }, paysCommission: false })).toEqual({ participantId: "par_ana", source: "participant" });
+    expect(
+      attributeOrder({
+        candidates: { participant: ana },
+        customer: { id: "amb-42", email: null },
+        paysCommission: false,
+      }),
+    ).toEqual({ participantId: "par_ana", source: "participant" });
   });
 });
 

@@ -1,16 +1,35 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { calculateOrderCommissions, totalByEarner, valueOrder, type Earner } from "../../src/domain/commissions.ts";
+import {
+  calculateOrderCommissions,
+  totalByEarner,
+  valueOrder,
+  type Earner,
+} from "../../src/domain/commissions.ts";
 import { toCommissionPlan, type CommissionInput } from "../../src/domain/program.ts";
 
 const seller: Earner = { participantId: "ana", level: "silver", status: "active" };
 const sponsor: Earner = { participantId: "sam", level: null, status: "active" };
 const grand: Earner = { participantId: "gus", level: null, status: "active" };
 
-function commissions(plan: CommissionInput, order: { items: { sku: string; quantity: number; unitAmountMinor: number }[]; discountMinor?: number }, who: Earner = seller, upline: Earner[] = [sponsor, grand]) {
+function commissions(
+  plan: CommissionInput,
+  order: {
+    items: { sku: string; quantity: number; unitAmountMinor: number }[];
+    discountMinor?: number;
+  },
+  who: Earner = seller,
+  upline: Earner[] = [sponsor, grand],
+) {
   const compiled = toCommissionPlan(plan);
   if (!compiled) throw new Error("no plan");
-  return calculateOrderCommissions({ items: order.items, discountMinor: order.discountMinor ?? 0, plan: compiled, seller: who, upline });
+  return calculateOrderCommissions({
+    items: order.items,
+    discountMinor: order.discountMinor ?? 0,
+    plan: compiled,
+    seller: who,
+    upline,
+  });
 }
 
 const shirtAndHat = {
@@ -23,23 +42,38 @@ const shirtAndHat = {
 
 describe("an order's commissionable value", () => {
   it("is its items less the discount, spread over items in proportion", () => {
-    expect(valueOrder(shirtAndHat.items, 500)).toEqual({ lineBasesMinor: [4583, 917], grossMinor: 6000, commissionableMinor: 5500 });
+    expect(valueOrder(shirtAndHat.items, 500)).toEqual({
+      lineBasesMinor: [4583, 917],
+      grossMinor: 6000,
+      commissionableMinor: 5500,
+    });
   });
 
   it("never goes below zero when the discount exceeds the items", () => {
-    expect(valueOrder([{ sku: "A", quantity: 1, unitAmountMinor: 100 }], 500).commissionableMinor).toBe(0);
+    expect(
+      valueOrder([{ sku: "A", quantity: 1, unitAmountMinor: 100 }], 500).commissionableMinor,
+    ).toBe(0);
   });
 });
 
 describe("seller commission: the most specific rate wins per line", () => {
   it("pays 10% of $500.00 as $50.00", () => {
-    const result = commissions({ rate: { percent: 10 } }, { items: [{ sku: "X", quantity: 1, unitAmountMinor: 50_000 }] });
-    expect(totalByEarner(result.lines)).toEqual([{ participantId: "ana", level: 1, amountMinor: 5000 }]);
+    const result = commissions(
+      { rate: { percent: 10 } },
+      { items: [{ sku: "X", quantity: 1, unitAmountMinor: 50_000 }] },
+    );
+    expect(totalByEarner(result.lines)).toEqual([
+      { participantId: "ana", level: 1, amountMinor: 5000 },
+    ]);
   });
 
   it("takes bySku over byLevel over the base rate", () => {
     const result = commissions(
-      { rate: { percent: 10 }, byLevel: { silver: { percent: 12 } }, bySku: { SHIRT: { percent: 20 } } },
+      {
+        rate: { percent: 10 },
+        byLevel: { silver: { percent: 12 } },
+        bySku: { SHIRT: { percent: 20 } },
+      },
       shirtAndHat,
     );
     expect(result.lines.map((l) => [l.sku, l.baseMinor, l.rate, l.amountMinor])).toEqual([
@@ -49,7 +83,12 @@ describe("seller commission: the most specific rate wins per line", () => {
   });
 
   it("pays a flat base rate once per order and a flat SKU rate per unit", () => {
-    const result = commissions({ rate: { flat: 500 }, bySku: { SHIRT: { flat: 200 } } }, shirtAndHat, seller, []);
+    const result = commissions(
+      { rate: { flat: 500 }, bySku: { SHIRT: { flat: 200 } } },
+      shirtAndHat,
+      seller,
+      [],
+    );
     expect(result.lines.map((l) => [l.sku, l.amountMinor])).toEqual([
       ["SHIRT", 400],
       [null, 500],
@@ -57,9 +96,16 @@ describe("seller commission: the most specific rate wins per line", () => {
   });
 
   it("pays nothing to a suspended seller, and says so", () => {
-    const result = commissions({ rate: { percent: 10 } }, shirtAndHat, { ...seller, status: "suspended" }, []);
+    const result = commissions(
+      { rate: { percent: 10 } },
+      shirtAndHat,
+      { ...seller, status: "suspended" },
+      [],
+    );
     expect(result.lines).toEqual([]);
-    expect(result.skipped).toEqual([{ level: 1, participantId: "ana", reason: "participant_not_active" }]);
+    expect(result.skipped).toEqual([
+      { level: 1, participantId: "ana", reason: "participant_not_active" },
+    ]);
   });
 });
 
@@ -76,15 +122,19 @@ describe("upline commission on a 3-level chain", () => {
   });
 
   it("on the commission basis pays 3% and 1% of the seller's commission", () => {
-    expect(totalByEarner(commissions({ ...plan, uplineBasis: "commission" }, order).lines)).toEqual([
-      { participantId: "ana", level: 1, amountMinor: 5000 },
-      { participantId: "sam", level: 2, amountMinor: 150 },
-      { participantId: "gus", level: 3, amountMinor: 50 },
-    ]);
+    expect(totalByEarner(commissions({ ...plan, uplineBasis: "commission" }, order).lines)).toEqual(
+      [
+        { participantId: "ana", level: 1, amountMinor: 5000 },
+        { participantId: "sam", level: 2, amountMinor: 150 },
+        { participantId: "gus", level: 3, amountMinor: 50 },
+      ],
+    );
   });
 
   it("stops where the chain ends", () => {
-    expect(totalByEarner(commissions(plan, order, seller, [sponsor]).lines).map((t) => t.level)).toEqual([1, 2]);
+    expect(
+      totalByEarner(commissions(plan, order, seller, [sponsor]).lines).map((t) => t.level),
+    ).toEqual([1, 2]);
   });
 
   it("skips a suspended sponsor without passing the share up", () => {
@@ -93,7 +143,9 @@ describe("upline commission on a 3-level chain", () => {
       { participantId: "ana", level: 1, amountMinor: 5000 },
       { participantId: "gus", level: 3, amountMinor: 500 },
     ]);
-    expect(result.skipped).toEqual([{ level: 2, participantId: "sam", reason: "participant_not_active" }]);
+    expect(result.skipped).toEqual([
+      { level: 2, participantId: "sam", reason: "participant_not_active" },
+    ]);
   });
 });
 
@@ -101,7 +153,10 @@ describe("maxTotalPercent", () => {
   const order = { items: [{ sku: "X", quantity: 1, unitAmountMinor: 10_001 }] };
 
   it("scales every line in proportion when the total passes the cap", () => {
-    const result = commissions({ rate: { percent: 15 }, upline: [{ percent: 5 }, { percent: 5 }], maxTotalPercent: 20 }, order);
+    const result = commissions(
+      { rate: { percent: 15 }, upline: [{ percent: 5 }, { percent: 5 }], maxTotalPercent: 20 },
+      order,
+    );
     // Uncapped: 1500 + 500 + 500 = 2500; the cap is 20% of 10001 = 2000.2, rounded down to 2000.
     expect(result.cut).toEqual({ rule: "max_total_percent", beforeMinor: 2500, afterMinor: 2000 });
     expect(totalByEarner(result.lines).map((t) => t.amountMinor)).toEqual([1200, 400, 400]);
@@ -115,14 +170,26 @@ describe("maxTotalPercent", () => {
   it("is never passed, whatever the order and rates", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ sku: fc.constantFrom("A", "B", "C"), quantity: fc.integer({ min: 1, max: 5 }), unitAmountMinor: fc.integer({ min: 0, max: 100_000 }) }), { minLength: 1, maxLength: 5 }),
+        fc.array(
+          fc.record({
+            sku: fc.constantFrom("A", "B", "C"),
+            quantity: fc.integer({ min: 1, max: 5 }),
+            unitAmountMinor: fc.integer({ min: 0, max: 100_000 }),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
         fc.integer({ min: 0, max: 50_000 }),
         fc.integer({ min: 0, max: 100 }),
         fc.integer({ min: 0, max: 30 }),
         fc.integer({ min: 1, max: 60 }),
         (items, discountMinor, rate, upline, cap) => {
           const result = commissions(
-            { rate: { percent: rate }, bySku: { A: { flat: 300 } }, upline: [{ percent: upline }, { percent: upline }], maxTotalPercent: cap },
+            {
+              rate: { percent: rate },
+              bySku: { A: { flat: 300 } },
+              upline: [{ percent: upline }, { percent: upline }],
+              maxTotalPercent: cap,
+            },
             { items, discountMinor },
           );
           const total = result.lines.reduce((a, l) => a + l.amountMinor, 0);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { allocateProportionally, formatPercent, parsePercent, percentOf } from "../../src/domain/money.ts";
+import {
+  allocateProportionally,
+  formatPercent,
+  parsePercent,
+  percentOf,
+} from "../../src/domain/money.ts";
 
 describe("percentages are exact decimals", () => {
   it.each([

@@ -9,7 +9,8 @@ describe("src/domain", () => {
     for (const file of await readdir(dir)) {
       const source = await readFile(new URL(file, dir), "utf8");
       const imports = [...source.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
-      for (const target of imports) expect(target, `${file} imports ${target}`).toMatch(/^(\.\/|zod$)/);
+      for (const target of imports)
+        expect(target, `${file} imports ${target}`).toMatch(/^(\.\/|zod$)/);
       expect(source, `${file} reads the clock`).not.toMatch(/Date\.now\(|new Date\(\)/);
     }
   });

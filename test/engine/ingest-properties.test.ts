@@ -55,7 +55,11 @@ describeEachBackend("ledger and delivery properties", (backend) => {
   });
   afterAll(() => db.close());
 
-  async function newProgram(): Promise<{ program: ProgramRecord; code: (i: number) => string; idOf: Map<string, string> }> {
+  async function newProgram(): Promise<{
+    program: ProgramRecord;
+    code: (i: number) => string;
+    idOf: Map<string, string>;
+  }> {
     programs += 1;
     const config = {
       name: `P${programs}`,
@@ -68,14 +72,22 @@ describeEachBackend("ledger and delivery properties", (backend) => {
         maxTotalPercent: 25,
       },
     };
-    const program = await insertProgram(db, { id: services.ids.next("prg"), brandId: "brd_props", name: config.name, currency: "USD", timezone: "UTC", config });
+    const program = await insertProgram(db, {
+      id: services.ids.next("prg"),
+      brandId: "brd_props",
+      name: config.name,
+      currency: "USD",
+      timezone: "UTC",
+      config,
+    });
     const code = (i: number) => `PROP${programs}X${i}`;
     const ids: string[] = [];
     const idOf = new Map<string, string>();
     for (const [i, sponsor] of SPONSOR.entries()) {
       const sponsorId = sponsor === null ? null : (ids[sponsor] ?? null);
       const ancestors: string[] = [];
-      for (let s: number | null = sponsor; s !== null; s = SPONSOR[s] ?? null) ancestors.push(ids[s] ?? "");
+      for (let s: number | null = sponsor; s !== null; s = SPONSOR[s] ?? null)
+        ancestors.push(ids[s] ?? "");
       const p = await insertParticipant(db, {
         id: services.ids.next("par"),
         programId: program.id,
@@ -125,7 +137,9 @@ describeEachBackend("ledger and delivery properties", (backend) => {
   it("gives the same balances for any order of delivery, any redelivery and any batching, and the ledger sums to zero", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(orderSpec, { minLength: 1, maxLength: 12 }).chain((specs) => fc.tuple(fc.constant(specs), delivery(specs.length))),
+        fc
+          .array(orderSpec, { minLength: 1, maxLength: 12 })
+          .chain((specs) => fc.tuple(fc.constant(specs), delivery(specs.length))),
         async ([specs, plan]) => {
           const reference = await newProgram();
           await ingestEvents(services, reference.program, toEvents(specs, reference.code));
@@ -136,7 +150,11 @@ describeEachBackend("ledger and delivery properties", (backend) => {
           const sequence = [...plan.order, ...plan.redeliver].map((i) => events[i]);
           for (let start = 0, b = 0; start < sequence.length; b += 1) {
             const size = plan.batchSizes[b % plan.batchSizes.length] ?? 1;
-            const results = await ingestEvents(services, shuffled.program, sequence.slice(start, start + size));
+            const results = await ingestEvents(
+              services,
+              shuffled.program,
+              sequence.slice(start, start + size),
+            );
             for (const r of results) expect(["processed", "duplicate"]).toContain(r.status);
             start += size;
           }
@@ -152,10 +170,18 @@ describeEachBackend("ledger and delivery properties", (backend) => {
   it("books an event once when the same batch arrives several times at once", async () => {
     const { program, code, idOf } = await newProgram();
     const events = toEvents(
-      [...Array(20).keys()].map((n) => ({ seller: n % 6, items: [{ sku: "HAT" as const, quantity: 1, unitAmount: 1000 + n }], discount: 0, shipping: 0, customer: n % 3 })),
+      [...Array(20).keys()].map((n) => ({
+        seller: n % 6,
+        items: [{ sku: "HAT" as const, quantity: 1, unitAmount: 1000 + n }],
+        discount: 0,
+        shipping: 0,
+        customer: n % 3,
+      })),
       code,
     );
-    const deliveries = await Promise.all([1, 2, 3, 4].map(() => ingestEvents(services, program, events)));
+    const deliveries = await Promise.all(
+      [1, 2, 3, 4].map(() => ingestEvents(services, program, events)),
+    );
     for (const [i] of events.entries()) {
       const statuses = deliveries.map((d) => d[i]?.status).sort();
       expect(statuses.filter((s) => s === "processed")).toHaveLength(1);

@@ -111,15 +111,17 @@ create table orders (
 );
 create index orders_participant on orders (program_id, participant_id, occurred_at);
 
--- Append-only, double-entry. Each transfer is a pair of entries that sum to
--- zero: the participant's account and the program's counter account. A status
+-- Append-only, double-entry. A transfer is entries that sum to zero: legs on
+-- participants' accounts (participant, asset, bucket) and, where money comes
+-- from the program, one balancing entry on the program's account. A status
 -- change is a new transfer between buckets, never an update.
 create table ledger_entries (
   program_id text not null,
   id text not null,
   transfer_id text not null,
   account text not null check (account in ('participant', 'program')),
-  participant_id text not null,
+  -- Set exactly on participant accounts.
+  participant_id text check ((account = 'participant') = (participant_id is not null)),
   asset text not null check (asset in ('cash', 'points')),
   bucket text not null check (bucket in ('pending', 'available', 'paid', 'reversed')),
   amount_minor bigint not null,
