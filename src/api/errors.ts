@@ -67,7 +67,12 @@ export class ApiError extends Error {
 const SHAPE_ISSUES = new Set(["invalid_type", "unrecognized_keys", "invalid_union"]);
 
 export function fromZod(error: z.ZodError, what: string): ApiError {
-  const details = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  // An unknown field is reported at its own path, so a client can point at it.
+  const details = error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((key) => ({ path: [...i.path, key].join("."), message: "unknown field" }))
+      : [{ path: i.path.join("."), message: i.message }],
+  );
   const summary = details.map((d) => `${d.path || what}: ${d.message}`).join("; ");
   const malformed = error.issues.some((i) => SHAPE_ISSUES.has(i.code));
   return new ApiError(

@@ -5,6 +5,7 @@ import {
   type BatchState,
   type EventOutcome,
   type ParticipantState,
+  type ProgramRules,
 } from "../domain/process-events.ts";
 import type { Queryable } from "../store/db.ts";
 import { claimPending, deleteEvents, markProcessed } from "../store/events.ts";
@@ -27,7 +28,7 @@ export async function applyEvents(
 ): Promise<EventOutcome[]> {
   if (events.length === 0) return [];
   const rules = programRules(program);
-  const state = await loadBatchState(tx, program.id, events, rules.cookieDays);
+  const state = await loadBatchState(tx, program.id, events, rules);
   await lockParticipants(tx, state);
   const facts = processEvents(rules, state, events);
   await writeFacts(tx, program.id, facts, services.ids, services.now());
@@ -70,7 +71,7 @@ async function loadBatchState(
   tx: Queryable,
   programId: string,
   events: readonly ReceivedEvent[],
-  cookieDays: number,
+  { cookieDays, bindCustomer }: ProgramRules,
 ): Promise<BatchState> {
   const refs = new Set<string>();
   const codes = new Set<string>();
@@ -89,7 +90,7 @@ async function loadBatchState(
   const [direct, clicksByVisitor, bindings] = await Promise.all([
     loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
     loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
-    loadBindings(tx, programId, [...customers]),
+    bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
   ]);
   const participants = new Map(direct.map((p) => [p.id, toState(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name

@@ -264,6 +264,20 @@ describeEachBackend("programs API", (backend) => {
       expect(read.body).toEqual(created);
     });
 
+    it("replaces a rate whole: a percentage over a flat rate is the percentage alone", async () => {
+      const created = await createProgram(api, {
+        commission: { rate: { flat: 500 }, bySku: { SHIRT: { flat: 100 }, HAT: { flat: 50 } } },
+      });
+      const reply = await api.call<ProgramBody>("PATCH", `/v1/programs/${created.id}`, {
+        commission: { rate: { percent: 12 }, bySku: { SHIRT: { percent: 20 } } },
+      });
+      expectStatus(reply, 200);
+      expect(reply.body.commission).toEqual({
+        rate: { percent: 12 },
+        bySku: { SHIRT: { percent: 20 }, HAT: { flat: 50 } },
+      });
+    });
+
     it("refuses an unknown field with 400", async () => {
       const created = await createProgram(api);
       const reply = await api.call("PATCH", `/v1/programs/${created.id}`, { colour: "red" });

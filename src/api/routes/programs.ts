@@ -13,6 +13,8 @@ import { mergePatch } from "../merge-patch.ts";
 import { presentProgram } from "../present.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
 
+const isRate = (value: Record<string, unknown>) => "percent" in value || "flat" in value;
+
 export const programParams = z.object({ programId: z.string() });
 
 /** The caller's program, or a 404 whatever the reason, so ids never leak across brands. */
@@ -90,7 +92,7 @@ export const programRoutes = [
           `a program's currency cannot change (it is ${program.currency}); create a new program for another currency`,
           [{ path: "currency", message: "cannot change" }],
         );
-      const merged = programInputSchema.safeParse(mergePatch(program.config, body));
+      const merged = programInputSchema.safeParse(mergePatch(program.config, body, isRate));
       if (!merged.success) throw fromZod(merged.error, "the program");
       const { name, timezone } = merged.data;
       const updated = await updateProgram(services.db, {
