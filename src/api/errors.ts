@@ -15,6 +15,7 @@ export type ErrorCode =
   | "unknown_participant"
   | "unknown_code"
   | "currency_mismatch"
+  | "refund_exceeds_order"
   | "invalid_event"
   | "too_many_events"
   | "rate_limited"
@@ -40,6 +41,7 @@ export function statusOf(code: ErrorCode): number {
     case "unknown_participant":
     case "unknown_code":
     case "currency_mismatch":
+    case "refund_exceeds_order":
     case "invalid_event":
     case "too_many_events":
       return 422;

@@ -14,6 +14,7 @@ import {
 } from "./commissions.ts";
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
 import type { CommissionPlan } from "./program.ts";
+import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
 
 /**
  * The pure heart of event processing: given a batch of events in the order
@@ -46,6 +47,15 @@ export interface BatchState {
   readonly clicksByVisitor: ReadonlyMap<string, readonly Click[]>;
   /** By customer key (see customerKeys). */
   readonly bindings: ReadonlyMap<string, string>;
+  /** By order id: the stored orders the batch's refunds name. */
+  readonly orders: ReadonlyMap<string, OrderState>;
+  /** By order id: stored refunds that arrived before the batch's orders. */
+  readonly waitingRefunds: ReadonlyMap<string, readonly WaitingRefund[]>;
+}
+
+export interface WaitingRefund {
+  readonly refundId: string;
+  readonly items: readonly { readonly sku: string; readonly quantity: number }[] | undefined;
 }
 
 export interface EventError {
@@ -74,6 +84,12 @@ export interface ProcessedOutcome {
   readonly grants: readonly unknown[];
   readonly skippedLevels?: readonly { level: number; participantId: string; reason: string }[];
   readonly cut?: { rule: string; beforeMinor: number; afterMinor: number };
+  readonly refund?: {
+    readonly orderId: string;
+    readonly state: "applied" | "waiting_for_order";
+    /** The commissionable value returned, in minor units. */
+    readonly valueMinor: number;
+  };
 }
 
 export type EventOutcome =
@@ -109,6 +125,17 @@ export interface OrderFact {
   readonly occurredAtMs: number;
   /** Per item per paid level: what a refund reverses in proportion. */
   readonly commissionLines: readonly CommissionLine[];
+  /** The participant paid at each level: earners[0] is level 1; null where none was. */
+  readonly earners: readonly (string | null)[];
+}
+
+/** A refund as stored: applied to its order, or waiting for the order to arrive. */
+export interface RefundFact {
+  readonly refundId: string;
+  readonly orderId: string;
+  readonly items: readonly { readonly sku: string; readonly quantity: number }[] | undefined;
+  readonly occurredAtMs: number;
+  readonly applied: { readonly quantities: readonly number[]; readonly valueMinor: number } | null;
 }
 
 /**
@@ -119,7 +146,7 @@ export interface OrderFact {
 export interface JournalFact {
   readonly asset: "cash" | "points";
   readonly bucket: "pending" | "available" | "paid" | "reversed";
-  readonly causeType: "commission";
+  readonly causeType: "commission" | "refund";
   /** Unique per program: the same cause is never booked twice. */
   readonly causeKey: string;
   readonly eventId: string;
@@ -132,6 +159,10 @@ export interface BatchFacts {
   readonly bindings: readonly BindingFact[];
   readonly orders: readonly OrderFact[];
   readonly journals: readonly JournalFact[];
+  /** New refunds, applied or waiting. */
+  readonly refunds: readonly RefundFact[];
+  /** Stored refunds that were waiting and are applied now that their order is here. */
+  readonly appliedWaiting: readonly RefundFact[];
 }
 
 export function processEvents(
@@ -147,7 +178,31 @@ export function processEvents(
     bindings: [] as BindingFact[],
     orders: [] as OrderFact[],
     journals: [] as JournalFact[],
+    refunds: [] as RefundFact[],
+    appliedWaiting: [] as RefundFact[],
   };
+  const orders = new Map(state.orders);
+  const waiting = new Map(state.waitingRefunds);
+  /** Books what a refund takes back, as one journal of negative legs. */
+  const reverse = (refundId: string, reversals: readonly Reversal[]) => {
+    if (reversals.length === 0) return;
+    facts.journals.push({
+      asset: "cash",
+      bucket: "pending",
+      causeType: "refund",
+      causeKey: `refund:${refundId}`,
+      eventId: refundId,
+      legs: reversals.map((r) => ({
+        participantId: r.participantId,
+        amountMinor: -r.amountMinor,
+        level: r.level,
+      })),
+    });
+  };
+  const refunded = (order: OrderState, quantities: readonly number[]): OrderState => ({
+    ...order,
+    refundedQuantities: order.refundedQuantities.map((q, i) => q + (quantities[i] ?? 0)),
+  });
   const reject = (id: string, code: string, message: string) =>
     facts.outcomes.push({ id, status: "rejected", error: { code, message } });
   const processed = (event: ReceivedEvent, fields: Partial<ProcessedOutcome> = {}) =>
@@ -267,7 +322,7 @@ export function processEvents(
           })),
           event.discount ?? 0,
         );
-        const order = (commissionLines: readonly CommissionLine[]) =>
+        const order = (commissionLines: readonly CommissionLine[], earners: (string | null)[]) => {
           facts.orders.push({
             orderId: event.id,
             participantId: attribution.participantId,
@@ -282,9 +337,43 @@ export function processEvents(
             commissionableMinor: value.commissionableMinor,
             occurredAtMs: event.occurredAtMs,
             commissionLines,
+            earners,
           });
+          let current: OrderState = {
+            orderId: event.id,
+            participantId: attribution.participantId,
+            items: event.items,
+            lineBasesMinor: value.lineBasesMinor,
+            commissionLines,
+            earners: earners.map((e) => e ?? ""),
+            refundedQuantities: event.items.map(() => 0),
+          };
+          // Refunds that arrived first are applied now, as far as the order allows.
+          for (const early of waiting.get(event.id) ?? []) {
+            const plan = planRefund(
+              current,
+              early.items === undefined ? undefined : clipToLeft(current, early.items),
+            );
+            if (!plan.ok) continue;
+            reverse(early.refundId, plan.reversals);
+            current = refunded(current, plan.quantities);
+            const applied = { quantities: plan.quantities, valueMinor: plan.valueMinor };
+            const fresh = facts.refunds.find((r) => r.refundId === early.refundId);
+            if (fresh) facts.refunds[facts.refunds.indexOf(fresh)] = { ...fresh, applied };
+            else
+              facts.appliedWaiting.push({
+                refundId: early.refundId,
+                orderId: event.id,
+                items: early.items,
+                occurredAtMs: event.occurredAtMs,
+                applied,
+              });
+          }
+          waiting.delete(event.id);
+          orders.set(event.id, current);
+        };
         if (attribution.participantId === null) {
-          order([]);
+          order([], []);
           processed(event, {
             attribution: {
               source: attribution.source,
@@ -311,8 +400,13 @@ export function processEvents(
               upline: seller.ancestors.flatMap((id) => state.participants.get(id) ?? []),
             })
           : { lines: [], skipped: [], cut: null };
-        order(commissions.lines);
         const totals = totalByEarner(commissions.lines);
+        const earners: (string | null)[] = [];
+        for (const t of totals) earners[t.level - 1] = t.participantId;
+        order(
+          commissions.lines,
+          Array.from(earners, (e) => e ?? null),
+        );
         if (totals.length > 0)
           facts.journals.push({
             asset: "cash",
@@ -339,7 +433,48 @@ export function processEvents(
         });
         break;
       }
-      case "refund":
+      case "refund": {
+        const target = orders.get(event.orderId);
+        if (!target) {
+          // Webhooks arrive out of order: the refund waits for its order.
+          const early = { refundId: event.id, items: event.items };
+          waiting.set(event.orderId, [...(waiting.get(event.orderId) ?? []), early]);
+          facts.refunds.push({
+            ...early,
+            orderId: event.orderId,
+            occurredAtMs: event.occurredAtMs,
+            applied: null,
+          });
+          processed(event, {
+            refund: { orderId: event.orderId, state: "waiting_for_order", valueMinor: 0 },
+          });
+          break;
+        }
+        const plan = planRefund(target, event.items);
+        if (!plan.ok) {
+          reject(event.id, plan.code, plan.message);
+          break;
+        }
+        reverse(event.id, plan.reversals);
+        orders.set(event.orderId, refunded(target, plan.quantities));
+        facts.refunds.push({
+          refundId: event.id,
+          orderId: event.orderId,
+          items: event.items,
+          occurredAtMs: event.occurredAtMs,
+          applied: { quantities: plan.quantities, valueMinor: plan.valueMinor },
+        });
+        processed(event, {
+          attributedTo: target.participantId,
+          commissions: plan.reversals.map((r) => ({
+            participantId: r.participantId,
+            level: r.level,
+            amount: -r.amountMinor,
+          })),
+          refund: { orderId: event.orderId, state: "applied", valueMinor: plan.valueMinor },
+        });
+        break;
+      }
       case "review":
       case "custom":
         processed(

@@ -9,7 +9,13 @@ import {
 } from "../domain/process-events.ts";
 import type { Queryable } from "../store/db.ts";
 import { claimPending, deleteEvents, markProcessed } from "../store/events.ts";
-import { loadBindings, loadClicks, writeFacts } from "../store/facts.ts";
+import {
+  loadBindings,
+  loadClicks,
+  loadOrders,
+  loadWaitingRefunds,
+  writeFacts,
+} from "../store/facts.ts";
 import { loadParticipants, type ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
@@ -77,20 +83,31 @@ async function loadBatchState(
   const codes = new Set<string>();
   const visitors = new Set<string>();
   const customers = new Set<string>();
+  const refunded = new Set<string>();
+  const orderIds = new Set<string>();
   let earliestMs = Number.POSITIVE_INFINITY;
   for (const e of events) {
+    if (e.type === "refund") refunded.add(e.orderId);
     if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
     if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
     if (e.type === "order") {
       if (e.visitorId !== undefined) visitors.add(e.visitorId);
       for (const k of customerKeys(e.customer)) customers.add(k);
+      orderIds.add(e.id);
       earliestMs = Math.min(earliestMs, e.occurredAtMs);
     }
   }
-  const [direct, clicksByVisitor, bindings] = await Promise.all([
+  // An order and its refunds are serialized: two refunds of one order must not
+  // both see it unrefunded, and a refund must not miss its order arriving at
+  // the same moment (or it would wait forever). Reads come after the lock, so
+  // they see what the transaction that held it committed.
+  await lockOrders(tx, programId, [...orderIds, ...refunded]);
+  const [direct, clicksByVisitor, bindings, orders, waitingRefunds] = await Promise.all([
     loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
     loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
     bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
+    loadOrders(tx, programId, [...refunded]),
+    loadWaitingRefunds(tx, programId, [...orderIds]),
   ]);
   const participants = new Map(direct.map((p) => [p.id, toState(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name
@@ -129,6 +146,8 @@ async function loadBatchState(
     participantsByCode: byCode,
     clicksByVisitor,
     bindings,
+    orders,
+    waitingRefunds,
   };
 }
 
@@ -141,6 +160,15 @@ async function lockParticipants(tx: Queryable, state: BatchState): Promise<void>
   await tx.query(
     `select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest($1::text[]) as id order by id`,
     [[...state.participants.keys()].sort()],
+  );
+}
+
+async function lockOrders(tx: Queryable, programId: string, orderIds: string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 2))
+     from (select distinct unnest($2::text[]) as id) ids order by id`,
+    [programId, orderIds],
   );
 }
 

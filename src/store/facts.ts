@@ -1,4 +1,6 @@
-import type { BatchFacts } from "../domain/process-events.ts";
+import type { BatchFacts, WaitingRefund } from "../domain/process-events.ts";
+import { valueOrder } from "../domain/commissions.ts";
+import type { OrderState } from "../domain/refunds.ts";
 import type { IdSource } from "../domain/ids.ts";
 import type { Click } from "../domain/attribution.ts";
 import { bulkInsert } from "./bulk-insert.ts";
@@ -64,6 +66,7 @@ export async function writeFacts(
       commissionable_minor: "bigint",
       occurred_at: "timestamptz",
       commission_lines: "jsonb",
+      commission_earners: "text[]",
     },
     facts.orders.map((o) => ({
       order_id: o.orderId,
@@ -82,9 +85,126 @@ export async function writeFacts(
       // line is derivable from the order, and full lines tripled the cost of
       // storing an order.
       commission_lines: o.commissionLines.map((l) => [l.level, l.itemIndex ?? -1, l.amountMinor]),
+      commission_earners: o.earners,
     })),
   );
+  await bulkInsert(
+    db,
+    "refunds",
+    programId,
+    {
+      refund_id: "text",
+      order_id: "text",
+      items: "jsonb",
+      occurred_at: "timestamptz",
+      state: "text",
+      quantities: "jsonb",
+      value_minor: "bigint",
+    },
+    facts.refunds.map((r) => ({
+      refund_id: r.refundId,
+      order_id: r.orderId,
+      items: r.items ?? null,
+      occurred_at: iso(r.occurredAtMs),
+      state: r.applied ? "applied" : "waiting",
+      quantities: r.applied?.quantities ?? null,
+      value_minor: r.applied?.valueMinor ?? 0,
+    })),
+  );
+  if (facts.appliedWaiting.length > 0) {
+    await db.query(
+      `update refunds r set state = 'applied', quantities = a.quantities, value_minor = a.value_minor
+       from json_to_recordset($2::json) as a(refund_id text, quantities jsonb, value_minor bigint)
+       where r.program_id = $1 and r.refund_id = a.refund_id and r.state = 'waiting'`,
+      [
+        programId,
+        JSON.stringify(
+          facts.appliedWaiting.map((r) => ({
+            refund_id: r.refundId,
+            quantities: r.applied?.quantities ?? null,
+            value_minor: r.applied?.valueMinor ?? 0,
+          })),
+        ),
+      ],
+    );
+  }
   await bookJournals(db, programId, facts.journals, ids, at);
+}
+
+/** The stored orders `orderIds` name, with what earlier refunds returned per item. */
+export async function loadOrders(
+  db: Queryable,
+  programId: string,
+  orderIds: string[],
+): Promise<Map<string, OrderState>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await db.query<{
+    order_id: string;
+    participant_id: string | null;
+    items: { sku: string; quantity: number; unitAmount: number }[];
+    discount_minor: number;
+    commission_lines: [number, number, number][];
+    commission_earners: (string | null)[];
+    refunded: (number[] | null)[];
+  }>(
+    `select o.order_id, o.participant_id, o.items, o.discount_minor, o.commission_lines, o.commission_earners,
+       coalesce(array_agg(r.quantities) filter (where r.state = 'applied'), '{}') as refunded
+     from orders o left join refunds r on r.program_id = o.program_id and r.order_id = o.order_id
+     where o.program_id = $1 and o.order_id = any($2::text[])
+     group by o.program_id, o.order_id`,
+    [programId, orderIds],
+  );
+  return new Map(
+    rows.map((o) => {
+      const items = o.items.map((i) => ({
+        sku: i.sku,
+        quantity: i.quantity,
+        unitAmountMinor: i.unitAmount,
+      }));
+      const state: OrderState = {
+        orderId: o.order_id,
+        participantId: o.participant_id,
+        items,
+        lineBasesMinor: valueOrder(items, o.discount_minor).lineBasesMinor,
+        commissionLines: o.commission_lines.map(([level, item, amountMinor]) => ({
+          level,
+          itemIndex: item < 0 ? null : item,
+          amountMinor,
+        })),
+        earners: o.commission_earners.map((e) => e ?? ""),
+        refundedQuantities: items.map((_, i) =>
+          o.refunded.reduce((sum, q) => sum + (q?.[i] ?? 0), 0),
+        ),
+      };
+      return [o.order_id, state];
+    }),
+  );
+}
+
+/** Refunds stored while waiting for the orders `orderIds` name, oldest first. */
+export async function loadWaitingRefunds(
+  db: Queryable,
+  programId: string,
+  orderIds: string[],
+): Promise<Map<string, WaitingRefund[]>> {
+  const waiting = new Map<string, WaitingRefund[]>();
+  if (orderIds.length === 0) return waiting;
+  const rows = await db.query<{
+    refund_id: string;
+    order_id: string;
+    items: { sku: string; quantity: number }[] | null;
+  }>(
+    `select refund_id, order_id, items from refunds
+     where program_id = $1 and order_id = any($2::text[]) and state = 'waiting'
+     order by occurred_at, refund_id`,
+    [programId, orderIds],
+  );
+  for (const r of rows)
+    waiting.set(r.order_id, [
+      ...(waiting.get(r.order_id) ?? []),
+      { refundId: r.refund_id, items: r.items ?? undefined },
+    ]);
+  return waiting;
 }
 
 /**

@@ -18,6 +18,8 @@ interface OrderSpec {
   discount: number;
   shipping: number;
   customer: number;
+  /** A refund of this order: none, the whole order, or one unit of its first item. */
+  refund: "none" | "whole" | "one";
 }
 
 const orderSpec: fc.Arbitrary<OrderSpec> = fc.record({
@@ -33,6 +35,7 @@ const orderSpec: fc.Arbitrary<OrderSpec> = fc.record({
   discount: fc.integer({ min: 0, max: 3000 }),
   shipping: fc.integer({ min: 0, max: 1500 }),
   customer: fc.integer({ min: 0, max: 8 }),
+  refund: fc.constantFrom("none" as const, "whole" as const, "one" as const),
 });
 
 /** How the same events are delivered: a permutation, redeliveries, and batch sizes. */
@@ -106,8 +109,9 @@ describeEachBackend("ledger and delivery properties", (backend) => {
     return { program, code, idOf };
   }
 
-  function toEvents(specs: OrderSpec[], code: (i: number) => string) {
-    return specs.map((s, n) => ({
+  /** The orders, then their refunds; delivery may put a refund before its order. */
+  function toEvents(specs: OrderSpec[], code: (i: number) => string): Record<string, unknown>[] {
+    const orders = specs.map((s, n) => ({
       type: "order" as const,
       id: `order-${n}`,
       occurredAt: new Date(Date.UTC(2026, 10, 1, 0, n)).toISOString(),
@@ -117,6 +121,20 @@ describeEachBackend("ledger and delivery properties", (backend) => {
       discount: s.discount,
       shipping: s.shipping,
     }));
+    const refunds = specs.flatMap((s, n) => {
+      const first = s.items[0];
+      if (s.refund === "none" || !first) return [];
+      return [
+        {
+          type: "refund" as const,
+          id: `refund-${n}`,
+          orderId: `order-${n}`,
+          occurredAt: new Date(Date.UTC(2026, 10, 2, 0, n)).toISOString(),
+          ...(s.refund === "one" ? { items: [{ sku: first.sku, quantity: 1 }] } : {}),
+        },
+      ];
+    });
+    return [...orders, ...refunds];
   }
 
   /** Balances by external id, summed from the ledger; also checks every asset sums to zero. */
@@ -134,12 +152,17 @@ describeEachBackend("ledger and delivery properties", (backend) => {
     return Object.fromEntries(rows.map((r) => [idOf.get(r.participant_id), r.total]));
   }
 
-  it("gives the same balances for any order of delivery, any redelivery and any batching, and the ledger sums to zero", async () => {
+  it("gives the same balances for any order of delivery (refunds before their orders too), any redelivery and any batching, and the ledger sums to zero", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
           .array(orderSpec, { minLength: 1, maxLength: 12 })
-          .chain((specs) => fc.tuple(fc.constant(specs), delivery(specs.length))),
+          .chain((specs) =>
+            fc.tuple(
+              fc.constant(specs),
+              delivery(specs.length + specs.filter((s) => s.refund !== "none").length),
+            ),
+          ),
         async ([specs, plan]) => {
           const reference = await newProgram();
           await ingestEvents(services, reference.program, toEvents(specs, reference.code));
@@ -175,6 +198,7 @@ describeEachBackend("ledger and delivery properties", (backend) => {
         items: [{ sku: "HAT" as const, quantity: 1, unitAmount: 1000 + n }],
         discount: 0,
         shipping: 0,
+        refund: "none" as const,
         customer: n % 3,
       })),
       code,
@@ -193,5 +217,61 @@ describeEachBackend("ledger and delivery properties", (backend) => {
     );
     expect(entries[0]?.n).toBe(20);
     expect(Object.keys(await balances(program, idOf)).length).toBeGreaterThan(0);
+  });
+
+  // Two refunds of the same order at the same moment must not both see it
+  // unrefunded: together they can take back the commission once, no more.
+  it("reverses at most the order's commission when two whole-order refunds arrive at once", async () => {
+    const { program, code, idOf } = await newProgram();
+    const [placed] = toEvents(
+      [
+        {
+          seller: 4,
+          items: [{ sku: "HAT", quantity: 3, unitAmount: 3000 }],
+          discount: 0,
+          shipping: 0,
+          customer: 1,
+          refund: "none",
+        },
+      ],
+      code,
+    );
+    await ingestEvents(services, program, [placed]);
+    const refund = (id: string) => ({
+      type: "refund",
+      id,
+      orderId: "order-0",
+      occurredAt: "2026-11-05T00:00:00Z",
+    });
+    const results = await Promise.all([
+      ingestEvents(services, program, [refund("r-1")]),
+      ingestEvents(services, program, [refund("r-2")]),
+    ]);
+    expect(results.map((r) => r[0]?.status).sort()).toEqual(["processed", "rejected"]);
+    const left = await balances(program, idOf);
+    for (const [who, amount] of Object.entries(left))
+      expect(amount, `${who} is back to zero`).toBe(0);
+  });
+
+  // An order and its early refund racing must not leave the refund waiting forever.
+  it("applies a refund that arrives at the same moment as its order", async () => {
+    const { program, code, idOf } = await newProgram();
+    const events = toEvents(
+      [
+        {
+          seller: 2,
+          items: [{ sku: "MUG", quantity: 1, unitAmount: 4000 }],
+          discount: 0,
+          shipping: 0,
+          customer: 1,
+          refund: "whole",
+        },
+      ],
+      code,
+    );
+    await Promise.all(events.map((e) => ingestEvents(services, program, [e])));
+    const left = await balances(program, idOf);
+    for (const [who, amount] of Object.entries(left))
+      expect(amount, `${who} is back to zero`).toBe(0);
   });
 });

@@ -137,6 +137,7 @@ export const TABLES = [
   "clicks",
   "customer_bindings",
   "orders",
+  "refunds",
   "ledger_entries",
 ] as const;
 
@@ -240,6 +241,7 @@ export interface EventResultBody {
   attribution?: { source: string | null; reason?: string; message?: string } | null;
   commissions?: CommissionBody[];
   grants?: unknown[];
+  refund?: { orderId: string; state: "applied" | "waiting_for_order"; valueMinor: number };
   error?: { code: string; message: string; details?: unknown[] };
 }
 

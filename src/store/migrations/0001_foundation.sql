@@ -107,9 +107,28 @@ create table orders (
   -- Per item per paid level, [level, item index or -1, amount minor]: what a
   -- refund reverses in proportion. Kept on the order, as it is read only with it.
   commission_lines jsonb not null,
+  -- The participant paid at each level, level 1 first (null where none was).
+  commission_earners text[] not null,
   primary key (program_id, order_id)
 );
 create index orders_participant on orders (program_id, participant_id, occurred_at);
+
+-- Refunds of orders: applied (with the units returned per order item), or
+-- waiting for an order that has not arrived yet.
+create table refunds (
+  program_id text not null,
+  refund_id text not null,
+  order_id text not null,
+  items jsonb,
+  occurred_at timestamptz not null,
+  state text not null check (state in ('waiting', 'applied')),
+  quantities jsonb,
+  value_minor bigint not null default 0,
+  primary key (program_id, refund_id)
+);
+create index refunds_order on refunds (program_id, order_id);
+-- Every batch of orders asks for refunds waiting on them; mostly there are none.
+create index refunds_waiting on refunds (program_id, order_id) where state = 'waiting';
 
 -- Append-only, double-entry. A transfer is entries that sum to zero: legs on
 -- participants' accounts (participant, asset, bucket) and, where money comes
