@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { newApp } from "../api/app.ts";
 import { createServices } from "../engine/services.ts";
-import { drainInbox } from "../jobs/drain-inbox.ts";
+import { startScheduler } from "../jobs/scheduler.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { bootstrapFirstBrand, createAdminKey } from "./bootstrap.ts";
@@ -87,9 +87,8 @@ async function serve(config: Config): Promise<number> {
     console.log(`  ${generated}`);
   }
   const app = await newApp(services, { logger: true });
-  const recovered = await drainInbox(services);
-  if (recovered > 0) app.log.info({ recovered }, "processed events left pending by an earlier run");
   await app.listen({ port: config.PORT, host: config.HOST });
+  const scheduler = startScheduler(services, app.log);
   const where = config.DATABASE_URL
     ? "PostgreSQL (DATABASE_URL)"
     : `embedded PGlite in ${config.LAUREL_DATA}`;
@@ -104,6 +103,7 @@ async function serve(config: Config): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   await app.close();
+  await scheduler.stop();
   await db.close();
   return 0;
 }

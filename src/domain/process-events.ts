@@ -35,6 +35,10 @@ export interface ProgramRules {
   readonly cookieDays: number;
   readonly clickModel: "last_click" | "first_click";
   readonly bindCustomer: boolean;
+  /** Days a commission stays pending before it can be paid. */
+  readonly holdDays: number;
+  /** The time of processing; holds start no earlier than this. */
+  readonly nowMs: number;
 }
 
 export interface BatchState {
@@ -146,11 +150,21 @@ export interface RefundFact {
 export interface JournalFact {
   readonly asset: "cash" | "points";
   readonly bucket: "pending" | "available" | "paid" | "reversed";
-  readonly causeType: "commission" | "refund";
+  readonly causeType: "commission" | "refund" | "release" | "payout";
   /** Unique per program: the same cause is never booked twice. */
   readonly causeKey: string;
-  readonly eventId: string;
-  readonly legs: readonly { participantId: string; amountMinor: number; level: number | null }[];
+  readonly eventId: string | null;
+  /** The order the journal belongs to, for commissions, refunds and releases. */
+  readonly orderId: string | null;
+  readonly legs: readonly {
+    readonly participantId: string;
+    readonly amountMinor: number;
+    readonly level: number | null;
+    /** Overrides the journal's bucket for this leg (a release moves pending to available). */
+    readonly bucket?: "pending" | "available" | "paid" | "reversed";
+    /** When a pending commission leg may be released. */
+    readonly availableAtMs?: number;
+  }[];
 }
 
 export interface BatchFacts {
@@ -184,7 +198,7 @@ export function processEvents(
   const orders = new Map(state.orders);
   const waiting = new Map(state.waitingRefunds);
   /** Books what a refund takes back, as one journal of negative legs. */
-  const reverse = (refundId: string, reversals: readonly Reversal[]) => {
+  const reverse = (refundId: string, order: OrderState, reversals: readonly Reversal[]) => {
     if (reversals.length === 0) return;
     facts.journals.push({
       asset: "cash",
@@ -192,10 +206,17 @@ export function processEvents(
       causeType: "refund",
       causeKey: `refund:${refundId}`,
       eventId: refundId,
+      orderId: order.orderId,
+      // A line still on hold is cancelled before it is ever available; a
+      // released one is taken back from available, where a line already paid
+      // leaves a negative balance that the next payout nets out.
       legs: reversals.map((r) => ({
         participantId: r.participantId,
         amountMinor: -r.amountMinor,
         level: r.level,
+        bucket: order.releasedLevels.includes(r.level)
+          ? ("available" as const)
+          : ("pending" as const),
       })),
     });
   };
@@ -347,6 +368,7 @@ export function processEvents(
             commissionLines,
             earners: earners.map((e) => e ?? ""),
             refundedQuantities: event.items.map(() => 0),
+            releasedLevels: [],
           };
           // Refunds that arrived first are applied now, as far as the order allows.
           for (const early of waiting.get(event.id) ?? []) {
@@ -355,7 +377,7 @@ export function processEvents(
               early.items === undefined ? undefined : clipToLeft(current, early.items),
             );
             if (!plan.ok) continue;
-            reverse(early.refundId, plan.reversals);
+            reverse(early.refundId, current, plan.reversals);
             current = refunded(current, plan.quantities);
             const applied = { quantities: plan.quantities, valueMinor: plan.valueMinor };
             const fresh = facts.refunds.find((r) => r.refundId === early.refundId);
@@ -414,10 +436,15 @@ export function processEvents(
             causeType: "commission",
             causeKey: `commission:${event.id}`,
             eventId: event.id,
+            orderId: event.id,
+            // The hold runs from the order or from booking, whichever is later,
+            // so an order imported late still waits its full hold for refunds.
             legs: totals.map((t) => ({
               participantId: t.participantId,
               amountMinor: t.amountMinor,
               level: t.level,
+              availableAtMs:
+                Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
             })),
           });
         processed(event, {
@@ -455,7 +482,7 @@ export function processEvents(
           reject(event.id, plan.code, plan.message);
           break;
         }
-        reverse(event.id, plan.reversals);
+        reverse(event.id, target, plan.reversals);
         orders.set(event.orderId, refunded(target, plan.quantities));
         facts.refunds.push({
           refundId: event.id,

@@ -21,6 +21,8 @@ export interface OrderState {
   readonly earners: readonly string[];
   /** Per item: how many units earlier refunds returned. */
   readonly refundedQuantities: readonly number[];
+  /** Levels whose commission has left its hold (is available or paid). */
+  readonly releasedLevels: readonly number[];
 }
 
 export interface CompactLine {

@@ -33,7 +33,7 @@ export async function applyEvents(
   events: readonly ReceivedEvent[],
 ): Promise<EventOutcome[]> {
   if (events.length === 0) return [];
-  const rules = programRules(program);
+  const rules = programRules(program, services.now());
   const state = await loadBatchState(tx, program.id, events, rules);
   await lockParticipants(tx, state);
   const facts = processEvents(rules, state, events);

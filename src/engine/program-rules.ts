@@ -2,7 +2,10 @@ import { DEFAULT_COOKIE_DAYS, toCommissionPlan } from "../domain/program.ts";
 import type { ProgramRules } from "../domain/process-events.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 
-export function programRules(program: ProgramRecord): ProgramRules {
+/** Commissions wait this long for refunds unless the program says otherwise. */
+export const DEFAULT_HOLD_DAYS = 30;
+
+export function programRules(program: ProgramRecord, now: Date): ProgramRules {
   const attribution = program.config.attribution ?? {};
   return {
     currency: program.currency,
@@ -10,5 +13,7 @@ export function programRules(program: ProgramRecord): ProgramRules {
     cookieDays: attribution.cookieDays ?? DEFAULT_COOKIE_DAYS,
     clickModel: attribution.model ?? "last_click",
     bindCustomer: attribution.bindCustomer ?? false,
+    holdDays: program.config.commission?.holdDays ?? DEFAULT_HOLD_DAYS,
+    nowMs: now.getTime(),
   };
 }

@@ -1,4 +1,4 @@
-import type { BatchFacts, WaitingRefund } from "../domain/process-events.ts";
+import type { BatchFacts, JournalFact, WaitingRefund } from "../domain/process-events.ts";
 import { valueOrder } from "../domain/commissions.ts";
 import type { OrderState } from "../domain/refunds.ts";
 import type { IdSource } from "../domain/ids.ts";
@@ -146,9 +146,12 @@ export async function loadOrders(
     commission_lines: [number, number, number][];
     commission_earners: (string | null)[];
     refunded: (number[] | null)[];
+    released: number[];
   }>(
     `select o.order_id, o.participant_id, o.items, o.discount_minor, o.commission_lines, o.commission_earners,
-       coalesce(array_agg(r.quantities) filter (where r.state = 'applied'), '{}') as refunded
+       coalesce(array_agg(r.quantities) filter (where r.state = 'applied'), '{}') as refunded,
+       array(select h.level from hold_releases h
+             where h.program_id = o.program_id and h.order_id = o.order_id) as released
      from orders o left join refunds r on r.program_id = o.program_id and r.order_id = o.order_id
      where o.program_id = $1 and o.order_id = any($2::text[])
      group by o.program_id, o.order_id`,
@@ -175,6 +178,7 @@ export async function loadOrders(
         refundedQuantities: items.map((_, i) =>
           o.refunded.reduce((sum, q) => sum + (q?.[i] ?? 0), 0),
         ),
+        releasedLevels: o.released,
       };
       return [o.order_id, state];
     }),
@@ -236,34 +240,40 @@ export async function bookJournals(
       cause_type: "text",
       cause_key: "text",
       event_id: "text",
+      order_id: "text",
       level: "int",
       created_at: "timestamptz",
+      available_at: "timestamptz",
     },
     journals.flatMap((j) => {
       const transferId = ids.next("trf");
       const entry = (
         account: "participant" | "program",
-        participantId: string | null,
+        leg: JournalFact["legs"][number] | null,
         amountMinor: number,
-        level: number | null,
       ) => ({
         id: ids.next("led"),
         transfer_id: transferId,
         account,
-        participant_id: participantId,
+        participant_id: leg?.participantId ?? null,
         asset: j.asset,
-        bucket: j.bucket,
+        bucket: leg?.bucket ?? j.bucket,
         amount_minor: amountMinor,
         cause_type: j.causeType,
-        cause_key: level === null ? j.causeKey : `${j.causeKey}:${level}`,
+        cause_key: leg?.level == null ? j.causeKey : `${j.causeKey}:${leg.level}`,
         event_id: j.eventId,
-        level,
+        order_id: j.orderId,
+        level: leg?.level ?? null,
         created_at: createdAt,
+        available_at:
+          leg?.availableAtMs === undefined ? null : new Date(leg.availableAtMs).toISOString(),
       });
       const total = j.legs.reduce((sum, leg) => sum + leg.amountMinor, 0);
+      // Legs that only move money between a participant's buckets balance
+      // among themselves; the program's account is in it only when it pays.
       return [
-        ...j.legs.map((leg) => entry("participant", leg.participantId, leg.amountMinor, leg.level)),
-        entry("program", null, -total, null),
+        ...j.legs.map((leg) => entry("participant", leg, leg.amountMinor)),
+        ...(total === 0 ? [] : [entry("program", null, -total)]),
       ];
     }),
   );

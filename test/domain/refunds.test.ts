@@ -21,6 +21,7 @@ const order: OrderState = {
   ],
   earners: ["ana", "sam"],
   refundedQuantities: [0, 0],
+  releasedLevels: [],
 };
 
 describe("refunds reverse commissions in proportion", () => {

@@ -147,12 +147,34 @@ create table ledger_entries (
   cause_type text not null,
   cause_key text not null,
   event_id text,
+  -- The order a commission, refund or release belongs to.
+  order_id text,
   goal_id text,
   level int,
   created_at timestamptz not null,
+  -- When a pending commission may become available (the end of its hold).
+  available_at timestamptz,
   primary key (program_id, id)
 );
--- The same cause can never be booked twice.
-create unique index ledger_cause on ledger_entries (program_id, cause_key, account);
+-- The same cause can never be booked twice (a release moves one leg between
+-- two buckets of the same account, hence the bucket).
+create unique index ledger_cause on ledger_entries (program_id, cause_key, account, bucket);
 create index ledger_participant on ledger_entries (program_id, participant_id, id);
+create index ledger_order on ledger_entries (program_id, order_id, level) where order_id is not null;
+-- The hold-release job looks for pending commission legs whose hold is over.
+create index ledger_holds on ledger_entries (program_id, available_at)
+  where cause_type = 'commission' and account = 'participant';
 create index participants_ancestors on participants using gin (ancestors);
+
+-- Each paid level of an order leaves its hold once: the key makes the release
+-- job exactly-once however often it runs, and refunds read it to know whether
+-- to take money back from pending or from available.
+create table hold_releases (
+  program_id text not null,
+  order_id text not null,
+  level int not null,
+  participant_id text not null,
+  amount_minor bigint not null,
+  released_at timestamptz not null,
+  primary key (program_id, order_id, level)
+);

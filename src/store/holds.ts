@@ -1,0 +1,76 @@
+import type { Queryable } from "./db.ts";
+import { bulkInsert } from "./bulk-insert.ts";
+
+export interface DueHold {
+  orderId: string;
+  level: number;
+  participantId: string;
+  /** What is left pending for this order and level, after refunds. */
+  pendingMinor: number;
+}
+
+/**
+ * Commission legs whose hold is over and that were not released yet, oldest
+ * first; `orderIds` narrows the search to those orders.
+ */
+export async function dueHolds(
+  db: Queryable,
+  programId: string,
+  now: Date,
+  limit: number,
+  orderIds: string[] | null,
+): Promise<DueHold[]> {
+  return db.query<DueHold>(
+    `select c.order_id as "orderId", c.level, c.participant_id as "participantId",
+       (select coalesce(sum(p.amount_minor), 0) from ledger_entries p
+        where p.program_id = c.program_id and p.order_id = c.order_id and p.level = c.level
+          and p.account = 'participant' and p.bucket = 'pending')::bigint as "pendingMinor"
+     from ledger_entries c
+     where c.program_id = $1 and c.cause_type = 'commission' and c.account = 'participant'
+       and c.available_at <= $2
+       and ($4::text[] is null or c.order_id = any($4::text[]))
+       and not exists (select 1 from hold_releases h
+                       where h.program_id = c.program_id and h.order_id = c.order_id and h.level = c.level)
+     order by c.available_at, c.order_id, c.level
+     limit $3`,
+    [programId, now.toISOString(), limit, orderIds],
+  );
+}
+
+export async function insertHoldReleases(
+  db: Queryable,
+  programId: string,
+  releases: DueHold[],
+  at: Date,
+): Promise<void> {
+  await bulkInsert(
+    db,
+    "hold_releases",
+    programId,
+    {
+      order_id: "text",
+      level: "int",
+      participant_id: "text",
+      amount_minor: "bigint",
+      released_at: "timestamptz",
+    },
+    releases.map((r) => ({
+      order_id: r.orderId,
+      level: r.level,
+      participant_id: r.participantId,
+      amount_minor: Math.max(0, r.pendingMinor),
+      released_at: at.toISOString(),
+    })),
+  );
+}
+
+export async function programsWithDueHolds(db: Queryable, now: Date): Promise<string[]> {
+  const rows = await db.query<{ program_id: string }>(
+    `select distinct c.program_id from ledger_entries c
+     where c.cause_type = 'commission' and c.account = 'participant' and c.available_at <= $1
+       and not exists (select 1 from hold_releases h
+                       where h.program_id = c.program_id and h.order_id = c.order_id and h.level = c.level)`,
+    [now.toISOString()],
+  );
+  return rows.map((r) => r.program_id);
+}
