@@ -9,7 +9,9 @@ import { registerRoute, type AnyRoute } from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { participantRoutes } from "./routes/participants.ts";
+import { payoutRoutes } from "./routes/payouts.ts";
 import { programRoutes } from "./routes/programs.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 
 export const VERSION = "0.1.0";
@@ -18,8 +20,10 @@ export const routes: readonly AnyRoute[] = [
   ...programRoutes,
   ...participantRoutes,
   ...eventRoutes,
+  ...payoutRoutes,
   ...meRoutes,
   ...trackingRoutes,
+  ...reportRoutes,
 ];
 
 export interface AppOptions {

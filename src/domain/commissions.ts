@@ -14,6 +14,11 @@ export interface Earner {
   readonly participantId: string;
   readonly level: string | null;
   readonly status: ParticipantStatus;
+  /**
+   * For a sponsor: whether they meet the plan's uplineQualification (enough
+   * recent personal sales). Absent means no qualification applies.
+   */
+  readonly qualified?: boolean;
 }
 
 export interface CommissionLine {
@@ -34,7 +39,8 @@ export interface CommissionLine {
 export interface SkippedLevel {
   readonly level: number;
   readonly participantId: string;
-  readonly reason: "participant_not_active";
+  readonly reason: "participant_not_active" | "not_qualified";
+  readonly message: string;
 }
 
 export interface OrderCommissions {
@@ -104,12 +110,7 @@ export function calculateOrderCommissions(input: {
 
   const sellerLines = sellerCommission(items, value.lineBasesMinor, plan, seller);
   if (seller.status === "active") lines.push(...sellerLines);
-  else if (sellerLines.length > 0)
-    skipped.push({
-      level: 1,
-      participantId: seller.participantId,
-      reason: "participant_not_active",
-    });
+  else if (sellerLines.length > 0) skipped.push(notActive(1, seller));
 
   plan.upline.forEach((rate, k) => {
     const earner = input.upline[k];
@@ -125,13 +126,17 @@ export function calculateOrderCommissions(input: {
       sellerLines,
     );
     if (earned.length === 0) return;
-    if (earner.status === "active") lines.push(...earned);
-    else
+    if (earner.status !== "active") skipped.push(notActive(level, earner));
+    else if (earner.qualified === false)
       skipped.push({
         level,
         participantId: earner.participantId,
-        reason: "participant_not_active",
+        reason: "not_qualified",
+        message: plan.uplineQualification
+          ? `level ${level} is not paid: fewer than ${plan.uplineQualification.minPersonalOrders} personal sales in the last ${plan.uplineQualification.days} days`
+          : `level ${level} is not paid: the sponsor does not qualify`,
       });
+    else lines.push(...earned);
   });
 
   return capTotal(lines, skipped, value.commissionableMinor, plan.maxTotalPercent);
@@ -255,6 +260,15 @@ function line(
     baseMinor,
     rate: rate.kind === "percent" ? `${formatPercent(rate.percent)}%` : `flat ${rate.amountMinor}`,
     amountMinor,
+  };
+}
+
+function notActive(level: number, earner: Earner): SkippedLevel {
+  return {
+    level,
+    participantId: earner.participantId,
+    reason: "participant_not_active",
+    message: `level ${level} is not paid: the participant is ${earner.status}, not active`,
   };
 }
 

@@ -55,6 +55,11 @@ export interface BatchState {
   readonly orders: ReadonlyMap<string, OrderState>;
   /** By order id: stored refunds that arrived before the batch's orders. */
   readonly waitingRefunds: ReadonlyMap<string, readonly WaitingRefund[]>;
+  /**
+   * By participant: when their own attributed orders happened, for sponsors
+   * the plan's uplineQualification looks at (empty without one).
+   */
+  readonly personalOrders: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface WaitingRefund {
@@ -196,6 +201,18 @@ export function processEvents(
     appliedWaiting: [] as RefundFact[],
   };
   const orders = new Map(state.orders);
+  const personal = new Map(state.personalOrders);
+  const qualification = rules.plan?.uplineQualification ?? null;
+  /** Sponsors above the seller, nearest first, each marked qualified or not for an order at `atMs`. */
+  const uplineOf = (seller: ParticipantState, atMs: number) =>
+    seller.ancestors.flatMap((id) => {
+      const sponsor = state.participants.get(id);
+      if (!sponsor) return [];
+      if (!qualification) return [sponsor];
+      const sinceMs = atMs - qualification.days * 86_400_000;
+      const recent = (personal.get(id) ?? []).filter((t) => t > sinceMs && t <= atMs).length;
+      return [{ ...sponsor, qualified: recent >= qualification.minPersonalOrders }];
+    });
   const waiting = new Map(state.waitingRefunds);
   /** Books what a refund takes back, as one journal of negative legs. */
   const reverse = (refundId: string, order: OrderState, reversals: readonly Reversal[]) => {
@@ -409,6 +426,10 @@ export function processEvents(
         if (!seller)
           throw new Error(`attributed participant ${attribution.participantId} was not loaded`);
         bind(event, event.customer, seller.participantId);
+        personal.set(seller.participantId, [
+          ...(personal.get(seller.participantId) ?? []),
+          event.occurredAtMs,
+        ]);
         const commissions = rules.plan
           ? calculateOrderCommissions({
               items: event.items.map((i) => ({
@@ -419,7 +440,7 @@ export function processEvents(
               discountMinor: event.discount ?? 0,
               plan: rules.plan,
               seller,
-              upline: seller.ancestors.flatMap((id) => state.participants.get(id) ?? []),
+              upline: uplineOf(seller, event.occurredAtMs),
             })
           : { lines: [], skipped: [], cut: null };
         const totals = totalByEarner(commissions.lines);

@@ -133,6 +133,10 @@ export interface CommissionPlan {
   readonly upline: readonly Rate[];
   readonly uplineBasis: "order" | "commission";
   readonly maxTotalPercent: Percent | null;
+  readonly uplineQualification: {
+    readonly minPersonalOrders: number;
+    readonly days: number;
+  } | null;
 }
 
 export function toCommissionPlan(input: CommissionInput | undefined): CommissionPlan | null {
@@ -147,6 +151,7 @@ export function toCommissionPlan(input: CommissionInput | undefined): Commission
     uplineBasis: input.uplineBasis ?? "order",
     maxTotalPercent:
       input.maxTotalPercent === undefined ? null : parsePercent(input.maxTotalPercent),
+    uplineQualification: input.uplineQualification ?? null,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   loadBindings,
   loadClicks,
   loadOrders,
+  loadPersonalOrders,
   loadWaitingRefunds,
   writeFacts,
 } from "../store/facts.ts";
@@ -77,7 +78,7 @@ async function loadBatchState(
   tx: Queryable,
   programId: string,
   events: readonly ReceivedEvent[],
-  { cookieDays, bindCustomer }: ProgramRules,
+  { cookieDays, bindCustomer, plan }: ProgramRules,
 ): Promise<BatchState> {
   const refs = new Set<string>();
   const codes = new Set<string>();
@@ -86,6 +87,8 @@ async function loadBatchState(
   const refunded = new Set<string>();
   const orderIds = new Set<string>();
   let earliestMs = Number.POSITIVE_INFINITY;
+  let latestMs = Number.NEGATIVE_INFINITY;
+  const qualification = plan?.uplineQualification ?? null;
   for (const e of events) {
     if (e.type === "refund") refunded.add(e.orderId);
     if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
@@ -95,6 +98,7 @@ async function loadBatchState(
       for (const k of customerKeys(e.customer)) customers.add(k);
       orderIds.add(e.id);
       earliestMs = Math.min(earliestMs, e.occurredAtMs);
+      latestMs = Math.max(latestMs, e.occurredAtMs);
     }
   }
   // An order and its refunds are serialized: two refunds of one order must not
@@ -140,7 +144,14 @@ async function loadBatchState(
     byRef.set(p.externalId, state);
     byCode.set(p.referralCode, state);
   }
+  const personalOrders = qualification
+    ? await loadPersonalOrders(tx, programId, [...ancestorsOfAll(participants)], {
+        sinceMs: earliestMs - qualification.days * 86_400_000,
+        untilMs: latestMs,
+      })
+    : new Map<string, number[]>();
   return {
+    personalOrders,
     participants,
     participantsByRef: byRef,
     participantsByCode: byCode,
@@ -161,6 +172,12 @@ async function lockParticipants(tx: Queryable, state: BatchState): Promise<void>
     `select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest($1::text[]) as id order by id`,
     [[...state.participants.keys()].sort()],
   );
+}
+
+function ancestorsOfAll(participants: ReadonlyMap<string, ParticipantState>): Set<string> {
+  const ids = new Set<string>();
+  for (const p of participants.values()) for (const a of p.ancestors) ids.add(a);
+  return ids;
 }
 
 async function lockOrders(tx: Queryable, programId: string, orderIds: string[]): Promise<void> {

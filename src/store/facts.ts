@@ -332,3 +332,30 @@ export async function insertClick(
     ],
   );
 }
+
+/** When each of `participantIds` made their own attributed orders, within the window. */
+export async function loadPersonalOrders(
+  db: Queryable,
+  programId: string,
+  participantIds: string[],
+  window: { sinceMs: number; untilMs: number },
+): Promise<Map<string, number[]>> {
+  const byParticipant = new Map<string, number[]>();
+  if (participantIds.length === 0) return byParticipant;
+  const rows = await db.query<{ participant_id: string; occurred_at: Date }>(
+    `select participant_id, occurred_at from orders
+     where program_id = $1 and participant_id = any($2::text[]) and occurred_at > $3 and occurred_at <= $4`,
+    [
+      programId,
+      participantIds,
+      new Date(window.sinceMs).toISOString(),
+      new Date(window.untilMs).toISOString(),
+    ],
+  );
+  for (const r of rows)
+    byParticipant.set(r.participant_id, [
+      ...(byParticipant.get(r.participant_id) ?? []),
+      r.occurred_at.getTime(),
+    ]);
+  return byParticipant;
+}

@@ -40,6 +40,8 @@ export interface LedgerEntryRow {
   transferId: string;
   causeType: string;
   eventId: string | null;
+  orderId: string | null;
+  causeKey: string;
   goalId: string | null;
   level: number | null;
 }
@@ -52,7 +54,7 @@ export async function listLedger(
 ): Promise<LedgerEntryRow[]> {
   return db.query<LedgerEntryRow>(
     `select id, asset, amount_minor as amount, bucket as status, created_at as "createdAt",
-       transfer_id as "transferId", cause_type as "causeType", event_id as "eventId", goal_id as "goalId", level
+       transfer_id as "transferId", cause_type as "causeType", event_id as "eventId", order_id as "orderId", cause_key as "causeKey", goal_id as "goalId", level
      from ledger_entries
      where program_id = $1 and participant_id = $2 and account = 'participant' and ($3::text is null or id > $3)
      order by id limit $4`,

@@ -42,7 +42,7 @@ function bodyFor(r: AnyRoute): unknown {
 
 describeEachBackend("every route checks who is calling", (backend) => {
   const api = useApi(backend);
-  const ids = { programId: "", participantId: "" };
+  const ids = { programId: "", participantId: "", payoutId: "" };
   let participantToken = "";
 
   beforeAll(async () => {
@@ -50,6 +50,9 @@ describeEachBackend("every route checks who is calling", (backend) => {
     const owner = await createParticipant(api, program.id, { externalId: "owner" });
     ids.programId = program.id;
     ids.participantId = owner.id;
+    const payout = await api.call<{ id: string }>("POST", `/v1/programs/${program.id}/payouts`);
+    expectStatus(payout, 201);
+    ids.payoutId = payout.body.id;
     const token = await api.call<{ token: string }>(
       "POST",
       `/v1/programs/${program.id}/participants/${owner.id}/tokens`,
@@ -63,6 +66,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
     return r.url.replace(/\{(\w+)\}/g, (_, param: string) => {
       if (param === "programId") return ids.programId;
       if (param === "participantId") return ids.participantId;
+      if (param === "payoutId") return ids.payoutId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }

@@ -104,7 +104,12 @@ describe("seller commission: the most specific rate wins per line", () => {
     );
     expect(result.lines).toEqual([]);
     expect(result.skipped).toEqual([
-      { level: 1, participantId: "ana", reason: "participant_not_active" },
+      {
+        level: 1,
+        participantId: "ana",
+        reason: "participant_not_active",
+        message: "level 1 is not paid: the participant is suspended, not active",
+      },
     ]);
   });
 });
@@ -144,7 +149,40 @@ describe("upline commission on a 3-level chain", () => {
       { participantId: "gus", level: 3, amountMinor: 500 },
     ]);
     expect(result.skipped).toEqual([
-      { level: 2, participantId: "sam", reason: "participant_not_active" },
+      {
+        level: 2,
+        participantId: "sam",
+        reason: "participant_not_active",
+        message: "level 2 is not paid: the participant is suspended, not active",
+      },
+    ]);
+  });
+});
+
+describe("uplineQualification", () => {
+  const plan: CommissionInput = {
+    rate: { percent: 10 },
+    upline: [{ percent: 3 }, { percent: 1 }],
+    uplineQualification: { minPersonalOrders: 1, days: 30 },
+  };
+  const order = { items: [{ sku: "X", quantity: 1, unitAmountMinor: 50_000 }] };
+
+  it("skips a sponsor without recent personal sales, says why, and still pays the one above", () => {
+    const result = commissions(plan, order, seller, [
+      { ...sponsor, qualified: false },
+      { ...grand, qualified: true },
+    ]);
+    expect(totalByEarner(result.lines).map((t) => [t.participantId, t.amountMinor])).toEqual([
+      ["ana", 5000],
+      ["gus", 500],
+    ]);
+    expect(result.skipped).toEqual([
+      {
+        level: 2,
+        participantId: "sam",
+        reason: "not_qualified",
+        message: "level 2 is not paid: fewer than 1 personal sales in the last 30 days",
+      },
     ]);
   });
 });

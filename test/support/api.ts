@@ -44,11 +44,19 @@ export interface Api {
   adminKeyFor(brandName: string): Promise<string>;
 }
 
+/** Options of the app under test; `now` fixes its clock (the wall clock by default). */
+export interface ApiOptions {
+  now?: () => Date;
+}
+
 /** Opens the database, builds the app and creates two brands. */
-export async function openApi(backend: Backend): Promise<Api & { close(): Promise<void> }> {
+export async function openApi(
+  backend: Backend,
+  options: ApiOptions = {},
+): Promise<Api & { close(): Promise<void> }> {
   const db = await openMigrated(backend);
   try {
-    const services = createServices(db, { publicUrl: PUBLIC_URL });
+    const services = createServices(db, { publicUrl: PUBLIC_URL, now: options.now });
     const app = await newApp(services);
     const key = await createAdminKey(services, "brand-a");
     const otherKey = await createAdminKey(services, "brand-b");
@@ -94,10 +102,10 @@ export async function openApi(backend: Backend): Promise<Api & { close(): Promis
  * opened once per file and backend. Tests isolate themselves by creating
  * programs of their own rather than databases.
  */
-export function useApi(backend: Backend): Api {
+export function useApi(backend: Backend, options: ApiOptions = {}): Api {
   let opened: (Api & { close(): Promise<void> }) | undefined;
   beforeAll(async () => {
-    opened = await openApi(backend);
+    opened = await openApi(backend, options);
   });
   afterAll(async () => {
     await opened?.close();
@@ -242,6 +250,7 @@ export interface EventResultBody {
   commissions?: CommissionBody[];
   grants?: unknown[];
   refund?: { orderId: string; state: "applied" | "waiting_for_order"; valueMinor: number };
+  skippedLevels?: { level: number; participantId: string; reason: string; message: string }[];
   error?: { code: string; message: string; details?: unknown[] };
 }
 

@@ -406,6 +406,14 @@ export function presentLedgerEntry(e: LedgerEntryRow) {
     status: e.status,
     createdAt: e.createdAt.toISOString(),
     transferId: e.transferId,
-    cause: { type: e.causeType, eventId: e.eventId, goalId: e.goalId, level: e.level },
+    cause: {
+      type: e.causeType,
+      eventId: e.eventId,
+      orderId: e.orderId,
+      goalId: e.goalId,
+      level: e.level,
+      // A payout's entries name the payout (their key is payout:<id>:<participant>).
+      ...(e.causeType === "payout" ? { payoutId: e.causeKey.split(":")[1] ?? null } : {}),
+    },
   };
 }

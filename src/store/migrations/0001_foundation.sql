@@ -178,3 +178,26 @@ create table hold_releases (
   released_at timestamptz not null,
   primary key (program_id, order_id, level)
 );
+
+-- A payout pays every available cash balance at or over the program minimum;
+-- its lines are what was paid to whom. The money itself moves in the ledger.
+create table payouts (
+  program_id text not null,
+  id text not null,
+  currency text not null,
+  total_minor bigint not null,
+  created_at timestamptz not null,
+  primary key (program_id, id)
+);
+
+create table payout_lines (
+  program_id text not null,
+  payout_id text not null,
+  line_no int not null,
+  participant_id text not null,
+  external_id text not null,
+  email text,
+  amount_minor bigint not null,
+  reference text not null,
+  primary key (program_id, payout_id, line_no)
+);

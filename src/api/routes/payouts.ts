@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { formatMajor, type PayoutLine } from "../../domain/payouts.ts";
+import { createPayout } from "../../engine/create-payout.ts";
+import { findPayout, listPayouts, payoutLines, type PayoutRecord } from "../../store/payouts.ts";
+import { notFound } from "../errors.ts";
+import { collection, pageOf, pageQuery, route } from "../route.ts";
+import { loadProgram } from "./programs.ts";
+
+const payoutParams = z.object({ programId: z.string(), payoutId: z.string() });
+
+function presentPayout(p: PayoutRecord, lines: readonly PayoutLine[]) {
+  return {
+    id: p.id,
+    programId: p.programId,
+    currency: p.currency,
+    total: p.totalMinor,
+    createdAt: p.createdAt.toISOString(),
+    lines: lines.map((l) => ({
+      participantId: l.participantId,
+      externalId: l.externalId,
+      email: l.email,
+      amount: l.amountMinor,
+      reference: l.reference,
+    })),
+  };
+}
+
+/** Digits after the decimal point in a currency's major unit (2 for USD, 0 for JPY). */
+function fractionDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  );
+}
+
+/** A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+async function loadPayout(
+  services: Parameters<typeof loadProgram>[0],
+  brandId: string,
+  params: z.infer<typeof payoutParams>,
+) {
+  const program = await loadProgram(services, brandId, params.programId);
+  const payout = await findPayout(services.db, program.id, params.payoutId);
+  if (!payout) throw notFound(`payout ${params.payoutId}`);
+  return { program, payout, lines: await payoutLines(services.db, program.id, payout.id) };
+}
+
+export const payoutRoutes = [
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/payouts",
+    summary: "Pay every available cash balance at or over the program minimum",
+    tag: "Payouts",
+    auth: "admin",
+    params: z.object({ programId: z.string() }),
+    status: 201,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const { payout, lines } = await createPayout(services, program);
+      return presentPayout(payout, lines);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/payouts",
+    summary: "List payouts, oldest first",
+    tag: "Payouts",
+    auth: "admin",
+    params: z.object({ programId: z.string() }),
+    query: pageQuery,
+    handler: async ({ services, caller, params, query }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const page = pageOf(query);
+      const rows = await listPayouts(services.db, program.id, {
+        after: page.after,
+        limit: page.limit + 1,
+      });
+      return collection(
+        rows,
+        page.limit,
+        (p) => p.id,
+        (p) => ({
+          id: p.id,
+          programId: p.programId,
+          currency: p.currency,
+          total: p.totalMinor,
+          createdAt: p.createdAt.toISOString(),
+        }),
+      );
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/payouts/{payoutId}",
+    summary: "Read a payout and its lines",
+    tag: "Payouts",
+    auth: "admin",
+    params: payoutParams,
+    handler: async ({ services, caller, params }) => {
+      const { payout, lines } = await loadPayout(services, caller.brandId, params);
+      return presentPayout(payout, lines);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/payouts/{payoutId}/export.csv",
+    summary: "The payout as CSV for a payout provider, amounts in major units",
+    tag: "Payouts",
+    auth: "admin",
+    params: payoutParams,
+    handler: async ({ services, caller, params, reply }) => {
+      const { payout, lines } = await loadPayout(services, caller.brandId, params);
+      const digits = fractionDigits(payout.currency);
+      const rows = [
+        "participant_id,external_id,email,amount,currency,reference",
+        ...lines.map((l) =>
+          [
+            l.participantId,
+            l.externalId,
+            l.email ?? "",
+            formatMajor(l.amountMinor, digits),
+            payout.currency,
+            l.reference,
+          ]
+            .map(csvField)
+            .join(","),
+        ),
+      ];
+      reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="${payout.id}.csv"`);
+      return `${rows.join("\r\n")}\r\n`;
+    },
+  }),
+];

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { reportPeriod } from "../../domain/periods.ts";
+import { summaryRows, type PerformerRow } from "../../store/reports.ts";
+import { ApiError } from "../errors.ts";
+import { route } from "../route.ts";
+import { loadProgram, programParams } from "./programs.ts";
+
+// A union, so a value that is neither form fails as one shape error (a 400)
+// with one message that shows both forms, rather than one error per form.
+const boundary = (meaning: string) =>
+  z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+      error:
+        "expected a date YYYY-MM-DD in the program's time zone or an ISO-8601 timestamp with " +
+        "its offset, such as 2026-11-01T00:00:00Z (write + as %2B in a query string)",
+    })
+    .optional()
+    .describe(meaning);
+
+export const summaryQuery = z.object({
+  from: boundary(
+    "Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). " +
+      "Default: the 30 local days ending with `to`'s day.",
+  ),
+  to: boundary(
+    "End: a local date (up to the next local midnight, so the day is included) or a timestamp " +
+      "(exclusive). Default: today in the program's time zone.",
+  ),
+});
+
+const performerSchema = z.object({
+  participantId: z.string(),
+  externalId: z.string(),
+  name: z.string().nullable(),
+  sales: z.number().int(),
+  commissions: z.number().int(),
+  orders: z.number().int(),
+});
+
+const summarySchema = z.object({
+  from: z.string().describe("The period's start, inclusive"),
+  to: z.string().describe("The period's end, exclusive"),
+  currency: z.string(),
+  clicks: z.number().int(),
+  orders: z.number().int().describe("Attributed orders"),
+  conversionRate: z.number().describe("orders / clicks in percent, 2 decimals; 0 without clicks"),
+  sales: z.number().int().describe("Commissionable value of the attributed orders"),
+  refunds: z.number().int().describe("Value of the refunds applied to attributed orders"),
+  commissions: z.number().int().describe("Commissions booked less those refunds took back"),
+  commissionsByLevel: z.array(z.object({ level: z.number().int(), amount: z.number().int() })),
+  activeParticipants: z.number().int().describe("Participants with an attributed order"),
+  topPerformers: z.array(performerSchema).describe("The 10 best by sales"),
+  topPerformersByCommission: z.array(performerSchema).describe("The 10 best by net commissions"),
+});
+
+/** orders / clicks as a percentage with two decimals: 1 order of 8 clicks is 12.5. */
+export function conversionRate(orders: number, clicks: number): number {
+  return clicks === 0 ? 0 : Math.round((orders * 10_000) / clicks) / 100;
+}
+
+const presentPerformer = (row: PerformerRow) => ({
+  participantId: row.participantId,
+  externalId: row.externalId,
+  name: row.name,
+  sales: row.sales,
+  commissions: row.commissions,
+  orders: row.orders,
+});
+
+export const reportRoutes = [
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/reports/summary",
+    summary: "Summarize clicks, sales, refunds and commissions over a period",
+    tag: "Reports",
+    auth: "admin",
+    params: programParams,
+    query: summaryQuery,
+    response: summarySchema,
+    handler: async ({ services, caller, params, query }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const period = reportPeriod(query, program.timezone, services.now().getTime());
+      if (!period.ok)
+        throw new ApiError("validation_failed", `${period.field} ${period.message}`, [
+          { path: period.field, message: period.message },
+        ]);
+      const from = new Date(period.period.fromMs);
+      const to = new Date(period.period.toMs);
+      const rows = await summaryRows(services.db, program.id, from, to);
+      const byLevel = rows.commissionsByLevel.flatMap(({ level, amount }) =>
+        level === null ? [] : [{ level, amount }],
+      );
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        currency: program.currency,
+        clicks: rows.clicks,
+        orders: rows.orders,
+        conversionRate: conversionRate(rows.orders, rows.clicks),
+        sales: rows.sales,
+        refunds: rows.refunds,
+        commissions: rows.commissionsByLevel.reduce((sum, { amount }) => sum + amount, 0),
+        commissionsByLevel: byLevel,
+        activeParticipants: rows.activeParticipants,
+        topPerformers: rows.topBySales.map(presentPerformer),
+        topPerformersByCommission: rows.topByCommission.map(presentPerformer),
+      };
+    },
+  }),
+];
