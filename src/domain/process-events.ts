@@ -15,6 +15,7 @@ import {
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
 import type { CommissionPlan } from "./program.ts";
 import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
+import { applyCaps, monthOf, type Caps, type Cut, type MonthUsage } from "./caps.ts";
 
 /**
  * The pure heart of event processing: given a batch of events in the order
@@ -39,6 +40,8 @@ export interface ProgramRules {
   readonly holdDays: number;
   /** The time of processing; holds start no earlier than this. */
   readonly nowMs: number;
+  readonly timezone: string;
+  readonly caps: Caps;
 }
 
 export interface BatchState {
@@ -60,6 +63,8 @@ export interface BatchState {
    * the plan's uplineQualification looks at (empty without one).
    */
   readonly personalOrders: ReadonlyMap<string, readonly number[]>;
+  /** By month key (YYYY-MM): commissions already booked for the month's orders. */
+  readonly monthUsage: ReadonlyMap<string, MonthUsage>;
 }
 
 export interface WaitingRefund {
@@ -92,7 +97,8 @@ export interface ProcessedOutcome {
   readonly commissions: readonly CommissionOutcome[];
   readonly grants: readonly unknown[];
   readonly skippedLevels?: readonly { level: number; participantId: string; reason: string }[];
-  readonly cut?: { rule: string; beforeMinor: number; afterMinor: number };
+  /** What maxTotalPercent and the caps took off, and which rule did. */
+  readonly cuts?: readonly Cut[];
   readonly refund?: {
     readonly orderId: string;
     readonly state: "applied" | "waiting_for_order";
@@ -136,6 +142,8 @@ export interface OrderFact {
   readonly commissionLines: readonly CommissionLine[];
   /** The participant paid at each level: earners[0] is level 1; null where none was. */
   readonly earners: readonly (string | null)[];
+  /** What maxTotalPercent and the caps took off this order's commissions. */
+  readonly cuts: readonly Cut[];
 }
 
 /** A refund as stored: applied to its order, or waiting for the order to arrive. */
@@ -201,6 +209,29 @@ export function processEvents(
     appliedWaiting: [] as RefundFact[],
   };
   const orders = new Map(state.orders);
+  const monthUsage = new Map(state.monthUsage);
+  const hasMonthlyCaps =
+    rules.caps.perParticipantMonthlyMinor !== null || rules.caps.programMonthlyMinor !== null;
+  /** Caps the order's lines, and counts what is left against the month's budgets. */
+  const capped = (lines: readonly CommissionLine[], atMs: number) => {
+    const month = hasMonthlyCaps ? monthOf(atMs, rules.timezone).key : "";
+    const usage = monthUsage.get(month) ?? {
+      byParticipant: new Map<string, number>(),
+      programMinor: 0,
+    };
+    const result = applyCaps(lines, rules.caps, usage);
+    if (hasMonthlyCaps) {
+      const byParticipant = new Map(usage.byParticipant);
+      for (const l of result.lines)
+        byParticipant.set(
+          l.participantId,
+          (byParticipant.get(l.participantId) ?? 0) + l.amountMinor,
+        );
+      const added = result.lines.reduce((a, l) => a + l.amountMinor, 0);
+      monthUsage.set(month, { byParticipant, programMinor: usage.programMinor + added });
+    }
+    return result;
+  };
   const personal = new Map(state.personalOrders);
   const qualification = rules.plan?.uplineQualification ?? null;
   /** Sponsors above the seller, nearest first, each marked qualified or not for an order at `atMs`. */
@@ -360,7 +391,11 @@ export function processEvents(
           })),
           event.discount ?? 0,
         );
-        const order = (commissionLines: readonly CommissionLine[], earners: (string | null)[]) => {
+        const order = (
+          commissionLines: readonly CommissionLine[],
+          earners: (string | null)[],
+          cuts: readonly Cut[],
+        ) => {
           facts.orders.push({
             orderId: event.id,
             participantId: attribution.participantId,
@@ -376,6 +411,7 @@ export function processEvents(
             occurredAtMs: event.occurredAtMs,
             commissionLines,
             earners,
+            cuts,
           });
           let current: OrderState = {
             orderId: event.id,
@@ -412,7 +448,7 @@ export function processEvents(
           orders.set(event.id, current);
         };
         if (attribution.participantId === null) {
-          order([], []);
+          order([], [], []);
           processed(event, {
             attribution: {
               source: attribution.source,
@@ -443,12 +479,16 @@ export function processEvents(
               upline: uplineOf(seller, event.occurredAtMs),
             })
           : { lines: [], skipped: [], cut: null };
-        const totals = totalByEarner(commissions.lines);
+        const afterCaps = capped(commissions.lines, event.occurredAtMs);
+        const lines = afterCaps.lines;
+        const cuts = [...(commissions.cut ? [commissions.cut] : []), ...afterCaps.cuts];
+        const totals = totalByEarner(lines);
         const earners: (string | null)[] = [];
         for (const t of totals) earners[t.level - 1] = t.participantId;
         order(
-          commissions.lines,
+          lines,
           Array.from(earners, (e) => e ?? null),
+          cuts,
         );
         if (totals.length > 0)
           facts.journals.push({
@@ -477,7 +517,7 @@ export function processEvents(
             amount: t.amountMinor,
           })),
           ...(commissions.skipped.length > 0 ? { skippedLevels: commissions.skipped } : {}),
-          ...(commissions.cut ? { cut: commissions.cut } : {}),
+          ...(cuts.length > 0 ? { cuts } : {}),
         });
         break;
       }

@@ -20,6 +20,8 @@ import {
 import { loadParticipants, type ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
+import { monthOf, type MonthUsage } from "../domain/caps.ts";
+import { commissionsBookedBetween } from "../store/facts.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -35,8 +37,11 @@ export async function applyEvents(
 ): Promise<EventOutcome[]> {
   if (events.length === 0) return [];
   const rules = programRules(program, services.now());
-  const state = await loadBatchState(tx, program.id, events, rules);
-  await lockParticipants(tx, state);
+  const loaded = await loadBatchState(tx, program.id, events, rules);
+  await lockParticipants(tx, loaded, rules.caps.programMonthlyMinor !== null ? program.id : null);
+  // Read after the locks: what this month already booked must include every
+  // batch that committed before this one for the same people.
+  const state = { ...loaded, monthUsage: await loadMonthUsage(tx, program.id, events, rules) };
   const facts = processEvents(rules, state, events);
   await writeFacts(tx, program.id, facts, services.ids, services.now());
   return [...facts.outcomes];
@@ -79,7 +84,7 @@ async function loadBatchState(
   programId: string,
   events: readonly ReceivedEvent[],
   { cookieDays, bindCustomer, plan }: ProgramRules,
-): Promise<BatchState> {
+): Promise<Omit<BatchState, "monthUsage">> {
   const refs = new Set<string>();
   const codes = new Set<string>();
   const visitors = new Set<string>();
@@ -166,7 +171,36 @@ async function loadBatchState(
  * Serializes work per participant: two batches touching the same people take
  * the same locks in the same (sorted) order, so they queue instead of racing.
  */
-async function lockParticipants(tx: Queryable, state: BatchState): Promise<void> {
+async function loadMonthUsage(
+  tx: Queryable,
+  programId: string,
+  events: readonly ReceivedEvent[],
+  rules: ProgramRules,
+): Promise<Map<string, MonthUsage>> {
+  const usage = new Map<string, MonthUsage>();
+  if (rules.caps.perParticipantMonthlyMinor === null && rules.caps.programMonthlyMinor === null)
+    return usage;
+  for (const e of events) {
+    if (e.type !== "order") continue;
+    const month = monthOf(e.occurredAtMs, rules.timezone);
+    if (!usage.has(month.key))
+      usage.set(month.key, await commissionsBookedBetween(tx, programId, month));
+  }
+  return usage;
+}
+
+/**
+ * Serializes work per participant (and, with a program-wide monthly cap, per
+ * program): batches touching the same people take the same locks in the same
+ * sorted order, so they queue instead of racing.
+ */
+async function lockParticipants(
+  tx: Queryable,
+  state: Omit<BatchState, "monthUsage">,
+  programId: string | null,
+): Promise<void> {
+  if (programId !== null)
+    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 4))", [programId]);
   if (state.participants.size === 0) return;
   await tx.query(
     `select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest($1::text[]) as id order by id`,

@@ -15,5 +15,11 @@ export function programRules(program: ProgramRecord, now: Date): ProgramRules {
     bindCustomer: attribution.bindCustomer ?? false,
     holdDays: program.config.commission?.holdDays ?? DEFAULT_HOLD_DAYS,
     nowMs: now.getTime(),
+    timezone: program.timezone,
+    caps: {
+      perOrderMinor: program.config.commission?.caps?.perOrder ?? null,
+      perParticipantMonthlyMinor: program.config.commission?.caps?.perParticipantMonthly ?? null,
+      programMonthlyMinor: program.config.commission?.caps?.programMonthly ?? null,
+    },
   };
 }

@@ -67,6 +67,7 @@ export async function writeFacts(
       occurred_at: "timestamptz",
       commission_lines: "jsonb",
       commission_earners: "text[]",
+      cuts: "jsonb",
     },
     facts.orders.map((o) => ({
       order_id: o.orderId,
@@ -86,6 +87,7 @@ export async function writeFacts(
       // storing an order.
       commission_lines: o.commissionLines.map((l) => [l.level, l.itemIndex ?? -1, l.amountMinor]),
       commission_earners: o.earners,
+      cuts: o.cuts,
     })),
   );
   await bulkInsert(
@@ -358,4 +360,24 @@ export async function loadPersonalOrders(
       r.occurred_at.getTime(),
     ]);
   return byParticipant;
+}
+
+/** Commission booked for the orders of one month: per participant, and in all. */
+export async function commissionsBookedBetween(
+  db: Queryable,
+  programId: string,
+  month: { startMs: number; endMs: number },
+): Promise<{ byParticipant: Map<string, number>; programMinor: number }> {
+  const rows = await db.query<{ participant_id: string; total: number }>(
+    `select l.participant_id, sum(l.amount_minor)::bigint as total
+     from ledger_entries l join orders o on o.program_id = l.program_id and o.order_id = l.order_id
+     where l.program_id = $1 and l.cause_type = 'commission' and l.account = 'participant'
+       and o.occurred_at >= $2 and o.occurred_at < $3
+     group by l.participant_id`,
+    [programId, new Date(month.startMs).toISOString(), new Date(month.endMs).toISOString()],
+  );
+  return {
+    byParticipant: new Map(rows.map((r) => [r.participant_id, r.total])),
+    programMinor: rows.reduce((sum, r) => sum + r.total, 0),
+  };
 }

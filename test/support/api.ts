@@ -251,6 +251,7 @@ export interface EventResultBody {
   grants?: unknown[];
   refund?: { orderId: string; state: "applied" | "waiting_for_order"; valueMinor: number };
   skippedLevels?: { level: number; participantId: string; reason: string; message: string }[];
+  cuts?: { rule: string; participantId?: string; beforeMinor: number; afterMinor: number }[];
   error?: { code: string; message: string; details?: unknown[] };
 }
 

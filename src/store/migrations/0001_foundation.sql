@@ -80,6 +80,7 @@ create table clicks (
   primary key (program_id, id)
 );
 create index clicks_visitor on clicks (program_id, visitor_id, occurred_at);
+create index clicks_time on clicks (program_id, occurred_at);
 
 -- A referred customer stays with their referrer when the program binds customers.
 create table customer_bindings (
@@ -109,6 +110,8 @@ create table orders (
   commission_lines jsonb not null,
   -- The participant paid at each level, level 1 first (null where none was).
   commission_earners text[] not null,
+  -- What maxTotalPercent and the caps took off, each with the rule that did.
+  cuts jsonb not null,
   primary key (program_id, order_id)
 );
 create index orders_participant on orders (program_id, participant_id, occurred_at);
