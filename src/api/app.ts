@@ -8,6 +8,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { flagRoutes } from "./routes/flags.ts";
 import { participantRoutes } from "./routes/participants.ts";
 import { payoutRoutes } from "./routes/payouts.ts";
 import { programRoutes } from "./routes/programs.ts";
@@ -21,6 +22,7 @@ export const routes: readonly AnyRoute[] = [
   ...participantRoutes,
   ...eventRoutes,
   ...payoutRoutes,
+  ...flagRoutes,
   ...meRoutes,
   ...trackingRoutes,
   ...reportRoutes,

@@ -23,6 +23,8 @@ export const orderEventSchema = z.strictObject({
   participant: ref.optional(),
   code: ref.optional(),
   visitorId: ref.optional(),
+  /** The buyer's IP address; only its hash is compared with participants'. */
+  ip: z.string().min(1).max(100).optional(),
   items: z.array(orderItemSchema).min(1, "an order needs at least one item").max(1000),
   discount: minor.optional(),
   shipping: minor.optional(),
@@ -60,6 +62,7 @@ export const clickEventSchema = z.strictObject({
   occurredAt,
   code: ref,
   visitorId: ref.optional(),
+  ip: z.string().min(1).max(100).optional(),
 });
 
 export const signupEventSchema = z.strictObject({
@@ -93,8 +96,14 @@ export const eventSchema = z.discriminatedUnion("type", [
 export type EventInput = z.infer<typeof eventSchema>;
 export type OrderEvent = z.infer<typeof orderEventSchema>;
 
-/** An accepted event with the time it counts from: `occurredAt`, or when it was received. */
-export type ReceivedEvent = EventInput & { readonly occurredAtMs: number };
+/**
+ * An accepted event with the time it counts from (`occurredAt`, or when it
+ * was received) and, when it carried an IP address, that address's hash.
+ */
+export type ReceivedEvent = EventInput & {
+  readonly occurredAtMs: number;
+  readonly ipHash?: string;
+};
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 

@@ -16,6 +16,13 @@ import { normalizeCode, type ReceivedEvent } from "./events.ts";
 import type { CommissionPlan } from "./program.ts";
 import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
 import { applyCaps, monthOf, type Caps, type Cut, type MonthUsage } from "./caps.ts";
+import {
+  hourOf,
+  isFlooding,
+  refundRateTooHigh,
+  type FraudRule,
+  type RefundAbuseRule,
+} from "./fraud.ts";
 
 /**
  * The pure heart of event processing: given a batch of events in the order
@@ -28,6 +35,8 @@ export interface ParticipantState extends Candidate {
   readonly status: ParticipantStatus;
   /** Sponsors above, nearest first. */
   readonly ancestors: readonly string[];
+  /** Hashes of IP addresses the participant is known by (self-referral screening). */
+  readonly ipHashes?: readonly string[];
 }
 
 export interface ProgramRules {
@@ -42,6 +51,8 @@ export interface ProgramRules {
   readonly nowMs: number;
   readonly timezone: string;
   readonly caps: Caps;
+  readonly maxClicksPerHour: number;
+  readonly refundAbuse: RefundAbuseRule | null;
 }
 
 export interface BatchState {
@@ -65,6 +76,21 @@ export interface BatchState {
   readonly personalOrders: ReadonlyMap<string, readonly number[]>;
   /** By month key (YYYY-MM): commissions already booked for the month's orders. */
   readonly monthUsage: ReadonlyMap<string, MonthUsage>;
+  /** By `v:<visitor>` and `i:<ip hash>`: times of the last hour's clicks before the batch. */
+  readonly recentClicks: ReadonlyMap<string, readonly number[]>;
+  /** By seller: whether each of their latest orders was refunded, newest first. */
+  readonly refundHistory: ReadonlyMap<string, readonly boolean[]>;
+}
+
+/** Something an admin should look at; for a held order, approving releases it. */
+export interface FlagFact {
+  readonly rule: FraudRule;
+  readonly participantId: string;
+  readonly eventId: string;
+  readonly orderId: string | null;
+  readonly reason: string;
+  /** One flag per key: a flood of clicks raises one flag per visitor per hour. */
+  readonly key: string;
 }
 
 export interface WaitingRefund {
@@ -99,6 +125,8 @@ export interface ProcessedOutcome {
   readonly skippedLevels?: readonly { level: number; participantId: string; reason: string }[];
   /** What maxTotalPercent and the caps took off, and which rule did. */
   readonly cuts?: readonly Cut[];
+  /** A fraud rule that applied: the click was not counted, or the commission is held for review. */
+  readonly fraud?: { readonly rule: FraudRule; readonly message: string };
   readonly refund?: {
     readonly orderId: string;
     readonly state: "applied" | "waiting_for_order";
@@ -113,6 +141,7 @@ export type EventOutcome =
 
 export interface ClickFact {
   readonly eventId: string;
+  readonly ipHash: string | null;
   readonly participantId: string;
   readonly code: string;
   readonly visitorId: string | null;
@@ -163,7 +192,7 @@ export interface RefundFact {
 export interface JournalFact {
   readonly asset: "cash" | "points";
   readonly bucket: "pending" | "available" | "paid" | "reversed";
-  readonly causeType: "commission" | "refund" | "release" | "payout";
+  readonly causeType: "commission" | "refund" | "release" | "payout" | "review";
   /** Unique per program: the same cause is never booked twice. */
   readonly causeKey: string;
   readonly eventId: string | null;
@@ -190,6 +219,7 @@ export interface BatchFacts {
   readonly refunds: readonly RefundFact[];
   /** Stored refunds that were waiting and are applied now that their order is here. */
   readonly appliedWaiting: readonly RefundFact[];
+  readonly flags: readonly FlagFact[];
 }
 
 export function processEvents(
@@ -207,7 +237,26 @@ export function processEvents(
     journals: [] as JournalFact[],
     refunds: [] as RefundFact[],
     appliedWaiting: [] as RefundFact[],
+    flags: [] as FlagFact[],
   };
+  const recentClicks = new Map(state.recentClicks);
+  /** Why an attributed order's commissions must wait for an admin, if they must. */
+  const screenOrder = (
+    event: ReceivedEvent,
+    seller: ParticipantState,
+  ): { rule: FraudRule; message: string } | null => {
+    const abuse = rules.refundAbuse
+      ? refundRateTooHigh(refundHistory.get(seller.participantId) ?? [], rules.refundAbuse)
+      : null;
+    if (abuse) return { rule: "refund_abuse", message: abuse };
+    if (event.ipHash !== undefined && (seller.ipHashes ?? []).includes(event.ipHash))
+      return {
+        rule: "self_referral_ip",
+        message: "the buyer's IP address is one the seller uses; commissions are held for review",
+      };
+    return null;
+  };
+  const refundHistory = new Map(state.refundHistory);
   const orders = new Map(state.orders);
   const monthUsage = new Map(state.monthUsage);
   const hasMonthlyCaps =
@@ -323,8 +372,32 @@ export function processEvents(
           reject(event.id, "unknown_code", `no participant has the referral code "${event.code}"`);
           break;
         }
+        const keys = [
+          ...(event.visitorId === undefined ? [] : [`v:${event.visitorId}`]),
+          ...(event.ipHash === undefined ? [] : [`i:${event.ipHash}`]),
+        ];
+        if (
+          keys.some((k) =>
+            isFlooding(recentClicks.get(k) ?? [], event.occurredAtMs, rules.maxClicksPerHour),
+          )
+        ) {
+          const message = `more than ${rules.maxClicksPerHour} clicks in an hour from this visitor or IP; the click is not counted and not used for attribution`;
+          facts.flags.push({
+            rule: "click_flooding",
+            participantId: owner.participantId,
+            eventId: event.id,
+            orderId: null,
+            reason: message,
+            key: `click_flooding:${keys[0] ?? event.id}:${hourOf(event.occurredAtMs)}`,
+          });
+          processed(event, { fraud: { rule: "click_flooding", message } });
+          break;
+        }
+        for (const k of keys)
+          recentClicks.set(k, [...(recentClicks.get(k) ?? []), event.occurredAtMs]);
         facts.clicks.push({
           eventId: event.id,
+          ipHash: event.ipHash ?? null,
           participantId: owner.participantId,
           code: normalizeCode(event.code),
           visitorId: event.visitorId ?? null,
@@ -490,6 +563,20 @@ export function processEvents(
           Array.from(earners, (e) => e ?? null),
           cuts,
         );
+        const review = screenOrder(event, seller);
+        refundHistory.set(seller.participantId, [
+          false,
+          ...(refundHistory.get(seller.participantId) ?? []),
+        ]);
+        if (review && totals.length > 0)
+          facts.flags.push({
+            rule: review.rule,
+            participantId: seller.participantId,
+            eventId: event.id,
+            orderId: event.id,
+            reason: review.message,
+            key: `${review.rule}:${event.id}`,
+          });
         if (totals.length > 0)
           facts.journals.push({
             asset: "cash",
@@ -500,12 +587,18 @@ export function processEvents(
             orderId: event.id,
             // The hold runs from the order or from booking, whichever is later,
             // so an order imported late still waits its full hold for refunds.
+            // Commissions held for review have no end to their hold: only an
+            // admin's approval releases them.
             legs: totals.map((t) => ({
               participantId: t.participantId,
               amountMinor: t.amountMinor,
               level: t.level,
-              availableAtMs:
-                Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
+              ...(review
+                ? {}
+                : {
+                    availableAtMs:
+                      Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
+                  }),
             })),
           });
         processed(event, {
@@ -518,6 +611,7 @@ export function processEvents(
           })),
           ...(commissions.skipped.length > 0 ? { skippedLevels: commissions.skipped } : {}),
           ...(cuts.length > 0 ? { cuts } : {}),
+          ...(review && totals.length > 0 ? { fraud: review } : {}),
         });
         break;
       }

@@ -61,6 +61,18 @@ export const attributionSchema = z.strictObject({
 
 export const levelSchema = z.strictObject({ key, name: z.string().min(1).max(200) });
 
+export const fraudSchema = z.strictObject({
+  /** Clicks beyond this many per visitor or IP in an hour are not counted. */
+  maxClicksPerHour: z.number().int().positive().optional(),
+  /** Hold a seller's new commissions for review when too many of their recent orders were refunded. */
+  refundAbuse: z
+    .strictObject({
+      orders: z.number().int().positive().max(1000),
+      maxRefundPercent: percentValue,
+    })
+    .optional(),
+});
+
 const programFields = {
   name: z.string().min(1).max(200),
   currency: currencySchema,
@@ -70,6 +82,7 @@ const programFields = {
   landingUrl: z.url({ protocol: /^https?$/ }).optional(),
   levels: z.array(levelSchema).max(100).optional(),
   payouts: z.strictObject({ minimum: z.number().int().nonnegative() }).optional(),
+  fraud: fraudSchema.optional(),
 };
 
 export const programInputSchema = z
@@ -84,6 +97,7 @@ export const programPatchSchema = z.strictObject({
   landingUrl: programFields.landingUrl,
   levels: programFields.levels,
   payouts: programFields.payouts,
+  fraud: programFields.fraud,
 });
 
 export type ProgramInput = z.infer<typeof programInputSchema>;
@@ -156,3 +170,5 @@ export function toCommissionPlan(input: CommissionInput | undefined): Commission
 }
 
 export const DEFAULT_COOKIE_DAYS = 30;
+/** More clicks than this from one visitor or IP in an hour is flooding. */
+export const DEFAULT_MAX_CLICKS_PER_HOUR = 20;

@@ -5,6 +5,7 @@ import { findEvents, insertInbox, lockEventIds, type InboxRow } from "../store/e
 import type { ProgramRecord } from "../store/programs.ts";
 import { contentHash } from "./content-hash.ts";
 import { applyEvents, processBatch } from "./process-batch.ts";
+import { payloadOf, toReceived } from "./received.ts";
 import type { Services } from "./services.ts";
 
 export type EventResult =
@@ -43,21 +44,21 @@ export async function ingestEvents(
     else accepted.set(event.id, { index, event, hash });
   });
 
-  const received = [...accepted.values()].map(({ event, hash }) => ({
-    event: {
-      ...event,
-      occurredAtMs: event.occurredAt ? Date.parse(event.occurredAt) : receivedAt.getTime(),
-    },
+  const incoming = [...accepted.values()].map(({ event, hash }) => ({
+    event: toReceived(
+      event,
+      event.occurredAt ? Date.parse(event.occurredAt) : receivedAt.getTime(),
+    ),
     hash,
   }));
-  const ids = received.map((r) => r.event.id);
+  const ids = incoming.map((r) => r.event.id);
 
   // One transaction stores the new events with their outcomes and everything
   // they derive. Events already stored answer with what was stored.
   const { outcomes, stored } = await services.db.transaction(async (tx) => {
     await lockEventIds(tx, program.id, ids);
     const stored = new Map((await findEvents(tx, program.id, ids)).map((s) => [s.eventId, s]));
-    const fresh = received.filter((r) => !stored.has(r.event.id));
+    const fresh = incoming.filter((r) => !stored.has(r.event.id));
     const outcomes = new Map(
       (
         await applyEvents(
@@ -73,13 +74,12 @@ export async function ingestEvents(
       const outcome = outcomes.get(event.id);
       // A rejected event is not stored, so the brand can fix it and send the same id again.
       if (outcome?.status !== "processed") continue;
-      const { occurredAtMs, ...payload } = event;
       rows.push({
         eventId: event.id,
         type: event.type,
-        payload,
+        payload: payloadOf(event),
         contentHash: hash,
-        occurredAt: new Date(occurredAtMs),
+        occurredAt: new Date(event.occurredAtMs),
         outcome,
       });
     }

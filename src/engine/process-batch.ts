@@ -14,12 +14,16 @@ import {
   loadClicks,
   loadOrders,
   loadPersonalOrders,
+  loadRecentClicks,
+  loadRefundHistory,
   loadWaitingRefunds,
   writeFacts,
 } from "../store/facts.ts";
 import { loadParticipants, type ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
+import { toReceived } from "./received.ts";
+import { lockOrderIds } from "./release-holds.ts";
 import { monthOf, type MonthUsage } from "../domain/caps.ts";
 import { commissionsBookedBetween } from "../store/facts.ts";
 import type { Services } from "./services.ts";
@@ -61,11 +65,10 @@ export async function processBatch(
 ): Promise<EventOutcome[]> {
   return services.db.transaction(async (tx) => {
     const claimed = await claimPending(tx, program.id, eventIds, limit);
-    const events: ReceivedEvent[] = claimed.map((row) => ({
-      // Stored payloads passed this schema on the way in.
-      ...eventSchema.parse(row.payload),
-      occurredAtMs: row.occurredAt.getTime(),
-    }));
+    // Stored payloads passed this schema on the way in.
+    const events = claimed.map((row) =>
+      toReceived(eventSchema.parse(row.payload), row.occurredAt.getTime()),
+    );
     const outcomes = await applyEvents(tx, services, program, events);
     const rejected = outcomes.filter((o) => o.status === "rejected").map((o) => o.id);
     await deleteEvents(tx, program.id, rejected);
@@ -83,7 +86,7 @@ async function loadBatchState(
   tx: Queryable,
   programId: string,
   events: readonly ReceivedEvent[],
-  { cookieDays, bindCustomer, plan }: ProgramRules,
+  { cookieDays, bindCustomer, plan, refundAbuse }: ProgramRules,
 ): Promise<Omit<BatchState, "monthUsage">> {
   const refs = new Set<string>();
   const codes = new Set<string>();
@@ -94,8 +97,18 @@ async function loadBatchState(
   let earliestMs = Number.POSITIVE_INFINITY;
   let latestMs = Number.NEGATIVE_INFINITY;
   const qualification = plan?.uplineQualification ?? null;
+  const clickVisitors = new Set<string>();
+  const clickIps = new Set<string>();
+  let firstClickMs = Number.POSITIVE_INFINITY;
+  let lastClickMs = Number.NEGATIVE_INFINITY;
   for (const e of events) {
     if (e.type === "refund") refunded.add(e.orderId);
+    if (e.type === "click") {
+      if (e.visitorId !== undefined) clickVisitors.add(e.visitorId);
+      if (e.ipHash !== undefined) clickIps.add(e.ipHash);
+      firstClickMs = Math.min(firstClickMs, e.occurredAtMs);
+      lastClickMs = Math.max(lastClickMs, e.occurredAtMs);
+    }
     if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
     if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
     if (e.type === "order") {
@@ -110,14 +123,21 @@ async function loadBatchState(
   // both see it unrefunded, and a refund must not miss its order arriving at
   // the same moment (or it would wait forever). Reads come after the lock, so
   // they see what the transaction that held it committed.
-  await lockOrders(tx, programId, [...orderIds, ...refunded]);
-  const [direct, clicksByVisitor, bindings, orders, waitingRefunds] = await Promise.all([
-    loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
-    loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
-    bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
-    loadOrders(tx, programId, [...refunded]),
-    loadWaitingRefunds(tx, programId, [...orderIds]),
-  ]);
+  await lockOrderIds(tx, programId, [...orderIds, ...refunded]);
+  const [direct, clicksByVisitor, bindings, orders, waitingRefunds, recentClicks] =
+    await Promise.all([
+      loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
+      loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
+      bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
+      loadOrders(tx, programId, [...refunded]),
+      loadWaitingRefunds(tx, programId, [...orderIds]),
+      loadRecentClicks(
+        tx,
+        programId,
+        { visitorIds: [...clickVisitors], ipHashes: [...clickIps] },
+        { sinceMs: firstClickMs - 3_600_000, untilMs: lastClickMs },
+      ),
+    ]);
   const participants = new Map(direct.map((p) => [p.id, toState(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name
   // participants by id; one more query brings them all.
@@ -155,7 +175,12 @@ async function loadBatchState(
         untilMs: latestMs,
       })
     : new Map<string, number[]>();
+  const refundHistory = refundAbuse
+    ? await loadRefundHistory(tx, programId, [...participants.keys()], refundAbuse.orders)
+    : new Map<string, boolean[]>();
   return {
+    recentClicks,
+    refundHistory,
     personalOrders,
     participants,
     participantsByRef: byRef,
@@ -214,15 +239,6 @@ function ancestorsOfAll(participants: ReadonlyMap<string, ParticipantState>): Se
   return ids;
 }
 
-async function lockOrders(tx: Queryable, programId: string, orderIds: string[]): Promise<void> {
-  if (orderIds.length === 0) return;
-  await tx.query(
-    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 2))
-     from (select distinct unnest($2::text[]) as id) ids order by id`,
-    [programId, orderIds],
-  );
-}
-
 function toState(p: ParticipantRecord): ParticipantState {
   return {
     participantId: p.id,
@@ -231,5 +247,6 @@ function toState(p: ParticipantRecord): ParticipantState {
     level: p.level,
     status: p.status,
     ancestors: p.ancestors,
+    ipHashes: p.ipHashes,
   };
 }

@@ -1,4 +1,11 @@
-import { DEFAULT_COOKIE_DAYS, toCommissionPlan } from "../domain/program.ts";
+import {
+  DEFAULT_COOKIE_DAYS,
+  DEFAULT_MAX_CLICKS_PER_HOUR,
+  toCommissionPlan,
+  type ProgramInput,
+} from "../domain/program.ts";
+import { parsePercent } from "../domain/money.ts";
+import type { RefundAbuseRule } from "../domain/fraud.ts";
 import type { ProgramRules } from "../domain/process-events.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 
@@ -16,10 +23,21 @@ export function programRules(program: ProgramRecord, now: Date): ProgramRules {
     holdDays: program.config.commission?.holdDays ?? DEFAULT_HOLD_DAYS,
     nowMs: now.getTime(),
     timezone: program.timezone,
+    maxClicksPerHour: program.config.fraud?.maxClicksPerHour ?? DEFAULT_MAX_CLICKS_PER_HOUR,
+    refundAbuse: refundAbuseRule(program.config.fraud?.refundAbuse),
     caps: {
       perOrderMinor: program.config.commission?.caps?.perOrder ?? null,
       perParticipantMonthlyMinor: program.config.commission?.caps?.perParticipantMonthly ?? null,
       programMonthlyMinor: program.config.commission?.caps?.programMonthly ?? null,
     },
   };
+}
+
+function refundAbuseRule(
+  input: NonNullable<ProgramInput["fraud"]>["refundAbuse"],
+): RefundAbuseRule | null {
+  if (!input) return null;
+  const maxRefundPercent = parsePercent(input.maxRefundPercent);
+  // The schema refused anything parsePercent cannot read.
+  return maxRefundPercent ? { orders: input.orders, maxRefundPercent } : null;
 }

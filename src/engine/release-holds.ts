@@ -1,6 +1,6 @@
 import type { Queryable } from "../store/db.ts";
 import { bookJournals } from "../store/facts.ts";
-import { dueHolds, insertHoldReleases } from "../store/holds.ts";
+import { dueHolds, insertHoldReleases, type DueHold } from "../store/holds.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
 
@@ -40,16 +40,24 @@ async function releaseBatch(
   // The same lock a refund of the order takes, then a fresh read: a refund
   // that committed meanwhile is counted, one that comes later sees the release.
   const orderIds = [...new Set(candidates.map((c) => c.orderId))].sort();
-  await tx.query(
-    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 2))
-     from unnest($2::text[]) as id order by id`,
-    [program.id, orderIds],
-  );
+  await lockOrderIds(tx, program.id, orderIds);
   const due = await dueHolds(tx, program.id, now, limit, orderIds);
-  await insertHoldReleases(tx, program.id, due, now);
+  await bookRelease(tx, services, program.id, due, now);
+  return candidates.length;
+}
+
+/** Marks each order level released and moves what is left pending of it to available. */
+export async function bookRelease(
+  tx: Queryable,
+  services: Services,
+  programId: string,
+  due: readonly DueHold[],
+  now: Date,
+): Promise<void> {
+  await insertHoldReleases(tx, programId, [...due], now);
   await bookJournals(
     tx,
-    program.id,
+    programId,
     due
       .filter((d) => d.pendingMinor > 0)
       .map((d) => ({
@@ -77,5 +85,17 @@ async function releaseBatch(
     services.ids,
     now,
   );
-  return candidates.length;
+}
+
+/** The lock a refund of these orders takes, so releases and refunds of one order never interleave. */
+export async function lockOrderIds(
+  tx: Queryable,
+  programId: string,
+  orderIds: readonly string[],
+): Promise<void> {
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 2))
+     from (select distinct unnest($2::text[]) as id) ids order by id`,
+    [programId, orderIds],
+  );
 }

@@ -24,6 +24,7 @@ export async function writeFacts(
       participant_id: "text",
       code: "text",
       visitor_id: "text",
+      ip_hash: "text",
       event_id: "text",
       occurred_at: "timestamptz",
     },
@@ -32,6 +33,7 @@ export async function writeFacts(
       participant_id: c.participantId,
       code: c.code,
       visitor_id: c.visitorId,
+      ip_hash: c.ipHash,
       event_id: c.eventId,
       occurred_at: iso(c.occurredAtMs),
     })),
@@ -130,6 +132,34 @@ export async function writeFacts(
       ],
     );
   }
+  await bulkInsert(
+    db,
+    "fraud_flags",
+    programId,
+    {
+      id: "text",
+      key: "text",
+      rule: "text",
+      participant_id: "text",
+      event_id: "text",
+      order_id: "text",
+      reason: "text",
+      status: "text",
+      created_at: "timestamptz",
+    },
+    facts.flags.map((f) => ({
+      id: ids.next("flg"),
+      key: f.key,
+      rule: f.rule,
+      participant_id: f.participantId,
+      event_id: f.eventId,
+      order_id: f.orderId,
+      reason: f.reason,
+      status: "open",
+      created_at: at.toISOString(),
+    })),
+    "on conflict (program_id, key) do nothing",
+  );
   await bookJournals(db, programId, facts.journals, ids, at);
 }
 
@@ -319,17 +349,25 @@ export async function loadBindings(
 export async function insertClick(
   db: Queryable,
   programId: string,
-  click: { id: string; participantId: string; code: string; visitorId: string; occurredAt: Date },
+  click: {
+    id: string;
+    participantId: string;
+    code: string;
+    visitorId: string;
+    ipHash: string | null;
+    occurredAt: Date;
+  },
 ): Promise<void> {
   await db.query(
-    `insert into clicks (program_id, id, participant_id, code, visitor_id, occurred_at)
-     values ($1, $2, $3, $4, $5, $6)`,
+    `insert into clicks (program_id, id, participant_id, code, visitor_id, ip_hash, occurred_at)
+     values ($1, $2, $3, $4, $5, $6, $7)`,
     [
       programId,
       click.id,
       click.participantId,
       click.code,
       click.visitorId,
+      click.ipHash,
       click.occurredAt.toISOString(),
     ],
   );
@@ -380,4 +418,64 @@ export async function commissionsBookedBetween(
     byParticipant: new Map(rows.map((r) => [r.participant_id, r.total])),
     programMinor: rows.reduce((sum, r) => sum + r.total, 0),
   };
+}
+
+/** Times of the hour's clicks before `untilMs`, by `v:<visitor>` and `i:<ip hash>`. */
+export async function loadRecentClicks(
+  db: Queryable,
+  programId: string,
+  keys: { visitorIds: string[]; ipHashes: string[] },
+  window: { sinceMs: number; untilMs: number },
+): Promise<Map<string, number[]>> {
+  const recent = new Map<string, number[]>();
+  if (keys.visitorIds.length === 0 && keys.ipHashes.length === 0) return recent;
+  const rows = await db.query<{
+    visitor_id: string | null;
+    ip_hash: string | null;
+    occurred_at: Date;
+  }>(
+    `select visitor_id, ip_hash, occurred_at from clicks
+     where program_id = $1 and occurred_at > $4 and occurred_at <= $5
+       and (visitor_id = any($2::text[]) or ip_hash = any($3::text[]))`,
+    [
+      programId,
+      keys.visitorIds,
+      keys.ipHashes,
+      new Date(window.sinceMs).toISOString(),
+      new Date(window.untilMs).toISOString(),
+    ],
+  );
+  const add = (key: string, atMs: number) => recent.set(key, [...(recent.get(key) ?? []), atMs]);
+  for (const r of rows) {
+    if (r.visitor_id !== null && keys.visitorIds.includes(r.visitor_id))
+      add(`v:${r.visitor_id}`, r.occurred_at.getTime());
+    if (r.ip_hash !== null && keys.ipHashes.includes(r.ip_hash))
+      add(`i:${r.ip_hash}`, r.occurred_at.getTime());
+  }
+  return recent;
+}
+
+/** For each participant, whether each of their latest `orders` attributed orders was refunded, newest first. */
+export async function loadRefundHistory(
+  db: Queryable,
+  programId: string,
+  participantIds: string[],
+  orders: number,
+): Promise<Map<string, boolean[]>> {
+  const history = new Map<string, boolean[]>();
+  if (participantIds.length === 0) return history;
+  const rows = await db.query<{ participant_id: string; refunded: boolean }>(
+    `select p.id as participant_id, recent.refunded
+     from unnest($2::text[]) as p(id)
+     cross join lateral (
+       select exists (select 1 from refunds r where r.program_id = o.program_id and r.order_id = o.order_id
+                      and r.state = 'applied') as refunded, o.occurred_at, o.order_id
+       from orders o where o.program_id = $1 and o.participant_id = p.id
+       order by o.occurred_at desc, o.order_id desc limit $3) recent
+     order by p.id, recent.occurred_at desc, recent.order_id desc`,
+    [programId, participantIds, orders],
+  );
+  for (const r of rows)
+    history.set(r.participant_id, [...(history.get(r.participant_id) ?? []), r.refunded]);
+  return history;
 }

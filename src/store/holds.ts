@@ -74,3 +74,22 @@ export async function programsWithDueHolds(db: Queryable, now: Date): Promise<st
   );
   return rows.map((r) => r.program_id);
 }
+
+/** What is still pending of an order's commission, per paid level. */
+export async function pendingOfOrder(
+  db: Queryable,
+  programId: string,
+  orderId: string,
+): Promise<DueHold[]> {
+  return db.query<DueHold>(
+    `select order_id as "orderId", level, participant_id as "participantId",
+       sum(amount_minor)::bigint as "pendingMinor"
+     from ledger_entries
+     where program_id = $1 and order_id = $2 and account = 'participant' and bucket = 'pending'
+       and level is not null
+     group by order_id, level, participant_id
+     having sum(amount_minor) > 0
+     order by level`,
+    [programId, orderId],
+  );
+}

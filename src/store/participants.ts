@@ -12,19 +12,21 @@ export interface ParticipantRecord {
   sponsorId: string | null;
   ancestors: string[];
   referralCode: string;
+  /** Hashes of IP addresses the participant is known by. */
+  ipHashes: string[];
   createdAt: Date;
 }
 
 const columns = `id, program_id as "programId", external_id as "externalId", email, name, level,
-  status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode", created_at as "createdAt"`;
+  status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode", ip_hashes as "ipHashes", created_at as "createdAt"`;
 
 export async function insertParticipant(
   db: Queryable,
-  p: Omit<ParticipantRecord, "createdAt">,
+  p: Omit<ParticipantRecord, "createdAt" | "ipHashes"> & { ipHashes?: string[] },
 ): Promise<ParticipantRecord> {
   const rows = await db.query<ParticipantRecord>(
-    `insert into participants (program_id, id, external_id, email, name, level, status, sponsor_id, ancestors, referral_code)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${columns}`,
+    `insert into participants (program_id, id, external_id, email, name, level, status, sponsor_id, ancestors, referral_code, ip_hashes)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${columns}`,
     [
       p.programId,
       p.id,
@@ -36,6 +38,7 @@ export async function insertParticipant(
       p.sponsorId,
       p.ancestors,
       p.referralCode,
+      p.ipHashes ?? [],
     ],
   );
   const row = rows[0];
@@ -118,12 +121,15 @@ export async function listDownline(
 
 export async function updateParticipant(
   db: Queryable,
-  p: Pick<ParticipantRecord, "programId" | "id" | "level" | "status" | "email" | "name">,
+  p: Pick<
+    ParticipantRecord,
+    "programId" | "id" | "level" | "status" | "email" | "name" | "ipHashes"
+  >,
 ): Promise<ParticipantRecord | null> {
   const rows = await db.query<ParticipantRecord>(
-    `update participants set level = $3, status = $4, email = $5, name = $6
+    `update participants set level = $3, status = $4, email = $5, name = $6, ip_hashes = $7
      where program_id = $1 and id = $2 returning ${columns}`,
-    [p.programId, p.id, p.level, p.status, p.email, p.name],
+    [p.programId, p.id, p.level, p.status, p.email, p.name, p.ipHashes],
   );
   return rows[0] ?? null;
 }

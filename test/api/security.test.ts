@@ -11,6 +11,7 @@ import {
   expectStatus,
   order,
   snapshot,
+  sendEvents,
   useApi,
   type Collection,
   type ProgramBody,
@@ -42,17 +43,22 @@ function bodyFor(r: AnyRoute): unknown {
 
 describeEachBackend("every route checks who is calling", (backend) => {
   const api = useApi(backend);
-  const ids = { programId: "", participantId: "", payoutId: "" };
+  const ids = { programId: "", participantId: "", payoutId: "", flagId: "" };
   let participantToken = "";
 
   beforeAll(async () => {
-    const program = await createProgram(api, { name: "Owned by brand A" });
+    const program = await createProgram(api, { name: "Owned by brand A", fraud: { maxClicksPerHour: 1 } });
     const owner = await createParticipant(api, program.id, { externalId: "owner" });
     ids.programId = program.id;
     ids.participantId = owner.id;
     const payout = await api.call<{ id: string }>("POST", `/v1/programs/${program.id}/payouts`);
     expectStatus(payout, 201);
     ids.payoutId = payout.body.id;
+    // Two clicks from one visitor in an hour is a flood here: it raises a flag.
+    const click = (id: string) => ({ type: "click", id, code: owner.referralCode, visitorId: "v-1" });
+    await sendEvents(api, program.id, { events: [click("c-1"), click("c-2")] });
+    const flags = await api.call<{ items: { id: string }[] }>("GET", `/v1/programs/${program.id}/flags`);
+    ids.flagId = flags.body.items[0]?.id ?? "";
     const token = await api.call<{ token: string }>(
       "POST",
       `/v1/programs/${program.id}/participants/${owner.id}/tokens`,
@@ -67,6 +73,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "programId") return ids.programId;
       if (param === "participantId") return ids.participantId;
       if (param === "payoutId") return ids.payoutId;
+      if (param === "flagId") return ids.flagId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }

@@ -19,6 +19,7 @@ import {
 } from "../../store/participants.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import { newSecret } from "../auth.ts";
+import { hashIp } from "../../engine/ip-hash.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
@@ -38,6 +39,8 @@ const participantInput = z.strictObject({
   sponsor: z.string().min(1).optional(),
   referralCode: codeSchema.optional(),
   status: status.optional(),
+  /** IP addresses the participant uses; kept only as hashes, to spot self-referral. */
+  ips: z.array(z.string().min(1).max(100)).max(50).optional(),
 });
 
 const participantPatch = z.strictObject({
@@ -46,6 +49,7 @@ const participantPatch = z.strictObject({
   level: z.string().min(1).nullable().optional(),
   status: status.optional(),
   sponsor: z.string().min(1).nullable().optional(),
+  ips: z.array(z.string().min(1).max(100)).max(50).optional(),
 });
 
 export async function loadParticipant(
@@ -190,6 +194,7 @@ export const participantRoutes = [
             status: body.status ?? "active",
             sponsorId: sponsor?.id ?? null,
             ancestors: sponsor ? [sponsor.id, ...sponsor.ancestors] : [],
+            ipHashes: (body.ips ?? []).map(hashIp),
             referralCode: await pickReferralCode(
               tx,
               body.referralCode,
@@ -285,6 +290,7 @@ export const participantRoutes = [
           status: body.status ?? participant.status,
           email: body.email === undefined ? participant.email : body.email,
           name: body.name === undefined ? participant.name : body.name,
+          ipHashes: body.ips === undefined ? participant.ipHashes : body.ips.map(hashIp),
         });
       });
       if (!updated) throw notFound(`participant ${params.participantId}`);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_COOKIE_DAYS } from "../../domain/program.ts";
 import { normalizeCode } from "../../domain/events.ts";
-import { insertClick } from "../../store/facts.ts";
+import { recordLinkClick } from "../../engine/record-click.ts";
 import { findParticipantByCode } from "../../store/participants.ts";
 import { findProgramById } from "../../store/programs.ts";
 import { notFound } from "../errors.ts";
@@ -24,13 +24,8 @@ export const trackingRoutes = [
       const program = participant && (await findProgramById(services.db, participant.programId));
       if (!participant || !program) throw notFound(`referral code ${params.code}`);
       const visitorId = request.cookies[VISITOR_COOKIE] ?? `v_${randomUUID()}`;
-      await insertClick(services.db, program.id, {
-        id: services.ids.next("clk"),
-        participantId: participant.id,
-        code: participant.referralCode,
-        visitorId,
-        occurredAt: services.now(),
-      });
+      // A flooding click is not counted, but the visitor still lands on the shop.
+      await recordLinkClick(services, program, participant, { visitorId, ip: request.ip ?? null });
       const cookieDays = program.config.attribution?.cookieDays ?? DEFAULT_COOKIE_DAYS;
       reply.setCookie(VISITOR_COOKIE, visitorId, {
         maxAge: cookieDays * 86_400,

@@ -43,6 +43,8 @@ create table participants (
   -- whole upline with one lookup however large the network is.
   ancestors text[] not null default '{}',
   referral_code text not null,
+  -- Hashes of IP addresses the participant is known by, for self-referral screening.
+  ip_hashes text[] not null default '{}',
   created_at timestamptz not null default now(),
   primary key (program_id, id),
   unique (program_id, external_id)
@@ -75,12 +77,14 @@ create table clicks (
   participant_id text not null,
   code text not null,
   visitor_id text,
+  ip_hash text,
   event_id text,
   occurred_at timestamptz not null,
   primary key (program_id, id)
 );
 create index clicks_visitor on clicks (program_id, visitor_id, occurred_at);
 create index clicks_time on clicks (program_id, occurred_at);
+create index clicks_ip on clicks (program_id, ip_hash, occurred_at) where ip_hash is not null;
 
 -- A referred customer stays with their referrer when the program binds customers.
 create table customer_bindings (
@@ -204,3 +208,22 @@ create table payout_lines (
   reference text not null,
   primary key (program_id, payout_id, line_no)
 );
+
+-- What fraud screening found, for an admin to approve or reject. A held
+-- order's commissions are released by approval and reversed by rejection.
+create table fraud_flags (
+  program_id text not null,
+  id text not null,
+  key text not null,
+  rule text not null,
+  participant_id text not null,
+  event_id text not null,
+  order_id text,
+  reason text not null,
+  status text not null check (status in ('open', 'approved', 'rejected')),
+  created_at timestamptz not null,
+  decided_at timestamptz,
+  primary key (program_id, id),
+  unique (program_id, key)
+);
+create index fraud_flags_status on fraud_flags (program_id, status, id);

@@ -1,0 +1,57 @@
+import type { Queryable } from "./db.ts";
+
+export interface FlagRecord {
+  id: string;
+  rule: string;
+  participantId: string;
+  eventId: string;
+  orderId: string | null;
+  reason: string;
+  status: "open" | "approved" | "rejected";
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+const columns = `id, rule, participant_id as "participantId", event_id as "eventId", order_id as "orderId",
+  reason, status, created_at as "createdAt", decided_at as "decidedAt"`;
+
+export async function listFlags(
+  db: Queryable,
+  programId: string,
+  filter: { status?: string | undefined; after: string | null; limit: number },
+): Promise<FlagRecord[]> {
+  return db.query<FlagRecord>(
+    `select ${columns} from fraud_flags
+     where program_id = $1 and ($2::text is null or status = $2) and ($3::text is null or id > $3)
+     order by id limit $4`,
+    [programId, filter.status ?? null, filter.after, filter.limit],
+  );
+}
+
+export async function findFlag(
+  db: Queryable,
+  programId: string,
+  id: string,
+): Promise<FlagRecord | null> {
+  const rows = await db.query<FlagRecord>(
+    `select ${columns} from fraud_flags where program_id = $1 and id = $2`,
+    [programId, id],
+  );
+  return rows[0] ?? null;
+}
+
+/** Decides an open flag; null when it was already decided (one decision per flag, whoever comes first). */
+export async function decideFlag(
+  db: Queryable,
+  programId: string,
+  id: string,
+  status: "approved" | "rejected",
+  at: Date,
+): Promise<FlagRecord | null> {
+  const rows = await db.query<FlagRecord>(
+    `update fraud_flags set status = $3, decided_at = $4
+     where program_id = $1 and id = $2 and status = 'open' returning ${columns}`,
+    [programId, id, status, at.toISOString()],
+  );
+  return rows[0] ?? null;
+}
