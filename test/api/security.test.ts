@@ -47,7 +47,10 @@ describeEachBackend("every route checks who is calling", (backend) => {
   let participantToken = "";
 
   beforeAll(async () => {
-    const program = await createProgram(api, { name: "Owned by brand A", fraud: { maxClicksPerHour: 1 } });
+    const program = await createProgram(api, {
+      name: "Owned by brand A",
+      fraud: { maxClicksPerHour: 1 },
+    });
     const owner = await createParticipant(api, program.id, { externalId: "owner" });
     ids.programId = program.id;
     ids.participantId = owner.id;
@@ -55,9 +58,17 @@ describeEachBackend("every route checks who is calling", (backend) => {
     expectStatus(payout, 201);
     ids.payoutId = payout.body.id;
     // Two clicks from one visitor in an hour is a flood here: it raises a flag.
-    const click = (id: string) => ({ type: "click", id, code: owner.referralCode, visitorId: "v-1" });
+    const click = (id: string) => ({
+      type: "click",
+      id,
+      code: owner.referralCode,
+      visitorId: "v-1",
+    });
     await sendEvents(api, program.id, { events: [click("c-1"), click("c-2")] });
-    const flags = await api.call<{ items: { id: string }[] }>("GET", `/v1/programs/${program.id}/flags`);
+    const flags = await api.call<{ items: { id: string }[] }>(
+      "GET",
+      `/v1/programs/${program.id}/flags`,
+    );
     ids.flagId = flags.body.items[0]?.id ?? "";
     const token = await api.call<{ token: string }>(
       "POST",
