@@ -9,6 +9,7 @@ import { registerRoute, type AnyRoute } from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { flagRoutes } from "./routes/flags.ts";
+import { holdRoutes } from "./routes/holds.ts";
 import { participantRoutes } from "./routes/participants.ts";
 import { payoutRoutes } from "./routes/payouts.ts";
 import { programRoutes } from "./routes/programs.ts";
@@ -23,6 +24,7 @@ export const routes: readonly AnyRoute[] = [
   ...eventRoutes,
   ...payoutRoutes,
   ...flagRoutes,
+  ...holdRoutes,
   ...meRoutes,
   ...trackingRoutes,
   ...reportRoutes,
@@ -92,6 +94,14 @@ export async function newApp(
       ),
   );
 
+  // An empty body is no body: `curl -X POST` with a JSON content type and
+  // nothing to send is a normal way to call an action such as a payout.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") done(null, undefined);
+    else parseJson(request, text, done);
+  });
   await app.register(cookie);
   const document = buildOpenApi(routes, VERSION);
   await app.register(swagger, { mode: "static", specification: { document: document as never } });
