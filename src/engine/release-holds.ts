@@ -1,6 +1,12 @@
 import type { Queryable } from "../store/db.ts";
 import { bookJournals } from "../store/facts.ts";
-import { dueHolds, insertHoldReleases, type DueHold } from "../store/holds.ts";
+import {
+  advanceHoldsWatermark,
+  dueHolds,
+  holdsWatermark,
+  insertHoldReleases,
+  type DueHold,
+} from "../store/holds.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
 
@@ -17,31 +23,46 @@ export async function releaseHolds(
   program: ProgramRecord,
   limit = 1000,
 ): Promise<number> {
+  const startedAt = services.now();
+  const since = await holdsWatermark(services.db, program.id);
   let released = 0;
   for (;;) {
     const now = services.now();
     const count = await services.db.transaction(async (tx) =>
-      releaseBatch(tx, services, program, now, limit),
+      releaseBatch(tx, services, program, { since, now }, limit),
     );
     released += count;
-    if (count < limit) return released;
+    if (count < limit) break;
   }
+  // Everything due by the start of this run is released now, so the next run
+  // can start looking there instead of at the program's whole history. The
+  // margin covers a commission booked by a transaction that began before this
+  // run and committed after it looked (a hold of 0 days can fall behind it).
+  await advanceHoldsWatermark(
+    services.db,
+    program.id,
+    new Date(startedAt.getTime() - WATERMARK_MARGIN_MS),
+  );
+  return released;
 }
+
+const WATERMARK_MARGIN_MS = 10 * 60_000;
 
 async function releaseBatch(
   tx: Queryable,
   services: Services,
   program: ProgramRecord,
-  now: Date,
+  window: { since: Date | null; now: Date },
   limit: number,
 ): Promise<number> {
-  const candidates = await dueHolds(tx, program.id, now, limit, null);
+  const { now } = window;
+  const candidates = await dueHolds(tx, program.id, window, limit, null);
   if (candidates.length === 0) return 0;
   // The same lock a refund of the order takes, then a fresh read: a refund
   // that committed meanwhile is counted, one that comes later sees the release.
   const orderIds = [...new Set(candidates.map((c) => c.orderId))].sort();
   await lockOrderIds(tx, program.id, orderIds);
-  const due = await dueHolds(tx, program.id, now, limit, orderIds);
+  const due = await dueHolds(tx, program.id, window, limit, orderIds);
   await bookRelease(tx, services, program.id, due, now);
   return candidates.length;
 }

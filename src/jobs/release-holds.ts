@@ -1,14 +1,14 @@
 import { releaseHolds } from "../engine/release-holds.ts";
 import type { Services } from "../engine/services.ts";
-import { programsWithDueHolds } from "../store/holds.ts";
-import { findProgramById } from "../store/programs.ts";
+import { allPrograms } from "../store/programs.ts";
 
-/** Releases every commission whose hold is over, in every program. */
+/**
+ * Releases every commission whose hold is over, in every program. Each
+ * program's run starts at its watermark, so an idle program costs one query.
+ */
 export async function releaseDueHolds(services: Services): Promise<number> {
   let released = 0;
-  for (const programId of await programsWithDueHolds(services.db, services.now())) {
-    const program = await findProgramById(services.db, programId);
-    if (program) released += await releaseHolds(services, program);
-  }
+  for (const program of await allPrograms(services.db))
+    released += await releaseHolds(services, program);
   return released;
 }

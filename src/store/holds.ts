@@ -16,7 +16,7 @@ export interface DueHold {
 export async function dueHolds(
   db: Queryable,
   programId: string,
-  now: Date,
+  window: { since: Date | null; now: Date },
   limit: number,
   orderIds: string[] | null,
 ): Promise<DueHold[]> {
@@ -27,13 +27,13 @@ export async function dueHolds(
           and p.account = 'participant' and p.bucket = 'pending')::bigint as "pendingMinor"
      from ledger_entries c
      where c.program_id = $1 and c.cause_type = 'commission' and c.account = 'participant'
-       and c.available_at <= $2
+       and c.available_at <= $2 and ($5::timestamptz is null or c.available_at > $5)
        and ($4::text[] is null or c.order_id = any($4::text[]))
        and not exists (select 1 from hold_releases h
                        where h.program_id = c.program_id and h.order_id = c.order_id and h.level = c.level)
      order by c.available_at, c.order_id, c.level
      limit $3`,
-    [programId, now.toISOString(), limit, orderIds],
+    [programId, window.now.toISOString(), limit, orderIds, window.since?.toISOString() ?? null],
   );
 }
 
@@ -64,15 +64,26 @@ export async function insertHoldReleases(
   );
 }
 
-export async function programsWithDueHolds(db: Queryable, now: Date): Promise<string[]> {
-  const rows = await db.query<{ program_id: string }>(
-    `select distinct c.program_id from ledger_entries c
-     where c.cause_type = 'commission' and c.account = 'participant' and c.available_at <= $1
-       and not exists (select 1 from hold_releases h
-                       where h.program_id = c.program_id and h.order_id = c.order_id and h.level = c.level)`,
-    [now.toISOString()],
+/** Up to when every hold of the program is known to be released. */
+export async function holdsWatermark(db: Queryable, programId: string): Promise<Date | null> {
+  const rows = await db.query<{ watermark: Date }>(
+    "select watermark from job_watermarks where program_id = $1 and job = 'release-holds'",
+    [programId],
   );
-  return rows.map((r) => r.program_id);
+  return rows[0]?.watermark ?? null;
+}
+
+/** Moves the watermark forward, never back (two servers may run the job at once). */
+export async function advanceHoldsWatermark(
+  db: Queryable,
+  programId: string,
+  to: Date,
+): Promise<void> {
+  await db.query(
+    `insert into job_watermarks (program_id, job, watermark) values ($1, 'release-holds', $2)
+     on conflict (program_id, job) do update set watermark = greatest(job_watermarks.watermark, excluded.watermark)`,
+    [programId, to.toISOString()],
+  );
 }
 
 /** What is still pending of an order's commission, per paid level. */

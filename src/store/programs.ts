@@ -66,6 +66,11 @@ export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<Pr
   return one(rows);
 }
 
+/** Every program of every brand, for work that runs across tenants (scheduled jobs). */
+export async function allPrograms(db: Queryable): Promise<ProgramRecord[]> {
+  return db.query<ProgramRecord>(`select ${columns} from programs order by id`);
+}
+
 function one<T>(rows: T[]): T {
   const row = rows[0];
   if (row === undefined) throw new Error("expected one row");

@@ -173,6 +173,15 @@ create index ledger_holds on ledger_entries (program_id, available_at)
   where cause_type = 'commission' and account = 'participant';
 create index participants_ancestors on participants using gin (ancestors);
 
+-- How far a scheduled job has got per program, so each run starts there
+-- instead of at the beginning of the program's history.
+create table job_watermarks (
+  program_id text not null,
+  job text not null,
+  watermark timestamptz not null,
+  primary key (program_id, job)
+);
+
 -- Each paid level of an order leaves its hold once: the key makes the release
 -- job exactly-once however often it runs, and refunds read it to know whether
 -- to take money back from pending or from available.
