@@ -1,4 +1,5 @@
 import type { EventInput, OrderEvent } from "../domain/events.ts";
+import { seededRandom } from "./seeded-random.ts";
 import { programInputSchema, type ProgramInput } from "../domain/program.ts";
 import { suggestReferralCode } from "../domain/sponsorship.ts";
 import { ingestEvents } from "../engine/ingest.ts";
@@ -89,7 +90,7 @@ export async function runDemo(
   }
 
   const started = performance.now();
-  const rand = mulberry32(SEED);
+  const rand = seededRandom(SEED);
   const key = await createAdminKey(services, DEMO_BRAND);
   const brand = await findBrandByName(services.db, DEMO_BRAND);
   if (!brand) throw new Error(`brand ${DEMO_BRAND} was not created`);
@@ -417,18 +418,6 @@ async function summarize(db: Queryable, programId: string) {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** A tiny seeded PRNG, so the demo is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(rand: () => number, items: readonly T[]): T {
