@@ -57,6 +57,11 @@ export async function openPostgres(
   maxConnections = 10,
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: maxConnections });
+  // An idle connection the server closes (a restart, an admin's terminate)
+  // is dropped from the pool and replaced on the next query; without this
+  // listener the pool would turn it into an uncaught exception and end the
+  // process.
+  pool.on("error", () => undefined);
   // Fail at start, not at the first request, when the server is unreachable.
   await pool.query("select 1");
   return {
