@@ -2,15 +2,33 @@ import { openPglite, openPostgres, type Database } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { findBinDir, startServer, stopStartedServer } from "../test/support/throwaway-postgres.ts";
 import { ingestAll, orderEvents, rawInsertAll, setUpProgram } from "./workload.ts";
+import { measureChainDepth, type ChainResult } from "./chain.ts";
+import { mib } from "./memory.ts";
+import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
+import { profiled, type ProfileRow } from "./profile.ts";
 
 /**
  * `npm run bench`: Laurel's order throughput next to raw inserts of the same
- * event rows, on the same database in the same run. See bench/README.md for
- * the targets and how to read the figures.
+ * event rows, on the same database in the same run; then, on PostgreSQL,
+ * order throughput with a 10-level upline against a 1-level one in a large
+ * network, and a payout over many available balances with its CSV export.
+ * See bench/README.md for the targets and how to read the figures.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const PARTICIPANTS = Number(process.env.BENCH_PARTICIPANTS ?? 1000);
+const NETWORK = Number(process.env.BENCH_NETWORK ?? 1_000_000);
+const CHAIN_EVENTS = Number(process.env.BENCH_CHAIN_EVENTS ?? 20_000);
+const PAYOUT_PARTICIPANTS = Number(process.env.BENCH_PAYOUT_PARTICIPANTS ?? 100_000);
+const PAYOUT_PGLITE = process.env.BENCH_PAYOUT_PGLITE !== "0";
+const SETUP_WORKERS = Number(process.env.BENCH_SETUP_WORKERS ?? 2);
+const PROFILE = process.env.BENCH_PROFILE === "1";
+/** Which parts run: throughput (the original figures), chain, payout. */
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? "throughput,chain,payout").split(",").map((s) => s.trim()),
+);
+/** Sellers in the chain scenario are at least this deep, so 10 upline levels are always full. */
+const MIN_SELLER_DEPTH = 11;
 
 interface Row {
   database: string;
@@ -65,41 +83,176 @@ async function measure(name: string, db: Database, streams: number): Promise<Row
 }
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const rows: Row[] = [];
-  const lite = await openPglite();
-  try {
-    await migrate(lite);
-    rows.push(await measure("PGlite (embedded)", lite, 1));
-  } finally {
-    await lite.close();
+  const payouts: { database: string; result: PayoutFigures }[] = [];
+  let chain: ChainResult | null = null;
+  const profileRows: ProfileRow[] = [];
+  const notes: string[] = [];
+
+  if (ONLY.has("throughput")) {
+    const lite = await openPglite();
+    try {
+      await migrate(lite);
+      rows.push(await measure("PGlite (embedded)", lite, 1));
+    } finally {
+      await lite.close();
+    }
   }
+  // Payouts run in a process of their own each (see measurePayoutInChild).
+  if (ONLY.has("payout") && PAYOUT_PGLITE)
+    payouts.push({
+      database: "PGlite (embedded)",
+      result: await measurePayoutInChild({
+        database: "pglite",
+        url: "",
+        participants: PAYOUT_PARTICIPANTS,
+        setupWorkers: 1,
+        profile: PROFILE,
+      }),
+    });
+  // A 1,000,000-participant network on PGlite (one core, in this process)
+  // would take most of the time budget to build; chain depth is PostgreSQL only.
+  if (ONLY.has("chain")) notes.push("chain depth runs on PostgreSQL only");
 
   const external = process.env.BENCH_DATABASE_URL;
   const binDir = external ? undefined : await findBinDir();
   if (!external && !binDir) {
-    console.log("PostgreSQL not found (install Debian's postgresql): PostgreSQL figures skipped");
+    console.log(
+      "PostgreSQL not found (install Debian's postgresql): PostgreSQL figures skipped, " +
+        "including chain depth and the PostgreSQL payout",
+    );
   } else {
     const url = external ?? (await startServer(binDir ?? ""));
     const db = await openPostgres(url);
     try {
       await migrate(db);
-      rows.push(await measure("PostgreSQL", db, 1));
-      rows.push(await measure("PostgreSQL", db, 2));
+      if (ONLY.has("throughput")) {
+        rows.push(await measure("PostgreSQL", db, 1));
+        rows.push(await measure("PostgreSQL", db, 2));
+      }
+      const profile = PROFILE ? profiled(db) : null;
+      const target = profile?.db ?? db;
+      if (ONLY.has("chain"))
+        chain = await measureChainDepth(target, {
+          network: NETWORK,
+          events: CHAIN_EVENTS,
+          batch: BATCH,
+          minDepth: MIN_SELLER_DEPTH,
+          setupWorkers: SETUP_WORKERS,
+          phase: (name) => profile?.phase(`chain: ${name}`),
+        });
+      profileRows.push(...(profile?.rows() ?? []));
+      if (ONLY.has("payout"))
+        payouts.push({
+          database: "PostgreSQL",
+          result: await measurePayoutInChild({
+            database: "postgres",
+            url,
+            participants: PAYOUT_PARTICIPANTS,
+            setupWorkers: SETUP_WORKERS,
+            profile: PROFILE,
+          }),
+        });
     } finally {
       await db.close();
       await stopStartedServer();
     }
   }
 
-  console.log("\nLaurel order events/s against raw inserts of the same rows (same run):\n");
+  if (rows.length > 0) {
+    console.log("\nLaurel order events/s against raw inserts of the same rows (same run):\n");
+    console.table(
+      rows.map((r) => ({
+        database: r.database,
+        scenario: r.scenario,
+        events: r.events,
+        "laurel events/s": Math.round(r.laurelPerSec),
+        "raw inserts/s": Math.round(r.rawPerSec),
+        ratio: Number((r.laurelPerSec / r.rawPerSec).toFixed(3)),
+      })),
+    );
+  }
+  if (chain) printChain(chain);
+  if (payouts.length > 0) printPayouts(payouts);
+  for (const p of payouts) profileRows.push(...p.result.profile);
+  if (PROFILE) {
+    console.log("\nBENCH_PROFILE: time waiting for the database, per phase and statement:\n");
+    console.table(profileRows.filter((r) => r.ms >= 10));
+  }
+  for (const note of notes) console.log(`Note: ${note}.`);
+  console.log(`\nWhole run: ${seconds(performance.now() - started)}.`);
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const count = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+function printChain(c: ChainResult): void {
+  const ratio = c.tenPerSec / c.onePerSec;
+  console.log(
+    `\nChain depth (PostgreSQL): one program, ${count(c.network)} participants in a binary ` +
+      `network ${c.maxDepth + 1} levels deep, sellers ${MIN_SELLER_DEPTH}+ levels down, ` +
+      `batches of ${BATCH}, runs interleaved 10, 1, 1, 10:\n`,
+  );
+  console.table([
+    {
+      figure: "network setup (insert, set-based)",
+      value: seconds(c.networkMs),
+      target: "-",
+    },
+    { figure: "analyze participants", value: seconds(c.analyzeMs), target: "-" },
+    {
+      figure: `10-level upline events/s (${count(c.events)} orders, ${c.tenEntriesPerOrder} ledger entries each)`,
+      value: count(c.tenPerSec),
+      target: "-",
+    },
+    {
+      figure: `1-level upline events/s (${count(c.events)} orders, ${c.oneEntriesPerOrder} ledger entries each)`,
+      value: count(c.onePerSec),
+      target: "-",
+    },
+    {
+      figure: "ratio 10-level / 1-level",
+      value: ratio.toFixed(3),
+      target: `>= 0.5 (${ratio >= 0.5 ? "met" : "NOT met"})`,
+    },
+  ]);
+}
+
+function printPayouts(payouts: { database: string; result: PayoutFigures }[]): void {
+  const memory = (rss: number, heap: number) => `rss +${mib(rss)} MiB, heapUsed +${mib(heap)} MiB`;
+  const figures: [string, string, (r: PayoutFigures) => string][] = [
+    ["participants with an available balance", "-", (r) => count(r.participants)],
+    ["setup (participants and ledger, set-based SQL)", "-", (r) => seconds(r.setupMs)],
+    ["createPayout wall time", "none yet (proposed <= 30 s)", (r) => seconds(r.payout.ms)],
+    ["payout lines", "= participants", (r) => count(r.lines)],
+    [
+      "payout total",
+      "= sum of balances",
+      (r) => `${(r.totalMinor / 100).toLocaleString("en-US", { minimumFractionDigits: 2 })} USD`,
+    ],
+    [
+      "createPayout peak memory",
+      "none yet",
+      (r) => memory(r.payout.rssPeakDelta, r.payoutHeapPeak),
+    ],
+    ["CSV export wall time (app.inject)", "none yet", (r) => seconds(r.csv.ms)],
+    ["CSV size", "-", (r) => `${mib(r.csvBytes)} MiB`],
+    [
+      "CSV export peak memory (after createPayout, same process)",
+      "none yet",
+      (r) => memory(r.csv.rssPeakDelta, r.csvHeapPeak),
+    ],
+  ];
+  console.log(
+    "\nPayout over many available balances (createPayout, then GET .../export.csv through the app;" +
+      " each database in a fresh process):\n",
+  );
   console.table(
-    rows.map((r) => ({
-      database: r.database,
-      scenario: r.scenario,
-      events: r.events,
-      "laurel events/s": Math.round(r.laurelPerSec),
-      "raw inserts/s": Math.round(r.rawPerSec),
-      ratio: Number((r.laurelPerSec / r.rawPerSec).toFixed(3)),
+    figures.map(([figure, target, value]) => ({
+      figure,
+      ...Object.fromEntries(payouts.map((p) => [p.database, value(p.result)])),
+      target,
     })),
   );
 }

@@ -284,15 +284,24 @@ export function processEvents(
   const personal = new Map(state.personalOrders);
   const qualification = rules.plan?.uplineQualification ?? null;
   /** Sponsors above the seller, nearest first, each marked qualified or not for an order at `atMs`. */
-  const uplineOf = (seller: ParticipantState, atMs: number) =>
-    seller.ancestors.flatMap((id) => {
+  const paidLevels = rules.plan?.upline.length ?? 0;
+  const uplineOf = (seller: ParticipantState, atMs: number) => {
+    const upline = [];
+    for (const id of seller.ancestors.slice(0, paidLevels)) {
       const sponsor = state.participants.get(id);
-      if (!sponsor) return [];
-      if (!qualification) return [sponsor];
+      // Levels are positions in the chain: a sponsor missing from the state
+      // would shift everyone above, so the chain stops there instead.
+      if (!sponsor) break;
+      if (!qualification) {
+        upline.push(sponsor);
+        continue;
+      }
       const sinceMs = atMs - qualification.days * 86_400_000;
       const recent = (personal.get(id) ?? []).filter((t) => t > sinceMs && t <= atMs).length;
-      return [{ ...sponsor, qualified: recent >= qualification.minPersonalOrders }];
-    });
+      upline.push({ ...sponsor, qualified: recent >= qualification.minPersonalOrders });
+    }
+    return upline;
+  };
   const waiting = new Map(state.waitingRefunds);
   /** Books what a refund takes back, as one journal of negative legs. */
   const reverse = (refundId: string, order: OrderState, reversals: readonly Reversal[]) => {

@@ -149,9 +149,12 @@ async function loadBatchState(
     for (const p of await loadParticipants(tx, programId, { ids: referrers, refs: [], codes: [] }))
       participants.set(p.id, toState(p));
   }
+  // Only the sponsors the plan pays are read (and so locked): a chain deeper
+  // than the upline costs nothing more.
+  const paidLevels = plan?.upline.length ?? 0;
   const ancestors = new Set<string>();
-  for (const p of participants.values())
-    for (const a of p.ancestors) if (!participants.has(a)) ancestors.add(a);
+  for (const p of [...participants.values()])
+    for (const a of p.ancestors.slice(0, paidLevels)) if (!participants.has(a)) ancestors.add(a);
   if (ancestors.size > 0) {
     for (const p of await loadParticipants(tx, programId, {
       ids: [...ancestors],
@@ -170,7 +173,7 @@ async function loadBatchState(
     byCode.set(p.referralCode, state);
   }
   const personalOrders = qualification
-    ? await loadPersonalOrders(tx, programId, [...ancestorsOfAll(participants)], {
+    ? await loadPersonalOrders(tx, programId, [...ancestorsOfAll(participants, paidLevels)], {
         sinceMs: earliestMs - qualification.days * 86_400_000,
         untilMs: latestMs,
       })
@@ -233,9 +236,12 @@ async function lockParticipants(
   );
 }
 
-function ancestorsOfAll(participants: ReadonlyMap<string, ParticipantState>): Set<string> {
+function ancestorsOfAll(
+  participants: ReadonlyMap<string, ParticipantState>,
+  levels: number,
+): Set<string> {
   const ids = new Set<string>();
-  for (const p of participants.values()) for (const a of p.ancestors) ids.add(a);
+  for (const p of participants.values()) for (const a of p.ancestors.slice(0, levels)) ids.add(a);
   return ids;
 }
 
