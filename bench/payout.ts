@@ -143,25 +143,24 @@ async function insertAvailableBalances(
     db.query(
       `insert into ledger_entries
          (program_id, id, transfer_id, account, participant_id, asset, bucket, amount_minor,
-          cause_type, cause_key, event_id, order_id, level, created_at, available_at)
+          cause_type, cause_key, event_id, order_id, level, created_at)
        select $1, 'led_P' || $2 || e.k || o.k, 'trf_P' || $2 || e.t || o.k, e.account,
          e.participant_id, 'cash', e.bucket, e.amount, e.cause_type, e.cause_key, e.event_id,
-         o.order_id, e.level, e.created_at, e.available_at
+         o.order_id, e.level, e.created_at
        from generate_series($3::bigint, $4::bigint) n
        cross join lateral (select k, 'pay-order-' || k as order_id, 'par_P' || $2 || k as pid,
                              ${amount}::bigint as amount from lpad(n::text, 7, '0') k) o
        cross join lateral (values
          ('a', 'c', 'participant', o.pid, 'pending', o.amount, 'commission',
-          'commission:' || o.order_id || ':1', o.order_id, 1, $5::timestamptz,
-          $5::timestamptz + interval '30 days'),
+          'commission:' || o.order_id || ':1', o.order_id, 1, $5::timestamptz),
          ('b', 'c', 'program', null, 'pending', -o.amount, 'commission',
-          'commission:' || o.order_id, o.order_id, null, $5::timestamptz, null),
+          'commission:' || o.order_id, o.order_id, null, $5::timestamptz),
          ('c', 'r', 'participant', o.pid, 'pending', -o.amount, 'release',
-          'release:' || o.order_id || ':1', null, 1, $6::timestamptz, null),
+          'release:' || o.order_id || ':1', null, 1, $6::timestamptz),
          ('d', 'r', 'participant', o.pid, 'available', o.amount, 'release',
-          'release:' || o.order_id || ':1', null, 1, $6::timestamptz, null)
+          'release:' || o.order_id || ':1', null, 1, $6::timestamptz)
        ) as e(k, t, account, participant_id, bucket, amount, cause_type, cause_key, event_id, level,
-              created_at, available_at)`,
+              created_at)`,
       [programId, tag, from + 1, to, booked, released],
     ),
   );

@@ -173,6 +173,8 @@ export interface OrderFact {
   readonly earners: readonly (string | null)[];
   /** What maxTotalPercent and the caps took off this order's commissions. */
   readonly cuts: readonly Cut[];
+  /** When the commissions leave their hold; null while held for review, or without commissions. */
+  readonly availableAtMs: number | null;
 }
 
 /** A refund as stored: applied to its order, or waiting for the order to arrive. */
@@ -204,8 +206,6 @@ export interface JournalFact {
     readonly level: number | null;
     /** Overrides the journal's bucket for this leg (a release moves pending to available). */
     readonly bucket?: "pending" | "available" | "paid" | "reversed";
-    /** When a pending commission leg may be released. */
-    readonly availableAtMs?: number;
   }[];
 }
 
@@ -477,6 +477,7 @@ export function processEvents(
           commissionLines: readonly CommissionLine[],
           earners: (string | null)[],
           cuts: readonly Cut[],
+          availableAtMs: number | null,
         ) => {
           facts.orders.push({
             orderId: event.id,
@@ -494,6 +495,7 @@ export function processEvents(
             commissionLines,
             earners,
             cuts,
+            availableAtMs,
           });
           let current: OrderState = {
             orderId: event.id,
@@ -530,7 +532,7 @@ export function processEvents(
           orders.set(event.id, current);
         };
         if (attribution.participantId === null) {
-          order([], [], []);
+          order([], [], [], null);
           processed(event, {
             attribution: {
               source: attribution.source,
@@ -567,12 +569,19 @@ export function processEvents(
         const totals = totalByEarner(lines);
         const earners: (string | null)[] = [];
         for (const t of totals) earners[t.level - 1] = t.participantId;
+        const review = screenOrder(event, seller);
+        // The hold runs from the order or from booking, whichever is later, so
+        // an order imported late still waits its full hold for refunds.
+        // Commissions held for review have no end to their hold: only an
+        // admin's approval releases them.
         order(
           lines,
           Array.from(earners, (e) => e ?? null),
           cuts,
+          review || totals.length === 0
+            ? null
+            : Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
         );
-        const review = screenOrder(event, seller);
         refundHistory.set(seller.participantId, [
           false,
           ...(refundHistory.get(seller.participantId) ?? []),
@@ -594,20 +603,10 @@ export function processEvents(
             causeKey: `commission:${event.id}`,
             eventId: event.id,
             orderId: event.id,
-            // The hold runs from the order or from booking, whichever is later,
-            // so an order imported late still waits its full hold for refunds.
-            // Commissions held for review have no end to their hold: only an
-            // admin's approval releases them.
             legs: totals.map((t) => ({
               participantId: t.participantId,
               amountMinor: t.amountMinor,
               level: t.level,
-              ...(review
-                ? {}
-                : {
-                    availableAtMs:
-                      Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
-                  }),
             })),
           });
         processed(event, {

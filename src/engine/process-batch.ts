@@ -19,7 +19,11 @@ import {
   loadWaitingRefunds,
   writeFacts,
 } from "../store/facts.ts";
-import { loadParticipants, type ParticipantRecord } from "../store/participants.ts";
+import {
+  loadParticipants,
+  loadParticipantsByIds,
+  type ParticipantRecord,
+} from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
 import { toReceived } from "./received.ts";
@@ -126,7 +130,7 @@ async function loadBatchState(
   await lockOrderIds(tx, programId, [...orderIds, ...refunded]);
   const [direct, clicksByVisitor, bindings, orders, waitingRefunds, recentClicks] =
     await Promise.all([
-      loadParticipants(tx, programId, { ids: [], refs: [...refs], codes: [...codes] }),
+      loadParticipants(tx, programId, { refs: [...refs], codes: [...codes] }),
       loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
       bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
       loadOrders(tx, programId, [...refunded]),
@@ -146,7 +150,7 @@ async function loadBatchState(
   for (const id of bindings.values()) more.add(id);
   const referrers = [...more].filter((id) => !participants.has(id));
   if (referrers.length > 0) {
-    for (const p of await loadParticipants(tx, programId, { ids: referrers, refs: [], codes: [] }))
+    for (const p of await loadParticipantsByIds(tx, programId, referrers))
       participants.set(p.id, toState(p));
   }
   // Only the sponsors the plan pays are read (and so locked): a chain deeper
@@ -156,11 +160,7 @@ async function loadBatchState(
   for (const p of [...participants.values()])
     for (const a of p.ancestors.slice(0, paidLevels)) if (!participants.has(a)) ancestors.add(a);
   if (ancestors.size > 0) {
-    for (const p of await loadParticipants(tx, programId, {
-      ids: [...ancestors],
-      refs: [],
-      codes: [],
-    }))
+    for (const p of await loadParticipantsByIds(tx, programId, [...ancestors]))
       participants.set(p.id, toState(p));
   }
   const byRef = new Map<string, ParticipantState>();

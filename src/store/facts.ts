@@ -70,6 +70,7 @@ export async function writeFacts(
       commission_lines: "jsonb",
       commission_earners: "text[]",
       cuts: "jsonb",
+      available_at: "timestamptz",
     },
     facts.orders.map((o) => ({
       order_id: o.orderId,
@@ -90,6 +91,7 @@ export async function writeFacts(
       commission_lines: o.commissionLines.map((l) => [l.level, l.itemIndex ?? -1, l.amountMinor]),
       commission_earners: o.earners,
       cuts: o.cuts,
+      available_at: o.availableAtMs === null ? null : iso(o.availableAtMs),
     })),
   );
   await bulkInsert(
@@ -275,7 +277,6 @@ export async function bookJournals(
       order_id: "text",
       level: "int",
       created_at: "timestamptz",
-      available_at: "timestamptz",
     },
     journals.flatMap((j) => {
       const transferId = ids.next("trf");
@@ -297,8 +298,6 @@ export async function bookJournals(
         order_id: j.orderId,
         level: leg?.level ?? null,
         created_at: createdAt,
-        available_at:
-          leg?.availableAtMs === undefined ? null : new Date(leg.availableAtMs).toISOString(),
       });
       const total = j.legs.reduce((sum, leg) => sum + leg.amountMinor, 0);
       // Legs that only move money between a participant's buckets balance

@@ -21,17 +21,19 @@ export async function dueHolds(
   orderIds: string[] | null,
 ): Promise<DueHold[]> {
   return db.query<DueHold>(
-    `select c.order_id as "orderId", c.level, c.participant_id as "participantId",
+    `select o.order_id as "orderId", c.level, c.participant_id as "participantId",
        (select coalesce(sum(p.amount_minor), 0) from ledger_entries p
-        where p.program_id = c.program_id and p.order_id = c.order_id and p.level = c.level
+        where p.program_id = o.program_id and p.order_id = o.order_id and p.level = c.level
           and p.account = 'participant' and p.bucket = 'pending')::bigint as "pendingMinor"
-     from ledger_entries c
-     where c.program_id = $1 and c.cause_type = 'commission' and c.account = 'participant'
-       and c.available_at <= $2 and ($5::timestamptz is null or c.available_at > $5)
-       and ($4::text[] is null or c.order_id = any($4::text[]))
+     from orders o
+     join ledger_entries c on c.program_id = o.program_id and c.order_id = o.order_id
+       and c.cause_type = 'commission' and c.account = 'participant'
+     where o.program_id = $1 and o.available_at <= $2
+       and ($5::timestamptz is null or o.available_at > $5)
+       and ($4::text[] is null or o.order_id = any($4::text[]))
        and not exists (select 1 from hold_releases h
-                       where h.program_id = c.program_id and h.order_id = c.order_id and h.level = c.level)
-     order by c.available_at, c.order_id, c.level
+                       where h.program_id = o.program_id and h.order_id = o.order_id and h.level = c.level)
+     order by o.available_at, o.order_id, c.level
      limit $3`,
     [programId, window.now.toISOString(), limit, orderIds, window.since?.toISOString() ?? null],
   );

@@ -134,17 +134,18 @@ export async function updateParticipant(
   return rows[0] ?? null;
 }
 
-/** Loads participants by id, external id or code in one query, for a batch of events. */
+/** Loads the participants a batch of events names, by external id, id or code, in one query. */
 export async function loadParticipants(
   db: Queryable,
   programId: string,
-  keys: { ids: string[]; refs: string[]; codes: string[] },
+  keys: { refs: string[]; codes: string[] },
 ): Promise<ParticipantRecord[]> {
+  if (keys.refs.length === 0 && keys.codes.length === 0) return [];
   return db.query<ParticipantRecord>(
     `select ${columns} from participants
      where program_id = $1
-       and (id = any($2::text[]) or external_id = any($3::text[]) or id = any($3::text[]) or referral_code = any($4::text[]))`,
-    [programId, keys.ids, keys.refs, keys.codes],
+       and (external_id = any($2::text[]) or id = any($2::text[]) or referral_code = any($3::text[]))`,
+    [programId, keys.refs, keys.codes],
   );
 }
 
@@ -164,5 +165,18 @@ export async function moveParticipant(
   await db.query(
     "update participants set sponsor_id = $3, ancestors = $4 where program_id = $1 and id = $2",
     [programId, id, sponsorId, ancestors],
+  );
+}
+
+/** Participants by id: the sponsors and referrers a batch reaches by id. */
+export async function loadParticipantsByIds(
+  db: Queryable,
+  programId: string,
+  ids: string[],
+): Promise<ParticipantRecord[]> {
+  if (ids.length === 0) return [];
+  return db.query<ParticipantRecord>(
+    `select ${columns} from participants where program_id = $1 and id = any($2::text[])`,
+    [programId, ids],
   );
 }

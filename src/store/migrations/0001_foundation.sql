@@ -116,9 +116,15 @@ create table orders (
   commission_earners text[] not null,
   -- What maxTotalPercent and the caps took off, each with the rule that did.
   cuts jsonb not null,
+  -- When the order's commissions leave their hold; null while an admin must
+  -- review them (or when there are none). One per order, not per leg: every
+  -- leg of an order is held for the same time.
+  available_at timestamptz,
   primary key (program_id, order_id)
 );
 create index orders_participant on orders (program_id, participant_id, occurred_at);
+-- The hold-release job looks for orders whose hold is over.
+create index orders_holds on orders (program_id, available_at) where available_at is not null;
 
 -- Refunds of orders: applied (with the units returned per order item), or
 -- waiting for an order that has not arrived yet.
@@ -159,8 +165,6 @@ create table ledger_entries (
   goal_id text,
   level int,
   created_at timestamptz not null,
-  -- When a pending commission may become available (the end of its hold).
-  available_at timestamptz,
   primary key (program_id, id)
 );
 -- The same cause can never be booked twice (a release moves one leg between
@@ -168,9 +172,6 @@ create table ledger_entries (
 create unique index ledger_cause on ledger_entries (program_id, cause_key, account, bucket);
 create index ledger_participant on ledger_entries (program_id, participant_id, id);
 create index ledger_order on ledger_entries (program_id, order_id, level) where order_id is not null;
--- The hold-release job looks for pending commission legs whose hold is over.
-create index ledger_holds on ledger_entries (program_id, available_at)
-  where cause_type = 'commission' and account = 'participant';
 create index participants_ancestors on participants using gin (ancestors);
 
 -- How far a scheduled job has got per program, so each run starts there
