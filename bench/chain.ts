@@ -5,7 +5,8 @@ import type { Database } from "../src/store/db.ts";
 import { insertProgram, updateProgram, type ProgramRecord } from "../src/store/programs.ts";
 import type { ProgramInput } from "../src/domain/program.ts";
 import { depthOf, insertBinaryNetwork, type Network } from "./network.ts";
-import { ingestAll, mulberry32, orderEvents, type Fixture } from "./workload.ts";
+import { seededRandom } from "../src/cli/seeded-random.ts";
+import { ingestAll, orderEvents, type Fixture } from "./workload.ts";
 
 /**
  * Chain depth: the same orders, from sellers deep in one large network, paid
@@ -85,7 +86,7 @@ export async function measureChainDepth(db: Database, o: ChainOptions): Promise<
   await checkNetwork(db, network, o.minDepth);
 
   // Deep sellers, picked with a seeded PRNG among everyone minDepth+ levels down.
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const firstDeep = 2 ** o.minDepth - 1;
   const codes = Array.from(
     { length: Math.min(100_000, o.network - firstDeep) },

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { seededRandom } from "../src/cli/seeded-random.ts";
 import { ingestEvents } from "../src/engine/ingest.ts";
 import { createServices, type Services } from "../src/engine/services.ts";
 import { insertBrand } from "../src/store/brands.ts";
@@ -7,18 +8,6 @@ import { insertInbox } from "../src/store/events.ts";
 import { insertParticipant } from "../src/store/participants.ts";
 import { insertProgram, type ProgramRecord } from "../src/store/programs.ts";
 import { contentHash } from "../src/engine/content-hash.ts";
-
-/** A deterministic stream of numbers, so every run measures the same workload. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Fixture {
   services: Services;
@@ -83,7 +72,7 @@ export async function setUpProgram(
 }
 
 export function orderEvents(count: number, codes: string[], seed: number) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const skus = ["SHIRT", "HAT", "MUG", "SOCKS"];
   const start = Date.UTC(2026, 9, 1);
   return Array.from({ length: count }, (_, n) => ({
