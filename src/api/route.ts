@@ -156,6 +156,3 @@ function decodeCursor(cursor: string): string {
     );
   return key;
 }
-
-export const collectionSchema = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next: z.string().nullable() });

@@ -29,10 +29,6 @@ export function formatPercent(p: Percent): string {
   return p.scale === 0 ? text : `${text.slice(0, -p.scale)}.${text.slice(-p.scale)}`;
 }
 
-export function percentToNumber(p: Percent): number {
-  return Number(formatPercent(p));
-}
-
 /** `amountMinor × p / 100`, rounded half-up to the minor unit. */
 export function percentOf(amountMinor: number, p: Percent): number {
   return divideHalfUp(BigInt(amountMinor) * p.digits, 100n * 10n ** BigInt(p.scale));
@@ -41,11 +37,6 @@ export function percentOf(amountMinor: number, p: Percent): number {
 /** `value × numerator / denominator`, rounded half-up; all operands non-negative integers. */
 export function mulDivHalfUp(value: number, numerator: number, denominator: number): number {
   return divideHalfUp(BigInt(value) * BigInt(numerator), BigInt(denominator));
-}
-
-/** `value × numerator / denominator`, rounded down. */
-export function mulDivFloor(value: number, numerator: number, denominator: number): number {
-  return Number((BigInt(value) * BigInt(numerator)) / BigInt(denominator));
 }
 
 function divideHalfUp(numerator: bigint, denominator: bigint): number {

@@ -89,19 +89,7 @@ export const programInputSchema = z
   .strictObject({ ...programFields, timezone: timezoneSchema.default("UTC") })
   .superRefine(checkLevelsConsistent);
 
-export const programPatchSchema = z.strictObject({
-  name: programFields.name.optional(),
-  timezone: timezoneSchema.optional(),
-  attribution: attributionSchema.optional(),
-  commission: commissionSchema.optional(),
-  landingUrl: programFields.landingUrl,
-  levels: programFields.levels,
-  payouts: programFields.payouts,
-  fraud: programFields.fraud,
-});
-
 export type ProgramInput = z.infer<typeof programInputSchema>;
-export type ProgramPatch = z.infer<typeof programPatchSchema>;
 export type RateInput = z.infer<typeof rateSchema>;
 export type CommissionInput = z.infer<typeof commissionSchema>;
 
