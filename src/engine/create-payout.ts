@@ -1,11 +1,7 @@
 import { planPayout, type PayoutLine } from "../domain/payouts.ts";
 import { bookJournals } from "../store/facts.ts";
-import {
-  availableBalances,
-  insertPayout,
-  lockPayouts,
-  type PayoutRecord,
-} from "../store/payouts.ts";
+import { lockProgram } from "../store/locks.ts";
+import { availableBalances, insertPayout, type PayoutRecord } from "../store/payouts.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
 
@@ -20,7 +16,7 @@ export async function createPayout(
   program: ProgramRecord,
 ): Promise<{ payout: PayoutRecord; lines: PayoutLine[] }> {
   return services.db.transaction(async (tx) => {
-    await lockPayouts(tx, program.id);
+    await lockProgram(tx, program.id, "payouts");
     const now = services.now();
     const id = services.ids.next("pay");
     const lines = planPayout(

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { eventSchema, type EventInput } from "../domain/events.ts";
 import type { EventError, EventOutcome } from "../domain/process-events.ts";
-import { findEvents, insertInbox, lockEventIds, type InboxRow } from "../store/events.ts";
+import { findEvents, insertInbox, type InboxRow } from "../store/events.ts";
+import { lockEvents } from "../store/locks.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { contentHash } from "./content-hash.ts";
 import { applyEvents, processBatch } from "./process-batch.ts";
@@ -56,7 +57,7 @@ export async function ingestEvents(
   // One transaction stores the new events with their outcomes and everything
   // they derive. Events already stored answer with what was stored.
   const { outcomes, stored } = await services.db.transaction(async (tx) => {
-    await lockEventIds(tx, program.id, ids);
+    await lockEvents(tx, program.id, ids);
     const stored = new Map((await findEvents(tx, program.id, ids)).map((s) => [s.eventId, s]));
     const fresh = incoming.filter((r) => !stored.has(r.event.id));
     const outcomes = new Map(

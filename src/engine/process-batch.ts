@@ -8,6 +8,7 @@ import {
   type ProgramRules,
 } from "../domain/process-events.ts";
 import type { Queryable } from "../store/db.ts";
+import { lockOrders, lockParticipants, lockProgram } from "../store/locks.ts";
 import { claimPending, deleteEvents, markProcessed } from "../store/events.ts";
 import {
   loadBindings,
@@ -27,7 +28,6 @@ import {
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
 import { toReceived } from "./received.ts";
-import { lockOrderIds } from "./release-holds.ts";
 import { monthOf, type MonthUsage } from "../domain/caps.ts";
 import { commissionsBookedBetween } from "../store/facts.ts";
 import type { Services } from "./services.ts";
@@ -46,7 +46,8 @@ export async function applyEvents(
   if (events.length === 0) return [];
   const rules = programRules(program, services.now());
   const loaded = await loadBatchState(tx, program.id, events, rules);
-  await lockParticipants(tx, loaded, rules.caps.programMonthlyMinor !== null ? program.id : null);
+  if (rules.caps.programMonthlyMinor !== null) await lockProgram(tx, program.id, "monthlyBudget");
+  await lockParticipants(tx, program.id, [...loaded.participants.keys()]);
   // Read after the locks: what this month already booked must include every
   // batch that committed before this one for the same people.
   const state = { ...loaded, monthUsage: await loadMonthUsage(tx, program.id, events, rules) };
@@ -127,7 +128,7 @@ async function loadBatchState(
   // both see it unrefunded, and a refund must not miss its order arriving at
   // the same moment (or it would wait forever). Reads come after the lock, so
   // they see what the transaction that held it committed.
-  await lockOrderIds(tx, programId, [...orderIds, ...refunded]);
+  await lockOrders(tx, programId, [...orderIds, ...refunded]);
   const [direct, clicksByVisitor, bindings, orders, waitingRefunds, recentClicks] =
     await Promise.all([
       loadParticipants(tx, programId, { refs: [...refs], codes: [...codes] }),
@@ -215,25 +216,6 @@ async function loadMonthUsage(
       usage.set(month.key, await commissionsBookedBetween(tx, programId, month));
   }
   return usage;
-}
-
-/**
- * Serializes work per participant (and, with a program-wide monthly cap, per
- * program): batches touching the same people take the same locks in the same
- * sorted order, so they queue instead of racing.
- */
-async function lockParticipants(
-  tx: Queryable,
-  state: Omit<BatchState, "monthUsage">,
-  programId: string | null,
-): Promise<void> {
-  if (programId !== null)
-    await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 4))", [programId]);
-  if (state.participants.size === 0) return;
-  await tx.query(
-    `select pg_advisory_xact_lock(hashtextextended(id, 0)) from unnest($1::text[]) as id order by id`,
-    [[...state.participants.keys()].sort()],
-  );
 }
 
 function ancestorsOfAll(

@@ -1,4 +1,5 @@
 import type { Queryable } from "../store/db.ts";
+import { lockOrders } from "../store/locks.ts";
 import { bookJournals } from "../store/facts.ts";
 import {
   advanceHoldsWatermark,
@@ -61,7 +62,7 @@ async function releaseBatch(
   // The same lock a refund of the order takes, then a fresh read: a refund
   // that committed meanwhile is counted, one that comes later sees the release.
   const orderIds = [...new Set(candidates.map((c) => c.orderId))].sort();
-  await lockOrderIds(tx, program.id, orderIds);
+  await lockOrders(tx, program.id, orderIds);
   const due = await dueHolds(tx, program.id, window, limit, orderIds);
   await bookRelease(tx, services, program.id, due, now);
   return candidates.length;
@@ -105,18 +106,5 @@ export async function bookRelease(
       })),
     services.ids,
     now,
-  );
-}
-
-/** The lock a refund of these orders takes, so releases and refunds of one order never interleave. */
-export async function lockOrderIds(
-  tx: Queryable,
-  programId: string,
-  orderIds: readonly string[],
-): Promise<void> {
-  await tx.query(
-    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 2))
-     from (select distinct unnest($2::text[]) as id) ids order by id`,
-    [programId, orderIds],
   );
 }

@@ -2,7 +2,8 @@ import { bookJournals } from "../store/facts.ts";
 import { decideFlag, type FlagRecord } from "../store/flags.ts";
 import { pendingOfOrder } from "../store/holds.ts";
 import type { ProgramRecord } from "../store/programs.ts";
-import { bookRelease, lockOrderIds } from "./release-holds.ts";
+import { lockOrders } from "../store/locks.ts";
+import { bookRelease } from "./release-holds.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -20,7 +21,7 @@ export async function reviewFlag(
     const now = services.now();
     const flag = await decideFlag(tx, program.id, flagId, decision, now);
     if (!flag || flag.orderId === null) return flag;
-    await lockOrderIds(tx, program.id, [flag.orderId]);
+    await lockOrders(tx, program.id, [flag.orderId]);
     const pending = await pendingOfOrder(tx, program.id, flag.orderId);
     if (decision === "approved") {
       await bookRelease(tx, services, program.id, pending, now);

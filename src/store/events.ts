@@ -59,24 +59,6 @@ export async function insertInbox(
   return new Set(inserted.map((r) => r.event_id));
 }
 
-/**
- * Serializes deliveries of the same event ids: a second delivery waits until
- * the first has committed, then finds the event stored. Taken in one sorted
- * order, so two overlapping batches cannot deadlock on them.
- */
-export async function lockEventIds(
-  db: Queryable,
-  programId: string,
-  eventIds: string[],
-): Promise<void> {
-  if (eventIds.length === 0) return;
-  await db.query(
-    `select pg_advisory_xact_lock(hashtextextended($1 || '/' || id, 1))
-     from unnest($2::text[]) as id order by id`,
-    [programId, eventIds],
-  );
-}
-
 export async function findEvents(
   db: Queryable,
   programId: string,

@@ -10,11 +10,6 @@ export interface PayoutRecord {
   createdAt: Date;
 }
 
-/** One payout at a time per program: the second waits, then finds nothing left to pay. */
-export async function lockPayouts(db: Queryable, programId: string): Promise<void> {
-  await db.query("select pg_advisory_xact_lock(hashtextextended($1, 3))", [programId]);
-}
-
 export async function availableBalances(
   db: Queryable,
   programId: string,

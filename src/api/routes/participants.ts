@@ -19,6 +19,7 @@ import {
 } from "../../store/participants.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import { newSecret } from "../auth.ts";
+import { lockProgram } from "../../store/locks.ts";
 import { hashIp } from "../../engine/ip-hash.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
@@ -73,18 +74,6 @@ function checkLevel(program: ProgramRecord, level: string | null | undefined): v
       `level "${level}" is not one of the program's levels (${levels.join(", ") || "it defines none"})`,
       [{ path: "level", message: "unknown level" }],
     );
-}
-
-/**
- * Serializes changes to a program's sponsor tree until the transaction ends:
- * two concurrent moves (A under C, C under A) would otherwise each pass the
- * cycle check, and a participant created under a sponsor being moved would
- * keep the sponsor's old upline.
- */
-async function lockSponsorTree(tx: Queryable, programId: string): Promise<void> {
-  await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [
-    `sponsor-tree:${programId}`,
-  ]);
 }
 
 async function resolveSponsor(
@@ -160,7 +149,7 @@ export const participantRoutes = [
       // as for any existing participant: 200 if the same, 409 if not.
       return retryOnUniqueViolation(() =>
         services.db.transaction(async (tx) => {
-          if (body.sponsor !== undefined) await lockSponsorTree(tx, program.id);
+          if (body.sponsor !== undefined) await lockProgram(tx, program.id, "sponsorTree");
           const sponsor =
             body.sponsor === undefined ? null : await resolveSponsor(tx, program.id, body.sponsor);
           const existing = (
@@ -265,7 +254,7 @@ export const participantRoutes = [
       checkLevel(program, body.level);
       const updated = await services.db.transaction(async (tx) => {
         if (body.sponsor !== undefined) {
-          await lockSponsorTree(tx, program.id);
+          await lockProgram(tx, program.id, "sponsorTree");
           const sponsor =
             body.sponsor === null ? null : await resolveSponsor(tx, program.id, body.sponsor);
           const check = sponsor
