@@ -25,6 +25,9 @@ export function isFlooding(
   return inHour + 1 > maxPerHour;
 }
 
+export const floodingReason = (maxPerHour: number): string =>
+  `more than ${maxPerHour} clicks in an hour from this visitor or IP; the click is not counted and not used for attribution`;
+
 /** Which clock hour an instant is in: one flooding flag per visitor per hour is enough. */
 export const hourOf = (atMs: number): number => Math.floor(atMs / HOUR_MS);
 

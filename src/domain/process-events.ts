@@ -10,6 +10,7 @@ import {
   totalByEarner,
   valueOrder,
   type CommissionLine,
+  type Earner,
   type ParticipantStatus,
 } from "./commissions.ts";
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
@@ -17,6 +18,7 @@ import type { CommissionPlan } from "./program.ts";
 import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
 import { applyCaps, monthOf, type Caps, type Cut, type MonthUsage } from "./caps.ts";
 import {
+  floodingReason,
   hourOf,
   isFlooding,
   refundRateTooHigh,
@@ -286,7 +288,7 @@ export function processEvents(
   /** Sponsors above the seller, nearest first, each marked qualified or not for an order at `atMs`. */
   const paidLevels = rules.plan?.upline.length ?? 0;
   const uplineOf = (seller: ParticipantState, atMs: number) => {
-    const upline = [];
+    const upline: Earner[] = [];
     for (const id of seller.ancestors.slice(0, paidLevels)) {
       const sponsor = state.participants.get(id);
       // Levels are positions in the chain: a sponsor missing from the state
@@ -390,7 +392,7 @@ export function processEvents(
             isFlooding(recentClicks.get(k) ?? [], event.occurredAtMs, rules.maxClicksPerHour),
           )
         ) {
-          const message = `more than ${rules.maxClicksPerHour} clicks in an hour from this visitor or IP; the click is not counted and not used for attribution`;
+          const message = floodingReason(rules.maxClicksPerHour);
           facts.flags.push({
             rule: "click_flooding",
             participantId: owner.participantId,

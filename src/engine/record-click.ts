@@ -1,6 +1,6 @@
-import { hourOf, isFlooding } from "../domain/fraud.ts";
+import { floodingReason, hourOf, isFlooding } from "../domain/fraud.ts";
 import { DEFAULT_MAX_CLICKS_PER_HOUR } from "../domain/program.ts";
-import { bulkInsert } from "../store/bulk-insert.ts";
+import { insertFlags } from "../store/flags.ts";
 import { insertClick, loadRecentClicks } from "../store/facts.ts";
 import type { ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
@@ -32,33 +32,21 @@ export async function recordLinkClick(
       isFlooding(times, now.getTime(), maxPerHour),
     );
     if (flooding) {
-      await bulkInsert(
+      await insertFlags(
         tx,
-        "fraud_flags",
         program.id,
-        {
-          id: "text",
-          key: "text",
-          rule: "text",
-          participant_id: "text",
-          event_id: "text",
-          reason: "text",
-          status: "text",
-          created_at: "timestamptz",
-        },
         [
           {
-            id: services.ids.next("flg"),
-            key: `click_flooding:v:${visitor.visitorId}:${hourOf(now.getTime())}`,
             rule: "click_flooding",
-            participant_id: participant.id,
-            event_id: `link:${participant.referralCode}`,
-            reason: `more than ${maxPerHour} clicks in an hour from this visitor or IP; the click is not counted and not used for attribution`,
-            status: "open",
-            created_at: now.toISOString(),
+            participantId: participant.id,
+            eventId: `link:${participant.referralCode}`,
+            orderId: null,
+            reason: floodingReason(maxPerHour),
+            key: `click_flooding:v:${visitor.visitorId}:${hourOf(now.getTime())}`,
           },
         ],
-        "on conflict (program_id, key) do nothing",
+        services.ids,
+        now,
       );
       return "flooding";
     }

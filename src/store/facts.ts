@@ -4,6 +4,7 @@ import type { OrderState } from "../domain/refunds.ts";
 import type { IdSource } from "../domain/ids.ts";
 import type { Click } from "../domain/attribution.ts";
 import { bulkInsert } from "./bulk-insert.ts";
+import { insertFlags } from "./flags.ts";
 import type { Queryable } from "./db.ts";
 
 /** Writes what a batch of events derived, each kind of fact in one statement. */
@@ -134,34 +135,7 @@ export async function writeFacts(
       ],
     );
   }
-  await bulkInsert(
-    db,
-    "fraud_flags",
-    programId,
-    {
-      id: "text",
-      key: "text",
-      rule: "text",
-      participant_id: "text",
-      event_id: "text",
-      order_id: "text",
-      reason: "text",
-      status: "text",
-      created_at: "timestamptz",
-    },
-    facts.flags.map((f) => ({
-      id: ids.next("flg"),
-      key: f.key,
-      rule: f.rule,
-      participant_id: f.participantId,
-      event_id: f.eventId,
-      order_id: f.orderId,
-      reason: f.reason,
-      status: "open",
-      created_at: at.toISOString(),
-    })),
-    "on conflict (program_id, key) do nothing",
-  );
+  await insertFlags(db, programId, facts.flags, ids, at);
   await bookJournals(db, programId, facts.journals, ids, at);
 }
 

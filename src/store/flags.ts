@@ -1,3 +1,6 @@
+import type { IdSource } from "../domain/ids.ts";
+import type { FlagFact } from "../domain/process-events.ts";
+import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
 
 export interface FlagRecord {
@@ -54,4 +57,42 @@ export async function decideFlag(
     [programId, id, status, at.toISOString()],
   );
   return rows[0] ?? null;
+}
+
+/** Raises flags, open; a flag whose key was raised before is not raised again. */
+export async function insertFlags(
+  db: Queryable,
+  programId: string,
+  flags: readonly FlagFact[],
+  ids: IdSource,
+  at: Date,
+): Promise<void> {
+  await bulkInsert(
+    db,
+    "fraud_flags",
+    programId,
+    {
+      id: "text",
+      key: "text",
+      rule: "text",
+      participant_id: "text",
+      event_id: "text",
+      order_id: "text",
+      reason: "text",
+      status: "text",
+      created_at: "timestamptz",
+    },
+    flags.map((f) => ({
+      id: ids.next("flg"),
+      key: f.key,
+      rule: f.rule,
+      participant_id: f.participantId,
+      event_id: f.eventId,
+      order_id: f.orderId,
+      reason: f.reason,
+      status: "open",
+      created_at: at.toISOString(),
+    })),
+    "on conflict (program_id, key) do nothing",
+  );
 }
