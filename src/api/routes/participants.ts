@@ -1,26 +1,14 @@
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { normalizeCode } from "../../domain/events.ts";
-import { checkSponsor, suggestReferralCode } from "../../domain/sponsorship.ts";
 import type { Services } from "../../engine/services.ts";
-import type { Queryable } from "../../store/db.ts";
 import { insertKey } from "../../store/brands.ts";
 import { balancesOf, listLedger, type LedgerEntryRow } from "../../store/ledger.ts";
 import {
-  codeTaken,
-  findParticipant,
-  findParticipantByRef,
-  insertParticipant,
-  listDownline,
-  listParticipants,
-  moveParticipant,
-  updateParticipant,
-  type ParticipantRecord,
-} from "../../store/participants.ts";
-import type { ProgramRecord } from "../../store/programs.ts";
+  changeParticipant,
+  enrollParticipant,
+  type ParticipantRefusal,
+} from "../../engine/participants.ts";
+import { findParticipant, listDownline, listParticipants } from "../../store/participants.ts";
 import { newSecret } from "../auth.ts";
-import { lockProgram } from "../../store/locks.ts";
-import { hashIp } from "../../engine/ip-hash.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
@@ -65,64 +53,8 @@ export async function loadParticipant(
   return { program, participant };
 }
 
-function checkLevel(program: ProgramRecord, level: string | null | undefined): void {
-  if (level === null || level === undefined) return;
-  const levels = (program.config.levels ?? []).map((l) => l.key);
-  if (!levels.includes(level))
-    throw new ApiError(
-      "unknown_level",
-      `level "${level}" is not one of the program's levels (${levels.join(", ") || "it defines none"})`,
-      [{ path: "level", message: "unknown level" }],
-    );
-}
-
-async function resolveSponsor(
-  db: Queryable,
-  programId: string,
-  ref: string,
-): Promise<ParticipantRecord> {
-  const sponsor = await findParticipantByRef(db, programId, ref, normalizeCode(ref));
-  if (!sponsor)
-    throw new ApiError(
-      "unknown_sponsor",
-      `no participant in this program has the external id or referral code "${ref}"; create the sponsor first`,
-      [{ path: "sponsor", message: "unknown sponsor" }],
-    );
-  return sponsor;
-}
-
-async function pickReferralCode(
-  db: Queryable,
-  requested: string | undefined,
-  seed: string,
-): Promise<string> {
-  if (requested !== undefined) {
-    const code = normalizeCode(requested);
-    if (await codeTaken(db, code))
-      throw new ApiError("conflict", `the referral code ${code} is taken; choose another`, [
-        { path: "referralCode", message: "taken" },
-      ]);
-    return code;
-  }
-  for (;;) {
-    const code = suggestReferralCode(seed, randomBytes(3).toString("hex").toUpperCase());
-    if (!(await codeTaken(db, code))) return code;
-  }
-}
-
-function sameParticipant(
-  existing: ParticipantRecord,
-  input: z.infer<typeof participantInput>,
-  sponsorId: string | null,
-) {
-  return (
-    (input.email ?? null) === existing.email &&
-    (input.name ?? null) === existing.name &&
-    (input.level ?? null) === existing.level &&
-    sponsorId === existing.sponsorId &&
-    (input.referralCode === undefined ||
-      normalizeCode(input.referralCode) === existing.referralCode)
-  );
+function refused(refusal: ParticipantRefusal): ApiError {
+  return new ApiError(refusal.code, refusal.message, refusal.details);
 }
 
 export const participantRoutes = [
@@ -137,62 +69,13 @@ export const participantRoutes = [
     status: 201,
     handler: async ({ services, caller, params, body, reply }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
-      checkLevel(program, body.level);
-      if (body.sponsor !== undefined && body.sponsor === body.externalId)
-        throw new ApiError(
-          "sponsor_cycle",
-          `participant ${body.externalId} cannot sponsor themself`,
-          [{ path: "sponsor", message: "self_sponsor" }],
-        );
       // Two concurrent creates of the same participant (or code) collide on a
       // unique index; tried again, the loser finds the winner's row and answers
       // as for any existing participant: 200 if the same, 409 if not.
-      return retryOnUniqueViolation(() =>
-        services.db.transaction(async (tx) => {
-          if (body.sponsor !== undefined) await lockProgram(tx, program.id, "sponsorTree");
-          const sponsor =
-            body.sponsor === undefined ? null : await resolveSponsor(tx, program.id, body.sponsor);
-          const existing = (
-            await listParticipants(tx, program.id, {
-              externalId: body.externalId,
-              after: null,
-              limit: 1,
-            })
-          )[0];
-          if (existing) {
-            // Creating the same participant twice is harmless; the same external id
-            // for someone else is a conflict.
-            if (sameParticipant(existing, body, sponsor?.id ?? null)) {
-              reply.code(200);
-              return presentParticipant(existing, services.publicUrl);
-            }
-            throw new ApiError(
-              "conflict",
-              `participant ${body.externalId} already exists with other details; PATCH it to change them`,
-              [{ path: "externalId", message: "already exists" }],
-            );
-          }
-          const id = services.ids.next("par");
-          const created = await insertParticipant(tx, {
-            id,
-            programId: program.id,
-            externalId: body.externalId,
-            email: body.email ?? null,
-            name: body.name ?? null,
-            level: body.level ?? null,
-            status: body.status ?? "active",
-            sponsorId: sponsor?.id ?? null,
-            ancestors: sponsor ? [sponsor.id, ...sponsor.ancestors] : [],
-            ipHashes: (body.ips ?? []).map(hashIp),
-            referralCode: await pickReferralCode(
-              tx,
-              body.referralCode,
-              body.name ?? body.externalId,
-            ),
-          });
-          return presentParticipant(created, services.publicUrl);
-        }),
-      );
+      const result = await retryOnUniqueViolation(() => enrollParticipant(services, program, body));
+      if (!result.ok) throw refused(result);
+      if (!result.created) reply.code(200);
+      return presentParticipant(result.participant, services.publicUrl);
     },
   }),
   route({
@@ -251,37 +134,9 @@ export const participantRoutes = [
         params.programId,
         params.participantId,
       );
-      checkLevel(program, body.level);
-      const updated = await services.db.transaction(async (tx) => {
-        if (body.sponsor !== undefined) {
-          await lockProgram(tx, program.id, "sponsorTree");
-          const sponsor =
-            body.sponsor === null ? null : await resolveSponsor(tx, program.id, body.sponsor);
-          const check = sponsor
-            ? checkSponsor(participant, sponsor)
-            : { ok: true as const, ancestors: [] };
-          if (!check.ok)
-            throw new ApiError("sponsor_cycle", check.message, [
-              { path: "sponsor", message: check.reason },
-            ]);
-          await moveParticipant(
-            tx,
-            program.id,
-            participant.id,
-            sponsor?.id ?? null,
-            check.ancestors,
-          );
-        }
-        return updateParticipant(tx, {
-          programId: program.id,
-          id: participant.id,
-          level: body.level === undefined ? participant.level : body.level,
-          status: body.status ?? participant.status,
-          email: body.email === undefined ? participant.email : body.email,
-          name: body.name === undefined ? participant.name : body.name,
-          ipHashes: body.ips === undefined ? participant.ipHashes : body.ips.map(hashIp),
-        });
-      });
+      const result = await changeParticipant(services, program, participant, body);
+      if (!result.ok) throw refused(result);
+      const updated = result.participant;
       if (!updated) throw notFound(`participant ${params.participantId}`);
       return presentParticipant(updated, services.publicUrl);
     },
