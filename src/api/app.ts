@@ -9,6 +9,7 @@ import { registerRoute, type AnyRoute } from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { flagRoutes } from "./routes/flags.ts";
+import { goalRoutes } from "./routes/goals.ts";
 import { holdRoutes } from "./routes/holds.ts";
 import { participantRoutes } from "./routes/participants.ts";
 import { payoutRoutes } from "./routes/payouts.ts";
@@ -28,6 +29,7 @@ export const routes: readonly AnyRoute[] = [
   ...meRoutes,
   ...trackingRoutes,
   ...reportRoutes,
+  ...goalRoutes,
 ];
 
 export interface AppOptions {

@@ -1,6 +1,5 @@
 import type { CommissionLine } from "./commissions.ts";
 import { allocateProportionally } from "./money.ts";
-import { localDateOf, localMidnightUtcMs } from "./periods.ts";
 
 /**
  * Budget caps on commissions, applied after maxTotalPercent, in this order:
@@ -78,22 +77,4 @@ function scale(lines: readonly CommissionLine[], toMinor: number): CommissionLin
     lines.map((l) => l.amountMinor),
   );
   return lines.map((l, i) => ({ ...l, amountMinor: shares[i] ?? 0 }));
-}
-
-/** The calendar month (program time zone) an instant falls in, as a half-open span. */
-export function monthOf(
-  instantMs: number,
-  timeZone: string,
-): { startMs: number; endMs: number; key: string } {
-  const date = localDateOf(instantMs, timeZone);
-  const year = Number(date.slice(0, 4));
-  const month = Number(date.slice(5, 7));
-  const first = `${date.slice(0, 7)}-01`;
-  const next =
-    month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
-  return {
-    startMs: localMidnightUtcMs(first, timeZone),
-    endMs: localMidnightUtcMs(next, timeZone),
-    key: first.slice(0, 7),
-  };
 }

@@ -4,7 +4,7 @@
  * then 80 random bits, in Crockford base32, monotonic within a millisecond.
  */
 export type IdPrefix =
-  "brd" | "key" | "prg" | "par" | "led" | "trf" | "clk" | "pay" | "tok" | "req" | "flg";
+  "brd" | "key" | "prg" | "par" | "led" | "trf" | "clk" | "pay" | "tok" | "req" | "flg" | "gol";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;
@@ -63,4 +63,24 @@ function increment(digits: number[]): void {
     }
     digits[i] = 0;
   }
+}
+
+/**
+ * A voucher code from 10 random bytes: 16 Crockford base32 digits (80 bits)
+ * in groups of four, easy to read out and type (`7KQ2-9XH4-…`).
+ */
+export function voucherCodeFrom(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let digits = "";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      digits += ALPHABET[(value >> bits) & 31];
+    }
+    value &= (1 << bits) - 1;
+  }
+  return (digits.match(/.{1,4}/g) ?? []).join("-");
 }

@@ -192,3 +192,65 @@ export function reportPeriod(
     };
   return { ok: true, period: { fromMs, toMs } };
 }
+
+/** A calendar month or quarter in a time zone, as a half-open span with its key. */
+export interface CalendarPeriod {
+  /** `2026-11` for a month, `2026-Q4` for a quarter. */
+  readonly key: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export type CalendarUnit = "month" | "quarter";
+
+/** The calendar month or quarter (in `timeZone`) that `instantMs` falls in. */
+export function calendarPeriodOf(
+  instantMs: number,
+  timeZone: string,
+  unit: CalendarUnit,
+): CalendarPeriod {
+  const date = localDateOf(instantMs, timeZone);
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  return unit === "month"
+    ? periodFrom(year, month, 1, `${date.slice(0, 7)}`, timeZone)
+    : periodFrom(
+        year,
+        3 * Math.floor((month - 1) / 3) + 1,
+        3,
+        `${year}-Q${Math.ceil(month / 3)}`,
+        timeZone,
+      );
+}
+
+/** The period a key names (`2026-11`, `2026-Q4`), or null if it names none. */
+export function calendarPeriodByKey(key: string, timeZone: string): CalendarPeriod | null {
+  const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(key);
+  if (month) return periodFrom(Number(month[1]), Number(month[2]), 1, key, timeZone);
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(key);
+  if (quarter) return periodFrom(Number(quarter[1]), 3 * Number(quarter[2]) - 2, 3, key, timeZone);
+  return null;
+}
+
+/** The calendar month (program time zone) an instant falls in. */
+export function monthOf(instantMs: number, timeZone: string): CalendarPeriod {
+  return calendarPeriodOf(instantMs, timeZone, "month");
+}
+
+function periodFrom(
+  year: number,
+  firstMonth: number,
+  months: number,
+  key: string,
+  timeZone: string,
+): CalendarPeriod {
+  const first = (y: number, m: number) => `${y}-${String(m).padStart(2, "0")}-01`;
+  const after = firstMonth + months;
+  const endYear = after > 12 ? year + 1 : year;
+  const endMonth = after > 12 ? after - 12 : after;
+  return {
+    key,
+    startMs: localMidnightUtcMs(first(year, firstMonth), timeZone),
+    endMs: localMidnightUtcMs(first(endYear, endMonth), timeZone),
+  };
+}

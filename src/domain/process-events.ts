@@ -16,7 +16,18 @@ import {
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
 import type { CommissionPlan } from "./program.ts";
 import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
-import { applyCaps, monthOf, type Caps, type Cut, type MonthUsage } from "./caps.ts";
+import { applyCaps, type Caps, type Cut, type MonthUsage } from "./caps.ts";
+import { monthOf } from "./periods.ts";
+import {
+  createGoalTracker,
+  unitsValue,
+  type Activity,
+  type GoalState,
+  type GrantFact,
+  type LateFact,
+  type ProgressFact,
+} from "./goal-progress.ts";
+import { settleGrant, type GrantOutcome } from "./goal-grants.ts";
 import {
   floodingReason,
   hourOf,
@@ -39,6 +50,8 @@ export interface ParticipantState extends Candidate {
   readonly ancestors: readonly string[];
   /** Hashes of IP addresses the participant is known by (self-referral screening). */
   readonly ipHashes?: readonly string[];
+  /** When their latest attributed order happened; null before their first sale. */
+  readonly lastOrderAtMs?: number | null;
 }
 
 export interface ProgramRules {
@@ -55,6 +68,8 @@ export interface ProgramRules {
   readonly caps: Caps;
   readonly maxClicksPerHour: number;
   readonly refundAbuse: RefundAbuseRule | null;
+  /** How long after a goal window closes an event dated inside it still counts. */
+  readonly goalGraceMs: number;
 }
 
 export interface BatchState {
@@ -82,6 +97,13 @@ export interface BatchState {
   readonly recentClicks: ReadonlyMap<string, readonly number[]>;
   /** By seller: whether each of their latest orders was refunded, newest first. */
   readonly refundHistory: ReadonlyMap<string, readonly boolean[]>;
+  /** The program's goals and the progress, grants and targets of the batch's participants. */
+  readonly goals: GoalState;
+  /**
+   * By `programId|externalId`: the same people's memberships in the other
+   * programs goal rewards credit.
+   */
+  readonly memberships: ReadonlyMap<string, string>;
 }
 
 /** Something an admin should look at; for a held order, approving releases it. */
@@ -123,7 +145,13 @@ export interface ProcessedOutcome {
     readonly message?: string;
   } | null;
   readonly commissions: readonly CommissionOutcome[];
-  readonly grants: readonly unknown[];
+  readonly grants: readonly GrantOutcome[];
+  /** Goal windows that had closed (grace included) before the event arrived: not counted. */
+  readonly late?: readonly {
+    readonly goalId: string;
+    readonly window: string;
+    readonly message: string;
+  }[];
   readonly skippedLevels?: readonly { level: number; participantId: string; reason: string }[];
   /** What maxTotalPercent and the caps took off, and which rule did. */
   readonly cuts?: readonly Cut[];
@@ -194,9 +222,9 @@ export interface RefundFact {
  * on the program's account.
  */
 export interface JournalFact {
-  readonly asset: "cash" | "points";
+  readonly asset: "cash" | "points" | "product";
   readonly bucket: "pending" | "available" | "paid" | "reversed";
-  readonly causeType: "commission" | "refund" | "release" | "payout" | "review";
+  readonly causeType: "commission" | "refund" | "release" | "payout" | "review" | "reward";
   /** Unique per program: the same cause is never booked twice. */
   readonly causeKey: string;
   readonly eventId: string | null;
@@ -209,6 +237,19 @@ export interface JournalFact {
     /** Overrides the journal's bucket for this leg (a release moves pending to available). */
     readonly bucket?: "pending" | "available" | "paid" | "reversed";
   }[];
+  /** Books into another program of the brand (a goal reward that credits it). */
+  readonly programId?: string;
+  /** The goal step a reward journal pays. */
+  readonly goal?: { readonly goalId: string; readonly version: number; readonly step: number };
+  /** A free product: one unit of the SKU, with its voucher. */
+  readonly product?: { readonly sku: string; readonly voucherCode: string };
+}
+
+/** A reward that changes a participant's level (here, or in the program it credits). */
+export interface LevelChangeFact {
+  readonly programId: string | null;
+  readonly participantId: string;
+  readonly level: string;
 }
 
 export interface BatchFacts {
@@ -222,12 +263,21 @@ export interface BatchFacts {
   /** Stored refunds that were waiting and are applied now that their order is here. */
   readonly appliedWaiting: readonly RefundFact[];
   readonly flags: readonly FlagFact[];
+  /** Goal windows whose value changed: the latest value of each. */
+  readonly progress: readonly ProgressFact[];
+  readonly grants: readonly GrantFact[];
+  readonly levelChanges: readonly LevelChangeFact[];
+  /** Sellers' latest attributed orders. */
+  readonly lastOrders: readonly { readonly participantId: string; readonly atMs: number }[];
 }
 
 export function processEvents(
   rules: ProgramRules,
   state: BatchState,
   events: readonly ReceivedEvent[],
+  voucherCode: () => string = () => {
+    throw new Error("a free product needs a voucher code source");
+  },
 ): BatchFacts {
   const clicksByVisitor = new Map(state.clicksByVisitor);
   const bindings = new Map(state.bindings);
@@ -240,7 +290,84 @@ export function processEvents(
     refunds: [] as RefundFact[],
     appliedWaiting: [] as RefundFact[],
     flags: [] as FlagFact[],
+    levelChanges: [] as LevelChangeFact[],
+    lastOrders: [] as { participantId: string; atMs: number }[],
   };
+  const tracker = createGoalTracker(
+    { timezone: rules.timezone, nowMs: rules.nowMs, graceMs: rules.goalGraceMs },
+    state.goals,
+    voucherCode,
+  );
+  const levels = new Map<string, string | null>();
+  const levelOf = (participantId: string) =>
+    levels.has(participantId)
+      ? (levels.get(participantId) ?? null)
+      : (state.participants.get(participantId)?.level ?? null);
+  /** Counts an activity towards the goals and books what it grants; returns the outcome's part. */
+  const track = (
+    activity: Activity,
+    eventId: string,
+  ): { grants: GrantOutcome[]; late: LateFact[] } => {
+    if (state.goals.goals.length === 0) return { grants: [], late: [] };
+    const who = { participantId: activity.participantId, level: levelOf(activity.participantId) };
+    const result = tracker.record(activity, who, eventId);
+    return { grants: result.grants.map((g) => book(g)), late: result.late };
+  };
+  /** Books a grant's journal (or level change) and reports it. */
+  const book = (g: GrantFact): GrantOutcome => {
+    const settled = settleGrant(
+      g,
+      state.participants.get(g.participantId)?.externalId,
+      state.memberships,
+    );
+    if (settled.journal) facts.journals.push(settled.journal);
+    if (settled.levelChange) {
+      facts.levelChanges.push(settled.levelChange);
+      if (settled.levelChange.programId === null)
+        levels.set(settled.levelChange.participantId, settled.levelChange.level);
+    }
+    return settled.outcome;
+  };
+  /** What a refund returns, as goals measure it: each item's units and their share of the value. */
+  const refundActivity = (order: OrderState, quantities: readonly number[]): Activity | null => {
+    if (order.participantId === null) return null;
+    const items = order.items.map((item, i) => {
+      const whole = {
+        sku: item.sku,
+        quantity: item.quantity,
+        valueMinor: order.lineBasesMinor[i] ?? 0,
+      };
+      const before = order.refundedQuantities[i] ?? 0;
+      const q = quantities[i] ?? 0;
+      // Cumulative, so that partial refunds of one item sum exactly to its value.
+      return {
+        sku: item.sku,
+        quantity: q,
+        valueMinor: unitsValue(whole, before + q) - unitsValue(whole, before),
+      };
+    });
+    return {
+      kind: "refund",
+      participantId: order.participantId,
+      atMs: order.occurredAtMs,
+      items: items.filter((i) => i.quantity > 0),
+      orderFullyRefunded: order.items.every(
+        (item, i) => (order.refundedQuantities[i] ?? 0) + (quantities[i] ?? 0) >= item.quantity,
+      ),
+    };
+  };
+  const goalFields = (tracked: { grants: GrantOutcome[]; late: LateFact[] }) => ({
+    grants: tracked.grants,
+    ...(tracked.late.length > 0
+      ? {
+          late: tracked.late.map((l) => ({
+            goalId: l.goalId,
+            window: l.windowKey,
+            message: l.message,
+          })),
+        }
+      : {}),
+  });
   const recentClicks = new Map(state.recentClicks);
   /** Why an attributed order's commissions must wait for an admin, if they must. */
   const screenOrder = (
@@ -305,6 +432,8 @@ export function processEvents(
     return upline;
   };
   const waiting = new Map(state.waitingRefunds);
+  /** By seller: their latest attributed order in the batch (or before it). */
+  const lastOrder = new Map<string, number>();
   /** Books what a refund takes back, as one journal of negative legs. */
   const reverse = (refundId: string, order: OrderState, reversals: readonly Reversal[]) => {
     if (reversals.length === 0) return;
@@ -502,6 +631,7 @@ export function processEvents(
           let current: OrderState = {
             orderId: event.id,
             participantId: attribution.participantId,
+            occurredAtMs: event.occurredAtMs,
             items: event.items,
             lineBasesMinor: value.lineBasesMinor,
             commissionLines,
@@ -517,6 +647,8 @@ export function processEvents(
             );
             if (!plan.ok) continue;
             reverse(early.refundId, current, plan.reversals);
+            const returned = refundActivity(current, plan.quantities);
+            if (returned) track(returned, early.refundId);
             current = refunded(current, plan.quantities);
             const applied = { quantities: plan.quantities, valueMinor: plan.valueMinor };
             const fresh = facts.refunds.find((r) => r.refundId === early.refundId);
@@ -532,6 +664,36 @@ export function processEvents(
           }
           waiting.delete(event.id);
           orders.set(event.id, current);
+        };
+        /** The seller's progress, and their sponsor's when this is the seller's first sale. */
+        const trackSale = (seller: ParticipantState) => {
+          const sale = track(
+            {
+              kind: "order",
+              participantId: seller.participantId,
+              atMs: event.occurredAtMs,
+              items: event.items.map((item, i) => ({
+                sku: item.sku,
+                quantity: item.quantity,
+                valueMinor: value.lineBasesMinor[i] ?? 0,
+              })),
+            },
+            event.id,
+          );
+          const previous = lastOrder.has(seller.participantId)
+            ? lastOrder.get(seller.participantId)
+            : (seller.lastOrderAtMs ?? null);
+          lastOrder.set(seller.participantId, Math.max(previous ?? 0, event.occurredAtMs));
+          const sponsor = seller.ancestors[0];
+          if (previous !== null || sponsor === undefined) return sale;
+          const referral = track(
+            { kind: "referral", participantId: sponsor, atMs: event.occurredAtMs },
+            event.id,
+          );
+          return {
+            grants: [...sale.grants, ...referral.grants],
+            late: [...sale.late, ...referral.late],
+          };
         };
         if (attribution.participantId === null) {
           order([], [], [], null);
@@ -611,7 +773,9 @@ export function processEvents(
               level: t.level,
             })),
           });
+        const tracked = trackSale(seller);
         processed(event, {
+          ...goalFields(tracked),
           attributedTo: seller.participantId,
           attribution: { source: attribution.source },
           commissions: totals.map((t) => ({
@@ -648,6 +812,8 @@ export function processEvents(
           break;
         }
         reverse(event.id, target, plan.reversals);
+        const returned = refundActivity(target, plan.quantities);
+        const tracked = returned ? track(returned, event.id) : { grants: [], late: [] };
         orders.set(event.orderId, refunded(target, plan.quantities));
         facts.refunds.push({
           refundId: event.id,
@@ -657,6 +823,7 @@ export function processEvents(
           applied: { quantities: plan.quantities, valueMinor: plan.valueMinor },
         });
         processed(event, {
+          ...goalFields(tracked),
           attributedTo: target.participantId,
           commissions: plan.reversals.map((r) => ({
             participantId: r.participantId,
@@ -667,7 +834,29 @@ export function processEvents(
         });
         break;
       }
-      case "review":
+      case "review": {
+        // In a loyalty program the customer is the participant: a review
+        // without one counts for the participant whose external id is the customer's.
+        const reviewer =
+          named ??
+          (event.customer?.id === undefined
+            ? undefined
+            : state.participantsByRef.get(event.customer.id));
+        if (!reviewer) {
+          processed(event);
+          break;
+        }
+        const tracked = track(
+          { kind: "review", participantId: reviewer.participantId, atMs: event.occurredAtMs },
+          event.id,
+        );
+        processed(event, {
+          ...goalFields(tracked),
+          attributedTo: reviewer.participantId,
+          attribution: { source: "participant" },
+        });
+        break;
+      }
       case "custom":
         processed(
           event,
@@ -678,7 +867,8 @@ export function processEvents(
         break;
     }
   }
-  return facts;
+  for (const [participantId, atMs] of lastOrder) facts.lastOrders.push({ participantId, atMs });
+  return { ...facts, progress: tracker.progress(), grants: tracker.grants() };
 }
 
 /** A customer is recognised by id and by email, whichever later orders carry. */

@@ -6,7 +6,7 @@ import { parsePercent, type Percent } from "./money.ts";
  * The same schema reads stored JSON back, so what was accepted once is read
  * the same way forever.
  */
-const percentValue = z.union([z.number(), z.string()]).refine((v) => {
+export const percentValue = z.union([z.number(), z.string()]).refine((v) => {
   const p = parsePercent(v);
   return p !== null && Number(p.digits) <= 100 * 10 ** p.scale;
 }, "must be a decimal percentage from 0 to 100 with at most 6 decimal places");
@@ -83,6 +83,13 @@ const programFields = {
   levels: z.array(levelSchema).max(100).optional(),
   payouts: z.strictObject({ minimum: z.number().int().nonnegative() }).optional(),
   fraud: fraudSchema.optional(),
+  /** How long after a goal window closes an event dated inside it still counts (default 0). */
+  goalGraceHours: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 366)
+    .optional(),
 };
 
 export const programInputSchema = z

@@ -13,6 +13,8 @@ import { mulDivHalfUp } from "./money.ts";
 export interface OrderState {
   readonly orderId: string;
   readonly participantId: string | null;
+  /** When the order happened: a refund counts against the goal windows of its order. */
+  readonly occurredAtMs: number;
   readonly items: readonly { readonly sku: string; readonly quantity: number }[];
   /** Per item: its commissionable value (its share of the discount taken off). */
   readonly lineBasesMinor: readonly number[];

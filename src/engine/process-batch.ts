@@ -28,9 +28,14 @@ import {
 import type { ProgramRecord } from "../store/programs.ts";
 import { programRules } from "./program-rules.ts";
 import { toReceived } from "./received.ts";
-import { monthOf, type MonthUsage } from "../domain/caps.ts";
+import type { MonthUsage } from "../domain/caps.ts";
+import { monthOf } from "../domain/periods.ts";
 import { commissionsBookedBetween } from "../store/facts.ts";
 import type { Services } from "./services.ts";
+import type { ActiveGoal } from "../domain/goal-progress.ts";
+import { creditedPrograms, windowAt } from "../domain/goals.ts";
+import { listGoals } from "../store/goals.ts";
+import { loadGoalState, loadMemberships } from "../store/progress.ts";
 
 /**
  * Decides and writes what a batch of events derives, inside the caller's
@@ -45,13 +50,27 @@ export async function applyEvents(
 ): Promise<EventOutcome[]> {
   if (events.length === 0) return [];
   const rules = programRules(program, services.now());
-  const loaded = await loadBatchState(tx, program.id, events, rules);
+  const goals = await activeGoals(tx, program.id);
+  const loaded = await loadBatchState(tx, program.id, events, rules, goals);
   if (rules.caps.programMonthlyMinor !== null) await lockProgram(tx, program.id, "monthlyBudget");
-  await lockParticipants(tx, program.id, [...loaded.participants.keys()]);
-  // Read after the locks: what this month already booked must include every
-  // batch that committed before this one for the same people.
-  const state = { ...loaded, monthUsage: await loadMonthUsage(tx, program.id, events, rules) };
-  const facts = processEvents(rules, state, events);
+  const participantIds = [...loaded.participants.keys()];
+  await lockParticipants(tx, program.id, participantIds);
+  // Read after the locks: what this month already booked, and each goal's
+  // progress and grants, must include every batch that committed before this
+  // one for the same people.
+  const windowKeys = goalWindowKeys(goals, events, loaded.orders, rules.timezone);
+  const credited = [...new Set(goals.flatMap((g) => creditedPrograms(g.goal)))];
+  const [monthUsage, goalState, memberships] = await Promise.all([
+    loadMonthUsage(tx, program.id, events, rules),
+    loadGoalState(tx, program.id, goals, participantIds, windowKeys),
+    loadMemberships(
+      tx,
+      credited,
+      [...loaded.participants.values()].map((p) => p.externalId),
+    ),
+  ]);
+  const state = { ...loaded, monthUsage, goals: goalState, memberships };
+  const facts = processEvents(rules, state, events, services.voucherCode);
   await writeFacts(tx, program.id, facts, services.ids, services.now());
   return [...facts.outcomes];
 }
@@ -92,7 +111,8 @@ async function loadBatchState(
   programId: string,
   events: readonly ReceivedEvent[],
   { cookieDays, bindCustomer, plan, refundAbuse }: ProgramRules,
-): Promise<Omit<BatchState, "monthUsage">> {
+  goals: readonly ActiveGoal[],
+): Promise<Omit<BatchState, "monthUsage" | "goals" | "memberships">> {
   const refs = new Set<string>();
   const codes = new Set<string>();
   const visitors = new Set<string>();
@@ -115,6 +135,9 @@ async function loadBatchState(
       lastClickMs = Math.max(lastClickMs, e.occurredAtMs);
     }
     if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
+    // A review without a participant counts for the customer's own membership.
+    if (e.type === "review" && e.participant === undefined && e.customer?.id !== undefined)
+      refs.add(e.customer.id);
     if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
     if (e.type === "order") {
       if (e.visitorId !== undefined) visitors.add(e.visitorId);
@@ -149,6 +172,8 @@ async function loadBatchState(
   const more = new Set<string>();
   for (const clicks of clicksByVisitor.values()) for (const c of clicks) more.add(c.participantId);
   for (const id of bindings.values()) more.add(id);
+  // A refund lowers its seller's goal progress, which must be read under their lock.
+  for (const o of orders.values()) if (o.participantId !== null) more.add(o.participantId);
   const referrers = [...more].filter((id) => !participants.has(id));
   if (referrers.length > 0) {
     for (const p of await loadParticipantsByIds(tx, programId, referrers))
@@ -156,7 +181,10 @@ async function loadBatchState(
   }
   // Only the sponsors the plan pays are read (and so locked): a chain deeper
   // than the upline costs nothing more.
-  const paidLevels = plan?.upline.length ?? 0;
+  // referral_count goals count a recruit's first sale for their sponsor, who
+  // must then be read (and locked) even when the plan pays no upline.
+  const countsReferrals = goals.some((g) => g.goal.metric === "referral_count");
+  const paidLevels = Math.max(plan?.upline.length ?? 0, countsReferrals ? 1 : 0);
   const ancestors = new Set<string>();
   for (const p of [...participants.values()])
     for (const a of p.ancestors.slice(0, paidLevels)) if (!participants.has(a)) ancestors.add(a);
@@ -236,5 +264,37 @@ function toState(p: ParticipantRecord): ParticipantState {
     status: p.status,
     ancestors: p.ancestors,
     ipHashes: p.ipHashes,
+    lastOrderAtMs: p.lastOrderAt?.getTime() ?? null,
   };
+}
+
+/** The goals that count and grant now: every goal not ended, at its current version. */
+async function activeGoals(tx: Queryable, programId: string): Promise<ActiveGoal[]> {
+  return (await listGoals(tx, programId)).map((g) => ({
+    id: g.id,
+    version: g.version,
+    goal: g.goal,
+  }));
+}
+
+/**
+ * The windows a batch can touch: for every goal, the window of each event,
+ * and of each refunded order (a refund counts against its order's window).
+ */
+function goalWindowKeys(
+  goals: readonly ActiveGoal[],
+  events: readonly ReceivedEvent[],
+  orders: ReadonlyMap<string, { occurredAtMs: number }>,
+  timezone: string,
+): string[] {
+  if (goals.length === 0) return [];
+  const times = new Set<number>(events.map((e) => e.occurredAtMs));
+  for (const o of orders.values()) times.add(o.occurredAtMs);
+  const keys = new Set<string>();
+  for (const g of goals)
+    for (const t of times) {
+      const span = windowAt(g.goal.window, t, timezone);
+      if (span) keys.add(span.key);
+    }
+  return [...keys];
 }

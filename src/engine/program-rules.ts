@@ -25,6 +25,7 @@ export function programRules(program: ProgramRecord, now: Date): ProgramRules {
     timezone: program.timezone,
     maxClicksPerHour: program.config.fraud?.maxClicksPerHour ?? DEFAULT_MAX_CLICKS_PER_HOUR,
     refundAbuse: refundAbuseRule(program.config.fraud?.refundAbuse),
+    goalGraceMs: (program.config.goalGraceHours ?? 0) * 3_600_000,
     caps: {
       perOrderMinor: program.config.commission?.caps?.perOrder ?? null,
       perParticipantMonthlyMinor: program.config.commission?.caps?.perParticipantMonthly ?? null,

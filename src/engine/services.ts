@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createIdSource, type IdSource } from "../domain/ids.ts";
+import { createIdSource, voucherCodeFrom, type IdSource } from "../domain/ids.ts";
 import type { Database } from "../store/db.ts";
 
 /** Everything the engine and the API need from the outside world, in one typed object. */
@@ -9,6 +9,8 @@ export interface Services {
   readonly now: () => Date;
   /** Where Laurel is reached from outside; referral links start with it. */
   readonly publicUrl: string;
+  /** A new, unguessable voucher code for a free-product reward. */
+  readonly voucherCode: () => string;
 }
 
 export function createServices(
@@ -23,6 +25,7 @@ export function createServices(
       (n) => randomBytes(n),
     ),
     now,
+    voucherCode: () => voucherCodeFrom(randomBytes(10)),
     publicUrl: (options.publicUrl ?? "http://localhost:3000").replace(/\/$/, ""),
   };
 }

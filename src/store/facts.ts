@@ -5,6 +5,7 @@ import type { IdSource } from "../domain/ids.ts";
 import type { Click } from "../domain/attribution.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import { insertFlags } from "./flags.ts";
+import { insertGrants, updateLastOrders, updateLevels, writeProgress } from "./progress.ts";
 import type { Queryable } from "./db.ts";
 
 /** Writes what a batch of events derived, each kind of fact in one statement. */
@@ -136,6 +137,10 @@ export async function writeFacts(
     );
   }
   await insertFlags(db, programId, facts.flags, ids, at);
+  await insertGrants(db, programId, facts.grants, at);
+  await writeProgress(db, programId, facts.progress, at);
+  await updateLastOrders(db, programId, facts.lastOrders);
+  await updateLevels(db, programId, facts.levelChanges);
   await bookJournals(db, programId, facts.journals, ids, at);
 }
 
@@ -149,6 +154,7 @@ export async function loadOrders(
   const rows = await db.query<{
     order_id: string;
     participant_id: string | null;
+    occurred_at: Date;
     items: { sku: string; quantity: number; unitAmount: number }[];
     discount_minor: number;
     commission_lines: [number, number, number][];
@@ -156,7 +162,7 @@ export async function loadOrders(
     refunded: (number[] | null)[];
     released: number[];
   }>(
-    `select o.order_id, o.participant_id, o.items, o.discount_minor, o.commission_lines, o.commission_earners,
+    `select o.order_id, o.participant_id, o.occurred_at, o.items, o.discount_minor, o.commission_lines, o.commission_earners,
        coalesce(array_agg(r.quantities) filter (where r.state = 'applied'), '{}') as refunded,
        array(select h.level from hold_releases h
              where h.program_id = o.program_id and h.order_id = o.order_id) as released
@@ -175,6 +181,7 @@ export async function loadOrders(
       const state: OrderState = {
         orderId: o.order_id,
         participantId: o.participant_id,
+        occurredAtMs: o.occurred_at.getTime(),
         items,
         lineBasesMinor: valueOrder(items, o.discount_minor).lineBasesMinor,
         commissionLines: o.commission_lines.map(([level, item, amountMinor]) => ({
@@ -232,6 +239,22 @@ export async function bookJournals(
   ids: IdSource,
   at: Date,
 ): Promise<void> {
+  // A goal reward may credit another program of the brand: its entries carry that program.
+  const byProgram = new Map<string, JournalFact[]>();
+  for (const j of journals) {
+    const target = j.programId ?? programId;
+    byProgram.set(target, [...(byProgram.get(target) ?? []), j]);
+  }
+  for (const [target, list] of byProgram) await bookProgramJournals(db, target, list, ids, at);
+}
+
+async function bookProgramJournals(
+  db: Queryable,
+  programId: string,
+  journals: readonly JournalFact[],
+  ids: IdSource,
+  at: Date,
+): Promise<void> {
   const createdAt = at.toISOString();
   await bulkInsert(
     db,
@@ -250,6 +273,11 @@ export async function bookJournals(
       event_id: "text",
       order_id: "text",
       level: "int",
+      goal_id: "text",
+      goal_version: "int",
+      step: "int",
+      sku: "text",
+      voucher_code: "text",
       created_at: "timestamptz",
     },
     journals.flatMap((j) => {
@@ -271,6 +299,11 @@ export async function bookJournals(
         event_id: j.eventId,
         order_id: j.orderId,
         level: leg?.level ?? null,
+        goal_id: j.goal?.goalId ?? null,
+        goal_version: j.goal?.version ?? null,
+        step: j.goal?.step ?? null,
+        sku: j.product?.sku ?? null,
+        voucher_code: j.product?.voucherCode ?? null,
         created_at: createdAt,
       });
       const total = j.legs.reduce((sum, leg) => sum + leg.amountMinor, 0);

@@ -33,7 +33,7 @@ export async function balancesOf(
 
 export interface LedgerEntryRow {
   id: string;
-  asset: "cash" | "points";
+  asset: "cash" | "points" | "product";
   amount: number;
   status: "pending" | "available" | "paid" | "reversed";
   createdAt: Date;
@@ -43,6 +43,10 @@ export interface LedgerEntryRow {
   orderId: string | null;
   causeKey: string;
   goalId: string | null;
+  goalVersion: number | null;
+  step: number | null;
+  sku: string | null;
+  voucherCode: string | null;
   level: number | null;
 }
 
@@ -54,7 +58,8 @@ export async function listLedger(
 ): Promise<LedgerEntryRow[]> {
   return db.query<LedgerEntryRow>(
     `select id, asset, amount_minor as amount, bucket as status, created_at as "createdAt",
-       transfer_id as "transferId", cause_type as "causeType", event_id as "eventId", order_id as "orderId", cause_key as "causeKey", goal_id as "goalId", level
+       transfer_id as "transferId", cause_type as "causeType", event_id as "eventId", order_id as "orderId", cause_key as "causeKey", goal_id as "goalId", level,
+       goal_version as "goalVersion", step, sku, voucher_code as "voucherCode"
      from ledger_entries
      where program_id = $1 and participant_id = $2 and account = 'participant' and ($3::text is null or id > $3)
      order by id limit $4`,

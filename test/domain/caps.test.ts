@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyCaps, monthOf } from "../../src/domain/caps.ts";
+import { applyCaps } from "../../src/domain/caps.ts";
+import { monthOf } from "../../src/domain/periods.ts";
 import type { CommissionLine } from "../../src/domain/commissions.ts";
 
 const line = (

@@ -8,6 +8,7 @@ import { planRefund, type OrderState } from "../../src/domain/refunds.ts";
 const order: OrderState = {
   orderId: "order-1001",
   participantId: "ana",
+  occurredAtMs: 0,
   items: [
     { sku: "SHIRT", quantity: 2 },
     { sku: "HAT", quantity: 1 },

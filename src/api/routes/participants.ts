@@ -264,6 +264,16 @@ export function presentLedgerEntry(e: LedgerEntryRow) {
       level: e.level,
       // A payout's entries name the payout (their key is payout:<id>:<participant>).
       ...(e.causeType === "payout" ? { payoutId: e.causeKey.split(":")[1] ?? null } : {}),
+      ...(e.causeType === "reward"
+        ? { goalVersion: e.goalVersion, step: e.step, window: rewardWindow(e.causeKey) }
+        : {}),
     },
+    ...(e.asset === "product" ? { product: { sku: e.sku, voucherCode: e.voucherCode } } : {}),
   };
+}
+
+/** A reward's key is reward:<goal>:<participant>:<window>:<step>; the window may hold colons. */
+function rewardWindow(causeKey: string): string | null {
+  const parts = causeKey.split(":");
+  return parts.length >= 5 ? parts.slice(3, -1).join(":") : null;
 }

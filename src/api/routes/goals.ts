@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { goalInputSchema, goalPatchSchema } from "../../domain/goals.ts";
+import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
+import { participantProgress } from "../../engine/read-progress.ts";
+import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
+import { findProgramById } from "../../store/programs.ts";
+import { ApiError, fromZod, notFound } from "../errors.ts";
+import { route } from "../route.ts";
+import { loadParticipant } from "./participants.ts";
+import { loadProgram, programParams } from "./programs.ts";
+
+const goalParams = z.object({ programId: z.string(), goalId: z.string() });
+const progressQuery = z.object({
+  period: z
+    .string()
+    .regex(/^\d{4}-(\d{2}|Q[1-4])$/, "must be a month (2026-11) or a quarter (2026-Q4)")
+    .optional()
+    .describe("a past month or quarter to read instead of the current window"),
+});
+
+export function presentGoal(g: GoalRecord) {
+  return {
+    id: g.id,
+    programId: g.programId,
+    version: g.version,
+    ...g.goal,
+    createdAt: g.createdAt.toISOString(),
+    updatedAt: g.updatedAt.toISOString(),
+    endedAt: g.endedAt?.toISOString() ?? null,
+  };
+}
+
+const refused = (r: { message: string; details: readonly unknown[] }) =>
+  new ApiError("validation_failed", r.message, r.details);
+
+export const goalRoutes = [
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/goals",
+    summary: "Create a goal: a challenge, a milestone ladder or a target",
+    tag: "Goals",
+    auth: "admin",
+    params: programParams,
+    body: goalInputSchema,
+    status: 201,
+    handler: async ({ services, caller, params, body }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const created = await createGoal(services, program, body);
+      if ("kind" in created) throw refused(created);
+      return presentGoal(created);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/goals",
+    summary: "The program's goals (ended ones with ?ended=true)",
+    tag: "Goals",
+    auth: "admin",
+    params: programParams,
+    query: z.object({ ended: z.enum(["true", "false"]).optional() }),
+    handler: async ({ services, caller, params, query }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const goals = await listGoals(services.db, program.id, {
+        includeEnded: query.ended === "true",
+      });
+      return { data: goals.map(presentGoal), nextCursor: null };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/goals/{goalId}",
+    summary: "One goal, at its current version",
+    tag: "Goals",
+    auth: "admin",
+    params: goalParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const goal = await findGoal(services.db, program.id, params.goalId);
+      if (!goal) throw notFound(`goal ${params.goalId}`);
+      return presentGoal(goal);
+    },
+  }),
+  route({
+    method: "PATCH",
+    url: "/v1/programs/{programId}/goals/{goalId}",
+    summary:
+      "Change a goal: any subset of its fields makes a new version; grants already made stay",
+    tag: "Goals",
+    auth: "admin",
+    params: goalParams,
+    body: goalPatchSchema,
+    handler: async ({ services, caller, params, body }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const changed = await changeGoal(services, program, params.goalId, body);
+      switch (changed.kind) {
+        case "not_found":
+          throw notFound(`goal ${params.goalId}`);
+        case "ended":
+          throw new ApiError(
+            "conflict",
+            `goal ${params.goalId} has ended and can no longer change; create a new goal`,
+          );
+        case "invalid":
+          throw fromZod(changed.error, "the goal");
+        case "refused":
+          throw refused(changed);
+        case "changed":
+          return { ...presentGoal(changed.goal), grants: changed.grants };
+      }
+    },
+  }),
+  route({
+    method: "DELETE",
+    url: "/v1/programs/{programId}/goals/{goalId}",
+    summary: "End a goal: it stops counting and granting; its grants stay",
+    tag: "Goals",
+    auth: "admin",
+    params: goalParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const ended = await deleteGoal(services, program, params.goalId);
+      if (!ended) throw notFound(`goal ${params.goalId}`);
+      return presentGoal(ended);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/participants/{participantId}/progress",
+    summary: "A participant's progress on every goal, with band, steps reached and the next step",
+    tag: "Goals",
+    auth: "admin",
+    params: z.object({ programId: z.string(), participantId: z.string() }),
+    query: progressQuery,
+    handler: async ({ services, caller, params, query }) => {
+      const { program, participant } = await loadParticipant(
+        services,
+        caller.brandId,
+        params.programId,
+        params.participantId,
+      );
+      return participantProgress(services, program, participant, query);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/progress",
+    summary: "The token holder's progress on every goal",
+    tag: "Me",
+    auth: "participant",
+    query: progressQuery,
+    handler: async ({ services, caller, query }) => {
+      const { program, participant } = await loadParticipant(
+        services,
+        caller.brandId,
+        caller.programId,
+        caller.participantId,
+      );
+      return participantProgress(services, program, participant, query);
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/widget/{programId}/milestones",
+    summary: "The ladders a storefront shows (public; never inactivity goals)",
+    tag: "Widget",
+    auth: "public",
+    params: programParams,
+    handler: async ({ services, params, reply }) => {
+      const program = await findProgramById(services.db, params.programId);
+      if (!program) throw notFound(`program ${params.programId}`);
+      const goals = (await listGoals(services.db, program.id)).filter(
+        (g) => g.goal.showInWidget && g.goal.metric !== "inactivity_days",
+      );
+      // Storefronts on other origins read this.
+      reply.header("access-control-allow-origin", "*");
+      return {
+        programId: program.id,
+        name: program.name,
+        currency: program.currency,
+        milestones: goals.map((g) => ({
+          goalId: g.id,
+          name: g.goal.name,
+          ...(g.goal.description === undefined ? {} : { description: g.goal.description }),
+          metric: g.goal.metric,
+          window: g.goal.window,
+          steps: g.goal.steps.map((s, i) => ({ step: i + 1, ...s })),
+        })),
+      };
+    },
+  }),
+];

@@ -1,0 +1,147 @@
+import { settleGrant, type GrantOutcome } from "../domain/goal-grants.ts";
+import {
+  closingGrant,
+  dueGrants,
+  type ActiveGoal,
+  type GrantFact,
+} from "../domain/goal-progress.ts";
+import { creditedPrograms } from "../domain/goals.ts";
+import type { JournalFact, LevelChangeFact } from "../domain/process-events.ts";
+import type { Queryable } from "../store/db.ts";
+import { bookJournals } from "../store/facts.ts";
+import { lockParticipants } from "../store/locks.ts";
+import { loadParticipantsByIds } from "../store/participants.ts";
+import { insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * Grants made outside event processing (a window closing, a PATCH that lowers
+ * a step, an inactivity spell): recorded with their ledger journals and level
+ * changes in the caller's transaction, exactly as an event's grants are.
+ */
+export async function writeGrants(
+  tx: Queryable,
+  services: Services,
+  programId: string,
+  goals: readonly ActiveGoal[],
+  grants: readonly GrantFact[],
+): Promise<GrantOutcome[]> {
+  if (grants.length === 0) return [];
+  const people = await loadParticipantsByIds(tx, programId, [
+    ...new Set(grants.map((g) => g.participantId)),
+  ]);
+  const externalIds = new Map(people.map((p) => [p.id, p.externalId]));
+  const credited = [...new Set(goals.flatMap((g) => creditedPrograms(g.goal)))];
+  const memberships = await loadMemberships(tx, credited, [...externalIds.values()]);
+  const journals: JournalFact[] = [];
+  const levelChanges: LevelChangeFact[] = [];
+  const outcomes = grants.map((g) => {
+    const settled = settleGrant(g, externalIds.get(g.participantId), memberships);
+    if (settled.journal) journals.push(settled.journal);
+    if (settled.levelChange) levelChanges.push(settled.levelChange);
+    return settled.outcome;
+  });
+  const at = services.now();
+  await insertGrants(tx, programId, grants, at);
+  await bookJournals(tx, programId, journals, services.ids, at);
+  await updateLevels(tx, programId, levelChanges);
+  return outcomes;
+}
+
+interface WindowRow {
+  participant_id: string;
+  value: number;
+  level: string | null;
+  steps: number[] | null;
+  target: number | null;
+}
+
+/** Every participant's value in one window of a goal, with their level, grants and target. */
+async function windowRows(
+  tx: Queryable,
+  programId: string,
+  goalId: string,
+  windowKey: string,
+): Promise<WindowRow[]> {
+  return tx.query<WindowRow>(
+    `select gp.participant_id, gp.value, p.level,
+       (select array_agg(gg.step) from goal_grants gg
+         where gg.program_id = gp.program_id and gg.goal_id = gp.goal_id
+           and gg.participant_id = gp.participant_id and gg.window_key = gp.window_key) as steps,
+       (select t.target from participant_targets t
+         where t.program_id = gp.program_id and t.goal_id = gp.goal_id
+           and t.participant_id = gp.participant_id and t.period = gp.window_key) as target
+     from goal_progress gp
+     join participants p on p.program_id = gp.program_id and p.id = gp.participant_id
+     where gp.program_id = $1 and gp.goal_id = $2 and gp.window_key = $3 and p.status = 'active'
+     order by gp.participant_id`,
+    [programId, goalId, windowKey],
+  );
+}
+
+/**
+ * At a window's close, the highest step each participant reached, once.
+ * The caller holds the goal's window lock and has checked the window is not
+ * closed yet.
+ */
+export async function grantWindowClose(
+  tx: Queryable,
+  services: Services,
+  programId: string,
+  goal: ActiveGoal,
+  windowKey: string,
+): Promise<GrantOutcome[]> {
+  const rows = await windowRows(tx, programId, goal.id, windowKey);
+  const grants = rows.flatMap((r) => {
+    const grant = closingGrant(
+      goal,
+      { participantId: r.participant_id, level: r.level },
+      windowKey,
+      Number(r.value),
+      r.target === null ? null : Number(r.target),
+      r.steps ?? [],
+      services.voucherCode,
+    );
+    return grant ? [grant] : [];
+  });
+  return writeGrants(tx, services, programId, [goal], grants);
+}
+
+/**
+ * After a PATCH, participants whose value already reaches a step of the new
+ * version that they were not granted get it now, rather than at their next
+ * event. Those who completed a step under an earlier version keep it and are
+ * not granted it again.
+ */
+export async function grantReachedSteps(
+  tx: Queryable,
+  services: Services,
+  programId: string,
+  goal: ActiveGoal,
+  windowKeys: readonly string[],
+): Promise<GrantOutcome[]> {
+  const grants: GrantFact[] = [];
+  for (const windowKey of windowKeys) {
+    const seen = await windowRows(tx, programId, goal.id, windowKey);
+    await lockParticipants(
+      tx,
+      programId,
+      seen.map((r) => r.participant_id),
+    );
+    // Read again under the locks: a batch that committed meanwhile may have granted.
+    for (const r of await windowRows(tx, programId, goal.id, windowKey))
+      grants.push(
+        ...dueGrants(
+          goal,
+          { participantId: r.participant_id, level: r.level },
+          windowKey,
+          Number(r.value),
+          r.target === null ? null : Number(r.target),
+          r.steps ?? [],
+          null,
+          services.voucherCode,
+        ),
+      );
+  }
+  return writeGrants(tx, services, programId, [goal], grants);
+}

@@ -1,0 +1,127 @@
+import {
+  creditedPrograms,
+  goalInputSchema,
+  levelIssues,
+  normalizeGoal,
+  windowAt,
+  type Goal,
+  type GoalInput,
+} from "../domain/goals.ts";
+import type { GrantOutcome } from "../domain/goal-grants.ts";
+import {
+  endGoal,
+  findGoal,
+  insertGoal,
+  insertGoalVersion,
+  type GoalRecord,
+} from "../store/goals.ts";
+import { findProgram, type ProgramRecord } from "../store/programs.ts";
+import type { Queryable } from "../store/db.ts";
+import { grantReachedSteps } from "./goal-grants.ts";
+import type { Services } from "./services.ts";
+
+/** Why a goal was refused, with a path per field to fix. */
+export interface GoalRefusal {
+  readonly kind: "refused";
+  readonly message: string;
+  readonly details: readonly { path: string; message: string }[];
+}
+
+/** Checks that need the program and the brand: levels exist, credited programs are the brand's. */
+async function refusalOf(
+  db: Queryable,
+  program: ProgramRecord,
+  goal: Goal,
+): Promise<GoalRefusal | null> {
+  const details = levelIssues(
+    goal,
+    (program.config.levels ?? []).map((l) => l.key),
+  );
+  for (const id of creditedPrograms(goal)) {
+    if (id === program.id) continue;
+    if (!(await findProgram(db, program.brandId, id)))
+      details.push({
+        path: "steps.reward.program",
+        message: `program ${id} is not one of this brand's programs`,
+      });
+  }
+  return details.length === 0
+    ? null
+    : {
+        kind: "refused",
+        message: `the goal is not valid: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+        details,
+      };
+}
+
+export async function createGoal(
+  services: Services,
+  program: ProgramRecord,
+  input: GoalInput,
+): Promise<GoalRecord | GoalRefusal> {
+  const goal = normalizeGoal(input);
+  const refusal = await refusalOf(services.db, program, goal);
+  if (refusal) return refusal;
+  return insertGoal(services.db, program.id, services.ids.next("gol"), goal, services.now());
+}
+
+/**
+ * A PATCH makes a new version from the current one with the given fields
+ * replaced (a null filter removes it). Grants already made stay; whoever now
+ * reaches a step of the new version they were not granted gets it at once
+ * (for `immediately` goals), since the new version is what they are measured by.
+ */
+export async function changeGoal(
+  services: Services,
+  program: ProgramRecord,
+  goalId: string,
+  patch: Record<string, unknown>,
+): Promise<
+  | { kind: "changed"; goal: GoalRecord; grants: GrantOutcome[] }
+  | GoalRefusal
+  | { kind: "not_found" }
+  | { kind: "ended" }
+  | { kind: "invalid"; error: import("zod").ZodError }
+> {
+  return services.db.transaction(async (tx) => {
+    const current = await findGoal(tx, program.id, goalId, { forUpdate: true });
+    if (!current) return { kind: "not_found" as const };
+    if (current.endedAt) return { kind: "ended" as const };
+    const merged: Record<string, unknown> = { ...current.goal };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === null) delete merged[field];
+      else merged[field] = value;
+    }
+    const parsed = goalInputSchema.safeParse(merged);
+    if (!parsed.success) return { kind: "invalid" as const, error: parsed.error };
+    const goal = normalizeGoal(parsed.data);
+    const refusal = await refusalOf(tx, program, goal);
+    if (refusal) return refusal;
+    const changed = await insertGoalVersion(tx, current, goal, services.now());
+    const grants =
+      goal.evaluate === "immediately" && goal.metric !== "inactivity_days"
+        ? await grantReachedSteps(
+            tx,
+            services,
+            program.id,
+            { id: changed.id, version: changed.version, goal },
+            currentWindowKeys(goal, services.now().getTime(), program.timezone),
+          )
+        : [];
+    return { kind: "changed" as const, goal: changed, grants };
+  });
+}
+
+/** The window open now, whose participants a new version measures. */
+function currentWindowKeys(goal: Goal, nowMs: number, timezone: string): string[] {
+  const span = windowAt(goal.window, nowMs, timezone);
+  return span ? [span.key] : [];
+}
+
+export async function deleteGoal(
+  services: Services,
+  program: ProgramRecord,
+  goalId: string,
+): Promise<GoalRecord | null> {
+  return endGoal(services.db, program.id, goalId, services.now());
+}

@@ -1,0 +1,70 @@
+import { progressKey, targetKey } from "../domain/goal-progress.ts";
+import {
+  spellKey,
+  windowAt,
+  windowByKey,
+  type Goal,
+  type GoalWindowSpan,
+} from "../domain/goals.ts";
+import { daysSince, progressView, type ProgressView } from "../domain/progress-view.ts";
+import { listGoals } from "../store/goals.ts";
+import type { ParticipantRecord } from "../store/participants.ts";
+import type { ProgramRecord } from "../store/programs.ts";
+import { readProgress } from "../store/progress.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * A participant's progress on every goal of the program: the window open now,
+ * or the one `period` names (`2026-10`, `2026-Q3`) for history. Reads the
+ * progress rows event processing keeps, never the events.
+ */
+export async function participantProgress(
+  services: Services,
+  program: ProgramRecord,
+  participant: ParticipantRecord,
+  options: { period?: string } = {},
+): Promise<ProgressView[]> {
+  const nowMs = services.now().getTime();
+  const sinceMs = (participant.lastOrderAt ?? participant.createdAt).getTime();
+  const goals = (await listGoals(services.db, program.id)).flatMap((g) => {
+    const window = windowOf(g.goal, nowMs, program.timezone, options.period, sinceMs);
+    return window ? [{ record: g, window }] : [];
+  });
+  const stored = await readProgress(
+    services.db,
+    program.id,
+    participant.id,
+    goals.map((g) => ({ goalId: g.record.id, windowKey: g.window.key })),
+  );
+  return goals.map(({ record, window }) => {
+    const key = progressKey(record.id, participant.id, window.key);
+    return progressView({
+      goalId: record.id,
+      version: record.version,
+      goal: record.goal,
+      window,
+      value:
+        record.goal.metric === "inactivity_days"
+          ? daysSince(sinceMs, nowMs)
+          : (stored.progress.get(key) ?? 0),
+      participantTarget:
+        stored.targets.get(targetKey(record.id, participant.id, window.key)) ?? null,
+      granted: stored.granted.get(key) ?? [],
+    });
+  });
+}
+
+function windowOf(
+  goal: Goal,
+  nowMs: number,
+  timezone: string,
+  period: string | undefined,
+  sinceMs: number,
+): GoalWindowSpan | null {
+  if (goal.metric === "inactivity_days")
+    return { key: spellKey(sinceMs), startMs: sinceMs, endMs: null };
+  if (period !== undefined) return windowByKey(goal.window, period, timezone);
+  // A fixed window shows its progress before it opens and after it closes too.
+  if (goal.window.type === "fixed") return windowByKey(goal.window, "fixed", timezone);
+  return windowAt(goal.window, nowMs, timezone);
+}
