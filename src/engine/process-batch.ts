@@ -60,15 +60,14 @@ export async function applyEvents(
   // one for the same people.
   const windowKeys = goalWindowKeys(goals, events, loaded.orders, rules.timezone);
   const credited = [...new Set(goals.flatMap((g) => creditedPrograms(g.goal)))];
-  const [monthUsage, goalState, memberships] = await Promise.all([
-    loadMonthUsage(tx, program.id, events, rules),
-    loadGoalState(tx, program.id, goals, participantIds, windowKeys),
-    loadMemberships(
-      tx,
-      credited,
-      [...loaded.participants.values()].map((p) => p.externalId),
-    ),
-  ]);
+  // One after the other: a transaction is one connection, which runs one query at a time.
+  const monthUsage = await loadMonthUsage(tx, program.id, events, rules);
+  const goalState = await loadGoalState(tx, program.id, goals, participantIds, windowKeys);
+  const memberships = await loadMemberships(
+    tx,
+    credited,
+    [...loaded.participants.values()].map((p) => p.externalId),
+  );
   const state = { ...loaded, monthUsage, goals: goalState, memberships };
   const facts = processEvents(rules, state, events, services.voucherCode);
   await writeFacts(tx, program.id, facts, services.ids, services.now());

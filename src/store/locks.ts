@@ -8,7 +8,8 @@ import type { Queryable } from "./db.ts";
  *
  *   events -> orders -> program-wide -> participants
  *
- * (Payouts and sponsor-tree changes take their program-wide lock alone.)
+ * (Payouts, sponsor-tree changes and target imports take their program-wide
+ * lock alone, and so does closing a goal window.)
  *
  * A hash collision only makes two unrelated transactions wait for each other.
  */
@@ -19,6 +20,8 @@ const SEEDS = {
   monthlyBudget: 4,
   sponsorTree: 5,
   participant: 6,
+  targetImports: 7,
+  goalWindow: 8,
 } as const;
 
 async function lockKeys(
@@ -52,11 +55,20 @@ export const lockParticipants = (
 
 /**
  * One at a time per program: payouts (nothing paid twice), batches under a
- * program-wide monthly cap (the budget is not spent twice), and changes to the
- * sponsor tree (two concurrent moves cannot make a cycle).
+ * program-wide monthly cap (the budget is not spent twice), changes to the
+ * sponsor tree (two concurrent moves cannot make a cycle), and target imports
+ * (the same file sent twice at once is imported once).
  */
 export const lockProgram = (
   tx: Queryable,
   programId: string,
-  what: "payouts" | "monthlyBudget" | "sponsorTree",
+  what: "payouts" | "monthlyBudget" | "sponsorTree" | "targetImports",
 ) => lockKeys(tx, what, programId, [""]);
+
+/** A goal window closes once: two servers' jobs closing it queue, and the second finds it closed. */
+export const lockGoalWindow = (
+  tx: Queryable,
+  programId: string,
+  goalId: string,
+  windowKey: string,
+) => lockKeys(tx, "goalWindow", programId, [`${goalId}/${windowKey}`]);

@@ -27,26 +27,35 @@ export async function loadGoalState(
   const args = [programId, goalIds, participantIds, windowKeys];
   const filter = `program_id = $1 and goal_id = any($2::text[]) and participant_id = any($3::text[])`;
   const perParticipant = goals.some((g) => g.goal.target.type === "per_participant");
-  const [values, grants, targets] = await Promise.all([
-    db.query<{ goal_id: string; participant_id: string; window_key: string; value: number }>(
-      `select goal_id, participant_id, window_key, value from goal_progress
-       where ${filter} and window_key = any($4::text[])`,
-      args,
-    ),
-    db.query<{ goal_id: string; participant_id: string; window_key: string; steps: number[] }>(
-      `select goal_id, participant_id, window_key, array_agg(step) as steps from goal_grants
-       where ${filter} and window_key = any($4::text[])
-       group by goal_id, participant_id, window_key`,
-      args,
-    ),
-    perParticipant
-      ? db.query<{ goal_id: string; participant_id: string; period: string; target: number }>(
-          `select goal_id, participant_id, period, target from participant_targets
-           where ${filter} and period = any($4::text[])`,
-          args,
-        )
-      : Promise.resolve([]),
-  ]);
+  // One after the other: inside a transaction they share one connection.
+  const values = await db.query<{
+    goal_id: string;
+    participant_id: string;
+    window_key: string;
+    value: number;
+  }>(
+    `select goal_id, participant_id, window_key, value from goal_progress
+     where ${filter} and window_key = any($4::text[])`,
+    args,
+  );
+  const grants = await db.query<{
+    goal_id: string;
+    participant_id: string;
+    window_key: string;
+    steps: number[];
+  }>(
+    `select goal_id, participant_id, window_key, array_agg(step) as steps from goal_grants
+     where ${filter} and window_key = any($4::text[])
+     group by goal_id, participant_id, window_key`,
+    args,
+  );
+  const targets = perParticipant
+    ? await db.query<{ goal_id: string; participant_id: string; period: string; target: number }>(
+        `select goal_id, participant_id, period, target from participant_targets
+         where ${filter} and period = any($4::text[])`,
+        args,
+      )
+    : [];
   return {
     goals,
     progress: new Map(

@@ -12,47 +12,7 @@ import {
   type BalancesBody,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-
-interface GoalBody {
-  id: string;
-  version: number;
-  steps: unknown[];
-  endedAt: string | null;
-  [field: string]: unknown;
-}
-
-interface ProgressBody {
-  goalId: string;
-  value: number;
-  target: number | null;
-  percent: number | null;
-  band: string | null;
-  window: { key: string; start: string | null; end: string | null };
-  stepsReached: { step: number; granted: boolean }[];
-  nextStep: { step: number; threshold: number; remaining: number } | null;
-}
-
-interface GrantBody {
-  goalId: string;
-  step: number;
-  participantId: string;
-  reward: Record<string, unknown>;
-}
-
-export async function createGoal(api: Api, programId: string, goal: Record<string, unknown>) {
-  const reply = await api.call<GoalBody>("POST", `/v1/programs/${programId}/goals`, goal);
-  expectStatus(reply, 201);
-  return reply.body;
-}
-
-export async function progressOf(api: Api, programId: string, participantId: string) {
-  const reply = await api.call<ProgressBody[]>(
-    "GET",
-    `/v1/programs/${programId}/participants/${participantId}/progress`,
-  );
-  expectStatus(reply, 200);
-  return reply.body;
-}
+import { createGoal, progressOf, type GoalBody, type GrantBody } from "../support/goals.ts";
 
 const sale = (id: string, participant: string, amount: number, fields = {}) =>
   order(id, {

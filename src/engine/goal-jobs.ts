@@ -1,0 +1,147 @@
+import type { ActiveGoal } from "../domain/goal-progress.ts";
+import { dueGrants } from "../domain/goal-progress.ts";
+import { spellKey } from "../domain/goals.ts";
+import { daysSince } from "../domain/progress-view.ts";
+import { listGoals } from "../store/goals.ts";
+import { lockGoalWindow, lockParticipants } from "../store/locks.ts";
+import type { ProgramRecord } from "../store/programs.ts";
+import { grantWindowClose, writeGrants } from "./goal-grants.ts";
+import { programRules } from "./program-rules.ts";
+import type { Services } from "./services.ts";
+
+const active = async (services: Services, program: ProgramRecord): Promise<ActiveGoal[]> =>
+  (await listGoals(services.db, program.id)).map((g) => ({
+    id: g.id,
+    version: g.version,
+    goal: g.goal,
+  }));
+
+/**
+ * Grants `at_window_end` goals for every window that has closed, grace period
+ * included: the highest step each participant reached, once per window. A
+ * window is closed in one transaction with its grants and a row in
+ * goal_window_closes, so a restart or a second server never closes it twice,
+ * and windows that closed while the server was down are closed at its start.
+ * Returns the grants made.
+ */
+export async function closeGoalWindows(
+  services: Services,
+  program: ProgramRecord,
+): Promise<number> {
+  const now = services.now();
+  const { goalGraceMs } = programRules(program, now);
+  const closesBefore = new Date(now.getTime() - goalGraceMs).toISOString();
+  let granted = 0;
+  for (const goal of await active(services, program)) {
+    if (goal.goal.evaluate !== "at_window_end") continue;
+    const due = await services.db.query<{ window_key: string }>(
+      `select distinct p.window_key from goal_progress p
+       where p.program_id = $1 and p.goal_id = $2 and p.window_end is not null and p.window_end <= $3
+         and not exists (select 1 from goal_window_closes c
+           where c.program_id = p.program_id and c.goal_id = p.goal_id and c.window_key = p.window_key)
+       order by p.window_key`,
+      [program.id, goal.id, closesBefore],
+    );
+    for (const { window_key: windowKey } of due)
+      granted += await services.db.transaction(async (tx) => {
+        await lockGoalWindow(tx, program.id, goal.id, windowKey);
+        const closed = await tx.query(
+          `select 1 from goal_window_closes where program_id = $1 and goal_id = $2 and window_key = $3`,
+          [program.id, goal.id, windowKey],
+        );
+        if (closed.length > 0) return 0;
+        const grants = await grantWindowClose(tx, services, program.id, goal, windowKey);
+        await tx.query(
+          `insert into goal_window_closes (program_id, goal_id, window_key, goal_version, grants, closed_at)
+           values ($1, $2, $3, $4, $5, $6)`,
+          [
+            program.id,
+            goal.id,
+            windowKey,
+            goal.version,
+            grants.length,
+            services.now().toISOString(),
+          ],
+        );
+        return grants.length;
+      });
+  }
+  return granted;
+}
+
+/** Participants looked at per transaction by the inactivity job. */
+const INACTIVITY_CHUNK = 500;
+
+/**
+ * Grants inactivity steps: a participant with no order for a step's number
+ * of days gets it, once per spell of inactivity (a spell runs from their
+ * latest order, or their joining, to their next order, which starts a new
+ * one). Steps that came due while the server was down are all granted at
+ * its next run. Returns the grants made.
+ */
+export async function grantInactivity(services: Services, program: ProgramRecord): Promise<number> {
+  const nowMs = services.now().getTime();
+  let granted = 0;
+  for (const goal of await active(services, program)) {
+    if (goal.goal.metric !== "inactivity_days") continue;
+    for (const [index, step] of goal.goal.steps.entries()) {
+      const days = step.threshold ?? 0;
+      const inactiveSince = new Date(nowMs - days * 86_400_000).toISOString();
+      for (;;) {
+        const made = await services.db.transaction(async (tx) => {
+          // Inactive long enough for this step and not yet granted it in the
+          // current spell; the spell's key is computed as spellKey does.
+          const candidates = await tx.query<{ id: string }>(
+            `select p.id from participants p
+             where p.program_id = $1 and p.status = 'active'
+               and coalesce(p.last_order_at, p.created_at) <= $2
+               and not exists (select 1 from goal_grants g
+                 where g.program_id = p.program_id and g.goal_id = $3 and g.participant_id = p.id
+                   and g.step = $4 and g.window_key = 'since:' || to_char(
+                     date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
+                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+             order by p.id limit $5`,
+            [program.id, inactiveSince, goal.id, index + 1, INACTIVITY_CHUNK],
+          );
+          if (candidates.length === 0) return -1;
+          const ids = candidates.map((c) => c.id);
+          // Under the participants' locks an order being processed cannot
+          // end the spell halfway: read their last order again after them.
+          await lockParticipants(tx, program.id, ids);
+          const people = await tx.query<{
+            id: string;
+            level: string | null;
+            since: Date;
+            steps: number[] | null;
+          }>(
+            `select p.id, p.level, coalesce(p.last_order_at, p.created_at) as since,
+               (select array_agg(g.step) from goal_grants g
+                 where g.program_id = p.program_id and g.goal_id = $3 and g.participant_id = p.id
+                   and g.window_key = 'since:' || to_char(
+                     date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
+                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as steps
+             from participants p where p.program_id = $1 and p.id = any($2::text[])`,
+            [program.id, ids, goal.id],
+          );
+          const grants = people.flatMap((p) =>
+            dueGrants(
+              goal,
+              { participantId: p.id, level: p.level },
+              spellKey(p.since.getTime()),
+              daysSince(p.since.getTime(), nowMs),
+              null,
+              p.steps ?? [],
+              null,
+              services.voucherCode,
+            ),
+          );
+          return (await writeGrants(tx, services, program.id, [goal], grants)).length;
+        });
+        if (made < 0) break;
+        granted += made;
+        if (made === 0) break;
+      }
+    }
+  }
+  return granted;
+}
