@@ -32,6 +32,12 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/participants": { externalId: "intruder" },
   "PATCH /v1/programs/{programId}/participants/{participantId}": { name: "Renamed" },
   "POST /v1/programs/{programId}/events": order("intruder-order", { participant: "owner" }),
+  "POST /v1/programs/{programId}/goals": {
+    name: "Intruder goal",
+    metric: "order_count",
+    steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+  },
+  "PATCH /v1/programs/{programId}/goals/{goalId}": { name: "Renamed by an intruder" },
 };
 
 function bodyFor(r: AnyRoute): unknown {
@@ -43,7 +49,7 @@ function bodyFor(r: AnyRoute): unknown {
 
 describeEachBackend("every route checks who is calling", (backend) => {
   const api = useApi(backend);
-  const ids = { programId: "", participantId: "", payoutId: "", flagId: "" };
+  const ids = { programId: "", participantId: "", payoutId: "", flagId: "", goalId: "" };
   let participantToken = "";
 
   beforeAll(async () => {
@@ -76,6 +82,13 @@ describeEachBackend("every route checks who is calling", (backend) => {
     );
     expectStatus(token, 201);
     participantToken = token.body.token;
+    const goal = await api.call<{ id: string }>("POST", `/v1/programs/${program.id}/goals`, {
+      name: "Five orders",
+      metric: "order_count",
+      steps: [{ threshold: 5, reward: { type: "points", points: 100 } }],
+    });
+    expectStatus(goal, 201);
+    ids.goalId = goal.body.id;
   });
 
   /** The route's URL with brand A's real ids in place of its path parameters. */
@@ -85,6 +98,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "participantId") return ids.participantId;
       if (param === "payoutId") return ids.payoutId;
       if (param === "flagId") return ids.flagId;
+      if (param === "goalId") return ids.goalId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { goalInputSchema, goalPatchSchema } from "../../domain/goals.ts";
 import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
+import { closeGoalWindows, grantInactivity } from "../../engine/goal-jobs.ts";
 import { participantProgress } from "../../engine/read-progress.ts";
 import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
 import { findProgramById } from "../../store/programs.ts";
@@ -64,6 +65,32 @@ export const goalRoutes = [
         includeEnded: query.ended === "true",
       });
       return { data: goals.map(presentGoal), nextCursor: null };
+    },
+  }),
+  // Scheduled jobs run these every minute; these routes run them now for one
+  // program, for an admin who does not want to wait (and for scripted setups).
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/goals/close-windows",
+    summary: "Close every goal window that is due now, granting at_window_end goals",
+    tag: "Goals",
+    auth: "admin",
+    params: programParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      return { granted: await closeGoalWindows(services, program) };
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/goals/grant-inactivity",
+    summary: "Grant every inactivity step that is due now",
+    tag: "Goals",
+    auth: "admin",
+    params: programParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      return { granted: await grantInactivity(services, program) };
     },
   }),
   route({
