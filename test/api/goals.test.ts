@@ -196,8 +196,8 @@ describeEachBackend("goals", (backend) => {
     const ended = await api.call<GoalBody>("DELETE", `/v1/programs/${program.id}/goals/${goal.id}`);
     expectStatus(ended, 200);
     expect(ended.body.endedAt).not.toBeNull();
-    const list = await api.call<{ data: GoalBody[] }>("GET", `/v1/programs/${program.id}/goals`);
-    expect(list.body.data).toEqual([]);
+    const list = await api.call<{ items: GoalBody[] }>("GET", `/v1/programs/${program.id}/goals`);
+    expect(list.body.items).toEqual([]);
     expect(await points(done.id)).toBe(50);
   });
 

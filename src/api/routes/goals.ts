@@ -64,7 +64,7 @@ export const goalRoutes = [
       const goals = await listGoals(services.db, program.id, {
         includeEnded: query.ended === "true",
       });
-      return { data: goals.map(presentGoal), nextCursor: null };
+      return { items: goals.map(presentGoal), next: null };
     },
   }),
   // Scheduled jobs run these every minute; these routes run them now for one
