@@ -12,7 +12,13 @@ import {
   type BalancesBody,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-import { createGoal, progressOf, type GoalBody, type GrantBody } from "../support/goals.ts";
+import {
+  createGoal,
+  progressOf,
+  type GoalBody,
+  type GrantBody,
+  type ProgressBody,
+} from "../support/goals.ts";
 
 const sale = (id: string, participant: string, amount: number, fields = {}) =>
   order(id, {
@@ -228,5 +234,149 @@ describeEachBackend("goals", (backend) => {
       steps: [{ threshold: 30, reward: { type: "points", points: 20 } }],
     });
     expectError(shown, 422, "validation_failed");
+  });
+
+  it("rewards by level, change a level, and credit another program of the same brand", async () => {
+    const levels = [
+      { key: "silver", name: "Silver" },
+      { key: "gold", name: "Gold" },
+    ];
+    const program = await createProgram(api, { levels });
+    const club = await createProgram(api, { name: "Club", commission: undefined });
+    const ana = await createParticipant(api, program.id, { externalId: "ana", level: "silver" });
+    await createParticipant(api, program.id, { externalId: "ben", level: "silver" });
+    const anaInClub = await createParticipant(api, club.id, { externalId: "ana" });
+    const goal = await createGoal(api, program.id, {
+      name: "Promotion",
+      metric: "order_count",
+      steps: [
+        {
+          threshold: 1,
+          reward: {
+            byLevel: { gold: { type: "points", points: 300 } },
+            default: { type: "points", points: 100, program: club.id },
+          },
+        },
+        { threshold: 2, reward: { type: "level", level: "gold" } },
+        {
+          threshold: 3,
+          reward: {
+            byLevel: { gold: { type: "points", points: 300 } },
+            default: { type: "points", points: 1 },
+          },
+        },
+      ],
+    });
+    for (const n of [1, 2, 3]) await sendEvents(api, program.id, sale(`a-${n}`, "ana", 1000));
+    const balances = async (programId: string, id: string) =>
+      (await api.call<BalancesBody>("GET", `/v1/programs/${programId}/participants/${id}/balances`))
+        .body;
+    // Step 1 went to her Club membership; step 2 made her gold; step 3 paid gold's 300 here.
+    expect((await balances(club.id, anaInClub.id)).points.available).toBe(100);
+    expect((await balances(program.id, ana.id)).points.available).toBe(300);
+    const profile = await api.call<{ level: string }>(
+      "GET",
+      `/v1/programs/${program.id}/participants/${ana.id}`,
+    );
+    expect(profile.body.level).toBe("gold");
+
+    // Ben has no Club membership: the grant is recorded and says why nothing was credited.
+    const first = only((await sendEvents(api, program.id, sale("b-1", "ben", 1000))).body.results);
+    expect(first.grants).toEqual([
+      expect.objectContaining({
+        goalId: goal.id,
+        step: 1,
+        notCredited: expect.stringContaining(club.id),
+      }),
+    ]);
+
+    const unknownLevel = await api.call("POST", `/v1/programs/${program.id}/goals`, {
+      name: "Bad level",
+      metric: "order_count",
+      steps: [{ threshold: 1, reward: { type: "level", level: "platinum" } }],
+    });
+    expectError(unknownLevel, 422, "validation_failed");
+    const otherBrand = await createProgram(api, { name: "Not ours" }, api.otherKey);
+    const foreign = await api.call("POST", `/v1/programs/${program.id}/goals`, {
+      name: "Foreign credit",
+      metric: "order_count",
+      steps: [{ threshold: 1, reward: { type: "points", points: 1, program: otherBrand.id } }],
+    });
+    expectError(foreign, 422, "validation_failed");
+  });
+
+  it("counts reviews by the customer, recruits' first sales, and points granted by other goals", async () => {
+    const program = await createProgram(api);
+    const sam = await createParticipant(api, program.id, { externalId: "sam" });
+    await createParticipant(api, program.id, { externalId: "ana", sponsor: "sam" });
+    await createParticipant(api, program.id, { externalId: "bo", sponsor: "sam" });
+    const reviews = await createGoal(api, program.id, {
+      name: "Reviews",
+      metric: "review_count",
+      steps: [{ threshold: 2, reward: { type: "points", points: 40 } }],
+    });
+    const recruits = await createGoal(api, program.id, {
+      name: "Recruits who sold",
+      metric: "referral_count",
+      steps: [{ threshold: 2, reward: { type: "points", points: 70 } }],
+    });
+    const earned = await createGoal(api, program.id, {
+      name: "Points earned",
+      metric: "points_earned",
+      steps: [{ threshold: 100, reward: { type: "points", points: 5 } }],
+    });
+    const review = (id: string) => ({ type: "review", id, customer: { id: "sam" } });
+    await sendEvents(api, program.id, { events: [review("rv-1"), review("rv-2")] });
+    // Ana sells twice: one recruit; Bo's first sale makes two.
+    await sendEvents(api, program.id, sale("ana-1", "ana", 1000));
+    await sendEvents(api, program.id, sale("ana-2", "ana", 1000));
+    const bo = only((await sendEvents(api, program.id, sale("bo-1", "bo", 1000))).body.results);
+    expect((bo.grants as GrantBody[]).map((g) => [g.goalId, g.participantId])).toEqual([
+      [recruits.id, sam.id],
+      [earned.id, sam.id],
+    ]);
+    const progress = await progressOf(api, program.id, sam.id);
+    const value = (id: string) => progress.find((p) => p.goalId === id)?.value;
+    expect(value(reviews.id)).toBe(2);
+    expect(value(recruits.id)).toBe(2);
+    // 40 + 70 from the other goals; its own 5 points never count for itself.
+    expect(value(earned.id)).toBe(110);
+    const balances = await api.call<BalancesBody>(
+      "GET",
+      `/v1/programs/${program.id}/participants/${sam.id}/balances`,
+    );
+    expect(balances.body.points.available).toBe(115);
+  });
+
+  it("a participant reads their own progress with their token", async () => {
+    const program = await createProgram(api);
+    const ana = await createParticipant(api, program.id, { externalId: "ana" });
+    const goal = await createGoal(api, program.id, {
+      name: "Reach $100",
+      metric: "sales_amount",
+      steps: [{ threshold: 10000, reward: { type: "points", points: 10 } }],
+    });
+    await sendEvents(api, program.id, sale("o-1", "ana", 9000));
+    const token = await api.call<{ token: string }>(
+      "POST",
+      `/v1/programs/${program.id}/participants/${ana.id}/tokens`,
+    );
+    const mine = await api.call<ProgressBody[]>(
+      "GET",
+      "/v1/me/progress",
+      undefined,
+      token.body.token,
+    );
+    expectStatus(mine, 200);
+    expect(mine.body).toEqual([
+      expect.objectContaining({
+        goalId: goal.id,
+        value: 9000,
+        target: 10000,
+        percent: 90,
+        band: "orange",
+        nextStep: expect.objectContaining({ step: 1, remaining: 1000 }),
+      }),
+    ]);
   });
 });
