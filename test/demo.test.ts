@@ -88,6 +88,14 @@ describe("laurel demo", () => {
     for (const s of sums) expect(s.total).toBe(0);
   });
 
+  it("runs goals: progress kept for participants, and milestones granted", async () => {
+    expect(await count("select count(*)::bigint as n from goals")).toBe(4);
+    expect(
+      await count("select count(distinct participant_id)::bigint as n from goal_progress"),
+    ).toBeGreaterThan(10);
+    expect(await count("select count(*)::bigint as n from goal_grants")).toBeGreaterThan(0);
+  });
+
   it("prints the admin key alone on the last line", () => {
     expect(lines.at(-1)).toMatch(/^lrl_admin_\S+$/);
     expect(lines.at(-2)).toMatch(/admin key/i);

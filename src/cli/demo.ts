@@ -1,6 +1,8 @@
 import type { EventInput, OrderEvent } from "../domain/events.ts";
 import { seededRandom } from "./seeded-random.ts";
 import { programInputSchema, type ProgramInput } from "../domain/program.ts";
+import { goalInputSchema, normalizeGoal, type GoalInput } from "../domain/goals.ts";
+import { insertGoal } from "../store/goals.ts";
 import { suggestReferralCode } from "../domain/sponsorship.ts";
 import { ingestEvents } from "../engine/ingest.ts";
 import type { Services } from "../engine/services.ts";
@@ -47,7 +49,43 @@ const PROGRAM_INPUT = {
     bySku: { "STARTER-KIT": { percent: 20 } },
     upline: [{ percent: 3 }, { percent: 1 }],
   },
+  // The demo backfills 90 days of history: a month's goal counts its events
+  // however late they arrive.
+  goalGraceHours: 24 * 100,
 } satisfies ProgramInput;
+
+/** A challenge, a milestone ladder and a monthly goal, so progress shows at once. */
+const GOAL_INPUTS: GoalInput[] = [
+  {
+    name: "Reach $500 in sales",
+    metric: "sales_amount",
+    steps: [{ threshold: 50000, reward: { type: "percent_of_value", percent: 5 } }],
+  },
+  {
+    name: "Order milestones",
+    metric: "order_count",
+    steps: [
+      { threshold: 10, reward: { type: "points", points: 100 } },
+      { threshold: 50, reward: { type: "points", points: 500 } },
+      { threshold: 100, reward: { type: "free_product", sku: "HOODIE-ZIP" } },
+    ],
+  },
+  {
+    name: "Monthly hoodie sprint",
+    metric: "sku_quantity",
+    filter: { skus: ["HOODIE-ZIP"] },
+    window: { type: "monthly" },
+    steps: [
+      { threshold: 3, reward: { type: "points", points: 30 } },
+      { threshold: 6, reward: { type: "points", points: 80 } },
+    ],
+  },
+  {
+    name: "We miss you",
+    metric: "inactivity_days",
+    steps: [{ threshold: 30, reward: { type: "points", points: 20 } }],
+  },
+];
 
 const CATALOGUE = [
   { sku: "STARTER-KIT", unitAmount: 4900 },
@@ -99,6 +137,18 @@ export async function runDemo(
   // that the idempotency check would then mistake for a finished demo.
   const { program, members } = await services.db.transaction(async (tx) => {
     const program = await createProgram(services, tx, brand.id);
+    for (const input of GOAL_INPUTS) {
+      const parsed = goalInputSchema.safeParse(input);
+      if (!parsed.success)
+        throw new Error(`a demo goal is not valid: ${parsed.error.issues[0]?.message ?? ""}`);
+      await insertGoal(
+        tx,
+        program.id,
+        services.ids.next("gol"),
+        normalizeGoal(parsed.data),
+        services.now(),
+      );
+    }
     const members = await createNetwork(services, tx, program, rand);
     return { program, members };
   });
