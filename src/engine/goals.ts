@@ -95,7 +95,8 @@ export async function changeGoal(
     const parsed = goalInputSchema.safeParse(merged);
     if (!parsed.success) return { kind: "invalid" as const, error: parsed.error };
     const goal = normalizeGoal(parsed.data);
-    const refusal = await refusalOf(tx, program, goal);
+    const refusal =
+      (await measureChangeRefusal(tx, current, goal)) ?? (await refusalOf(tx, program, goal));
     if (refusal) return refusal;
     const changed = await insertGoalVersion(tx, current, goal, services.now());
     const grants =
@@ -110,6 +111,40 @@ export async function changeGoal(
         : [];
     return { kind: "changed" as const, goal: changed, grants };
   });
+}
+
+/** What a goal counts and where it resets: the fields its stored progress was measured by. */
+const MEASURE_FIELDS = ["metric", "filter", "window", "target", "returns"] as const;
+
+/**
+ * Progress is kept as events arrive and never recomputed from them, so once
+ * anything has been counted, what the goal measures cannot change: a new
+ * version with another metric would show values measured by the old one.
+ * Steps, rewards, name, evaluation and visibility can always change.
+ */
+async function measureChangeRefusal(
+  tx: Queryable,
+  current: GoalRecord,
+  goal: Goal,
+): Promise<GoalRefusal | null> {
+  const changed = MEASURE_FIELDS.filter(
+    (f) => JSON.stringify(current.goal[f] ?? null) !== JSON.stringify(goal[f] ?? null),
+  );
+  if (changed.length === 0) return null;
+  const counted = await tx.query(
+    "select 1 from goal_progress where program_id = $1 and goal_id = $2 limit 1",
+    [current.programId, current.id],
+  );
+  if (counted.length === 0) return null;
+  const details = changed.map((f) => ({
+    path: f,
+    message: `cannot change once progress has been counted; end this goal (DELETE) and create a new one to measure something else`,
+  }));
+  return {
+    kind: "refused",
+    message: `goal ${current.id} already has progress measured by its ${changed.join(", ")}: ${details[0]?.message ?? ""}`,
+    details,
+  };
 }
 
 /** The window open now, whose participants a new version measures. */

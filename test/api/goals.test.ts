@@ -199,6 +199,13 @@ describeEachBackend("goals", (backend) => {
     expect(await points(done.id)).toBe(50);
     expect(await points(close.id)).toBe(80);
 
+    // What it measures is fixed once something was counted.
+    const remeasure = await api.call("PATCH", `/v1/programs/${program.id}/goals/${goal.id}`, {
+      metric: "sales_amount",
+    });
+    expectError(remeasure, 422, "validation_failed");
+    expect(remeasure.body).toMatchObject({ error: { details: [{ path: "metric" }] } });
+
     const ended = await api.call<GoalBody>("DELETE", `/v1/programs/${program.id}/goals/${goal.id}`);
     expectStatus(ended, 200);
     expect(ended.body.endedAt).not.toBeNull();
