@@ -209,6 +209,26 @@ export function calendarPeriodOf(
   timeZone: string,
   unit: CalendarUnit,
 ): CalendarPeriod {
+  // Time-zone arithmetic goes through Intl and is slow; every goal of every
+  // event asks for a period, and nearly all fall in a handful of them.
+  const cacheKey = `${timeZone}|${unit}`;
+  const known = periodCache.get(cacheKey) ?? [];
+  const hit = known.find((p) => instantMs >= p.startMs && instantMs < p.endMs);
+  if (hit) return hit;
+  const period = computeCalendarPeriod(instantMs, timeZone, unit);
+  periodCache.set(cacheKey, [period, ...known].slice(0, PERIOD_CACHE_SIZE));
+  return period;
+}
+
+const PERIOD_CACHE_SIZE = 48;
+/** Periods already computed, newest first, by time zone and unit: a memo, not state. */
+const periodCache = new Map<string, CalendarPeriod[]>();
+
+function computeCalendarPeriod(
+  instantMs: number,
+  timeZone: string,
+  unit: CalendarUnit,
+): CalendarPeriod {
   const date = localDateOf(instantMs, timeZone);
   const year = Number(date.slice(0, 4));
   const month = Number(date.slice(5, 7));
