@@ -68,8 +68,12 @@ export function progressView(input: {
     reward: s.reward,
     granted: input.granted.includes(i + 1),
   }));
-  const reached = steps.filter((s) => s.threshold !== null && value >= s.threshold);
-  const next = steps.find((s) => s.threshold !== null && value < s.threshold);
+  // A step granted under an earlier version stays reached whatever the new
+  // version asks: editing a goal never takes a completion back.
+  const isReached = (s: StepView) => s.granted || (s.threshold !== null && value >= s.threshold);
+  const reached = steps.filter(isReached);
+  const next = steps.find((s) => !isReached(s) && s.threshold !== null);
+  const completed = steps.length > 0 && steps.every(isReached);
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     goalId: input.goalId,
@@ -85,8 +89,8 @@ export function progressView(input: {
     },
     value,
     target,
-    percent: target === null ? null : percentAchieved(value, target),
-    band: target === null ? null : bandOf(value, target),
+    percent: target === null ? null : Math.max(percentAchieved(value, target), completed ? 100 : 0),
+    band: completed ? "green" : target === null ? null : bandOf(value, target),
     stepsReached: reached,
     nextStep: next ? { ...next, remaining: (next.threshold ?? 0) - value } : null,
   };

@@ -104,16 +104,18 @@ export async function findGoal(
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
-/** The program's goals, oldest first; ended ones only when asked for. */
+/** The program's goals, oldest first; ended ones only when asked for; a page when `page` is given. */
 export async function listGoals(
   db: Queryable,
   programId: string,
-  options: { includeEnded?: boolean } = {},
+  options: { includeEnded?: boolean; page?: { after: string | null; limit: number } } = {},
 ): Promise<GoalRecord[]> {
+  const page = options.page;
   const rows = await db.query<GoalRow>(
     `select ${columns} from goals where program_id = $1${options.includeEnded ? "" : " and ended_at is null"}
-     order by id`,
-    [programId],
+       and ($2::text is null or id > $2)
+     order by id${page ? " limit $3" : ""}`,
+    page ? [programId, page.after, page.limit] : [programId, null],
   );
   return rows.map(toRecord);
 }

@@ -199,6 +199,40 @@ describeEachBackend("goals", (backend) => {
     expect(await points(done.id)).toBe(50);
     expect(await points(close.id)).toBe(80);
 
+    // Raising the step later takes no completion back.
+    const raised = await api.call("PATCH", `/v1/programs/${program.id}/goals/${goal.id}`, {
+      steps: [{ threshold: 10, reward: { type: "points", points: 80 } }],
+    });
+    expectStatus(raised, 200);
+    const [doneProgress] = await progressOf(api, program.id, done.id);
+    expect(doneProgress).toMatchObject({
+      value: 3,
+      target: 10,
+      band: "green",
+      percent: 100,
+      nextStep: null,
+      stepsReached: [expect.objectContaining({ step: 1, granted: true })],
+    });
+    const other = await createGoal(api, program.id, {
+      name: "Another",
+      metric: "review_count",
+      steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+    });
+    const firstPage = await api.call<{ items: GoalBody[]; next: string | null }>(
+      "GET",
+      `/v1/programs/${program.id}/goals?limit=1`,
+    );
+    expect(firstPage.body.items.map((g) => g.id)).toEqual([goal.id]);
+    const secondPage = await api.call<{ items: GoalBody[]; next: string | null }>(
+      "GET",
+      `/v1/programs/${program.id}/goals?limit=1&cursor=${firstPage.body.next ?? ""}`,
+    );
+    expect(secondPage.body).toEqual({
+      items: [expect.objectContaining({ id: other.id })],
+      next: null,
+    });
+    await api.call("DELETE", `/v1/programs/${program.id}/goals/${other.id}`);
+
     // What it measures is fixed once something was counted.
     const remeasure = await api.call("PATCH", `/v1/programs/${program.id}/goals/${goal.id}`, {
       metric: "sales_amount",

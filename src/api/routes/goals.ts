@@ -6,7 +6,7 @@ import { participantProgress } from "../../engine/read-progress.ts";
 import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
 import { findProgramById } from "../../store/programs.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
-import { route } from "../route.ts";
+import { collection, pageOf, pageQuery, route } from "../route.ts";
 import { loadParticipant } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
@@ -58,13 +58,15 @@ export const goalRoutes = [
     tag: "Goals",
     auth: "admin",
     params: programParams,
-    query: z.object({ ended: z.enum(["true", "false"]).optional() }),
+    query: pageQuery.extend({ ended: z.enum(["true", "false"]).optional() }),
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
+      const page = pageOf(query);
       const goals = await listGoals(services.db, program.id, {
         includeEnded: query.ended === "true",
+        page: { after: page.after, limit: page.limit + 1 },
       });
-      return { items: goals.map(presentGoal), next: null };
+      return collection(goals, page.limit, (g) => g.id, presentGoal);
     },
   }),
   // Scheduled jobs run these every minute; these routes run them now for one
