@@ -15,9 +15,13 @@ import { participantRoutes } from "./routes/participants.ts";
 import { payoutRoutes } from "./routes/payouts.ts";
 import { programRoutes } from "./routes/programs.ts";
 import { reportRoutes } from "./routes/reports.ts";
+import { targetRoutes } from "./routes/targets.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 
 export const VERSION = "0.1.0";
+
+/** The largest body a route takes unless it says otherwise (target files may be larger). */
+const BODY_LIMIT = 10 * 1024 * 1024;
 
 export const routes: readonly AnyRoute[] = [
   ...programRoutes,
@@ -30,6 +34,7 @@ export const routes: readonly AnyRoute[] = [
   ...trackingRoutes,
   ...reportRoutes,
   ...goalRoutes,
+  ...targetRoutes,
 ];
 
 export interface AppOptions {
@@ -44,7 +49,7 @@ export async function newApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
-    bodyLimit: 10 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Error responses carry the request id, so a log line can be found from one.
     genReqId: () => services.ids.next("req"),
   });
@@ -63,14 +68,19 @@ export async function newApp(
         .send(errorBody("malformed_request", `the body is not valid JSON: ${error.message}`));
     }
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      const config = request.routeOptions.config as { consumes?: string[] };
+      const accepted = config.consumes ?? ["application/json"];
       return reply
         .code(415)
-        .send(errorBody("malformed_request", `${error.message}; send application/json`));
+        .send(errorBody("malformed_request", `${error.message}; send ${accepted.join(" or ")}`));
     }
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      const megabytes = Math.floor((request.routeOptions.bodyLimit ?? BODY_LIMIT) / 2 ** 20);
       return reply
         .code(413)
-        .send(errorBody("malformed_request", "the body is too large; send at most 10 MB"));
+        .send(
+          errorBody("malformed_request", `the body is too large; send at most ${megabytes} MB`),
+        );
     }
     if (typeof error.statusCode === "number" && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody("malformed_request", error.message));
@@ -104,6 +114,10 @@ export async function newApp(
     if (text.trim() === "") done(null, undefined);
     else parseJson(request, text, done);
   });
+  // Target files: the route reads the CSV itself, as text.
+  app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
   await app.register(cookie);
   const document = buildOpenApi(routes, VERSION);
   await app.register(swagger, { mode: "static", specification: { document: document as never } });

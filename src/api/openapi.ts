@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AnyRoute } from "./route.ts";
+import { mediaTypesOf, type AnyRoute } from "./route.ts";
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
@@ -21,7 +21,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string) {
             requestBody: {
               required: true,
               content: Object.fromEntries(
-                ["application/json", ...(r.consumes ?? [])].map((type) => [
+                mediaTypesOf(r).map((type) => [
                   type,
                   { schema: type === "application/json" ? jsonSchema(body) : { type: "string" } },
                 ]),

@@ -32,8 +32,10 @@ export interface RouteSpec<
    * events route rejects one bad event of a batch alone, not the whole request.
    */
   bodyCheckedByHandler?: boolean;
-  /** Content types other than JSON that the body may come in. */
+  /** The content types the body may come in; JSON unless given. */
   consumes?: string[];
+  /** The largest body the route takes, in bytes, when it is not the app's default. */
+  bodyLimit?: number;
   handler: (ctx: {
     services: Services;
     caller: A extends "admin"
@@ -61,9 +63,13 @@ export function route<
 }
 
 export function registerRoute(app: FastifyInstance, services: Services, spec: AnyRoute): void {
+  const consumes = mediaTypesOf(spec);
   app.route({
     method: spec.method,
     url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
+    // The error handler names these when a body comes in a type no parser knows.
+    config: { consumes },
     handler: async (request, reply) => {
       const caller =
         spec.auth === "public" ? null : await authenticate(services, request.headers.authorization);
@@ -74,6 +80,10 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
             ? "this route needs an admin key; a participant token can read only /v1/me"
             : "this route needs a participant token",
         );
+      // The app parses every type any route takes; a route checks it got one of its own.
+      const sent = mediaTypeOf(request);
+      if (spec.body && request.body !== undefined && !consumes.includes(sent))
+        throw unsupportedMediaType(consumes, sent);
       const params = parse(spec.params, request.params, "the path");
       const query = parse(spec.query, request.query, "the query string");
       const body =
@@ -98,6 +108,25 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
   });
 }
 
+/** The content types a route's body may come in. */
+export function mediaTypesOf(spec: AnyRoute): string[] {
+  return spec.consumes ?? ["application/json"];
+}
+
+/** The request's content type without parameters (`text/csv; charset=utf-8` is `text/csv`). */
+export function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+export function unsupportedMediaType(accepted: readonly string[], sent: string): ApiError {
+  return new ApiError(
+    "malformed_request",
+    `this route takes a body of type ${accepted.join(" or ")}; the request sent ${sent || "no Content-Type"}`,
+    [],
+    415,
+  );
+}
+
 function parse<T extends z.ZodType>(
   schema: T | undefined,
   value: unknown,
@@ -118,13 +147,22 @@ export const pageQuery = z.object({
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
-/** Reads a page request; limits above the maximum are lowered to it. */
-export function pageOf(query: { cursor?: string | undefined; limit?: number | undefined }): {
+/** A cursor names the last id of the previous page. */
+const ID_KEY = /^[a-z]{3}_[0-9A-Z]{26}$/;
+
+/**
+ * Reads a page request; limits above the maximum are lowered to it. A list
+ * keyed by something other than an id passes the shape of its keys.
+ */
+export function pageOf(
+  query: { cursor?: string | undefined; limit?: number | undefined },
+  keyPattern: RegExp = ID_KEY,
+): {
   after: string | null;
   limit: number;
 } {
   return {
-    after: query.cursor ? decodeCursor(query.cursor) : null,
+    after: query.cursor ? decodeCursor(query.cursor, keyPattern) : null,
     limit: Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
   };
 }
@@ -147,9 +185,9 @@ export function collection<T, R>(
   };
 }
 
-function decodeCursor(cursor: string): string {
+function decodeCursor(cursor: string, keyPattern: RegExp): string {
   const key = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^[a-z]{3}_[0-9A-Z]{26}$/.test(key))
+  if (!keyPattern.test(key))
     throw new ApiError(
       "invalid_request",
       "the cursor is not one this API gave out; pass the `next` value of the previous page",

@@ -1,16 +1,41 @@
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: z.string().url().optional(),
-  LAUREL_DATA: z.string().default("./data"),
-  LAUREL_ADMIN_KEY: z
-    .string()
-    .min(16, "LAUREL_ADMIN_KEY must be at least 16 characters")
-    .optional(),
-  LAUREL_PUBLIC_URL: z.string().url().optional(),
-});
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    DATABASE_URL: z.string().url().optional(),
+    LAUREL_DATA: z.string().default("./data"),
+    LAUREL_ADMIN_KEY: z
+      .string()
+      .min(16, "LAUREL_ADMIN_KEY must be at least 16 characters")
+      .optional(),
+    LAUREL_PUBLIC_URL: z.string().url().optional(),
+    LAUREL_SFTP_URL: z.string().optional(),
+    LAUREL_SFTP_PASSWORD: z.string().optional(),
+    LAUREL_SFTP_KEY_FILE: z.string().optional(),
+    LAUREL_SFTP_HOST_KEY: z
+      .string()
+      .regex(
+        /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+        "must be a fingerprint as ssh-keygen -lf prints it: SHA256:…",
+      )
+      .optional(),
+    LAUREL_SFTP_POLL_SECONDS: z.coerce.number().int().positive().default(60),
+  })
+  .superRefine((env, ctx) => {
+    if (env.LAUREL_SFTP_URL === undefined) return;
+    const url = parseSftpUrl(env.LAUREL_SFTP_URL);
+    if (!url.ok) ctx.addIssue({ code: "custom", path: ["LAUREL_SFTP_URL"], message: url.message });
+    if (env.LAUREL_SFTP_PASSWORD === undefined && env.LAUREL_SFTP_KEY_FILE === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["LAUREL_SFTP_URL"],
+        message: "needs LAUREL_SFTP_PASSWORD or LAUREL_SFTP_KEY_FILE to log in",
+      });
+  });
 
 export type Config = z.infer<typeof envSchema>;
 
@@ -25,4 +50,36 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     throw new Error(`the environment is not valid:\n  ${problems}`);
   }
   return parsed.data;
+}
+
+/** A dropped file changed this recently may still be uploading; it waits for the next poll. */
+const DROP_SETTLE_SECONDS = 10;
+
+/** The SFTP drop folder from LAUREL_SFTP_*, or null when LAUREL_SFTP_URL is unset. */
+export async function sftpConfigOf(config: Config): Promise<SftpConfig | null> {
+  if (config.LAUREL_SFTP_URL === undefined) return null;
+  const url = parseSftpUrl(config.LAUREL_SFTP_URL);
+  // readConfig refused a bad URL already.
+  if (!url.ok) throw new Error(`LAUREL_SFTP_URL ${url.message}`);
+  let privateKey: Buffer | undefined;
+  if (config.LAUREL_SFTP_KEY_FILE !== undefined) {
+    try {
+      privateKey = await readFile(config.LAUREL_SFTP_KEY_FILE);
+    } catch (error) {
+      throw new Error(
+        `LAUREL_SFTP_KEY_FILE: cannot read ${config.LAUREL_SFTP_KEY_FILE}: ${(error as Error).message}`,
+      );
+    }
+  }
+  return {
+    host: url.host,
+    port: url.port,
+    username: url.username,
+    path: url.path,
+    password: config.LAUREL_SFTP_PASSWORD,
+    privateKey,
+    hostKey: config.LAUREL_SFTP_HOST_KEY,
+    pollSeconds: config.LAUREL_SFTP_POLL_SECONDS,
+    settleSeconds: DROP_SETTLE_SECONDS,
+  };
 }

@@ -5,8 +5,9 @@ import { startScheduler } from "../jobs/scheduler.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { bootstrapFirstBrand, createAdminKey } from "./bootstrap.ts";
-import { readConfig, type Config } from "./config.ts";
+import { readConfig, sftpConfigOf, type Config } from "./config.ts";
 import { runDemo } from "./demo.ts";
+import { runImportTargets } from "./import-targets.ts";
 
 const USAGE = `usage: laurel <command>
 
@@ -14,6 +15,8 @@ const USAGE = `usage: laurel <command>
   migrate                   apply database migrations and exit
   keys create --brand NAME  create an admin key for a brand; the key is the last line printed
   demo                      fill the database with a demo brand, program, network and events
+  import targets FILE --program ID
+                            import per-participant targets from a CSV file
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -54,6 +57,25 @@ async function main(argv: string[]): Promise<number> {
           console.log(line),
         );
       });
+    case "import": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { program: { type: "string" } },
+        allowPositionals: true,
+      });
+      const [what, file] = positionals;
+      if (what !== "targets" || file === undefined || !values.program) {
+        console.error("usage: laurel import targets FILE --program ID");
+        return 2;
+      }
+      const programId = values.program;
+      let code = 0;
+      await withDatabase(config, async (db) => {
+        await migrate(db);
+        code = await runImportTargets(createServices(db), file, programId, process);
+      });
+      return code;
+    }
     default:
       console.error(USAGE);
       return command === undefined || command === "help" || command === "--help" ? 0 : 2;
@@ -78,6 +100,7 @@ function publicUrl(config: Config): string {
 }
 
 async function serve(config: Config): Promise<number> {
+  const sftp = await sftpConfigOf(config);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
   await migrate(db);
   const services = createServices(db, { publicUrl: publicUrl(config) });
@@ -88,11 +111,20 @@ async function serve(config: Config): Promise<number> {
   }
   const app = await newApp(services, { logger: true });
   await app.listen({ port: config.PORT, host: config.HOST });
-  const scheduler = startScheduler(services, app.log);
+  const scheduler = startScheduler(services, app.log, { sftp });
   const where = config.DATABASE_URL
     ? "PostgreSQL (DATABASE_URL)"
     : `embedded PGlite in ${config.LAUREL_DATA}`;
   console.log(`Laurel is listening on ${publicUrl(config)} on ${where}; API docs at /docs`);
+  if (sftp) {
+    console.log(
+      `Picking up target files from ${config.LAUREL_SFTP_URL} every ${sftp.pollSeconds} s`,
+    );
+    if (!sftp.hostKey)
+      console.log(
+        "LAUREL_SFTP_HOST_KEY is not set: the SFTP server's host key is not checked; set it to the fingerprint ssh-keygen -lf prints",
+      );
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

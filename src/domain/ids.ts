@@ -4,7 +4,19 @@
  * then 80 random bits, in Crockford base32, monotonic within a millisecond.
  */
 export type IdPrefix =
-  "brd" | "key" | "prg" | "par" | "led" | "trf" | "clk" | "pay" | "tok" | "req" | "flg" | "gol";
+  | "brd"
+  | "key"
+  | "prg"
+  | "par"
+  | "led"
+  | "trf"
+  | "clk"
+  | "pay"
+  | "tok"
+  | "req"
+  | "flg"
+  | "gol"
+  | "tgi";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;

@@ -7,6 +7,7 @@ import type { AnyRoute } from "../../src/api/route.ts";
 import {
   createParticipant,
   createProgram,
+  csvBody,
   expectError,
   expectStatus,
   order,
@@ -38,6 +39,9 @@ const validBodies: Record<string, unknown> = {
     steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
   },
   "PATCH /v1/programs/{programId}/goals/{goalId}": { name: "Renamed by an intruder" },
+  "POST /v1/programs/{programId}/targets": csvBody(
+    "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
+  ),
 };
 
 function bodyFor(r: AnyRoute): unknown {

@@ -22,6 +22,16 @@ export interface Reply<T = unknown> {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
+/** A body sent as it is, with its own content type, instead of as JSON. */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly payload: string,
+  ) {}
+}
+
+export const csvBody = (text: string): RawBody => new RawBody("text/csv", text);
+
 export interface Api {
   readonly db: Database;
   readonly services: Services;
@@ -31,8 +41,8 @@ export interface Api {
   /** Admin key of another brand, which must never see the first brand's data. */
   readonly otherKey: string;
   /**
-   * Sends a request. `key` defaults to the first brand's admin key; `null`
-   * sends no Authorization header at all.
+   * Sends a request: `body` as JSON, or a RawBody as it is. `key` defaults to
+   * the first brand's admin key; `null` sends no Authorization header at all.
    */
   call<T = unknown>(
     method: Method,
@@ -70,12 +80,14 @@ export async function openApi(
         const bearer = auth === undefined ? key : auth;
         const headers: Record<string, string> = {};
         if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
-        if (body !== undefined) headers["content-type"] = "application/json";
+        if (body !== undefined)
+          headers["content-type"] = body instanceof RawBody ? body.contentType : "application/json";
+        const payload = body instanceof RawBody ? body.payload : JSON.stringify(body);
         const response = await app.inject({
           method,
           url,
           headers,
-          ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+          ...(body === undefined ? {} : { payload }),
         });
         const isJson = String(response.headers["content-type"] ?? "").includes("json");
         return {
@@ -147,6 +159,8 @@ export const TABLES = [
   "orders",
   "refunds",
   "ledger_entries",
+  "participant_targets",
+  "target_imports",
 ] as const;
 
 export type Table = (typeof TABLES)[number];

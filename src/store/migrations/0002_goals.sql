@@ -88,6 +88,7 @@ create table participant_targets (
   import_id text not null,
   primary key (program_id, goal_id, participant_id, period)
 );
+create index participant_targets_participant on participant_targets (program_id, participant_id);
 
 -- Target files as imported; a file's hash makes the same file twice a no-op.
 create table target_imports (
