@@ -151,20 +151,25 @@ async function loadBatchState(
   // the same moment (or it would wait forever). Reads come after the lock, so
   // they see what the transaction that held it committed.
   await lockOrders(tx, programId, [...orderIds, ...refunded]);
-  const [direct, clicksByVisitor, bindings, orders, waitingRefunds, recentClicks] =
-    await Promise.all([
-      loadParticipants(tx, programId, { refs: [...refs], codes: [...codes] }),
-      loadClicks(tx, programId, [...visitors], earliestMs - cookieDays * 86_400_000),
-      bindCustomer ? loadBindings(tx, programId, [...customers]) : new Map<string, string>(),
-      loadOrders(tx, programId, [...refunded]),
-      loadWaitingRefunds(tx, programId, [...orderIds]),
-      loadRecentClicks(
-        tx,
-        programId,
-        { visitorIds: [...clickVisitors], ipHashes: [...clickIps] },
-        { sinceMs: firstClickMs - 3_600_000, untilMs: lastClickMs },
-      ),
-    ]);
+  // One after the other: a transaction is one connection, which runs one query at a time.
+  const direct = await loadParticipants(tx, programId, { refs: [...refs], codes: [...codes] });
+  const clicksByVisitor = await loadClicks(
+    tx,
+    programId,
+    [...visitors],
+    earliestMs - cookieDays * 86_400_000,
+  );
+  const bindings = bindCustomer
+    ? await loadBindings(tx, programId, [...customers])
+    : new Map<string, string>();
+  const orders = await loadOrders(tx, programId, [...refunded]);
+  const waitingRefunds = await loadWaitingRefunds(tx, programId, [...orderIds]);
+  const recentClicks = await loadRecentClicks(
+    tx,
+    programId,
+    { visitorIds: [...clickVisitors], ipHashes: [...clickIps] },
+    { sinceMs: firstClickMs - 3_600_000, untilMs: lastClickMs },
+  );
   const participants = new Map(direct.map((p) => [p.id, toState(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name
   // participants by id; one more query brings them all.
