@@ -4,7 +4,8 @@ import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
 import { closeGoalWindows, grantInactivity } from "../../engine/goal-jobs.ts";
 import { participantProgress } from "../../engine/read-progress.ts";
 import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
-import { findProgramById } from "../../store/programs.ts";
+import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
+import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
 import { loadParticipant } from "./participants.ts";
@@ -30,6 +31,28 @@ export function presentGoal(g: GoalRecord) {
     endedAt: g.endedAt?.toISOString() ?? null,
   };
 }
+
+/**
+ * Scheduled jobs run every minute; this runs one now for one program, for an
+ * admin who does not want to wait (and for scripted setups).
+ */
+const runNow = (
+  verb: string,
+  summary: string,
+  job: (services: Services, program: ProgramRecord) => Promise<number>,
+) =>
+  route({
+    method: "POST",
+    url: `/v1/programs/{programId}/goals/${verb}`,
+    summary,
+    tag: "Goals",
+    auth: "admin",
+    params: programParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      return { granted: await job(services, program) };
+    },
+  });
 
 const refused = (r: { message: string; details: readonly unknown[] }) =>
   new ApiError("validation_failed", r.message, r.details);
@@ -69,32 +92,12 @@ export const goalRoutes = [
       return collection(goals, page.limit, (g) => g.id, presentGoal);
     },
   }),
-  // Scheduled jobs run these every minute; these routes run them now for one
-  // program, for an admin who does not want to wait (and for scripted setups).
-  route({
-    method: "POST",
-    url: "/v1/programs/{programId}/goals/close-windows",
-    summary: "Close every goal window that is due now, granting at_window_end goals",
-    tag: "Goals",
-    auth: "admin",
-    params: programParams,
-    handler: async ({ services, caller, params }) => {
-      const program = await loadProgram(services, caller.brandId, params.programId);
-      return { granted: await closeGoalWindows(services, program) };
-    },
-  }),
-  route({
-    method: "POST",
-    url: "/v1/programs/{programId}/goals/grant-inactivity",
-    summary: "Grant every inactivity step that is due now",
-    tag: "Goals",
-    auth: "admin",
-    params: programParams,
-    handler: async ({ services, caller, params }) => {
-      const program = await loadProgram(services, caller.brandId, params.programId);
-      return { granted: await grantInactivity(services, program) };
-    },
-  }),
+  runNow(
+    "close-windows",
+    "Close every goal window that is due now, granting at_window_end goals",
+    closeGoalWindows,
+  ),
+  runNow("grant-inactivity", "Grant every inactivity step that is due now", grantInactivity),
   route({
     method: "GET",
     url: "/v1/programs/{programId}/goals/{goalId}",
