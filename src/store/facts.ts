@@ -243,7 +243,9 @@ export async function bookJournals(
   const byProgram = new Map<string, JournalFact[]>();
   for (const j of journals) {
     const target = j.programId ?? programId;
-    byProgram.set(target, [...(byProgram.get(target) ?? []), j]);
+    const list = byProgram.get(target);
+    if (list) list.push(j);
+    else byProgram.set(target, [j]);
   }
   for (const [target, list] of byProgram) await bookProgramJournals(db, target, list, ids, at);
 }
