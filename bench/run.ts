@@ -3,6 +3,12 @@ import { migrate } from "../src/store/migrate.ts";
 import { findBinDir, startServer, stopStartedServer } from "../test/support/throwaway-postgres.ts";
 import { ingestAll, orderEvents, rawInsertAll, setUpProgram } from "./workload.ts";
 import { measureChainDepth, type ChainResult } from "./chain.ts";
+import {
+  measureGoals,
+  measureTargetImportInChild,
+  type GoalsResult,
+  type TargetImportFigures,
+} from "./goals.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
@@ -11,7 +17,9 @@ import { profiled, type ProfileRow } from "./profile.ts";
  * `npm run bench`: Laurel's order throughput next to raw inserts of the same
  * event rows, on the same database in the same run; then, on PostgreSQL,
  * order throughput with a 10-level upline against a 1-level one in a large
- * network, and a payout over many available balances with its CSV export.
+ * network, and a payout over many available balances with its CSV export;
+ * on both, order throughput with 50 goals per participant against none, the
+ * progress read of one participant on those goals, and a large target import.
  * See bench/README.md for the targets and how to read the figures.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -21,11 +29,16 @@ const NETWORK = Number(process.env.BENCH_NETWORK ?? 1_000_000);
 const CHAIN_EVENTS = Number(process.env.BENCH_CHAIN_EVENTS ?? 20_000);
 const PAYOUT_PARTICIPANTS = Number(process.env.BENCH_PAYOUT_PARTICIPANTS ?? 100_000);
 const PAYOUT_PGLITE = process.env.BENCH_PAYOUT_PGLITE !== "0";
+const GOALS = Number(process.env.BENCH_GOALS ?? 50);
+const GOALS_EVENTS = Number(process.env.BENCH_GOALS_EVENTS ?? 20_000);
+const GOALS_READS = Number(process.env.BENCH_GOALS_READS ?? 1000);
+const TARGET_ROWS = Number(process.env.BENCH_TARGET_ROWS ?? 100_000);
+const TARGETS_PGLITE = process.env.BENCH_TARGETS_PGLITE !== "0";
 const SETUP_WORKERS = Number(process.env.BENCH_SETUP_WORKERS ?? 2);
 const PROFILE = process.env.BENCH_PROFILE === "1";
-/** Which parts run: throughput (the original figures), chain, payout. */
+/** Which parts run: throughput (the original figures), goals, chain, payout. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,chain,payout").split(",").map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout").split(",").map((s) => s.trim()),
 );
 /** Sellers in the chain scenario are at least this deep, so 10 upline levels are always full. */
 const MIN_SELLER_DEPTH = 11;
@@ -86,6 +99,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
   const payouts: { database: string; result: PayoutFigures }[] = [];
+  const goals: { database: string; result: GoalsResult }[] = [];
+  const imports: { database: string; result: TargetImportFigures }[] = [];
   let chain: ChainResult | null = null;
   const profileRows: ProfileRow[] = [];
   const notes: string[] = [];
@@ -98,6 +113,35 @@ async function main(): Promise<void> {
     } finally {
       await lite.close();
     }
+  }
+  if (ONLY.has("goals")) {
+    const lite = await openPglite();
+    try {
+      await migrate(lite);
+      const profile = PROFILE ? profiled(lite) : null;
+      goals.push({
+        database: "PGlite (embedded)",
+        result: await measureGoals(profile?.db ?? lite, {
+          ...goalOptions(),
+          phase: (name) => profile?.phase(`goals (pglite): ${name}`),
+        }),
+      });
+      profileRows.push(...(profile?.rows() ?? []));
+    } finally {
+      await lite.close();
+    }
+    // The import runs in a process of its own, as the payout does.
+    if (TARGETS_PGLITE)
+      imports.push({
+        database: "PGlite (embedded)",
+        result: await measureTargetImportInChild({
+          database: "pglite",
+          url: "",
+          rows: TARGET_ROWS,
+          setupWorkers: 1,
+          profile: PROFILE,
+        }),
+      });
   }
   // Payouts run in a process of their own each (see measurePayoutInChild).
   if (ONLY.has("payout") && PAYOUT_PGLITE)
@@ -133,6 +177,25 @@ async function main(): Promise<void> {
       }
       const profile = PROFILE ? profiled(db) : null;
       const target = profile?.db ?? db;
+      if (ONLY.has("goals")) {
+        goals.push({
+          database: "PostgreSQL",
+          result: await measureGoals(target, {
+            ...goalOptions(),
+            phase: (name) => profile?.phase(`goals (postgres): ${name}`),
+          }),
+        });
+        imports.push({
+          database: "PostgreSQL",
+          result: await measureTargetImportInChild({
+            database: "postgres",
+            url,
+            rows: TARGET_ROWS,
+            setupWorkers: SETUP_WORKERS,
+            profile: PROFILE,
+          }),
+        });
+      }
       if (ONLY.has("chain"))
         chain = await measureChainDepth(target, {
           network: NETWORK,
@@ -173,8 +236,11 @@ async function main(): Promise<void> {
       })),
     );
   }
+  if (goals.length > 0) printGoals(goals);
+  if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);
   if (payouts.length > 0) printPayouts(payouts);
+  for (const p of imports) profileRows.push(...p.result.profile);
   for (const p of payouts) profileRows.push(...p.result.profile);
   if (PROFILE) {
     console.log("\nBENCH_PROFILE: time waiting for the database, per phase and statement:\n");
@@ -183,6 +249,14 @@ async function main(): Promise<void> {
   for (const note of notes) console.log(`Note: ${note}.`);
   console.log(`\nWhole run: ${seconds(performance.now() - started)}.`);
 }
+
+const goalOptions = () => ({
+  goals: GOALS,
+  events: GOALS_EVENTS,
+  batch: BATCH,
+  participants: PARTICIPANTS,
+  reads: GOALS_READS,
+});
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const count = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -252,6 +326,105 @@ function printPayouts(payouts: { database: string; result: PayoutFigures }[]): v
     figures.map(([figure, target, value]) => ({
       figure,
       ...Object.fromEntries(payouts.map((p) => [p.database, value(p.result)])),
+      target,
+    })),
+  );
+}
+
+function printGoals(goals: { database: string; result: GoalsResult }[]): void {
+  const first = goals[0]?.result;
+  if (!first) return;
+  const table = (figures: [string, string, (r: GoalsResult) => string][]) =>
+    console.table(
+      figures.map(([figure, target, value]) => ({
+        figure,
+        ...Object.fromEntries(goals.map((g) => [g.database, value(g.result)])),
+        target,
+      })),
+    );
+  const ratio = (r: GoalsResult) => r.withPerSec / r.withoutPerSec;
+  console.log(
+    `\nGoals: order events/s with ${first.goals} active goals per participant against none ` +
+      `(two programs set up alike, ${count(first.participants)} participants each, 3 paid levels, ` +
+      `batches of ${BATCH}, runs interleaved with, without, without, with). ` +
+      `The goals: ${first.mix}:\n`,
+  );
+  table([
+    [
+      "setup (2 programs, goals through createGoal, targets through importTargets)",
+      "-",
+      (r) => `${seconds(r.setupMs)} (${count(r.targets)} targets)`,
+    ],
+    [`events/s with ${first.goals} goals`, "-", (r) => count(r.withPerSec)],
+    ["events/s without goals", "-", (r) => count(r.withoutPerSec)],
+    [
+      "ratio with / without",
+      ">= 0.5",
+      (r) => `${ratio(r).toFixed(3)} (${ratio(r) >= 0.5 ? "met" : "NOT met"})`,
+    ],
+    [
+      "grants written during the runs with goals",
+      "some (steps crossed)",
+      (r) => `${count(r.grants)} (${(r.grants / r.events).toFixed(2)} per order)`,
+    ],
+    ["reward ledger entries written by them", "-", (r) => count(r.rewardEntries)],
+    ["goal progress rows at the end", "-", (r) => count(r.progressRows)],
+  ]);
+  console.log(
+    "\nGoals: GET /v1/programs/{id}/participants/{pid}/progress through the app (app.inject, " +
+      "admin key), one participant, one request at a time, halves interleaved with, without, without, with:\n",
+  );
+  table([
+    [
+      `reads/s, participant with progress on ${first.goals} goals`,
+      "none set (report)",
+      (r) => `${count(r.withReads.perSec)} (${count(r.withReads.reads)} reads)`,
+    ],
+    [
+      "  mean / p95 latency",
+      "none set (report)",
+      (r) => `${r.withReads.meanMs.toFixed(2)} / ${r.withReads.p95Ms.toFixed(2)} ms`,
+    ],
+    [
+      "reads/s, same request in the program without goals",
+      "the floor to compare with",
+      (r) => `${count(r.withoutReads.perSec)} (${count(r.withoutReads.reads)} reads)`,
+    ],
+    [
+      "  mean / p95 latency",
+      "-",
+      (r) => `${r.withoutReads.meanMs.toFixed(2)} / ${r.withoutReads.p95Ms.toFixed(2)} ms`,
+    ],
+    ["ratio with / without", "-", (r) => (r.withReads.perSec / r.withoutReads.perSec).toFixed(3)],
+  ]);
+}
+
+function printImports(imports: { database: string; result: TargetImportFigures }[]): void {
+  const figures: [string, string, (r: TargetImportFigures) => string][] = [
+    ["rows (one participant each, per_participant monthly goal)", "-", (r) => count(r.rows)],
+    ["setup (participants, set-based SQL; goals; CSV)", "-", (r) => seconds(r.setupMs)],
+    ["CSV size", "-", (r) => `${mib(r.csvBytes)} MiB`],
+    ["importTargets wall time", "none set yet", (r) => seconds(r.import.ms)],
+    [
+      "importTargets peak memory",
+      "none set yet",
+      (r) => `rss +${mib(r.import.rssPeakDelta)} MiB, heapUsed +${mib(r.importHeapPeak)} MiB`,
+    ],
+    [
+      "floor: the same number of rows by one insert ... select",
+      "the floor to compare with",
+      (r) => seconds(r.floorMs),
+    ],
+    ["ratio importTargets / floor (time)", "-", (r) => (r.import.ms / r.floorMs).toFixed(1)],
+  ];
+  console.log(
+    `\nTarget import (importTargets over a participant,goal,period,target file of ` +
+      `${count(imports[0]?.result.rows ?? 0)} rows; each database in a fresh process):\n`,
+  );
+  console.table(
+    figures.map(([figure, target, value]) => ({
+      figure,
+      ...Object.fromEntries(imports.map((p) => [p.database, value(p.result)])),
       target,
     })),
   );
