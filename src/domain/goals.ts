@@ -258,6 +258,8 @@ export interface GoalWindowSpan {
   readonly endMs: number | null;
 }
 
+const LIFETIME: GoalWindowSpan = { key: "lifetime", startMs: null, endMs: null };
+
 /** The window an instant falls in, or null when it falls outside a fixed window. */
 export function windowAt(
   window: GoalWindow,
@@ -266,7 +268,7 @@ export function windowAt(
 ): GoalWindowSpan | null {
   switch (window.type) {
     case "lifetime":
-      return { key: "lifetime", startMs: null, endMs: null };
+      return LIFETIME;
     case "fixed": {
       const startMs = Date.parse(window.start);
       const endMs = Date.parse(window.end);
@@ -326,10 +328,22 @@ export function windowFor(
 export function stepThreshold(step: Step, target: number | null): number | null {
   if (step.threshold !== undefined) return step.threshold;
   if (target === null || step.percent === undefined) return null;
-  const p = parsePercent(step.percent) as Percent;
+  const p = percentOfStep(step.percent);
   const scaled = BigInt(target) * p.digits;
   const denominator = 100n * 10n ** BigInt(p.scale);
   return Number((scaled + denominator - 1n) / denominator);
+}
+
+/** Parsed step percents, by their text: parsing is a regex, and steps are read for every event. */
+const stepPercents = new Map<string | number, Percent>();
+function percentOfStep(percent: string | number): Percent {
+  let parsed = stepPercents.get(percent);
+  if (parsed === undefined) {
+    // The schema refused anything parsePercent cannot read.
+    parsed = parsePercent(percent) as Percent;
+    stepPercents.set(percent, parsed);
+  }
+  return parsed;
 }
 
 /** Steps (1-based) whose threshold `value` reaches, lowest first. */

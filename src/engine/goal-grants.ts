@@ -11,7 +11,7 @@ import type { Queryable } from "../store/db.ts";
 import { bookJournals } from "../store/facts.ts";
 import { lockParticipants } from "../store/locks.ts";
 import { loadParticipantsByIds } from "../store/participants.ts";
-import { insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
+import { bucketFor, insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -60,22 +60,22 @@ interface WindowRow {
 async function windowRows(
   tx: Queryable,
   programId: string,
-  goalId: string,
+  goal: ActiveGoal,
   windowKey: string,
 ): Promise<WindowRow[]> {
   return tx.query<WindowRow>(
-    `select gp.participant_id, gp.value, p.level,
+    `select gp.participant_id, (gp.goal_values ->> $2)::bigint as value, p.level,
        (select array_agg(gg.step) from goal_grants gg
-         where gg.program_id = gp.program_id and gg.goal_id = gp.goal_id
-           and gg.participant_id = gp.participant_id and gg.window_key = gp.window_key) as steps,
+         where gg.program_id = gp.program_id and gg.goal_id = $2
+           and gg.participant_id = gp.participant_id and gg.window_key = $4) as steps,
        (select t.target from participant_targets t
-         where t.program_id = gp.program_id and t.goal_id = gp.goal_id
-           and t.participant_id = gp.participant_id and t.period = gp.window_key) as target
+         where t.program_id = gp.program_id and t.goal_id = $2
+           and t.participant_id = gp.participant_id and t.period = $4) as target
      from goal_progress gp
      join participants p on p.program_id = gp.program_id and p.id = gp.participant_id
-     where gp.program_id = $1 and gp.goal_id = $2 and gp.window_key = $3 and p.status = 'active'
+     where gp.program_id = $1 and gp.bucket = $3 and gp.goal_values ? $2 and p.status = 'active'
      order by gp.participant_id`,
-    [programId, goalId, windowKey],
+    [programId, goal.id, bucketFor(goal.goal.window, windowKey), windowKey],
   );
 }
 
@@ -91,7 +91,7 @@ export async function grantWindowClose(
   goal: ActiveGoal,
   windowKey: string,
 ): Promise<GrantOutcome[]> {
-  const rows = await windowRows(tx, programId, goal.id, windowKey);
+  const rows = await windowRows(tx, programId, goal, windowKey);
   const grants = rows.flatMap((r) => {
     const grant = closingGrant(
       goal,
@@ -122,14 +122,14 @@ export async function grantReachedSteps(
 ): Promise<GrantOutcome[]> {
   const grants: GrantFact[] = [];
   for (const windowKey of windowKeys) {
-    const seen = await windowRows(tx, programId, goal.id, windowKey);
+    const seen = await windowRows(tx, programId, goal, windowKey);
     await lockParticipants(
       tx,
       programId,
       seen.map((r) => r.participant_id),
     );
     // Read again under the locks: a batch that committed meanwhile may have granted.
-    for (const r of await windowRows(tx, programId, goal.id, windowKey))
+    for (const r of await windowRows(tx, programId, goal, windowKey))
       grants.push(
         ...dueGrants(
           goal,

@@ -1,6 +1,7 @@
 import type { ActiveGoal } from "../domain/goal-progress.ts";
 import { dueGrants } from "../domain/goal-progress.ts";
-import { spellKey } from "../domain/goals.ts";
+import { spellKey, windowByKey } from "../domain/goals.ts";
+import { bucketFor, windowKeyOf } from "../store/progress.ts";
 import { daysSince } from "../domain/progress-view.ts";
 import { listGoals } from "../store/goals.ts";
 import { lockGoalWindow, lockParticipants } from "../store/locks.ts";
@@ -34,15 +35,25 @@ export async function closeGoalWindows(
   let granted = 0;
   for (const goal of await active(services, program)) {
     if (goal.goal.evaluate !== "at_window_end") continue;
-    const due = await services.db.query<{ window_key: string }>(
-      `select distinct p.window_key from goal_progress p
-       where p.program_id = $1 and p.goal_id = $2 and p.window_end is not null and p.window_end <= $3
-         and not exists (select 1 from goal_window_closes c
-           where c.program_id = p.program_id and c.goal_id = p.goal_id and c.window_key = p.window_key)
-       order by p.window_key`,
+    // Each run starts after the latest window of the goal already closed, so
+    // past windows cost nothing once closed.
+    const buckets = await services.db.query<{ bucket: string }>(
+      `select distinct p.bucket, p.window_end from goal_progress p
+       where p.program_id = $1 and p.window_end is not null and p.window_end <= $3
+         and p.window_end > coalesce((select max(c.window_end) from goal_window_closes c
+                                      where c.program_id = $1 and c.goal_id = $2), '-infinity')
+       order by p.window_end`,
       [program.id, goal.id, closesBefore],
     );
-    for (const { window_key: windowKey } of due)
+    const due = buckets.flatMap(({ bucket }) => {
+      const windowKey = windowKeyOf(bucket);
+      const span = windowByKey(goal.goal.window, windowKey, program.timezone);
+      // Buckets are shared by every goal with windows of the same kind.
+      return span && bucketFor(goal.goal.window, windowKey) === bucket
+        ? [{ window_key: windowKey, window_end: span.endMs ?? 0 }]
+        : [];
+    });
+    for (const { window_key: windowKey, window_end: endMs } of due)
       granted += await services.db.transaction(async (tx) => {
         await lockGoalWindow(tx, program.id, goal.id, windowKey);
         const closed = await tx.query(
@@ -52,12 +63,13 @@ export async function closeGoalWindows(
         if (closed.length > 0) return 0;
         const grants = await grantWindowClose(tx, services, program.id, goal, windowKey);
         await tx.query(
-          `insert into goal_window_closes (program_id, goal_id, window_key, goal_version, grants, closed_at)
-           values ($1, $2, $3, $4, $5, $6)`,
+          `insert into goal_window_closes (program_id, goal_id, window_key, window_end, goal_version, grants, closed_at)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
           [
             program.id,
             goal.id,
             windowKey,
+            new Date(endMs).toISOString(),
             goal.version,
             grants.length,
             services.now().toISOString(),

@@ -132,7 +132,7 @@ async function measureChangeRefusal(
   );
   if (changed.length === 0) return null;
   const counted = await tx.query(
-    "select 1 from goal_progress where program_id = $1 and goal_id = $2 limit 1",
+    "select 1 from goal_progress where program_id = $1 and goal_values ? $2 limit 1",
     [current.programId, current.id],
   );
   if (counted.length === 0) return null;

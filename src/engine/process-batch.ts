@@ -33,7 +33,7 @@ import { monthOf } from "../domain/periods.ts";
 import { commissionsBookedBetween } from "../store/facts.ts";
 import type { Services } from "./services.ts";
 import type { ActiveGoal } from "../domain/goal-progress.ts";
-import { creditedPrograms, windowAt } from "../domain/goals.ts";
+import { creditedPrograms, windowAt, type GoalWindowSpan } from "../domain/goals.ts";
 import { listGoals } from "../store/goals.ts";
 import { loadGoalState, loadMemberships } from "../store/progress.ts";
 
@@ -58,11 +58,11 @@ export async function applyEvents(
   // Read after the locks: what this month already booked, and each goal's
   // progress and grants, must include every batch that committed before this
   // one for the same people.
-  const windowKeys = goalWindowKeys(goals, events, loaded.orders, rules.timezone);
+  const windows = goalWindows(goals, events, loaded.orders, rules.timezone);
   const credited = [...new Set(goals.flatMap((g) => creditedPrograms(g.goal)))];
   // One after the other: a transaction is one connection, which runs one query at a time.
   const monthUsage = await loadMonthUsage(tx, program.id, events, rules);
-  const goalState = await loadGoalState(tx, program.id, goals, participantIds, windowKeys);
+  const goalState = await loadGoalState(tx, program.id, goals, participantIds, windows);
   const memberships = await loadMemberships(
     tx,
     credited,
@@ -285,20 +285,20 @@ async function activeGoals(tx: Queryable, programId: string): Promise<ActiveGoal
  * The windows a batch can touch: for every goal, the window of each event,
  * and of each refunded order (a refund counts against its order's window).
  */
-function goalWindowKeys(
+function goalWindows(
   goals: readonly ActiveGoal[],
   events: readonly ReceivedEvent[],
   orders: ReadonlyMap<string, { occurredAtMs: number }>,
   timezone: string,
-): string[] {
+): GoalWindowSpan[] {
   if (goals.length === 0) return [];
   const times = new Set<number>(events.map((e) => e.occurredAtMs));
   for (const o of orders.values()) times.add(o.occurredAtMs);
-  const keys = new Set<string>();
+  const spans = new Map<string, GoalWindowSpan>();
   for (const g of goals)
     for (const t of times) {
       const span = windowAt(g.goal.window, t, timezone);
-      if (span) keys.add(span.key);
+      if (span) spans.set(`${span.key}|${span.startMs}|${span.endMs}`, span);
     }
-  return [...keys];
+  return [...spans.values()];
 }

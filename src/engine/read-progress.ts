@@ -34,7 +34,7 @@ export async function participantProgress(
     services.db,
     program.id,
     participant.id,
-    goals.map((g) => ({ goalId: g.record.id, windowKey: g.window.key })),
+    goals.map((g) => ({ goalId: g.record.id, window: g.window })),
   );
   return goals.map(({ record, window }) => {
     const key = progressKey(record.id, participant.id, window.key);

@@ -6,8 +6,29 @@ import {
   type GrantFact,
   type ProgressFact,
 } from "../domain/goal-progress.ts";
+import type { GoalWindow, GoalWindowSpan } from "../domain/goals.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
+
+/**
+ * Where a goal window's values are stored: calendar and lifetime windows are
+ * shared by every goal measured over them; a fixed window is its own span.
+ */
+export function bucketOf(span: GoalWindowSpan): string {
+  if (span.key !== "fixed") return span.key;
+  const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString());
+  return `fixed:${iso(span.startMs)}/${iso(span.endMs)}`;
+}
+
+/** The bucket of a goal's window named by its key (`fixed` for a fixed window). */
+export function bucketFor(window: GoalWindow, windowKey: string): string {
+  return window.type === "fixed"
+    ? bucketOf({ key: "fixed", startMs: Date.parse(window.start), endMs: Date.parse(window.end) })
+    : windowKey;
+}
+
+/** The goal's window key for a stored bucket. */
+export const windowKeyOf = (bucket: string) => (bucket.startsWith("fixed:") ? "fixed" : bucket);
 
 /**
  * The goal state a batch needs: for its participants and the windows its
@@ -19,25 +40,26 @@ export async function loadGoalState(
   programId: string,
   goals: readonly ActiveGoal[],
   participantIds: readonly string[],
-  windowKeys: readonly string[],
+  windows: readonly GoalWindowSpan[],
 ): Promise<GoalState> {
   const goalIds = goals.map((g) => g.id);
-  if (goals.length === 0 || participantIds.length === 0 || windowKeys.length === 0)
+  if (goals.length === 0 || participantIds.length === 0 || windows.length === 0)
     return { goals, progress: new Map(), granted: new Map(), targets: new Map() };
-  const args = [programId, goalIds, participantIds, windowKeys];
-  const filter = `program_id = $1 and goal_id = any($2::text[]) and participant_id = any($3::text[])`;
+  const buckets = [...new Set(windows.map(bucketOf))];
+  const windowKeys = [...new Set(windows.map((w) => w.key))];
   const perParticipant = goals.some((g) => g.goal.target.type === "per_participant");
   // One after the other: inside a transaction they share one connection.
-  const values = await db.query<{
-    goal_id: string;
+  const rows = await db.query<{
     participant_id: string;
-    window_key: string;
-    value: number;
+    bucket: string;
+    goal_values: Record<string, number>;
   }>(
-    `select goal_id, participant_id, window_key, value from goal_progress
-     where ${filter} and window_key = any($4::text[])`,
-    args,
+    `select participant_id, bucket, goal_values from goal_progress
+     where program_id = $1 and participant_id = any($2::text[]) and bucket = any($3::text[])`,
+    [programId, participantIds, buckets],
   );
+  const filter = `program_id = $1 and goal_id = any($2::text[]) and participant_id = any($3::text[])`;
+  const args = [programId, goalIds, participantIds, windowKeys];
   const grants = await db.query<{
     goal_id: string;
     participant_id: string;
@@ -56,11 +78,13 @@ export async function loadGoalState(
         args,
       )
     : [];
+  const progress = new Map<string, number>();
+  for (const r of rows)
+    for (const [goalId, value] of Object.entries(r.goal_values))
+      progress.set(progressKey(goalId, r.participant_id, windowKeyOf(r.bucket)), Number(value));
   return {
     goals,
-    progress: new Map(
-      values.map((r) => [progressKey(r.goal_id, r.participant_id, r.window_key), Number(r.value)]),
-    ),
+    progress,
     granted: new Map(
       grants.map((r) => [progressKey(r.goal_id, r.participant_id, r.window_key), r.steps]),
     ),
@@ -70,38 +94,67 @@ export async function loadGoalState(
   };
 }
 
-/** Writes the latest value of each window that changed. */
+/**
+ * Writes the latest value of each goal window that changed: one row per
+ * participant and window, whose goal values are merged into what is stored.
+ */
 export async function writeProgress(
   db: Queryable,
   programId: string,
   progress: readonly ProgressFact[],
   at: Date,
 ): Promise<void> {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  if (progress.length === 0) return;
+  const rows = new Map<
+    string,
+    {
+      participant_id: string;
+      bucket: string;
+      window_start: string | null;
+      window_end: string | null;
+      goal_values: Record<string, number>;
+    }
+  >();
+  const isoCache = new Map<number, string>();
+  const iso = (ms: number | null) => {
+    if (ms === null) return null;
+    let text = isoCache.get(ms);
+    if (text === undefined) isoCache.set(ms, (text = new Date(ms).toISOString()));
+    return text;
+  };
+  for (const p of progress) {
+    const bucket = bucketOf(p.window);
+    const key = `${p.participantId}|${bucket}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        participant_id: p.participantId,
+        bucket,
+        window_start: iso(p.window.startMs),
+        window_end: iso(p.window.endMs),
+        goal_values: {},
+      };
+      rows.set(key, row);
+    }
+    row.goal_values[p.goalId] = p.value;
+  }
+  const updatedAt = at.toISOString();
   await bulkInsert(
     db,
     "goal_progress",
     programId,
     {
-      goal_id: "text",
       participant_id: "text",
-      window_key: "text",
+      bucket: "text",
       window_start: "timestamptz",
       window_end: "timestamptz",
-      value: "bigint",
+      goal_values: "jsonb",
       updated_at: "timestamptz",
     },
-    progress.map((p) => ({
-      goal_id: p.goalId,
-      participant_id: p.participantId,
-      window_key: p.window.key,
-      window_start: iso(p.window.startMs),
-      window_end: iso(p.window.endMs),
-      value: p.value,
-      updated_at: at.toISOString(),
-    })),
-    `on conflict (program_id, goal_id, participant_id, window_key)
-     do update set value = excluded.value, updated_at = excluded.updated_at`,
+    [...rows.values()].map((r) => ({ ...r, updated_at: updatedAt })),
+    `on conflict (program_id, participant_id, bucket) do update
+     set goal_values = goal_progress.goal_values || excluded.goal_values,
+         updated_at = excluded.updated_at`,
   );
 }
 
@@ -200,19 +253,18 @@ export async function readProgress(
   db: Queryable,
   programId: string,
   participantId: string,
-  windows: readonly { goalId: string; windowKey: string }[],
+  windows: readonly { goalId: string; window: GoalWindowSpan }[],
 ): Promise<Omit<GoalState, "goals">> {
   if (windows.length === 0) return { progress: new Map(), granted: new Map(), targets: new Map() };
   const pairs = JSON.stringify(
-    windows.map((w) => ({ goal_id: w.goalId, window_key: w.windowKey })),
+    windows.map((w) => ({ goal_id: w.goalId, window_key: w.window.key })),
   );
+  const buckets = [...new Set(windows.map((w) => bucketOf(w.window)))];
   const [values, grants, targets] = await Promise.all([
-    db.query<{ goal_id: string; window_key: string; value: number }>(
-      `select g.goal_id, g.window_key, g.value from goal_progress g
-       join json_to_recordset($3::json) as w(goal_id text, window_key text)
-         on w.goal_id = g.goal_id and w.window_key = g.window_key
-       where g.program_id = $1 and g.participant_id = $2`,
-      [programId, participantId, pairs],
+    db.query<{ bucket: string; goal_values: Record<string, number> }>(
+      `select bucket, goal_values from goal_progress
+       where program_id = $1 and participant_id = $2 and bucket = any($3::text[])`,
+      [programId, participantId, buckets],
     ),
     db.query<{ goal_id: string; window_key: string; steps: number[] }>(
       `select g.goal_id, g.window_key, array_agg(g.step) as steps from goal_grants g
@@ -230,10 +282,12 @@ export async function readProgress(
       [programId, participantId, pairs],
     ),
   ]);
+  const progress = new Map<string, number>();
+  for (const r of values)
+    for (const [goalId, value] of Object.entries(r.goal_values))
+      progress.set(progressKey(goalId, participantId, windowKeyOf(r.bucket)), Number(value));
   return {
-    progress: new Map(
-      values.map((r) => [progressKey(r.goal_id, participantId, r.window_key), Number(r.value)]),
-    ),
+    progress,
     granted: new Map(
       grants.map((r) => [progressKey(r.goal_id, participantId, r.window_key), r.steps]),
     ),

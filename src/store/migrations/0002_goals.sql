@@ -24,22 +24,24 @@ create table goal_versions (
   primary key (program_id, goal_id, version)
 );
 
--- What each participant has achieved on each goal in each window: kept up to
--- date as events are processed, so reading progress never scans events.
--- window_key is 'lifetime', 'fixed', '2026-11' or '2026-Q4' (program time zone).
+-- What each participant has achieved in each window, for every goal measured
+-- over it: kept up to date as events are processed, so reading progress never
+-- scans events. One row per participant and window, not per goal, because an
+-- order moves most of a participant's goals at once: with 50 goals it
+-- rewrites three rows (lifetime, month, quarter) instead of some twenty.
+-- bucket is 'lifetime', '2026-11', '2026-Q4' (program time zone) or
+-- 'fixed:<start>/<end>'; goal_values maps goal id to value.
 create table goal_progress (
   program_id text not null,
-  goal_id text not null,
   participant_id text not null,
-  window_key text not null,
+  bucket text not null,
   window_start timestamptz,
   window_end timestamptz,
-  value bigint not null,
+  goal_values jsonb not null,
   updated_at timestamptz not null,
-  primary key (program_id, goal_id, participant_id, window_key)
+  primary key (program_id, participant_id, bucket)
 );
-create index goal_progress_participant on goal_progress (program_id, participant_id);
-create index goal_progress_window_end on goal_progress (program_id, goal_id, window_end)
+create index goal_progress_window_end on goal_progress (program_id, window_end)
   where window_end is not null;
 
 -- One reward from one goal step for one participant in one window. The
@@ -72,6 +74,8 @@ create table goal_window_closes (
   program_id text not null,
   goal_id text not null,
   window_key text not null,
+  -- The latest closed end is where the next run starts looking.
+  window_end timestamptz not null,
   goal_version int not null,
   grants int not null,
   closed_at timestamptz not null,
