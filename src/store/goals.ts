@@ -23,13 +23,32 @@ interface GoalRow {
 
 const columns = "id, program_id, version, definition, created_at, updated_at, ended_at";
 
+/**
+ * Parsed definitions by goal and version. A version never changes once
+ * written, and every batch of events and every progress read needs the
+ * program's goals: parsing 50 of them each time cost more than the query.
+ */
+const parsed = new Map<string, Goal>();
+const PARSED_LIMIT = 10_000;
+
+function definitionOf(row: GoalRow): Goal {
+  const key = `${row.program_id}/${row.id}/${row.version}`;
+  let goal = parsed.get(key);
+  if (goal === undefined) {
+    // Stored definitions passed this schema on the way in.
+    goal = goalSchema.parse(row.definition);
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(key, goal);
+  }
+  return goal;
+}
+
 function toRecord(row: GoalRow): GoalRecord {
   return {
     id: row.id,
     programId: row.program_id,
     version: row.version,
-    // Stored definitions passed this schema on the way in.
-    goal: goalSchema.parse(row.definition),
+    goal: definitionOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,

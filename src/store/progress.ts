@@ -256,9 +256,7 @@ export async function readProgress(
   windows: readonly { goalId: string; window: GoalWindowSpan }[],
 ): Promise<Omit<GoalState, "goals">> {
   if (windows.length === 0) return { progress: new Map(), granted: new Map(), targets: new Map() };
-  const pairs = JSON.stringify(
-    windows.map((w) => ({ goal_id: w.goalId, window_key: w.window.key })),
-  );
+  const windowKeys = [...new Set(windows.map((w) => w.window.key))];
   const buckets = [...new Set(windows.map((w) => bucketOf(w.window)))];
   const [values, grants, targets] = await Promise.all([
     db.query<{ bucket: string; goal_values: Record<string, number> }>(
@@ -266,20 +264,18 @@ export async function readProgress(
        where program_id = $1 and participant_id = $2 and bucket = any($3::text[])`,
       [programId, participantId, buckets],
     ),
+    // A participant's grants and targets are few: read them by participant
+    // and window, and let the goals pick theirs.
     db.query<{ goal_id: string; window_key: string; steps: number[] }>(
-      `select g.goal_id, g.window_key, array_agg(g.step) as steps from goal_grants g
-       join json_to_recordset($3::json) as w(goal_id text, window_key text)
-         on w.goal_id = g.goal_id and w.window_key = g.window_key
-       where g.program_id = $1 and g.participant_id = $2
-       group by g.goal_id, g.window_key`,
-      [programId, participantId, pairs],
+      `select goal_id, window_key, array_agg(step) as steps from goal_grants
+       where program_id = $1 and participant_id = $2 and window_key = any($3::text[])
+       group by goal_id, window_key`,
+      [programId, participantId, windowKeys],
     ),
     db.query<{ goal_id: string; period: string; target: number }>(
-      `select t.goal_id, t.period, t.target from participant_targets t
-       join json_to_recordset($3::json) as w(goal_id text, window_key text)
-         on w.goal_id = t.goal_id and w.window_key = t.period
-       where t.program_id = $1 and t.participant_id = $2`,
-      [programId, participantId, pairs],
+      `select goal_id, period, target from participant_targets
+       where program_id = $1 and participant_id = $2 and period = any($3::text[])`,
+      [programId, participantId, windowKeys],
     ),
   ]);
   const progress = new Map<string, number>();
