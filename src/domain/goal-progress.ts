@@ -59,14 +59,19 @@ export interface Item {
   readonly valueMinor: number;
 }
 
+/**
+ * Stored state, nested the way the tracker reads it: by slot (a participant
+ * and a window), then by goal. An order touches a few slots and many goals,
+ * so one lookup per slot replaces one per goal.
+ */
 export interface GoalState {
   readonly goals: readonly ActiveGoal[];
-  /** By progressKey: the stored value. */
-  readonly progress: ReadonlyMap<string, number>;
-  /** By progressKey: steps already granted in that window (under any version). */
-  readonly granted: ReadonlyMap<string, readonly number[]>;
-  /** By targetKey: per-participant targets. */
-  readonly targets: ReadonlyMap<string, number>;
+  /** By slotKey(participant, window key), by goal id: the stored value. */
+  readonly progress: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** By slotKey(participant, window key), by goal id: steps already granted (under any version). */
+  readonly granted: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
+  /** By slotKey(participant, period), by goal id: per-participant targets. */
+  readonly targets: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 export interface GoalRules {
@@ -101,9 +106,20 @@ export interface LateFact {
   readonly message: string;
 }
 
-export const progressKey = (goalId: string, participantId: string, windowKey: string) =>
-  `${goalId}|${participantId}|${windowKey}`;
-export const targetKey = progressKey;
+export const slotKey = (participantId: string, windowKey: string) =>
+  `${participantId}|${windowKey}`;
+
+/** Adds `value` under slot and goal in a nested map. */
+export function setNested<T>(
+  map: Map<string, Map<string, T>>,
+  slot: string,
+  goalId: string,
+  value: T,
+): void {
+  let inner = map.get(slot);
+  if (!inner) map.set(slot, (inner = new Map()));
+  inner.set(goalId, value);
+}
 
 export interface Grantee {
   readonly participantId: string;
@@ -111,40 +127,49 @@ export interface Grantee {
 }
 
 export function createGoalTracker(rules: GoalRules, state: GoalState, voucherCode: () => string) {
-  const values = new Map(state.progress);
-  const granted = new Map(state.granted);
-  const changed = new Map<string, ProgressFact>();
+  /** A participant's values and grants in one window, copied from the state on first use. */
+  interface Slot {
+    readonly participantId: string;
+    readonly windowKey: string;
+    readonly values: Map<string, number>;
+    readonly granted: Map<string, readonly number[]>;
+    readonly targets: ReadonlyMap<string, number> | undefined;
+  }
+  const slots = new Map<string, Slot>();
+  const slotOf = (participantId: string, windowKey: string): Slot => {
+    const key = slotKey(participantId, windowKey);
+    let slot = slots.get(key);
+    if (!slot) {
+      slot = {
+        participantId,
+        windowKey,
+        values: new Map(state.progress.get(key)),
+        granted: new Map(state.granted.get(key)),
+        targets: state.targets.get(key),
+      };
+      slots.set(key, slot);
+    }
+    return slot;
+  };
+  const changed = new Map<Slot, Map<string, ProgressFact>>();
   const grants: GrantFact[] = [];
   const measured = state.goals.filter((g) => g.goal.metric !== "inactivity_days");
   const firstPass = measured.filter((g) => g.goal.metric !== "points_earned");
   const pointsGoals = measured.filter((g) => g.goal.metric === "points_earned");
 
-  const targetOf = (g: ActiveGoal, participantId: string, windowKey: string) =>
-    g.goal.target.type === "per_participant"
-      ? (state.targets.get(targetKey(g.id, participantId, windowKey)) ?? null)
-      : null;
-
   /** Grants every step `value` reaches that the window has not granted yet, lowest first. */
   const grantReached = (
     g: ActiveGoal,
     who: Grantee,
-    windowKey: string,
+    slot: Slot,
     value: number,
     eventId: string | null,
   ): GrantFact[] => {
-    const key = progressKey(g.id, who.participantId, windowKey);
-    const done = granted.get(key) ?? [];
-    const made = dueGrants(
-      g,
-      who,
-      windowKey,
-      value,
-      targetOf(g, who.participantId, windowKey),
-      done,
-      eventId,
-      voucherCode,
-    );
-    if (made.length > 0) granted.set(key, [...done, ...made.map((m) => m.step)]);
+    const done = slot.granted.get(g.id) ?? [];
+    const target =
+      g.goal.target.type === "per_participant" ? (slot.targets?.get(g.id) ?? null) : null;
+    const made = dueGrants(g, who, slot.windowKey, value, target, done, eventId, voucherCode);
+    if (made.length > 0) slot.granted.set(g.id, [...done, ...made.map((m) => m.step)]);
     return made;
   };
 
@@ -156,6 +181,8 @@ export function createGoalTracker(rules: GoalRules, state: GoalState, voucherCod
   ) => {
     const made: GrantFact[] = [];
     const late: LateFact[] = [];
+    // Windows are shared objects (see windowAt), so the slot of each is found once.
+    const bySpan = new Map<GoalWindowSpan, Slot>();
     for (const g of goals) {
       const delta = contribution(g.goal, activity);
       if (delta === null || delta === 0) continue;
@@ -177,17 +204,23 @@ export function createGoalTracker(rules: GoalRules, state: GoalState, voucherCod
         });
         continue;
       }
-      const key = progressKey(g.id, activity.participantId, window.span.key);
-      const value = (values.get(key) ?? 0) + delta;
-      values.set(key, value);
-      changed.set(key, {
+      let slot = bySpan.get(window.span);
+      if (!slot) {
+        slot = slotOf(activity.participantId, window.span.key);
+        bySpan.set(window.span, slot);
+      }
+      const value = (slot.values.get(g.id) ?? 0) + delta;
+      slot.values.set(g.id, value);
+      let touched = changed.get(slot);
+      if (!touched) changed.set(slot, (touched = new Map()));
+      touched.set(g.id, {
         goalId: g.id,
         participantId: activity.participantId,
         window: window.span,
         value,
       });
       if (g.goal.evaluate === "immediately" && delta > 0)
-        made.push(...grantReached(g, who, window.span.key, value, eventId));
+        made.push(...grantReached(g, who, slot, value, eventId));
     }
     return { grants: made, late };
   };
@@ -222,7 +255,7 @@ export function createGoalTracker(rules: GoalRules, state: GoalState, voucherCod
     },
     /** Progress rows to write: the latest value of every window that changed. */
     progress(): ProgressFact[] {
-      return [...changed.values()];
+      return [...changed.values()].flatMap((byGoal) => [...byGoal.values()]);
     },
     grants(): GrantFact[] {
       return grants;

@@ -258,7 +258,9 @@ export interface GoalWindowSpan {
   readonly endMs: number | null;
 }
 
+// Windows are shared objects, one per span, so that callers can key maps by them.
 const LIFETIME: GoalWindowSpan = { key: "lifetime", startMs: null, endMs: null };
+const fixedSpans = new WeakMap<GoalWindow, GoalWindowSpan>();
 
 /** The window an instant falls in, or null when it falls outside a fixed window. */
 export function windowAt(
@@ -270,9 +272,12 @@ export function windowAt(
     case "lifetime":
       return LIFETIME;
     case "fixed": {
-      const startMs = Date.parse(window.start);
-      const endMs = Date.parse(window.end);
-      return atMs >= startMs && atMs < endMs ? { key: "fixed", startMs, endMs } : null;
+      let span = fixedSpans.get(window);
+      if (!span) {
+        span = { key: "fixed", startMs: Date.parse(window.start), endMs: Date.parse(window.end) };
+        fixedSpans.set(window, span);
+      }
+      return atMs >= (span.startMs ?? 0) && atMs < (span.endMs ?? 0) ? span : null;
     }
     case "monthly":
     case "quarterly":

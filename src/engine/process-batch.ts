@@ -294,11 +294,13 @@ function goalWindows(
   if (goals.length === 0) return [];
   const times = new Set<number>(events.map((e) => e.occurredAtMs));
   for (const o of orders.values()) times.add(o.occurredAtMs);
-  const spans = new Map<string, GoalWindowSpan>();
-  for (const g of goals)
+  // Goals share windows: every monthly goal has the same months.
+  const kinds = new Map(goals.map((g) => [JSON.stringify(g.goal.window), g.goal.window]));
+  const spans = new Set<GoalWindowSpan>();
+  for (const window of kinds.values())
     for (const t of times) {
-      const span = windowAt(g.goal.window, t, timezone);
-      if (span) spans.set(`${span.key}|${span.startMs}|${span.endMs}`, span);
+      const span = windowAt(window, t, timezone);
+      if (span) spans.add(span);
     }
-  return [...spans.values()];
+  return [...spans];
 }

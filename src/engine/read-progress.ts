@@ -1,4 +1,4 @@
-import { progressKey, targetKey } from "../domain/goal-progress.ts";
+import { slotKey } from "../domain/goal-progress.ts";
 import {
   spellKey,
   windowAt,
@@ -37,7 +37,7 @@ export async function participantProgress(
     goals.map((g) => ({ goalId: g.record.id, window: g.window })),
   );
   return goals.map(({ record, window }) => {
-    const key = progressKey(record.id, participant.id, window.key);
+    const slot = slotKey(participant.id, window.key);
     return progressView({
       goalId: record.id,
       version: record.version,
@@ -46,10 +46,9 @@ export async function participantProgress(
       value:
         record.goal.metric === "inactivity_days"
           ? daysSince(sinceMs, nowMs)
-          : (stored.progress.get(key) ?? 0),
-      participantTarget:
-        stored.targets.get(targetKey(record.id, participant.id, window.key)) ?? null,
-      granted: stored.granted.get(key) ?? [],
+          : (stored.progress.get(slot)?.get(record.id) ?? 0),
+      participantTarget: stored.targets.get(slot)?.get(record.id) ?? null,
+      granted: stored.granted.get(slot)?.get(record.id) ?? [],
     });
   });
 }

@@ -1,6 +1,6 @@
 import {
-  progressKey,
-  targetKey,
+  setNested,
+  slotKey,
   type ActiveGoal,
   type GoalState,
   type GrantFact,
@@ -78,20 +78,19 @@ export async function loadGoalState(
         args,
       )
     : [];
-  const progress = new Map<string, number>();
-  for (const r of rows)
-    for (const [goalId, value] of Object.entries(r.goal_values))
-      progress.set(progressKey(goalId, r.participant_id, windowKeyOf(r.bucket)), Number(value));
-  return {
-    goals,
-    progress,
-    granted: new Map(
-      grants.map((r) => [progressKey(r.goal_id, r.participant_id, r.window_key), r.steps]),
-    ),
-    targets: new Map(
-      targets.map((r) => [targetKey(r.goal_id, r.participant_id, r.period), Number(r.target)]),
-    ),
-  };
+  const progress = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const values = new Map<string, number>();
+    for (const [goalId, value] of Object.entries(r.goal_values)) values.set(goalId, Number(value));
+    progress.set(slotKey(r.participant_id, windowKeyOf(r.bucket)), values);
+  }
+  const granted = new Map<string, Map<string, readonly number[]>>();
+  for (const r of grants)
+    setNested(granted, slotKey(r.participant_id, r.window_key), r.goal_id, r.steps);
+  const targetsBySlot = new Map<string, Map<string, number>>();
+  for (const r of targets)
+    setNested(targetsBySlot, slotKey(r.participant_id, r.period), r.goal_id, Number(r.target));
+  return { goals, progress, granted, targets: targetsBySlot };
 }
 
 /**
@@ -278,17 +277,15 @@ export async function readProgress(
       [programId, participantId, windowKeys],
     ),
   ]);
-  const progress = new Map<string, number>();
+  const progress = new Map<string, Map<string, number>>();
   for (const r of values)
     for (const [goalId, value] of Object.entries(r.goal_values))
-      progress.set(progressKey(goalId, participantId, windowKeyOf(r.bucket)), Number(value));
-  return {
-    progress,
-    granted: new Map(
-      grants.map((r) => [progressKey(r.goal_id, participantId, r.window_key), r.steps]),
-    ),
-    targets: new Map(
-      targets.map((r) => [targetKey(r.goal_id, participantId, r.period), Number(r.target)]),
-    ),
-  };
+      setNested(progress, slotKey(participantId, windowKeyOf(r.bucket)), goalId, Number(value));
+  const granted = new Map<string, Map<string, readonly number[]>>();
+  for (const r of grants)
+    setNested(granted, slotKey(participantId, r.window_key), r.goal_id, r.steps);
+  const targetsBySlot = new Map<string, Map<string, number>>();
+  for (const r of targets)
+    setNested(targetsBySlot, slotKey(participantId, r.period), r.goal_id, Number(r.target));
+  return { progress, granted, targets: targetsBySlot };
 }
