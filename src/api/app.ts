@@ -6,6 +6,7 @@ import type { Services } from "../engine/services.ts";
 import { ApiError, statusOf } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
+import { registerWeb } from "./web.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { flagRoutes } from "./routes/flags.ts";
@@ -16,6 +17,9 @@ import { payoutRoutes } from "./routes/payouts.ts";
 import { programRoutes } from "./routes/programs.ts";
 import { reportRoutes } from "./routes/reports.ts";
 import { targetRoutes } from "./routes/targets.ts";
+import { consoleRoutes } from "./routes/console.ts";
+import { portalRoutes } from "./routes/portal.ts";
+import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 
 export const VERSION = "0.1.0";
@@ -35,6 +39,9 @@ export const routes: readonly AnyRoute[] = [
   ...reportRoutes,
   ...goalRoutes,
   ...targetRoutes,
+  ...widgetRoutes,
+  ...portalRoutes,
+  ...consoleRoutes,
 ];
 
 export interface AppOptions {
@@ -126,6 +133,7 @@ export async function newApp(
   app.get("/health", async () => ({ status: "ok" }));
   app.get("/openapi.json", async () => document);
   for (const spec of routes) registerRoute(app, services, spec);
+  await registerWeb(app);
   return app;
 }
 

@@ -1,5 +1,6 @@
 // Starts one throwaway PostgreSQL server for the whole test run, so every test
-// can run against real PostgreSQL as well as PGlite.
+// can run against real PostgreSQL as well as PGlite, and builds the web apps.
+import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { findBinDir, startServer, stopStartedServer } from "./throwaway-postgres.ts";
 
@@ -14,6 +15,9 @@ const NOT_FOUND_MESSAGE =
   "PostgreSQL not found (install Debian's postgresql): tests on real PostgreSQL are skipped";
 
 export async function setup(project: TestProject): Promise<void> {
+  // The browser tests and servers started by tests serve the built web apps:
+  // build them once, before any test file runs, when web/ changed.
+  execFileSync(process.execPath, ["bin/build-web.js"], { stdio: "inherit" });
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     project.provide("postgresUrl", external);

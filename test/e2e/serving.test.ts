@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+describeInBrowser("the web apps are served by laurel serve", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.cleanUp();
+  });
+
+  it("serves /admin and /portal as single-page apps, and /widget.js to any origin", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/admin/participants/par_123`);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toMatch(/Laurel/);
+    await page.goto(`${server.url}/portal`);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toMatch(/Laurel/);
+    const widget = await fetch(`${server.url}/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get("access-control-allow-origin")).toBe("*");
+    await page.close();
+  });
+});

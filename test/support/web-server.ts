@@ -1,0 +1,52 @@
+// The app on a real port, for the browser: PGlite, two brands, and the URL.
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { openApi, type Api } from "./api.ts";
+import { backends } from "./backends.ts";
+
+export interface WebServer extends Api {
+  /** http://127.0.0.1:PORT, without a trailing slash. */
+  readonly url: string;
+}
+
+/** Starts the app once per file on a free loopback port; closes it after. */
+export function useWebServer(): WebServer {
+  let opened: (Api & { close(): Promise<void> }) | undefined;
+  let url = "";
+  beforeAll(async () => {
+    const pglite = backends.find((b) => b.name === "pglite");
+    if (!pglite) throw new Error("no PGlite backend");
+    opened = await openApi(pglite);
+    await opened.app.listen({ port: 0, host: "127.0.0.1" });
+    url = `http://127.0.0.1:${(opened.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  const ready = () => {
+    if (!opened) throw new Error("the server was used before beforeAll started it");
+    return opened;
+  };
+  return {
+    get url() {
+      return url;
+    },
+    get db() {
+      return ready().db;
+    },
+    get services() {
+      return ready().services;
+    },
+    get app() {
+      return ready().app;
+    },
+    get key() {
+      return ready().key;
+    },
+    get otherKey() {
+      return ready().otherKey;
+    },
+    call: (method, path, body, key) => ready().call(method, path, body, key),
+    adminKeyFor: (brandName) => ready().adminKeyFor(brandName),
+  };
+}

@@ -1,0 +1,27 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import tailwindcss from "@tailwindcss/vite";
+import { defineConfig } from "vite";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * The admin console and the participant portal: two single-page apps built
+ * into dist/web, which `laurel serve` serves at /admin and /portal.
+ */
+export default defineConfig({
+  root: here,
+  base: "/",
+  plugins: [react(), tailwindcss()],
+  build: {
+    outDir: resolve(here, "../dist/web"),
+    emptyOutDir: false,
+    rollupOptions: {
+      input: {
+        admin: resolve(here, "admin/index.html"),
+        portal: resolve(here, "portal/index.html"),
+      },
+    },
+  },
+});
