@@ -1,4 +1,138 @@
-import type { AnyRoute } from "../route.ts";
+import type { FastifyReply } from "fastify";
+import { z } from "zod";
+import { participantProgress } from "../../engine/read-progress.ts";
+import { newWidgetSecret, verifyCustomerToken } from "../../engine/widget-token.ts";
+import { listGoals } from "../../store/goals.ts";
+import { listParticipants } from "../../store/participants.ts";
+import { findProgramById } from "../../store/programs.ts";
+import { findWidgetSecret, putWidgetSecret } from "../../store/widget-secrets.ts";
+import { ApiError, notFound } from "../errors.ts";
+import { route, type AnyRoute } from "../route.ts";
+import { loadProgram, programParams } from "./programs.ts";
 
-/** The storefront widget's API: a customer's own progress, with the program's widget secret. */
-export const widgetRoutes: AnyRoute[] = [];
+/**
+ * Storefronts call the widget routes from their own origins, with a customer
+ * token in the Authorization header: every answer (errors too, so the widget
+ * can read them) allows any origin, and the preflight allows that header.
+ */
+function allowAnyOrigin(reply: FastifyReply): void {
+  reply.header("access-control-allow-origin", "*");
+}
+
+/** OPTIONS for a widget URL: browsers ask before sending Authorization cross-origin. */
+function preflight(url: string): AnyRoute {
+  const spec = route({
+    method: "GET",
+    url,
+    summary: "CORS preflight for storefronts on other origins",
+    tag: "Widget",
+    auth: "public",
+    params: programParams,
+    status: 204,
+    handler: async ({ reply }) => {
+      allowAnyOrigin(reply);
+      return reply
+        .code(204)
+        .header("access-control-allow-methods", "GET, OPTIONS")
+        .header("access-control-allow-headers", "authorization")
+        .header("access-control-max-age", "600")
+        .send();
+    },
+  });
+  // route() types the four methods the API documents for callers; this one is for browsers.
+  return { ...spec, method: "OPTIONS" } as unknown as AnyRoute;
+}
+
+const unauthorized = (message: string) => new ApiError("unauthorized", message);
+
+export const widgetRoutes: AnyRoute[] = [
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/widget-secret",
+    summary:
+      "Create or rotate the program's widget secret (shown once; the previous one stops working)",
+    tag: "Widget",
+    auth: "admin",
+    params: programParams,
+    status: 201,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const stored = await putWidgetSecret(
+        services.db,
+        program.id,
+        newWidgetSecret(),
+        services.now(),
+      );
+      return {
+        programId: program.id,
+        secret: stored.secret,
+        createdAt: stored.createdAt.toISOString(),
+        algorithm: "HS256",
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/widget-secret",
+    summary: "Whether the program has a widget secret, and since when (never the secret itself)",
+    tag: "Widget",
+    auth: "admin",
+    params: programParams,
+    handler: async ({ services, caller, params }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const stored = await findWidgetSecret(services.db, program.id);
+      return {
+        programId: program.id,
+        exists: stored !== null,
+        createdAt: stored?.createdAt.toISOString() ?? null,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/widget/{programId}/me",
+    summary:
+      "The signed-in customer's progress on the widget's goals (Authorization: Bearer <customer JWT signed with the widget secret>)",
+    tag: "Widget",
+    auth: "public",
+    params: programParams,
+    handler: async ({ services, params, request, reply }) => {
+      allowAnyOrigin(reply);
+      const program = await findProgramById(services.db, params.programId);
+      if (!program) throw notFound(`program ${params.programId}`);
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+      if (!token)
+        throw unauthorized(
+          "send the customer's token as `Authorization: Bearer <JWT>`, signed by the shop's server with the program's widget secret",
+        );
+      const secret = await findWidgetSecret(services.db, program.id);
+      if (!secret)
+        throw unauthorized(
+          `program ${program.id} has no widget secret yet; create one with POST /v1/programs/${program.id}/widget-secret`,
+        );
+      const checked = await verifyCustomerToken(token, secret.secret, services.now());
+      if (checked.kind === "refused") throw unauthorized(checked.message);
+      const [participant] = await listParticipants(services.db, program.id, {
+        externalId: checked.externalId,
+        after: null,
+        limit: 1,
+      });
+      const progress = participant ? await participantProgress(services, program, participant) : [];
+      const visible = new Set(
+        (await listGoals(services.db, program.id))
+          .filter((g) => g.goal.showInWidget && g.goal.metric !== "inactivity_days")
+          .map((g) => g.id),
+      );
+      return {
+        programId: program.id,
+        name: program.name,
+        currency: program.currency,
+        customer: { externalId: checked.externalId, member: participant !== undefined },
+        items: progress.filter((p) => visible.has(p.goalId)),
+        next: null,
+      };
+    },
+  }),
+  preflight("/v1/widget/{programId}/me"),
+  preflight("/v1/widget/{programId}/milestones"),
+];

@@ -1,0 +1,210 @@
+// The storefront widget in a real browser, embedded by a page on another
+// origin the way a shop embeds it: one script tag, a customer token minted by
+// the shop's server, and the shop's own (hostile) CSS around it.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { SignJWT } from "jose";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { WEB_DIR } from "../../src/api/web.ts";
+import {
+  createParticipant,
+  createProgram,
+  expectStatus,
+  order,
+  sendEvents,
+} from "../support/api.ts";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+/** Styles a careless shop might have: none of them may reach inside the widget. */
+const HOSTILE_CSS = `
+  laurel-widget, div, button { display: none !important; }
+  * { color: red !important; font-family: serif !important; background: yellow !important; }
+  button { color: red; border: 5px dotted blue; padding: 40px; }
+`;
+
+describeInBrowser("the storefront widget on a shop's page", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let shop: Server;
+  let shopUrl = "";
+  let programId = "";
+  let token = "";
+
+  /** The shop's page: the script tag, with or without a token and hostile CSS. */
+  function shopPage(options: { token: boolean; css: string; program?: string }): string {
+    const tokenAttribute = options.token ? ` data-customer-token="${token}"` : "";
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>A shop</title><style>${options.css}</style></head>
+      <body><h1>A shop</h1>
+      <script src="${server.url}/widget.js" data-program="${options.program ?? programId}"${tokenAttribute}></script>
+      </body></html>`;
+  }
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    const program = await createProgram(server, { name: "Loyalty", commission: undefined });
+    programId = program.id;
+    const goal = await server.call("POST", `/v1/programs/${programId}/goals`, {
+      name: "Two orders",
+      metric: "order_count",
+      steps: [{ threshold: 2, reward: { type: "points", points: 50 } }],
+    });
+    expectStatus(goal, 201);
+    const spend = await server.call("POST", `/v1/programs/${programId}/goals`, {
+      name: "Spend $100",
+      metric: "sales_amount",
+      steps: [{ threshold: 10000, reward: { type: "cash", amount: 500 } }],
+    });
+    expectStatus(spend, 201);
+    await createParticipant(server, programId, { externalId: "cust-1" });
+    expectStatus(await sendEvents(server, programId, order("o-1", { participant: "cust-1" })), 200);
+    const secret = await server.call<{ secret: string }>(
+      "POST",
+      `/v1/programs/${programId}/widget-secret`,
+    );
+    expectStatus(secret, 201);
+    token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("cust-1")
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode(secret.body.secret));
+    shop = createServer((request, response) => {
+      const path = request.url ?? "/";
+      const html =
+        path === "/hostile"
+          ? shopPage({ token: true, css: HOSTILE_CSS })
+          : path === "/unknown-program"
+            ? shopPage({ token: false, css: "", program: "prg_01JUNKNOWNUNKNOWNUNKNOWN00" })
+            : path === "/later"
+              ? shopPage({ token: false, css: "" })
+              : shopPage({ token: true, css: "" });
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(html);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, "127.0.0.1", resolve));
+    // localhost, not 127.0.0.1: another host as well as another port.
+    shopUrl = `http://localhost:${(shop.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await browser?.cleanUp();
+    await new Promise((resolve) => shop?.close(resolve));
+  });
+
+  async function openShop(path: string, width = 1280): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${shopUrl}${path}`);
+    return { page, errors };
+  }
+
+  const launcherStyle = (page: Page) =>
+    page.evaluate(() => {
+      const button = document
+        .querySelector("laurel-widget")
+        ?.shadowRoot?.querySelector("button.launcher");
+      if (!button) return null;
+      const style = getComputedStyle(button);
+      return {
+        display: style.display,
+        color: style.color,
+        backgroundColor: style.backgroundColor,
+        fontFamily: style.fontFamily,
+        borderTopStyle: style.borderTopStyle,
+        paddingTop: style.paddingTop,
+      };
+    });
+
+  it("shows the signed-in customer's progress from another origin, and closes on Escape", async () => {
+    const { page, errors } = await openShop("/");
+    const launcher = page.getByRole("button", { name: "★ Rewards" });
+    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("false");
+    await launcher.click();
+    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("true");
+    const dialog = page.getByRole("dialog", { name: "Loyalty rewards" });
+    await dialog.getByText("1 order to go to 50 points").waitFor();
+    // Both goals are half done: one order of two, $50.00 of $100.00.
+    await expect(dialog.getByText("Keep going · 50%").count()).resolves.toBe(2);
+    const fill = await page.evaluate(() => {
+      const element = document.querySelector("laurel-widget")?.shadowRoot?.querySelector(".fill");
+      return element ? getComputedStyle(element).backgroundColor : null;
+    });
+    expect(fill).toBe("rgb(185, 28, 28)");
+    await expect(dialog.getByText("0 of 1 step reached").count()).resolves.toBe(2);
+    // The ladders, with money in the program's currency.
+    await expect(dialog.getByText("$100.00: $5.00 cash").count()).resolves.toBe(1);
+    await expect(dialog.getByText("$50.00 to go to $5.00 cash").count()).resolves.toBe(1);
+    const bar = dialog.getByRole("progressbar", { name: "Two orders" });
+    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("50");
+    await page.keyboard.press("Escape");
+    await expect(dialog.isHidden()).resolves.toBe(true);
+    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("false");
+    const focused = await page.evaluate(
+      () => document.querySelector("laurel-widget")?.shadowRoot?.activeElement?.className,
+    );
+    expect(focused).toBe("launcher");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("keeps the shop's CSS out: the launcher looks the same on a hostile page", async () => {
+    const plain = await openShop("/");
+    const hostile = await openShop("/hostile");
+    const expected = await launcherStyle(plain.page);
+    expect(expected).toMatchObject({ display: "inline-flex", color: "rgb(255, 255, 255)" });
+    await expect(launcherStyle(hostile.page)).resolves.toEqual(expected);
+    // And still usable there.
+    await hostile.page.getByRole("button", { name: "★ Rewards" }).click();
+    await hostile.page.getByText("1 order to go to 50 points").waitFor();
+    // The widget's styles do not leak out onto the shop's own buttons or text.
+    const shopHeading = await plain.page.evaluate(
+      () => getComputedStyle(document.querySelector("h1") as Element).fontFamily,
+    );
+    expect(shopHeading).not.toContain("system-ui");
+    await plain.page.close();
+    await hostile.page.close();
+  });
+
+  it("takes a token later through LaurelWidget.setCustomerToken, and fits 375 px", async () => {
+    const { page, errors } = await openShop("/later", 375);
+    await page.getByRole("button", { name: "★ Rewards" }).click();
+    await page.getByText("2 orders: 50 points").waitFor();
+    await expect(page.getByText("Your progress").count()).resolves.toBe(0);
+    await page.evaluate((t) => {
+      (
+        window as unknown as { LaurelWidget: { setCustomerToken(t: string): void } }
+      ).LaurelWidget.setCustomerToken(t);
+    }, token);
+    await page.getByText("1 order to go to 50 points").waitFor();
+    const box = await page.getByRole("dialog").boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("says so when the rewards cannot be loaded, and offers to try again", async () => {
+    const { page, errors } = await openShop("/unknown-program");
+    await page.getByRole("button", { name: "★ Rewards" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/could not be loaded/)
+      .waitFor();
+    await expect(page.getByRole("button", { name: "Try again" }).count()).resolves.toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("ships a widget.js well under 50 KB gzipped", () => {
+    const size = gzipSync(readFileSync(`${WEB_DIR}widget.js`)).length;
+    expect(size).toBeLessThan(50 * 1024);
+  });
+});
