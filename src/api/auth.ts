@@ -1,14 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Services } from "../engine/services.ts";
 import { findCredential } from "../store/brands.ts";
+import { findLivePortalSession } from "../store/portal-sessions.ts";
 import { ApiError } from "./errors.ts";
 
 export type Caller =
   | { kind: "admin"; brandId: string }
-  | { kind: "participant"; brandId: string; programId: string; participantId: string };
+  | {
+      kind: "participant";
+      brandId: string;
+      programId: string;
+      participantId: string;
+      /** A portal session reads what the token does, but cannot open another session. */
+      via: "token" | "session";
+    };
 
 /** Keys are 32 random bytes; only their SHA-256 digest is stored. */
-export function newSecret(prefix: "lrl_admin" | "lrl_part"): { secret: string; hash: string } {
+export function newSecret(prefix: "lrl_admin" | "lrl_part" | "lrl_sess"): {
+  secret: string;
+  hash: string;
+} {
   const secret = `${prefix}_${randomBytes(32).toString("base64url")}`;
   return { secret, hash: hashSecret(secret) };
 }
@@ -24,6 +35,21 @@ export async function authenticate(
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!match?.[1])
     throw new ApiError("unauthorized", "send your key as `Authorization: Bearer <key>`");
+  if (match[1].startsWith("lrl_sess_")) {
+    const session = await findLivePortalSession(services.db, hashSecret(match[1]), services.now());
+    if (!session)
+      throw new ApiError(
+        "unauthorized",
+        "the session has expired or is not valid; open your portal link again",
+      );
+    return {
+      kind: "participant",
+      brandId: session.brandId,
+      programId: session.programId,
+      participantId: session.participantId,
+      via: "session",
+    };
+  }
   const credential = await findCredential(services.db, hashSecret(match[1]));
   if (!credential)
     throw new ApiError(
@@ -38,5 +64,6 @@ export async function authenticate(
     brandId: credential.brandId,
     programId: credential.programId,
     participantId: credential.participantId,
+    via: "token",
   };
 }

@@ -8,6 +8,7 @@ import { bootstrapFirstBrand, createAdminKey } from "./bootstrap.ts";
 import { readConfig, sftpConfigOf, type Config } from "./config.ts";
 import { runDemo } from "./demo.ts";
 import { runImportTargets } from "./import-targets.ts";
+import { makePortalLink } from "./portal-link.ts";
 
 const USAGE = `usage: laurel <command>
 
@@ -17,6 +18,8 @@ const USAGE = `usage: laurel <command>
   demo                      fill the database with a demo brand, program, network and events
   import targets FILE --program ID
                             import per-participant targets from a CSV file
+  portal-link --program ID --participant ID
+                            print a magic link into the participant portal (LAUREL_PUBLIC_URL)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -73,6 +76,32 @@ async function main(argv: string[]): Promise<number> {
       await withDatabase(config, async (db) => {
         await migrate(db);
         code = await runImportTargets(createServices(db), file, programId, process);
+      });
+      return code;
+    }
+    case "portal-link": {
+      const { values } = parseArgs({
+        args: rest,
+        options: { program: { type: "string" }, participant: { type: "string" } },
+      });
+      const { program, participant } = values;
+      if (!program || !participant) {
+        console.error("usage: laurel portal-link --program ID --participant ID");
+        return 2;
+      }
+      let code = 0;
+      await withDatabase(config, async (db) => {
+        await migrate(db);
+        const made = await makePortalLink(
+          createServices(db, { publicUrl: publicUrl(config) }),
+          program,
+          participant,
+        );
+        if (made.ok) console.log(made.link);
+        else {
+          console.error(made.message);
+          code = 1;
+        }
       });
       return code;
     }

@@ -1,4 +1,152 @@
-import type { AnyRoute } from "../route.ts";
+import { z } from "zod";
+import { monthOf } from "../../domain/periods.ts";
+import { openPortalSession } from "../../engine/open-portal-session.ts";
+import { listDownlineSales, salesStandings } from "../../store/portal-standings.ts";
+import { ApiError } from "../errors.ts";
+import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
+import { loadParticipant } from "./participants.ts";
+
+/** How many leaders the leaderboard names besides the caller. */
+const LEADERBOARD_TOP = 5;
 
 /** What the participant portal reads beyond /v1/me: sessions, downline sales, leaderboard. */
-export const portalRoutes: AnyRoute[] = [];
+export const portalRoutes: AnyRoute[] = [
+  route({
+    method: "POST",
+    url: "/v1/sessions",
+    summary: "Exchange a participant token (a magic link) for a short-lived portal session",
+    tag: "Me",
+    auth: "participant",
+    status: 201,
+    handler: async ({ services, caller }) => {
+      // Renewing from a session would make it live for ever; the link opens a new one.
+      if (caller.via === "session")
+        throw new ApiError(
+          "forbidden",
+          "a session cannot open another session; open the portal link again",
+        );
+      const { program, participant } = await loadParticipant(
+        services,
+        caller.brandId,
+        caller.programId,
+        caller.participantId,
+      );
+      const session = await openPortalSession(services, {
+        brandId: caller.brandId,
+        programId: program.id,
+        participantId: participant.id,
+      });
+      return {
+        sessionToken: session.sessionToken,
+        expiresAt: session.expiresAt.toISOString(),
+        programId: program.id,
+        participantId: participant.id,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/program",
+    summary: "The program the token holder belongs to: name, currency and time zone",
+    tag: "Me",
+    auth: "participant",
+    handler: async ({ services, caller }) => {
+      const { program } = await loadParticipant(
+        services,
+        caller.brandId,
+        caller.programId,
+        caller.participantId,
+      );
+      return {
+        id: program.id,
+        name: program.name,
+        currency: program.currency,
+        timezone: program.timezone,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/downline",
+    summary: "The token holder's downline, up to `depth` levels, with each member's sales",
+    tag: "Me",
+    auth: "participant",
+    query: pageQuery.extend({ depth: z.coerce.number().int().min(1).max(20).optional() }),
+    handler: async ({ services, caller, query }) => {
+      const { program, participant } = await loadParticipant(
+        services,
+        caller.brandId,
+        caller.programId,
+        caller.participantId,
+      );
+      const page = pageOf(query);
+      const rows = await listDownlineSales(services.db, program.id, participant.id, {
+        depth: query.depth ?? 3,
+        after: page.after,
+        limit: page.limit + 1,
+      });
+      return {
+        currency: program.currency,
+        ...collection(
+          rows,
+          page.limit,
+          (m) => m.id,
+          (m) => ({
+            id: m.id,
+            externalId: m.externalId,
+            name: m.name,
+            status: m.status,
+            sponsorId: m.sponsorId,
+            depth: m.depth,
+            orders: m.orders,
+            sales: m.sales,
+          }),
+        ),
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/leaderboard",
+    summary: "The token holder's rank by sales this month (program time zone), and the leaders",
+    tag: "Me",
+    auth: "participant",
+    handler: async ({ services, caller }) => {
+      const { program, participant } = await loadParticipant(
+        services,
+        caller.brandId,
+        caller.programId,
+        caller.participantId,
+      );
+      const month = monthOf(services.now().getTime(), program.timezone);
+      const { rows, ranked } = await salesStandings(
+        services.db,
+        program.id,
+        { from: new Date(month.startMs), to: new Date(month.endMs) },
+        LEADERBOARD_TOP,
+        participant.id,
+      );
+      const mine = rows.find((r) => r.participantId === participant.id);
+      return {
+        period: {
+          key: month.key,
+          start: new Date(month.startMs).toISOString(),
+          end: new Date(month.endMs).toISOString(),
+        },
+        currency: program.currency,
+        ranked,
+        you: { rank: mine?.rank ?? null, sales: mine?.sales ?? 0, orders: mine?.orders ?? 0 },
+        // Other participants are shown by external id and name only: no ids, no contact.
+        top: rows
+          .filter((r) => r.rank <= LEADERBOARD_TOP)
+          .map((r) => ({
+            rank: r.rank,
+            externalId: r.externalId,
+            name: r.name,
+            sales: r.sales,
+            you: r.participantId === participant.id,
+          })),
+      };
+    },
+  }),
+];

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createParticipant,
+  createProgram,
+  expectStatus,
+  order,
+  sendEvents,
+} from "../support/api.ts";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+describeInBrowser("the participant portal", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.cleanUp();
+  });
+
+  it("opens from a magic link and turns a goal green when an order arrives, without a reload", async () => {
+    const program = await createProgram(server, { name: "Ambassadors" });
+    const ana = await createParticipant(server, program.id, { externalId: "ana", name: "Ana" });
+    const goal = await server.call<{ id: string }>("POST", `/v1/programs/${program.id}/goals`, {
+      name: "First $50",
+      metric: "sales_amount",
+      window: { type: "lifetime" },
+      steps: [{ threshold: 5000, reward: { type: "points", points: 100 } }],
+      evaluate: "immediately",
+    });
+    expectStatus(goal, 201);
+    const token = await server.call<{ token: string }>(
+      "POST",
+      `/v1/programs/${program.id}/participants/${ana.id}/tokens`,
+    );
+    expectStatus(token, 201);
+
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${server.url}/portal#token=${encodeURIComponent(token.body.token)}`);
+    const bar = page.getByRole("progressbar", { name: "First $50" });
+    await bar.waitFor({ timeout: 10_000 });
+    await expect(bar.getAttribute("data-band")).resolves.toBe("red");
+    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("0");
+    await expect(page.getByText("$50.00 to go").first().isVisible()).resolves.toBe(true);
+
+    expect(page.url()).not.toContain("token");
+    expect(page.url()).not.toContain(token.body.token);
+    await expect(page.getByLabel("Referral link").inputValue()).resolves.toBe(ana.referralLink);
+    const scrolls = await page.evaluate(
+      () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+    );
+    expect(scrolls).toBe(false);
+
+    const sent = await sendEvents(
+      server,
+      program.id,
+      order("portal-o-1", {
+        participant: "ana",
+        items: [{ sku: "SHIRT", quantity: 1, unitAmount: 5000 }],
+      }),
+    );
+    expectStatus(sent, 200);
+    await expect
+      .poll(() => bar.getAttribute("data-band"), { timeout: 8_000, interval: 250 })
+      .toBe("green");
+    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("100");
+    await page.close();
+  });
+
+  it("shows a clear error for a link that does not work", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/portal#token=lrl_part_not-a-real-token`);
+    const alert = page.getByRole("alert");
+    await alert.waitFor({ timeout: 10_000 });
+    await expect(alert.textContent()).resolves.toMatch(/link does not work/i);
+    expect(page.url()).not.toContain("token");
+    await page.close();
+  });
+});
