@@ -26,7 +26,7 @@ export interface SummaryRows {
 // Net commissions: what commission transfers booked onto participants' cash
 // accounts, less what refund transfers took back. Releases and payouts only
 // move money between a participant's buckets, so they are left out.
-const COMMISSION_LEGS = `account = 'participant' and asset = 'cash'
+export const COMMISSION_LEGS = `account = 'participant' and asset = 'cash'
   and cause_type in ('commission', 'refund')`;
 
 /**

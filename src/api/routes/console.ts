@@ -1,4 +1,109 @@
-import type { AnyRoute } from "../route.ts";
+import { z } from "zod";
+import { addDays, localDateOf, reportPeriod } from "../../domain/periods.ts";
+import { searchParticipants } from "../../store/participant-search.ts";
+import { dailyActivity } from "../../store/timeseries.ts";
+import { ApiError } from "../errors.ts";
+import { presentParticipant } from "../present.ts";
+import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
+import { loadProgram, programParams } from "./programs.ts";
+import { summaryQuery } from "./reports.ts";
+
+/** Two years of days: enough for any chart, and a bound on the rows one request makes. */
+export const MAX_SERIES_DAYS = 731;
+
+const daySchema = z.object({
+  day: z.string().describe("The local day, YYYY-MM-DD in the program's time zone"),
+  clicks: z.number().int(),
+  orders: z.number().int().describe("Attributed orders"),
+  sales: z.number().int().describe("Commissionable value of the attributed orders"),
+  commissions: z.number().int().describe("Commissions booked less those refunds took back"),
+});
+
+const seriesSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  currency: z.string(),
+  timezone: z.string(),
+  days: z.array(daySchema),
+});
 
 /** What the admin console reads beyond the other resources: time series, searches. */
-export const consoleRoutes: AnyRoute[] = [];
+export const consoleRoutes: AnyRoute[] = [
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/reports/timeseries",
+    summary:
+      "Clicks, orders, sales and commissions per local day of the program's time zone, days with nothing as zeros",
+    tag: "Reports",
+    auth: "admin",
+    params: programParams,
+    query: summaryQuery,
+    response: seriesSchema,
+    handler: async ({ services, caller, params, query }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const period = reportPeriod(query, program.timezone, services.now().getTime());
+      if (!period.ok)
+        throw new ApiError("validation_failed", `${period.field} ${period.message}`, [
+          { path: period.field, message: period.message },
+        ]);
+      const { fromMs, toMs } = period.period;
+      const firstDay = localDateOf(fromMs, program.timezone);
+      const lastDay = localDateOf(Math.max(fromMs, toMs - 1), program.timezone);
+      if (addDays(firstDay, MAX_SERIES_DAYS) <= lastDay)
+        throw new ApiError(
+          "validation_failed",
+          `from: a series covers at most ${MAX_SERIES_DAYS} days; ask for a shorter range`,
+          [{ path: "from", message: `is more than ${MAX_SERIES_DAYS} days before to` }],
+        );
+      const from = new Date(fromMs);
+      const to = new Date(toMs);
+      const days =
+        fromMs === toMs
+          ? []
+          : await dailyActivity(services.db, program.id, program.timezone, {
+              from,
+              to,
+              firstDay,
+              lastDay,
+            });
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        currency: program.currency,
+        timezone: program.timezone,
+        days,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/participants/search",
+    summary:
+      "Find participants by part of their external id, name, email or code; by level, status",
+    tag: "Participants",
+    auth: "admin",
+    params: programParams,
+    query: pageQuery.extend({
+      q: z.string().max(200).optional().describe("Part of an external id, name, email or code"),
+      level: z.string().min(1).optional(),
+      status: z.enum(["applied", "active", "suspended"]).optional(),
+    }),
+    handler: async ({ services, caller, params, query }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const page = pageOf(query);
+      const rows = await searchParticipants(services.db, program.id, {
+        q: query.q?.trim() || undefined,
+        level: query.level,
+        status: query.status,
+        after: page.after,
+        limit: page.limit + 1,
+      });
+      return collection(
+        rows,
+        page.limit,
+        (p) => p.id,
+        (p) => presentParticipant(p, services.publicUrl),
+      );
+    },
+  }),
+];

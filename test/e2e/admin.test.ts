@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+/** The message a control points at with aria-describedby: what a screen reader reads with it. */
+async function descriptionOf(control: Locator): Promise<string> {
+  const id = await control.getAttribute("aria-describedby");
+  if (!id) return "";
+  return (await control.page().locator(`#${id}`).textContent()) ?? "";
+}
+
+describeInBrowser("the admin console", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let programId = "";
+  let targetGoalId = "";
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    const other = await server.call<{ id: string }>("POST", "/v1/programs", {
+      name: "Another program",
+      currency: "USD",
+    });
+    expect(other.status).toBe(201);
+    const program = await server.call<{ id: string }>("POST", "/v1/programs", {
+      name: "Console ambassadors",
+      currency: "USD",
+      timezone: "America/New_York",
+      commission: { rate: { percent: 10 } },
+      // Two clicks from one visitor within an hour raise a flag to review.
+      fraud: { maxClicksPerHour: 1 },
+    });
+    expect(program.status).toBe(201);
+    programId = program.body.id;
+    const ana = await server.call("POST", `/v1/programs/${programId}/participants`, {
+      externalId: "ana-1",
+      name: "Ana Lima",
+    });
+    expect(ana.status).toBe(201);
+    for (const [externalId, sponsor] of [
+      ["bo-2", "ana-1"],
+      ["cy-3", "bo-2"],
+    ] as const) {
+      const recruit = await server.call("POST", `/v1/programs/${programId}/participants`, {
+        externalId,
+        sponsor,
+      });
+      expect(recruit.status).toBe(201);
+    }
+    const now = new Date().toISOString();
+    const order = (id: string, quantity: number) => ({
+      type: "order",
+      id,
+      occurredAt: now,
+      participant: "ana-1",
+      items: [{ sku: "SHIRT", quantity, unitAmount: 2500 }],
+      currency: "USD",
+    });
+    const sent = await server.call<{ results: { status: string }[] }>(
+      "POST",
+      `/v1/programs/${programId}/events`,
+      { events: [order("o-1", 2), order("o-2", 4)] },
+    );
+    expect(sent.body.results.map((r) => r.status)).toEqual(["processed", "processed"]);
+    const anaCode = await server.call<{ items: { referralCode: string }[] }>(
+      "GET",
+      `/v1/programs/${programId}/participants?externalId=ana-1`,
+    );
+    const code = anaCode.body.items[0]?.referralCode;
+    const clicks = await server.call("POST", `/v1/programs/${programId}/events`, {
+      events: ["c-1", "c-2"].map((id) => ({ type: "click", id, code, visitorId: "v-1" })),
+    });
+    expect(clicks.status).toBe(200);
+    const goal = await server.call<{ id: string }>("POST", `/v1/programs/${programId}/goals`, {
+      name: "Monthly target",
+      metric: "sales_amount",
+      window: { type: "monthly" },
+      target: { type: "per_participant" },
+      steps: [{ percent: 100, reward: { type: "points", points: 100 } }],
+    });
+    expect(goal.status).toBe(201);
+    targetGoalId = goal.body.id;
+    page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  });
+  afterAll(async () => {
+    await browser?.cleanUp();
+  });
+
+  it("refuses a wrong key with the API's message, then signs in and picks the program", async () => {
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel("Admin key").fill("lrl_wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(descriptionOf(page.getByLabel("Admin key"))).resolves.toMatch(/\S/);
+    await page.getByLabel("Admin key").fill(server.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page
+      .getByLabel("Program", { exact: true })
+      .selectOption({ label: "Console ambassadors" });
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+  });
+
+  it("shows the real numbers of the orders sent through the API", async () => {
+    const figure = (label: string) => page.getByLabel(label, { exact: true });
+    await figure("Orders").filter({ hasText: "2" }).waitFor();
+    await expect(figure("Sales").textContent()).resolves.toBe("$150.00");
+    await expect(figure("Commissions").textContent()).resolves.toBe("$15.00");
+    await expect(figure("Active participants").textContent()).resolves.toBe("1");
+    await page.getByRole("link", { name: "Ana Lima" }).waitFor();
+    await page.getByRole("img", { name: "Sales and commissions per day" }).waitFor();
+  });
+
+  it("creates a milestone goal, showing a step's threshold error beside it", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
+    await page.getByRole("button", { name: "New goal" }).click();
+    await page.getByLabel("Name").fill("Order ladder");
+    await page.getByLabel("Metric").selectOption("order_count");
+    await page.getByLabel("Step 1 threshold").fill("5");
+    await page.getByLabel("Step 1 points").fill("100");
+    await page.getByRole("button", { name: "Add step" }).click();
+    await page.getByLabel("Step 2 threshold").fill("3");
+    await page.getByLabel("Step 2 points").fill("300");
+    const preview = page.getByRole("region", { name: "Ladder preview" });
+    await preview.getByText("At 3: 300 points").waitFor();
+    await page.getByRole("button", { name: "Create goal" }).click();
+    await page.getByRole("alert").waitFor();
+    await expect(descriptionOf(page.getByLabel("Step 2 threshold"))).resolves.toMatch(
+      /strictly increase/,
+    );
+    await expect(descriptionOf(page.getByLabel("Step 1 threshold"))).resolves.toBe("");
+    await page.getByLabel("Step 2 threshold").fill("10");
+    await page.getByRole("button", { name: "Create goal" }).click();
+    await page.getByRole("list", { name: "Goals" }).getByText("Order ladder").waitFor();
+    const goals = await server.call<{ items: { name: string; steps: { threshold: number }[] }[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals`,
+    );
+    expect(goals.body.items.find((g) => g.name === "Order ladder")?.steps).toEqual([
+      { threshold: 5, reward: { type: "points", points: 100 } },
+      { threshold: 10, reward: { type: "points", points: 300 } },
+    ]);
+  });
+
+  it("lists every bad row of a targets file by its line number", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Targets" }).click();
+    const file = (rows: string[]) => ({
+      name: "targets.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(["participant,goal,period,target", ...rows].join("\n") + "\n"),
+    });
+    await page
+      .getByLabel("Targets CSV file")
+      .setInputFiles(
+        file([`ana-1,${targetGoalId},2026-11,500000`, `nobody,${targetGoalId},2026-11,1`]),
+      );
+    await page.getByRole("button", { name: "Upload targets" }).click();
+    const rows = page.getByRole("region", { name: "Rows to fix" });
+    await rows.getByRole("cell", { name: "Line 3" }).waitFor();
+    await expect(rows.getByRole("cell", { name: "Line 2" }).count()).resolves.toBe(0);
+    await expect(rows.textContent()).resolves.toMatch(/nobody/);
+    await page
+      .getByLabel("Targets CSV file")
+      .setInputFiles(file([`ana-1,${targetGoalId},2026-11,500000`]));
+    await page.getByRole("button", { name: "Upload targets" }).click();
+    await page.getByRole("status").filter({ hasText: "Imported 1 target." }).waitFor();
+  });
+
+  it("finds a participant and shows their progress, ledger and downline one level at a time", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
+    await page.getByLabel("Search").fill("lima");
+    await page.getByRole("link", { name: "Ana Lima" }).click();
+    await page.getByRole("heading", { name: "Ana Lima" }).waitFor();
+    const bar = page.getByRole("progressbar", { name: "Order ladder" });
+    await bar.waitFor();
+    await expect(bar.getAttribute("aria-valuemax")).resolves.toBe("100");
+    await expect(bar.getAttribute("aria-valuenow")).resolves.toMatch(/^\d+$/);
+    await page.getByRole("region", { name: "Ledger" }).getByText("event o-2").first().waitFor();
+    const downline = page.getByRole("region", { name: "Downline" });
+    await downline.getByRole("link", { name: "bo-2" }).waitFor();
+    await expect(downline.getByRole("link", { name: "cy-3" }).count()).resolves.toBe(0);
+    await downline.getByRole("button", { name: "Expand bo-2" }).click();
+    await downline.getByRole("link", { name: "cy-3" }).waitFor();
+    const [portal] = await Promise.all([
+      page.context().waitForEvent("page"),
+      page.getByRole("button", { name: "View as participant" }).click(),
+    ]);
+    await portal.waitForURL(/\/portal#token=lrl_part/);
+    await portal.close();
+  });
+
+  it("creates a payout and downloads its CSV", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Payouts" }).click();
+    await page.getByRole("button", { name: "Create payout" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /payout is empty/ })
+      .waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: /Download CSV of/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^pay_.*\.csv$/);
+  });
+
+  it("approves a flag from the review queue", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Fraud review" }).click();
+    const flags = page.getByRole("list", { name: "Flags" });
+    await flags.getByRole("listitem").first().waitFor();
+    const before = await flags.getByRole("listitem").count();
+    await flags
+      .getByRole("button", { name: /^Approve flag/ })
+      .first()
+      .click();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[aria-label="Flags"] li').length < n,
+      before,
+    );
+    await page.getByLabel("Show").selectOption("approved");
+    await page.getByRole("list", { name: "Flags" }).getByRole("listitem").first().waitFor();
+  });
+});

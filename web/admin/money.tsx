@@ -1,0 +1,195 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { formatDateTime, formatMoney } from "../shared/format.ts";
+import { api, session, type Page, type Program } from "./session.ts";
+import { Button, Empty, ErrorMessage, Loading } from "./ui.tsx";
+
+interface Flag {
+  id: string;
+  rule: string;
+  participantId: string | null;
+  eventId: string | null;
+  orderId: string | null;
+  reason: string;
+  status: "open" | "approved" | "rejected";
+  createdAt: string;
+}
+
+export function Fraud({ program }: { program: Program }) {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<"open" | "approved" | "rejected">("open");
+  const flags = useQuery({
+    queryKey: ["flags", program.id, status],
+    queryFn: () =>
+      api.get<Page<Flag>>(`/v1/programs/${program.id}/flags?status=${status}&limit=500`),
+  });
+  const decide = useMutation({
+    mutationFn: ({ id, verb }: { id: string; verb: "approve" | "reject" }) =>
+      api.send<Flag>("POST", `/v1/programs/${program.id}/flags/${id}/${verb}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["flags", program.id] }),
+  });
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <h2 className="text-xl font-semibold">Fraud review</h2>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="flag-status" className="text-sm font-medium">
+            Show
+          </label>
+          <select
+            id="flag-status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as typeof status)}
+            className="rounded border border-slate-300 px-2 py-1.5 text-sm"
+          >
+            <option value="open">Open</option>
+            <option value="approved">Approved</option>
+            <option value="rejected">Rejected</option>
+          </select>
+        </div>
+      </div>
+      <ErrorMessage error={decide.error} />
+      {flags.isPending ? (
+        <Loading what="flags" />
+      ) : flags.error ? (
+        <ErrorMessage error={flags.error} />
+      ) : flags.data.items.length === 0 ? (
+        <Empty>No {status} flags.</Empty>
+      ) : (
+        <ul aria-label="Flags" className="flex flex-col gap-3">
+          {flags.data.items.map((f) => (
+            <li
+              key={f.id}
+              className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-200 bg-white p-3"
+            >
+              <div className="text-sm">
+                <p className="font-medium">{f.rule.replaceAll("_", " ")}</p>
+                <p>{f.reason}</p>
+                <p className="text-xs text-slate-500">
+                  {formatDateTime(f.createdAt, program.timezone)}
+                  {f.orderId && ` · order ${f.orderId}`}
+                  {f.eventId && ` · event ${f.eventId}`}
+                </p>
+              </div>
+              {f.status === "open" && (
+                <div className="flex gap-2">
+                  <Button
+                    onClick={() => decide.mutate({ id: f.id, verb: "approve" })}
+                    disabled={decide.isPending}
+                    aria-label={`Approve flag ${f.id}`}
+                  >
+                    Approve
+                  </Button>
+                  <Button
+                    variant="danger"
+                    onClick={() => decide.mutate({ id: f.id, verb: "reject" })}
+                    disabled={decide.isPending}
+                    aria-label={`Reject flag ${f.id}`}
+                  >
+                    Reject
+                  </Button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+interface Payout {
+  id: string;
+  total: number;
+  currency: string;
+  createdAt: string;
+  lines?: { participantId: string }[];
+}
+
+/** The export needs the admin key, which a plain link cannot send: fetch it, then save it. */
+async function download(program: Program, payout: Payout): Promise<void> {
+  const response = await fetch(`/v1/programs/${program.id}/payouts/${payout.id}/export.csv`, {
+    headers: { authorization: `Bearer ${session.key() ?? ""}` },
+  });
+  if (!response.ok) throw new Error(`The export failed: ${response.status} ${response.statusText}`);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = `${payout.id}.csv`;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+export function Payouts({ program }: { program: Program }) {
+  const queryClient = useQueryClient();
+  const payouts = useQuery({
+    queryKey: ["payouts", program.id],
+    queryFn: () => api.get<Page<Payout>>(`/v1/programs/${program.id}/payouts?limit=500`),
+  });
+  const create = useMutation({
+    mutationFn: () => api.send<Payout>("POST", `/v1/programs/${program.id}/payouts`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["payouts", program.id] }),
+  });
+  const exportCsv = useMutation({ mutationFn: (p: Payout) => download(program, p) });
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h2 className="text-xl font-semibold">Payouts</h2>
+        <Button onClick={() => create.mutate()} disabled={create.isPending}>
+          Create payout
+        </Button>
+      </div>
+      <p className="text-sm text-slate-600">
+        A payout pays every available cash balance at or over the program minimum.
+      </p>
+      {create.data && (
+        <p role="status" className="rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">
+          {create.data.lines && create.data.lines.length > 0
+            ? `Payout ${create.data.id}: ${formatMoney(create.data.total, create.data.currency)} to ${create.data.lines.length} participant${create.data.lines.length === 1 ? "" : "s"}.`
+            : "Nobody has an available balance at or over the minimum: the payout is empty."}
+        </p>
+      )}
+      <ErrorMessage error={create.error ?? exportCsv.error} />
+      {payouts.isPending ? (
+        <Loading what="payouts" />
+      ) : payouts.error ? (
+        <ErrorMessage error={payouts.error} />
+      ) : payouts.data.items.length === 0 ? (
+        <Empty>No payouts yet.</Empty>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-sm">
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th className="p-2">Created</th>
+                <th className="p-2">Payout</th>
+                <th className="p-2 text-right">Total</th>
+                <th className="p-2">
+                  <span className="sr-only">Export</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {payouts.data.items.map((p) => (
+                <tr key={p.id} className="border-t">
+                  <td className="p-2">{formatDateTime(p.createdAt, program.timezone)}</td>
+                  <td className="p-2 font-mono text-xs">{p.id}</td>
+                  <td className="p-2 text-right">{formatMoney(p.total, p.currency)}</td>
+                  <td className="p-2 text-right">
+                    <Button
+                      variant="secondary"
+                      onClick={() => exportCsv.mutate(p)}
+                      aria-label={`Download CSV of ${p.id}`}
+                    >
+                      Download CSV
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import * as LabelPrimitive from "@radix-ui/react-label";
+import type { ButtonHTMLAttributes, ReactNode } from "react";
+import { ApiError } from "../shared/api.ts";
+
+export function Button({
+  variant = "primary",
+  className = "",
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
+  const look =
+    variant === "primary"
+      ? "bg-emerald-700 text-white hover:bg-emerald-800"
+      : variant === "danger"
+        ? "bg-red-700 text-white hover:bg-red-800"
+        : "border border-slate-300 bg-white text-slate-900 hover:bg-slate-100";
+  return (
+    <button
+      type="button"
+      {...rest}
+      className={`rounded px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50 ${look} ${className}`}
+    />
+  );
+}
+
+export const inputClass =
+  "w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-emerald-700";
+
+/** A label, its control and the API's message for it, tied together for screen readers. */
+export function Field({
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex flex-col gap-1">
+      <LabelPrimitive.Root htmlFor={id} className="text-sm font-medium">
+        {label}
+      </LabelPrimitive.Root>
+      {children}
+      {hint && <p className="text-xs text-slate-500">{hint}</p>}
+      {error && (
+        <p id={`${id}-error`} className="text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Props that mark a control invalid and point it at its message. */
+export const invalid = (id: string, error: string | undefined) =>
+  error ? { "aria-invalid": true as const, "aria-describedby": `${id}-error` } : {};
+
+export function ErrorMessage({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message =
+    error instanceof ApiError ? error.message : error instanceof Error ? error.message : "Failed";
+  return (
+    <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+      {message}
+    </p>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" className="text-sm text-slate-500">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return (
+    <p className="rounded border border-dashed border-slate-300 p-4 text-sm text-slate-600">
+      {children}
+    </p>
+  );
+}
+
+export function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section aria-label={title} className="rounded-lg border border-slate-200 bg-white p-4">
+      <h3 className="mb-3 text-sm font-semibold text-slate-700">{title}</h3>
+      {children}
+    </section>
+  );
+}
