@@ -8,6 +8,7 @@ import {
   remainingText,
   type Unit,
 } from "../shared/format.ts";
+import type { Balances, Progress } from "../shared/progress.ts";
 import { Link } from "./router.tsx";
 import { api, type Page, type Program } from "./session.ts";
 import { Button, Card, Empty, ErrorMessage, Field, Loading, inputClass } from "./ui.tsx";
@@ -23,23 +24,6 @@ interface Participant {
   referralCode: string;
   referralLink: string;
   createdAt: string;
-}
-
-interface Progress {
-  goalId: string;
-  name: string;
-  metric: string;
-  unit: Unit;
-  value: number;
-  target: number | null;
-  percent: number | null;
-  band: Band | null;
-  nextStep: { remaining: number } | null;
-}
-
-interface Balances {
-  points: { pending: number; available: number };
-  cash: { currency: string; pending: number; available: number; paid: number };
 }
 
 interface LedgerEntry {

@@ -1,6 +1,4 @@
 /** The wire shapes the portal reads (see API.md, Reading and /v1/me). */
-import type { Band } from "../shared/band.ts";
-import type { Unit } from "../shared/format.ts";
 
 export interface Me {
   id: string;
@@ -18,30 +16,7 @@ export interface ProgramInfo {
   timezone: string;
 }
 
-export interface Step {
-  step: number;
-  threshold: number | null;
-  granted: boolean;
-}
-
-export interface Progress {
-  goalId: string;
-  name: string;
-  metric: string;
-  unit: Unit;
-  window: { key: string; start: string | null; end: string | null };
-  value: number;
-  target: number | null;
-  percent: number | null;
-  band: Band | null;
-  stepsReached: Step[];
-  nextStep: (Step & { remaining: number }) | null;
-}
-
-export interface Balances {
-  points: { pending: number; available: number };
-  cash: { currency: string; pending: number; available: number; paid: number };
-}
+export type { Balances, Progress, ProgressStep as Step } from "../shared/progress.ts";
 
 export interface LedgerEntry {
   id: string;
