@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newApp } from "../src/api/app.ts";
 import { runDemo, type DemoResult } from "../src/cli/demo.ts";
 import { createServices, type Services } from "../src/engine/services.ts";
 import { openPglite, type Database } from "../src/store/db.ts";
@@ -99,6 +100,30 @@ describe("laurel demo", () => {
   it("prints the admin key alone on the last line", () => {
     expect(lines.at(-1)).toMatch(/^lrl_admin_\S+$/);
     expect(lines.at(-2)).toMatch(/admin key/i);
+  });
+
+  it("prints a portal magic link whose token reads the participant's own data", async () => {
+    const at = lines.findIndex((line) =>
+      line.trim().startsWith("http://localhost:3000/portal#token="),
+    );
+    expect(at).toBeGreaterThan(0);
+    const link = lines[at]!.trim();
+    const named = /^(.+)'s portal/.exec(lines[at - 1] ?? "")?.[1];
+    expect(lines.join("\n")).toMatch(/open http:\/\/localhost:3000\/admin/i);
+    const token = decodeURIComponent(link!.slice(link!.indexOf("#token=") + "#token=".length));
+    expect(token).toMatch(/^lrl_part_/);
+    const app = await newApp(services);
+    try {
+      const me = await app.inject({
+        method: "GET",
+        url: "/v1/me",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toMatchObject({ programId: result.programId, name: named });
+    } finally {
+      await app.close();
+    }
   });
 
   it("adds nothing when run again", async () => {

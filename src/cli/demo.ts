@@ -11,6 +11,7 @@ import type { Queryable } from "../store/db.ts";
 import { codeTaken, insertParticipant, type ParticipantRecord } from "../store/participants.ts";
 import { insertProgram, listPrograms, type ProgramRecord } from "../store/programs.ts";
 import { createAdminKey } from "./bootstrap.ts";
+import { makePortalLink } from "./portal-link.ts";
 
 export const DEMO_BRAND = "demo";
 export const DEMO_PROGRAM = "Demo Ambassadors";
@@ -195,6 +196,14 @@ export async function runDemo(
       `  curl -H "Authorization: Bearer $LAUREL_KEY" ${services.publicUrl}/v1/programs/${program.id}/participants/${top.id}/balances`,
     );
   }
+  if (top) {
+    const portal = await makePortalLink(services, program.id, top.id);
+    if (portal.ok) {
+      log(`${top.name ?? top.externalId}'s portal (a magic link that signs them in):`);
+      log(`  ${portal.link}`);
+    }
+  }
+  log(`Open ${services.publicUrl}/admin and sign in with the admin key below.`);
   log(`Admin key for brand "${DEMO_BRAND}" (shown once, keep it safe):`);
   log(key);
 
