@@ -25,9 +25,19 @@ export interface SummaryRows {
 
 // Net commissions: what commission transfers booked onto participants' cash
 // accounts, less what refund transfers took back. Releases and payouts only
-// move money between a participant's buckets, so they are left out.
-export const COMMISSION_LEGS = `account = 'participant' and asset = 'cash'
-  and cause_type in ('commission', 'refund')`;
+// move money between a participant's buckets, so they are left out. Each leg
+// counts at the time of the event that caused it (the order, or the refund),
+// like sales do, not when it was booked: a backfill of last quarter's orders
+// belongs to last quarter. A derived table of the program ($1) named `legs`.
+export const COMMISSION_LEGS = `(select l.participant_id, l.level, l.amount_minor,
+    coalesce(r.occurred_at, o.occurred_at, l.created_at) as at
+  from ledger_entries l
+  left join orders o on l.cause_type = 'commission'
+    and o.program_id = l.program_id and o.order_id = l.order_id
+  left join refunds r on l.cause_type = 'refund'
+    and r.program_id = l.program_id and r.refund_id = l.event_id
+  where l.program_id = $1 and l.account = 'participant' and l.asset = 'cash'
+    and l.cause_type in ('commission', 'refund')) legs`;
 
 /**
  * The figures of a program's summary over [from, to): three set-based
@@ -67,9 +77,8 @@ export async function summaryRows(
       params,
     );
     const levelRows = await tx.query<{ level: number | null; amount: number }>(
-      `select level, sum(amount_minor)::bigint as amount from ledger_entries
-       where program_id = $1 and ${COMMISSION_LEGS}
-         and created_at >= $2::timestamptz and created_at < $3::timestamptz
+      `select level, sum(amount_minor)::bigint as amount from ${COMMISSION_LEGS}
+       where at >= $2::timestamptz and at < $3::timestamptz
        group by level order by level`,
       params,
     );
@@ -82,9 +91,8 @@ export async function summaryRows(
          group by participant_id
        ), earned as (
          select participant_id, sum(amount_minor)::bigint as commissions
-         from ledger_entries
-         where program_id = $1 and ${COMMISSION_LEGS}
-           and created_at >= $2::timestamptz and created_at < $3::timestamptz
+         from ${COMMISSION_LEGS}
+         where at >= $2::timestamptz and at < $3::timestamptz
          group by participant_id
        ), stats as (
          select p.id as "participantId", p.external_id as "externalId", p.name,

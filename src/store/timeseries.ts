@@ -39,10 +39,9 @@ export async function dailyActivity(
          and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
        group by 1
      ), earned as (
-       select (created_at at time zone $4)::date as day, sum(amount_minor)::bigint as commissions
-       from ledger_entries
-       where program_id = $1 and ${COMMISSION_LEGS}
-         and created_at >= $2::timestamptz and created_at < $3::timestamptz
+       select (at at time zone $4)::date as day, sum(amount_minor)::bigint as commissions
+       from ${COMMISSION_LEGS}
+       where at >= $2::timestamptz and at < $3::timestamptz
        group by 1
      )
      select to_char(days.day, 'YYYY-MM-DD') as day,

@@ -16,7 +16,10 @@ const daySchema = z.object({
   clicks: z.number().int(),
   orders: z.number().int().describe("Attributed orders"),
   sales: z.number().int().describe("Commissionable value of the attributed orders"),
-  commissions: z.number().int().describe("Commissions booked less those refunds took back"),
+  commissions: z
+    .number()
+    .int()
+    .describe("Commissions on the period's orders, less what the period's refunds took back"),
 });
 
 const seriesSchema = z.object({

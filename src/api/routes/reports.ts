@@ -46,7 +46,10 @@ const summarySchema = z.object({
   conversionRate: z.number().describe("orders / clicks in percent, 2 decimals; 0 without clicks"),
   sales: z.number().int().describe("Commissionable value of the attributed orders"),
   refunds: z.number().int().describe("Value of the refunds applied to attributed orders"),
-  commissions: z.number().int().describe("Commissions booked less those refunds took back"),
+  commissions: z
+    .number()
+    .int()
+    .describe("Commissions on the period's orders, less what the period's refunds took back"),
   commissionsByLevel: z.array(z.object({ level: z.number().int(), amount: z.number().int() })),
   activeParticipants: z.number().int().describe("Participants with an attributed order"),
   topPerformers: z.array(performerSchema).describe("The 10 best by sales"),
