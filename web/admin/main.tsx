@@ -7,6 +7,7 @@ import { Goals } from "./goals.tsx";
 import { Overview } from "./overview.tsx";
 import { ParticipantDetail, Participants } from "./participants.tsx";
 import { Fraud, Payouts } from "./money.tsx";
+import { ProgramSettings } from "./program.tsx";
 import { Targets } from "./targets.tsx";
 import { Link, navigate, usePath } from "./router.tsx";
 import { api, session, type Page, type Program } from "./session.ts";
@@ -74,6 +75,7 @@ const SECTIONS = [
   { path: "/participants", label: "Participants" },
   { path: "/fraud", label: "Fraud review" },
   { path: "/payouts", label: "Payouts" },
+  { path: "/program", label: "Program" },
 ] as const;
 
 function Console({ onSignOut }: { onSignOut: () => void }) {
@@ -167,6 +169,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Fraud key={program.id} program={program} />;
     case "payouts":
       return <Payouts key={program.id} program={program} />;
+    case "program":
+      return <ProgramSettings key={program.id} program={program} />;
     default:
       return <Overview key={program.id} program={program} />;
   }

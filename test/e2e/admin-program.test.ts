@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+/** The message a control points at with aria-describedby: what a screen reader reads with it. */
+async function descriptionOf(control: Locator): Promise<string> {
+  const id = await control.getAttribute("aria-describedby");
+  if (!id) return "";
+  return (await control.page().locator(`#${id}`).textContent()) ?? "";
+}
+
+interface StoredProgram {
+  commission?: Record<string, unknown>;
+  levels?: { key: string; name: string }[];
+  attribution?: Record<string, unknown>;
+  payouts?: { minimum: number };
+}
+
+describeInBrowser("the admin console's program screen", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let programId = "";
+  const patches: unknown[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    const program = await server.call<{ id: string }>("POST", "/v1/programs", {
+      name: "Plan editing",
+      currency: "USD",
+      commission: { rate: { percent: 10 }, bySku: { MUG: { flat: 150 } } },
+      levels: [{ key: "silver", name: "Silver" }],
+      attribution: { cookieDays: 45 },
+    });
+    expect(program.status).toBe(201);
+    programId = program.body.id;
+    page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    // A locator that never appears fails naming itself, before the test times out.
+    page.setDefaultTimeout(10_000);
+    page.on("request", (request) => {
+      if (request.method() === "PATCH") patches.push(request.postDataJSON());
+    });
+  });
+  afterAll(async () => {
+    await browser?.cleanUp();
+  });
+
+  const read = async () =>
+    (await server.call<StoredProgram>("GET", `/v1/programs/${programId}`)).body;
+
+  it("shows the stored plan, money in major units", async () => {
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel("Admin key").fill(server.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "Program" }).click();
+    await page.getByRole("heading", { name: "Program", exact: true }).waitFor();
+    await expect(page.getByLabel("Base rate", { exact: true }).inputValue()).resolves.toBe("10");
+    await expect(page.getByLabel("SKU rate 1 SKU").inputValue()).resolves.toBe("MUG");
+    await expect(page.getByLabel("SKU rate 1 type").inputValue()).resolves.toBe("flat");
+    await expect(page.getByLabel("SKU rate 1", { exact: true }).inputValue()).resolves.toBe("1.5");
+    await expect(page.getByLabel("Cookie days").inputValue()).resolves.toBe("45");
+    // Nothing in the page may be wider than a phone.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(375);
+  });
+
+  it("saves the base rate, a new level, an upline level and a cap, sending only those", async () => {
+    await page.getByLabel("Base rate", { exact: true }).fill("12.5");
+    await page.getByRole("button", { name: "Add level", exact: true }).click();
+    await page.getByLabel("Level 2 key").fill("gold");
+    await page.getByLabel("Level 2 name").fill("Gold");
+    await page.getByRole("button", { name: "Add upline level" }).click();
+    await page.getByLabel("Upline level 1 rate").fill("3");
+    await page.getByLabel("Cap per order (USD)").fill("25");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+
+    expect(patches).toEqual([
+      {
+        commission: {
+          rate: { percent: 12.5 },
+          upline: [{ percent: 3 }],
+          caps: { perOrder: 2500 },
+        },
+        levels: [
+          { key: "silver", name: "Silver" },
+          { key: "gold", name: "Gold" },
+        ],
+      },
+    ]);
+    const stored = await read();
+    expect(stored.commission).toEqual({
+      rate: { percent: 12.5 },
+      bySku: { MUG: { flat: 150 } },
+      upline: [{ percent: 3 }],
+      caps: { perOrder: 2500 },
+    });
+    expect(stored.levels).toEqual([
+      { key: "silver", name: "Silver" },
+      { key: "gold", name: "Gold" },
+    ]);
+    expect(stored.attribution).toEqual({ cookieDays: 45 });
+  });
+
+  it("removes a SKU rate and adds a payout minimum with the keyboard alone", async () => {
+    await page.getByRole("button", { name: "Remove SKU rate 1" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Payout minimum (USD)").focus();
+    await page.keyboard.type("20");
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    expect(patches.at(-1)).toEqual({
+      commission: { bySku: null },
+      payouts: { minimum: 2000 },
+    });
+    const stored = await read();
+    expect(stored.commission?.bySku).toBeUndefined();
+    expect(stored.payouts).toEqual({ minimum: 2000 });
+  });
+
+  it("shows the API's message beside a by-level rate for a level that does not exist", async () => {
+    await page.getByRole("button", { name: "Add level rate" }).click();
+    await page.getByLabel("Level rate 1 level").fill("platinum");
+    await page.getByLabel("Level rate 1", { exact: true }).fill("20");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("alert").waitFor();
+    await expect(descriptionOf(page.getByLabel("Level rate 1 level"))).resolves.toMatch(
+      /"platinum" is not one of the program's levels/,
+    );
+    await expect(descriptionOf(page.getByLabel("Base rate", { exact: true }))).resolves.toBe("");
+    expect((await read()).commission?.byLevel).toBeUndefined();
+    // Rows of rates and their messages still fit a phone.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(375);
+  });
+
+  it("shows the API's message beside a base rate over 100 percent", async () => {
+    await page.getByLabel("Level rate 1 level").fill("gold");
+    await page.getByLabel("Base rate", { exact: true }).fill("150");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await expect(
+      page
+        .getByRole("alert")
+        .filter({ hasText: /0 to 100/ })
+        .waitFor()
+        .then(() => descriptionOf(page.getByLabel("Base rate", { exact: true }))),
+    ).resolves.toMatch(/from 0 to 100/);
+    await expect(descriptionOf(page.getByLabel("Level rate 1 level"))).resolves.toBe("");
+    expect((await read()).commission?.rate).toEqual({ percent: 12.5 });
+
+    await page.getByLabel("Base rate", { exact: true }).fill("15");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    const stored = await read();
+    expect(stored.commission?.rate).toEqual({ percent: 15 });
+    expect(stored.commission?.byLevel).toEqual({ gold: { percent: 20 } });
+  });
+});

@@ -1,0 +1,902 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent, type ReactNode } from "react";
+import { ApiError } from "../shared/api.ts";
+import { currencyDigits } from "../shared/format.ts";
+import { api, type Program } from "./session.ts";
+import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+
+type Percent = number | string;
+type Rate = { percent: Percent } | { flat: number };
+
+interface Commission {
+  rate?: Rate;
+  byLevel?: Record<string, Rate>;
+  bySku?: Record<string, Rate>;
+  upline?: Rate[];
+  uplineBasis?: "order" | "commission";
+  uplineQualification?: { minPersonalOrders: number; days: number };
+  holdDays?: number;
+  caps?: { perOrder?: number; perParticipantMonthly?: number; programMonthly?: number };
+  maxTotalPercent?: Percent;
+}
+
+/** The part of a program this screen edits, as GET /v1/programs/{id} returns it. */
+interface Settings {
+  commission?: Commission;
+  levels?: { key: string; name: string }[];
+  attribution?: {
+    cookieDays?: number;
+    model?: "last_click" | "first_click";
+    bindCustomer?: boolean;
+  };
+  payouts?: { minimum: number };
+  goalGraceHours?: number;
+}
+
+type ProgramDetail = Program & Settings & { updatedAt: string };
+
+const EDITED = ["commission", "levels", "attribution", "payouts", "goalGraceHours"] as const;
+
+type RateKind = "percent" | "flat";
+/** A rate as typed: text until it is sent, so a half-typed value is not lost. */
+interface RateDraft {
+  kind: RateKind;
+  value: string;
+}
+interface KeyedRateDraft extends RateDraft {
+  key: string;
+}
+
+interface Draft {
+  rateKind: RateKind | "none";
+  rate: string;
+  byLevel: KeyedRateDraft[];
+  bySku: KeyedRateDraft[];
+  upline: RateDraft[];
+  uplineBasis: "order" | "commission";
+  minPersonalOrders: string;
+  qualificationDays: string;
+  holdDays: string;
+  perOrder: string;
+  perParticipantMonthly: string;
+  programMonthly: string;
+  maxTotalPercent: string;
+  levels: { key: string; name: string }[];
+  cookieDays: string;
+  model: "last_click" | "first_click";
+  bindCustomer: boolean;
+  payoutMinimum: string;
+  goalGraceHours: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isRate = (value: unknown): value is Rate =>
+  isObject(value) && ("percent" in value || "flat" in value);
+
+const text = (value: number | string | undefined) => (value === undefined ? "" : String(value));
+
+function majorText(minor: number | undefined, currency: string): string {
+  return minor === undefined ? "" : String(minor / 10 ** currencyDigits(currency));
+}
+
+function rateDraftOf(rate: Rate, currency: string): RateDraft {
+  return "flat" in rate
+    ? { kind: "flat", value: majorText(rate.flat, currency) }
+    : { kind: "percent", value: String(rate.percent) };
+}
+
+function draftOf(p: Settings, currency: string): Draft {
+  const c = p.commission ?? {};
+  const keyed = (rates: Record<string, Rate> | undefined) =>
+    Object.entries(rates ?? {}).map(([key, r]) => ({ key, ...rateDraftOf(r, currency) }));
+  const base = c.rate ? rateDraftOf(c.rate, currency) : undefined;
+  return {
+    rateKind: base?.kind ?? "none",
+    rate: base?.value ?? "",
+    byLevel: keyed(c.byLevel),
+    bySku: keyed(c.bySku),
+    upline: (c.upline ?? []).map((r) => rateDraftOf(r, currency)),
+    uplineBasis: c.uplineBasis ?? "order",
+    minPersonalOrders: text(c.uplineQualification?.minPersonalOrders),
+    qualificationDays: text(c.uplineQualification?.days),
+    holdDays: text(c.holdDays),
+    perOrder: majorText(c.caps?.perOrder, currency),
+    perParticipantMonthly: majorText(c.caps?.perParticipantMonthly, currency),
+    programMonthly: majorText(c.caps?.programMonthly, currency),
+    maxTotalPercent: text(c.maxTotalPercent),
+    levels: (p.levels ?? []).map((l) => ({ ...l })),
+    cookieDays: text(p.attribution?.cookieDays),
+    model: p.attribution?.model ?? "last_click",
+    bindCustomer: p.attribution?.bindCustomer ?? false,
+    payoutMinimum: majorText(p.payouts?.minimum, currency),
+    goalGraceHours: text(p.goalGraceHours),
+  };
+}
+
+// Unreadable text goes to the API as typed, so its message names the field
+// instead of the form guessing at the rule.
+function percentOut(value: string): Percent {
+  const t = value.trim();
+  const n = Number(t);
+  return t !== "" && String(n) === t ? n : t;
+}
+
+function numberOut(value: string): number | string | undefined {
+  const t = value.trim();
+  if (t === "") return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+
+function minorOut(value: string, currency: string): number | string | undefined {
+  const n = numberOut(value);
+  return typeof n === "number" ? Math.round(n * 10 ** currencyDigits(currency)) : n;
+}
+
+function rateOut(rate: RateDraft, currency: string): unknown {
+  return rate.kind === "percent"
+    ? { percent: percentOut(rate.value) }
+    : { flat: minorOut(rate.value, currency) ?? "" };
+}
+
+/** Drops unset values and empty objects, so "never set" and "set to nothing" compare equal. */
+function prune(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(prune);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const p = prune(v);
+    if (p === undefined || (isObject(p) && Object.keys(p).length === 0)) continue;
+    out[k] = p;
+  }
+  return out;
+}
+
+/** The settings the draft describes, in the API's shape. */
+function settingsOf(draft: Draft, base: Settings, currency: string): Record<string, unknown> {
+  const keyed = (rows: KeyedRateDraft[]) =>
+    Object.fromEntries(rows.map((r) => [r.key.trim(), rateOut(r, currency)]));
+  const qualification =
+    draft.minPersonalOrders.trim() === "" && draft.qualificationDays.trim() === ""
+      ? undefined
+      : {
+          minPersonalOrders: numberOut(draft.minPersonalOrders),
+          days: numberOut(draft.qualificationDays),
+        };
+  // A default the program never stated stays unstated, so saving changes nothing.
+  const stated = <T,>(value: T, fallback: T, wasSet: boolean) =>
+    value !== fallback || wasSet ? value : undefined;
+  return prune({
+    commission: {
+      rate:
+        draft.rateKind === "none"
+          ? undefined
+          : rateOut({ kind: draft.rateKind, value: draft.rate }, currency),
+      byLevel: keyed(draft.byLevel),
+      bySku: keyed(draft.bySku),
+      upline: draft.upline.length > 0 ? draft.upline.map((r) => rateOut(r, currency)) : undefined,
+      uplineBasis: stated(draft.uplineBasis, "order", base.commission?.uplineBasis !== undefined),
+      uplineQualification: qualification,
+      holdDays: numberOut(draft.holdDays),
+      caps: {
+        perOrder: minorOut(draft.perOrder, currency),
+        perParticipantMonthly: minorOut(draft.perParticipantMonthly, currency),
+        programMonthly: minorOut(draft.programMonthly, currency),
+      },
+      maxTotalPercent:
+        draft.maxTotalPercent.trim() === "" ? undefined : percentOut(draft.maxTotalPercent),
+    },
+    levels:
+      draft.levels.length > 0 || base.levels !== undefined
+        ? draft.levels.map((l) => ({ key: l.key.trim(), name: l.name.trim() }))
+        : undefined,
+    attribution: {
+      cookieDays: numberOut(draft.cookieDays),
+      model: stated(draft.model, "last_click", base.attribution?.model !== undefined),
+      bindCustomer: stated(draft.bindCustomer, false, base.attribution?.bindCustomer !== undefined),
+    },
+    payouts:
+      draft.payoutMinimum.trim() === ""
+        ? undefined
+        : { minimum: minorOut(draft.payoutMinimum, currency) },
+    goalGraceHours: numberOut(draft.goalGraceHours),
+  }) as Record<string, unknown>;
+}
+
+/** A stored "10" and a typed 10 are the same percentage. */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v, i) => same(v, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => same(a[k], b[k]));
+  }
+  if (typeof a === "number" && typeof b === "string") return String(a) === b;
+  if (typeof a === "string" && typeof b === "number") return a === String(b);
+  return a === b;
+}
+
+/**
+ * The JSON merge patch from `before` to `after`: only what changed, null for
+ * what was removed. A rate is sent whole because the API replaces it whole,
+ * and arrays are replaced because merge patch cannot edit them in place.
+ */
+function mergePatchOf(before: unknown, after: unknown): unknown {
+  if (isObject(before) && isObject(after) && !isRate(before) && !isRate(after)) {
+    const patch: Record<string, unknown> = {};
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (!(key in after)) patch[key] = null;
+      else {
+        const change = mergePatchOf(before[key], after[key]);
+        if (change !== undefined) patch[key] = change;
+      }
+    }
+    return Object.keys(patch).length > 0 ? patch : undefined;
+  }
+  return same(before, after) ? undefined : after;
+}
+
+function editedPart(program: ProgramDetail): Settings {
+  return Object.fromEntries(
+    EDITED.filter((k) => program[k] !== undefined).map((k) => [k, program[k]]),
+  ) as Settings;
+}
+
+const errorClass = "text-sm text-red-700";
+
+/** A section of the form: a fieldset, so its controls are announced under its name. */
+function Group({
+  legend,
+  error,
+  id,
+  children,
+}: {
+  legend: string;
+  error?: string | undefined;
+  id: string;
+  children: ReactNode;
+}) {
+  return (
+    <fieldset className="flex min-w-0 flex-col gap-4 rounded-lg border border-slate-200 bg-white p-4">
+      <legend className="px-1 text-sm font-semibold text-slate-700">{legend}</legend>
+      {error && (
+        <p id={`${id}-error`} className={errorClass}>
+          {error}
+        </p>
+      )}
+      {children}
+    </fieldset>
+  );
+}
+
+function RateKindSelect({
+  id,
+  label,
+  value,
+  currency,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: RateKind;
+  currency: string;
+  onChange: (kind: RateKind) => void;
+}) {
+  return (
+    <select
+      id={id}
+      aria-label={label}
+      className={inputClass}
+      value={value}
+      onChange={(e) => onChange(e.target.value as RateKind)}
+    >
+      <option value="percent">Percent</option>
+      <option value="flat">Flat ({currency})</option>
+    </select>
+  );
+}
+
+const numberProps = { type: "number", min: "0", step: "any", inputMode: "decimal" } as const;
+const wholeProps = { type: "number", min: "0", step: "1", inputMode: "numeric" } as const;
+
+/**
+ * Rates keyed by a level or a SKU: one row each, with the API's message for a
+ * row under it (an unknown level is the key's fault, a bad rate the value's).
+ */
+function KeyedRates({
+  id,
+  noun,
+  path,
+  rows,
+  currency,
+  messageFor,
+  onChange,
+  placeholder,
+}: {
+  id: string;
+  noun: string;
+  path: string;
+  rows: KeyedRateDraft[];
+  currency: string;
+  messageFor: (path: string) => string | undefined;
+  onChange: (rows: KeyedRateDraft[]) => void;
+  placeholder: string;
+}) {
+  const setRow = (i: number, change: Partial<KeyedRateDraft>) =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, ...change } : r)));
+  const title = noun.charAt(0).toUpperCase() + noun.slice(1);
+  return (
+    <div className="flex flex-col gap-2">
+      {rows.length > 0 && (
+        <div className="overflow-x-auto">
+          <table className="w-full border-separate border-spacing-x-1 border-spacing-y-1 text-sm">
+            <thead>
+              <tr className="text-left text-xs text-slate-600">
+                <th scope="col" className="font-medium">
+                  {title}
+                </th>
+                <th scope="col" className="font-medium">
+                  Type
+                </th>
+                <th scope="col" className="font-medium">
+                  Rate
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row, i) => {
+                const n = i + 1;
+                const at = `${path}.${row.key.trim()}`;
+                const keyError = row.key.trim() === "" ? undefined : messageFor(at);
+                const valueError =
+                  row.key.trim() === "" ? undefined : messageFor(`${at}.${row.kind}`);
+                const rowId = `${id}-${i}`;
+                return [
+                  <tr key={`${i}-row`}>
+                    <td className="min-w-24">
+                      <input
+                        id={`${rowId}-key`}
+                        aria-label={`${title} rate ${n} ${noun}`}
+                        className={inputClass}
+                        value={row.key}
+                        placeholder={placeholder}
+                        onChange={(e) => setRow(i, { key: e.target.value })}
+                        {...invalid(`${rowId}-key`, keyError)}
+                      />
+                    </td>
+                    <td className="w-28">
+                      <RateKindSelect
+                        id={`${rowId}-kind`}
+                        label={`${title} rate ${n} type`}
+                        value={row.kind}
+                        currency={currency}
+                        onChange={(kind) => setRow(i, { kind })}
+                      />
+                    </td>
+                    <td className="w-24">
+                      <input
+                        id={`${rowId}-value`}
+                        aria-label={`${title} rate ${n}`}
+                        className={inputClass}
+                        {...numberProps}
+                        value={row.value}
+                        onChange={(e) => setRow(i, { value: e.target.value })}
+                        {...invalid(`${rowId}-value`, valueError)}
+                      />
+                    </td>
+                    <td className="w-8">
+                      <Button
+                        variant="secondary"
+                        className="px-2"
+                        aria-label={`Remove ${noun} rate ${n}`}
+                        onClick={() => onChange(rows.filter((_, j) => j !== i))}
+                      >
+                        ×
+                      </Button>
+                    </td>
+                  </tr>,
+                  (keyError || valueError) && (
+                    <tr key={`${i}-error`}>
+                      <td colSpan={4}>
+                        {keyError && (
+                          <p id={`${rowId}-key-error`} className={errorClass}>
+                            {keyError}
+                          </p>
+                        )}
+                        {valueError && (
+                          <p id={`${rowId}-value-error`} className={errorClass}>
+                            {valueError}
+                          </p>
+                        )}
+                      </td>
+                    </tr>
+                  ),
+                ];
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div>
+        <Button
+          variant="secondary"
+          onClick={() => onChange([...rows, { key: "", kind: "percent", value: "" }])}
+        >
+          Add {noun} rate
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Program }) {
+  const queryClient = useQueryClient();
+  const currency = program.currency;
+  const [base, setBase] = useState<Settings>(() => editedPart(initial));
+  const [draft, setDraft] = useState<Draft>(() => draftOf(base, currency));
+  const [notice, setNotice] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: (patch: unknown) =>
+      api.send<ProgramDetail>("PATCH", `/v1/programs/${program.id}`, patch),
+    onSuccess: async (updated) => {
+      const settings = editedPart(updated);
+      setBase(settings);
+      setDraft(draftOf(settings, currency));
+      setNotice("Program saved. New rates apply to the next event.");
+      queryClient.setQueryData(["program", program.id], updated);
+      // The header's list carries the levels other screens offer.
+      await queryClient.invalidateQueries({ queryKey: ["programs"] });
+    },
+  });
+  const error = save.error instanceof ApiError ? save.error : undefined;
+  const messageFor = (path: string) => error?.messageFor(path);
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setNotice(null);
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const patch = mergePatchOf(prune(base), settingsOf(draft, base, currency));
+    if (patch === undefined) {
+      save.reset();
+      setNotice("Nothing changed.");
+      return;
+    }
+    setNotice(null);
+    save.mutate(patch);
+  };
+
+  const rateError =
+    draft.rateKind === "none"
+      ? undefined
+      : (messageFor(`commission.rate.${draft.rateKind}`) ?? messageFor("commission.rate"));
+  /** A plain input with its label and the API's message for `path`. */
+  const input = (
+    id: string,
+    label: string,
+    key: keyof Draft,
+    path: string,
+    props: Record<string, string>,
+    hint?: string,
+  ) => {
+    const message = messageFor(path);
+    return (
+      <Field id={id} label={label} error={message} {...(hint ? { hint } : {})}>
+        <input
+          id={id}
+          className={inputClass}
+          {...props}
+          value={draft[key] as string}
+          onChange={(e) => set(key, e.target.value)}
+          {...invalid(id, message)}
+        />
+      </Field>
+    );
+  };
+  const money = (id: string, label: string, key: keyof Draft, path: string, hint: string) =>
+    input(id, label, key, path, numberProps, hint);
+
+  return (
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label="Program settings"
+      className="flex flex-col gap-4"
+    >
+      {error && (
+        <p
+          role="alert"
+          className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800"
+        >
+          The program was not saved: {error.message}
+        </p>
+      )}
+      {save.error && !error && <ErrorMessage error={save.error} />}
+
+      <Group legend="Commission" id="commission" error={messageFor("commission")}>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field id="rate-kind" label="Base rate type">
+            <select
+              id="rate-kind"
+              className={inputClass}
+              value={draft.rateKind}
+              onChange={(e) => set("rateKind", e.target.value as Draft["rateKind"])}
+            >
+              <option value="none">No base rate</option>
+              <option value="percent">Percent of the order</option>
+              <option value="flat">Flat amount ({currency})</option>
+            </select>
+          </Field>
+          {draft.rateKind !== "none" && (
+            <Field
+              id="rate"
+              label="Base rate"
+              hint={draft.rateKind === "percent" ? "Percent, 0 to 100" : `${currency} per order`}
+              error={rateError}
+            >
+              <input
+                id="rate"
+                className={inputClass}
+                {...numberProps}
+                value={draft.rate}
+                onChange={(e) => set("rate", e.target.value)}
+                {...invalid("rate", rateError)}
+              />
+            </Field>
+          )}
+        </div>
+
+        <fieldset className="flex min-w-0 flex-col gap-2">
+          <legend className="mb-1 text-sm font-medium">Rates by level</legend>
+          <p className="text-xs text-slate-500">
+            Replace the base rate for participants at a level.
+          </p>
+          <KeyedRates
+            id="by-level"
+            noun="level"
+            path="commission.byLevel"
+            placeholder={draft.levels[0]?.key || "gold"}
+            rows={draft.byLevel}
+            currency={currency}
+            messageFor={messageFor}
+            onChange={(rows) => set("byLevel", rows)}
+          />
+        </fieldset>
+
+        <fieldset className="flex min-w-0 flex-col gap-2">
+          <legend className="mb-1 text-sm font-medium">Rates by SKU</legend>
+          <p className="text-xs text-slate-500">Replace the rate for a product's order lines.</p>
+          <KeyedRates
+            id="by-sku"
+            noun="SKU"
+            path="commission.bySku"
+            placeholder="SKU"
+            rows={draft.bySku}
+            currency={currency}
+            messageFor={messageFor}
+            onChange={(rows) => set("bySku", rows)}
+          />
+        </fieldset>
+
+        <fieldset className="flex min-w-0 flex-col gap-2">
+          <legend className="mb-1 text-sm font-medium">Upline rates</legend>
+          <p className="text-xs text-slate-500">
+            Level 1 is the seller's sponsor, level 2 the sponsor's sponsor, and so on.
+          </p>
+          {messageFor("commission.upline") && (
+            <p className={errorClass}>{messageFor("commission.upline")}</p>
+          )}
+          <ol className="flex flex-col gap-2">
+            {draft.upline.map((rate, i) => {
+              const n = i + 1;
+              const valueError =
+                messageFor(`commission.upline.${i}.${rate.kind}`) ??
+                messageFor(`commission.upline.${i}`);
+              const setRate = (change: Partial<RateDraft>) =>
+                set(
+                  "upline",
+                  draft.upline.map((r, j) => (j === i ? { ...r, ...change } : r)),
+                );
+              return (
+                <li key={i} className="flex flex-col gap-1">
+                  <div className="flex items-center gap-2">
+                    <span className="w-16 shrink-0 text-sm">Level {n}</span>
+                    <div className="w-28 shrink-0">
+                      <RateKindSelect
+                        id={`upline-${i}-kind`}
+                        label={`Upline level ${n} type`}
+                        value={rate.kind}
+                        currency={currency}
+                        onChange={(kind) => setRate({ kind })}
+                      />
+                    </div>
+                    <input
+                      id={`upline-${i}`}
+                      aria-label={`Upline level ${n} rate`}
+                      className={inputClass}
+                      {...numberProps}
+                      value={rate.value}
+                      onChange={(e) => setRate({ value: e.target.value })}
+                      {...invalid(`upline-${i}`, valueError)}
+                    />
+                    <Button
+                      variant="secondary"
+                      className="px-2"
+                      aria-label={`Remove upline level ${n}`}
+                      onClick={() =>
+                        set(
+                          "upline",
+                          draft.upline.filter((_, j) => j !== i),
+                        )
+                      }
+                    >
+                      ×
+                    </Button>
+                  </div>
+                  {valueError && (
+                    <p id={`upline-${i}-error`} className={errorClass}>
+                      {valueError}
+                    </p>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
+          <div>
+            <Button
+              variant="secondary"
+              disabled={draft.upline.length >= 10}
+              onClick={() => set("upline", [...draft.upline, { kind: "percent", value: "" }])}
+            >
+              Add upline level
+            </Button>
+          </div>
+        </fieldset>
+
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field
+            id="upline-basis"
+            label="Upline basis"
+            error={messageFor("commission.uplineBasis")}
+          >
+            <select
+              id="upline-basis"
+              className={inputClass}
+              value={draft.uplineBasis}
+              onChange={(e) => set("uplineBasis", e.target.value as Draft["uplineBasis"])}
+            >
+              <option value="order">Percent of the order</option>
+              <option value="commission">Percent of the seller's commission</option>
+            </select>
+          </Field>
+          {input(
+            "hold-days",
+            "Hold days",
+            "holdDays",
+            "commission.holdDays",
+            wholeProps,
+            "Days a commission waits before it can be paid",
+          )}
+          {input(
+            "min-personal-orders",
+            "Upline qualification: minimum personal orders",
+            "minPersonalOrders",
+            "commission.uplineQualification.minPersonalOrders",
+            wholeProps,
+          )}
+          {input(
+            "qualification-days",
+            "Upline qualification: within days",
+            "qualificationDays",
+            "commission.uplineQualification.days",
+            wholeProps,
+            "Blank both to pay every sponsor",
+          )}
+          {money(
+            "cap-per-order",
+            `Cap per order (${currency})`,
+            "perOrder",
+            "commission.caps.perOrder",
+            "Blank for no cap",
+          )}
+          {money(
+            "cap-participant-monthly",
+            `Cap per participant per month (${currency})`,
+            "perParticipantMonthly",
+            "commission.caps.perParticipantMonthly",
+            "Blank for no cap",
+          )}
+          {money(
+            "cap-program-monthly",
+            `Cap for the program per month (${currency})`,
+            "programMonthly",
+            "commission.caps.programMonthly",
+            "Blank for no cap",
+          )}
+          {input(
+            "max-total-percent",
+            "Max total percent",
+            "maxTotalPercent",
+            "commission.maxTotalPercent",
+            numberProps,
+            "Of an order, across the seller and their upline",
+          )}
+        </div>
+      </Group>
+
+      <Group legend="Levels" id="levels" error={messageFor("levels")}>
+        <ol className="flex flex-col gap-3">
+          {draft.levels.map((level, i) => {
+            const n = i + 1;
+            const setLevel = (change: Partial<{ key: string; name: string }>) =>
+              set(
+                "levels",
+                draft.levels.map((l, j) => (j === i ? { ...l, ...change } : l)),
+              );
+            return (
+              <li key={i} className="grid grid-cols-[1fr_1fr_auto] items-start gap-2">
+                <Field
+                  id={`level-${i}-key`}
+                  label={`Level ${n} key`}
+                  error={messageFor(`levels.${i}.key`)}
+                >
+                  <input
+                    id={`level-${i}-key`}
+                    className={inputClass}
+                    value={level.key}
+                    onChange={(e) => setLevel({ key: e.target.value })}
+                    {...invalid(`level-${i}-key`, messageFor(`levels.${i}.key`))}
+                  />
+                </Field>
+                <Field
+                  id={`level-${i}-name`}
+                  label={`Level ${n} name`}
+                  error={messageFor(`levels.${i}.name`)}
+                >
+                  <input
+                    id={`level-${i}-name`}
+                    className={inputClass}
+                    value={level.name}
+                    onChange={(e) => setLevel({ name: e.target.value })}
+                    {...invalid(`level-${i}-name`, messageFor(`levels.${i}.name`))}
+                  />
+                </Field>
+                <Button
+                  variant="secondary"
+                  className="mt-6 px-2"
+                  aria-label={`Remove level ${n}`}
+                  onClick={() =>
+                    set(
+                      "levels",
+                      draft.levels.filter((_, j) => j !== i),
+                    )
+                  }
+                >
+                  ×
+                </Button>
+              </li>
+            );
+          })}
+        </ol>
+        <div>
+          <Button
+            variant="secondary"
+            onClick={() => set("levels", [...draft.levels, { key: "", name: "" }])}
+          >
+            Add level
+          </Button>
+        </div>
+      </Group>
+
+      <Group legend="Attribution" id="attribution" error={messageFor("attribution")}>
+        <div className="grid gap-4 sm:grid-cols-2">
+          {input(
+            "cookie-days",
+            "Cookie days",
+            "cookieDays",
+            "attribution.cookieDays",
+            wholeProps,
+            "How long a click counts; blank for 30",
+          )}
+          <Field
+            id="attribution-model"
+            label="Attribution model"
+            error={messageFor("attribution.model")}
+          >
+            <select
+              id="attribution-model"
+              className={inputClass}
+              value={draft.model}
+              onChange={(e) => set("model", e.target.value as Draft["model"])}
+            >
+              <option value="last_click">Last click</option>
+              <option value="first_click">First click</option>
+            </select>
+          </Field>
+        </div>
+        <div className="flex items-center gap-2">
+          <input
+            id="bind-customer"
+            type="checkbox"
+            checked={draft.bindCustomer}
+            onChange={(e) => set("bindCustomer", e.target.checked)}
+            className="h-4 w-4"
+          />
+          <label htmlFor="bind-customer" className="text-sm">
+            Bind customer: later orders from a referred customer credit the same participant
+          </label>
+        </div>
+      </Group>
+
+      <Group legend="Payouts and goals" id="payouts">
+        <div className="grid gap-4 sm:grid-cols-2">
+          {money(
+            "payout-minimum",
+            `Payout minimum (${currency})`,
+            "payoutMinimum",
+            "payouts.minimum",
+            "Balances below this wait for the next payout",
+          )}
+          {input(
+            "goal-grace-hours",
+            "Goal grace hours",
+            "goalGraceHours",
+            "goalGraceHours",
+            wholeProps,
+            "Late events dated inside a closed goal window still count for this long",
+          )}
+        </div>
+      </Group>
+
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save program"}
+        </Button>
+        <Button
+          variant="secondary"
+          onClick={() => {
+            save.reset();
+            setNotice(null);
+            setDraft(draftOf(base, currency));
+          }}
+        >
+          Discard changes
+        </Button>
+        <p role="status" className="text-sm text-emerald-800">
+          {notice}
+        </p>
+      </div>
+    </form>
+  );
+}
+
+export function ProgramSettings({ program }: { program: Program }) {
+  const detail = useQuery({
+    queryKey: ["program", program.id],
+    queryFn: () => api.get<ProgramDetail>(`/v1/programs/${program.id}`),
+    // The form keeps its own copy; a refetch must not overwrite what is being typed.
+    staleTime: Infinity,
+  });
+  return (
+    <div className="flex flex-col gap-4">
+      <div>
+        <h2 className="text-xl font-semibold">Program</h2>
+        <p className="text-sm text-slate-600">
+          {program.name} · {program.currency} · {program.timezone}
+        </p>
+      </div>
+      {detail.isPending ? (
+        <Loading what="program settings" />
+      ) : detail.error ? (
+        <ErrorMessage error={detail.error} />
+      ) : (
+        <ProgramForm initial={detail.data} program={program} />
+      )}
+    </div>
+  );
+}
