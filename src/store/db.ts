@@ -1,3 +1,4 @@
+import { lockDataDir } from "./data-dir-lock.ts";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -21,9 +22,16 @@ const NUMERIC_OID = 1700;
 const parseInt8 = (value: string): number => Number(value);
 
 export async function openPglite(dataDir?: string): Promise<Database> {
-  const lite = await PGlite.create(dataDir ?? "memory://", {
-    parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
-  });
+  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dataDir ?? "memory://", {
+      parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 },
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   // PGlite is one connection: queries made outside a transaction while one is
   // open would interleave with it, so every statement waits its turn here.
   let tail: Promise<unknown> = Promise.resolve();
@@ -45,7 +53,11 @@ export async function openPglite(dataDir?: string): Promise<Database> {
           }),
         ),
       ),
-    close: () => serialize(() => lite.close()),
+    close: () =>
+      serialize(async () => {
+        await lite.close();
+        unlock();
+      }),
   };
 }
 
