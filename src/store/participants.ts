@@ -112,6 +112,16 @@ export async function listDownline(
   id: string,
   page: { depth: number; after: string | null; limit: number },
 ): Promise<(ParticipantRecord & { depth: number })[]> {
+  // One level down is exactly the sponsor's recruits, which the sponsor index
+  // pages through directly; the ancestors index would first find the whole
+  // network below, thousands of rows for a big sponsor, on every page.
+  if (page.depth === 1)
+    return db.query<ParticipantRecord & { depth: number }>(
+      `select ${columns}, 1 as depth from participants
+       where program_id = $1 and sponsor_id = $2 and ($3::text is null or id > $3)
+       order by id limit $4`,
+      [programId, id, page.after, page.limit],
+    );
   return db.query<ParticipantRecord & { depth: number }>(
     `select ${columns}, array_position(ancestors, $2) as depth from participants
      where program_id = $1 and ancestors @> array[$2]::text[] and array_position(ancestors, $2) <= $3
@@ -119,6 +129,15 @@ export async function listDownline(
      order by id limit $5`,
     [programId, id, page.depth, page.after, page.limit],
   );
+}
+
+/** How many participants `id` sponsors directly. */
+export async function countRecruits(db: Queryable, programId: string, id: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    "select count(*)::int as n from participants where program_id = $1 and sponsor_id = $2",
+    [programId, id],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 export async function updateParticipant(

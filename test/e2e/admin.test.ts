@@ -16,6 +16,7 @@ describeInBrowser("the admin console", () => {
   let page: Page;
   let programId = "";
   let targetGoalId = "";
+  let anaCode = "";
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -64,13 +65,13 @@ describeInBrowser("the admin console", () => {
       { events: [order("o-1", 2), order("o-2", 4)] },
     );
     expect(sent.body.results.map((r) => r.status)).toEqual(["processed", "processed"]);
-    const anaCode = await server.call<{ items: { referralCode: string }[] }>(
+    const ana1 = await server.call<{ items: { referralCode: string }[] }>(
       "GET",
       `/v1/programs/${programId}/participants?externalId=ana-1`,
     );
-    const code = anaCode.body.items[0]?.referralCode;
+    anaCode = ana1.body.items[0]?.referralCode ?? "";
     const clicks = await server.call("POST", `/v1/programs/${programId}/events`, {
-      events: ["c-1", "c-2"].map((id) => ({ type: "click", id, code, visitorId: "v-1" })),
+      events: ["c-1", "c-2"].map((id) => ({ type: "click", id, code: anaCode, visitorId: "v-1" })),
     });
     expect(clicks.status).toBe(200);
     const goal = await server.call<{ id: string }>("POST", `/v1/programs/${programId}/goals`, {
@@ -166,7 +167,7 @@ describeInBrowser("the admin console", () => {
     await page.getByRole("status").filter({ hasText: "Imported 1 target." }).waitFor();
   });
 
-  it("finds a participant and shows their progress, ledger and downline one level at a time", async () => {
+  it("finds a participant and shows their progress, ledger and downline in tabs, the downline one level at a time", async () => {
     await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
     await page.getByLabel("Search").fill("lima");
     await page.getByRole("link", { name: "Ana Lima" }).click();
@@ -175,7 +176,20 @@ describeInBrowser("the admin console", () => {
     await bar.waitFor();
     await expect(bar.getAttribute("aria-valuemax")).resolves.toBe("100");
     await expect(bar.getAttribute("aria-valuenow")).resolves.toMatch(/^\d+$/);
-    await page.getByRole("region", { name: "Ledger" }).getByText("event o-2").first().waitFor();
+    const tab = (name: string) => page.getByRole("tab", { name });
+    await expect(tab("Goal progress").getAttribute("aria-selected")).resolves.toBe("true");
+    // The arrow keys move between tabs, as a screen reader user expects of a tab list.
+    await tab("Goal progress").focus();
+    await page.keyboard.press("ArrowRight");
+    await expect.poll(() => tab("Ledger").getAttribute("aria-selected")).toBe("true");
+    await expect(bar.count()).resolves.toBe(0);
+    await page
+      .getByRole("tabpanel", { name: "Ledger" })
+      .getByRole("region", { name: "Ledger" })
+      .getByText("event o-2")
+      .first()
+      .waitFor();
+    await tab("Downline").click();
     const downline = page.getByRole("region", { name: "Downline" });
     await downline.getByRole("link", { name: "bo-2" }).waitFor();
     await expect(downline.getByRole("link", { name: "cy-3" }).count()).resolves.toBe(0);
@@ -192,6 +206,9 @@ describeInBrowser("the admin console", () => {
   it("creates a payout and downloads its CSV", async () => {
     await page.getByRole("navigation").getByRole("link", { name: "Payouts" }).click();
     await page.getByRole("button", { name: "Create payout" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create a payout?" });
+    await dialog.getByRole("button", { name: "Create payout" }).click();
+    await dialog.waitFor({ state: "detached" });
     await page
       .getByRole("status")
       .filter({ hasText: /payout is empty/ })
@@ -218,5 +235,58 @@ describeInBrowser("the admin console", () => {
     );
     await page.getByLabel("Show").selectOption("approved");
     await page.getByRole("list", { name: "Flags" }).getByRole("listitem").first().waitFor();
+  });
+
+  it("rejects a flag only once the dialog is confirmed", async () => {
+    const clicks = await server.call("POST", `/v1/programs/${programId}/events`, {
+      events: ["c-3", "c-4"].map((id) => ({ type: "click", id, code: anaCode, visitorId: "v-2" })),
+    });
+    expect(clicks.status).toBe(200);
+    await page.getByLabel("Show").selectOption("open");
+    const flags = page.getByRole("list", { name: "Flags" });
+    const reject = flags.getByRole("button", { name: /^Reject flag/ }).first();
+    const flagId = (await reject.getAttribute("aria-label"))!.replace("Reject flag ", "");
+    await reject.click();
+    const dialog = page.getByRole("dialog", { name: /^Reject the .* flag\?$/ });
+    await dialog.getByRole("button", { name: "Reject flag" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await flags
+      .getByRole("button", { name: `Reject flag ${flagId}` })
+      .waitFor({ state: "detached" });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("flag-status");
+    const rejected = await server.call<{ items: { id: string }[] }>(
+      "GET",
+      `/v1/programs/${programId}/flags?status=rejected`,
+    );
+    expect(rejected.body.items.map((f) => f.id)).toContain(flagId);
+  });
+
+  it("ends a goal only once the dialog is confirmed, keeping it on Escape", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
+    const end = page.getByRole("button", { name: "End Monthly target" });
+    await end.click();
+    const dialog = page.getByRole("dialog", { name: "End Monthly target?" });
+    await dialog.waitFor();
+    // The safe choice takes the first focus, and Tab stays inside the dialog.
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
+    await expect.poll(focused).toBe("Keep goal");
+    await page.keyboard.press("Tab");
+    await expect(focused()).resolves.toBe("End goal");
+    await page.keyboard.press("Tab");
+    await expect(focused()).resolves.toBe("Keep goal");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")))
+      .toBe("End Monthly target");
+    await end.click();
+    await dialog.getByRole("button", { name: "End goal" }).click();
+    await end.waitFor({ state: "detached" });
+    await expect.poll(focused).toBe("New goal");
+    const ended = await server.call<{ items: { id: string; endedAt: string | null }[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals?ended=true`,
+    );
+    expect(ended.body.items.find((g) => g.id === targetGoalId)?.endedAt).not.toBeNull();
   });
 });

@@ -1,10 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../shared/api.ts";
 import { currencyDigits, formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { localDateOf, localMidnightIso } from "./dates.ts";
 import { api, type Page, type Program } from "./session.ts";
-import { Button, Empty, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+import {
+  Button,
+  ConfirmDialog,
+  Empty,
+  ErrorMessage,
+  Field,
+  Loading,
+  inputClass,
+  invalid,
+} from "./ui.tsx";
 
 const METRICS = [
   ["sales_amount", "Sales amount"],
@@ -619,17 +628,14 @@ function windowText(goal: Goal, program: Program): string {
 export function Goals({ program }: { program: Program }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState<Goal | "new" | null>(null);
-  const [ending, setEnding] = useState<string | null>(null);
+  const newGoal = useRef<HTMLButtonElement>(null);
   const goals = useQuery({
     queryKey: ["goals", program.id],
     queryFn: () => api.get<Page<Goal>>(`/v1/programs/${program.id}/goals?limit=500`),
   });
   const end = useMutation({
     mutationFn: (id: string) => api.send("DELETE", `/v1/programs/${program.id}/goals/${id}`),
-    onSuccess: async () => {
-      setEnding(null);
-      await queryClient.invalidateQueries({ queryKey: ["goals", program.id] });
-    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["goals", program.id] }),
   });
   if (editing)
     return (
@@ -646,9 +652,10 @@ export function Goals({ program }: { program: Program }) {
     <div className="flex flex-col gap-4">
       <div className="flex items-center justify-between">
         <h2 className="text-xl font-semibold">Goals</h2>
-        <Button onClick={() => setEditing("new")}>New goal</Button>
+        <Button ref={newGoal} onClick={() => setEditing("new")}>
+          New goal
+        </Button>
       </div>
-      <ErrorMessage error={end.error} />
       {goals.isPending ? (
         <Loading what="goals" />
       ) : goals.error ? (
@@ -678,28 +685,19 @@ export function Goals({ program }: { program: Program }) {
                 >
                   Edit
                 </Button>
-                {ending === g.id ? (
-                  <>
-                    <Button
-                      variant="danger"
-                      onClick={() => end.mutate(g.id)}
-                      disabled={end.isPending}
-                    >
-                      Confirm end of {g.name}
+                <ConfirmDialog
+                  title={`End ${g.name}?`}
+                  description="Participants stop progressing towards it, and an ended goal can no longer be changed: going on would take a new goal."
+                  confirmLabel="End goal"
+                  cancelLabel="Keep goal"
+                  onConfirm={() => end.mutateAsync(g.id)}
+                  focusAfter={() => newGoal.current}
+                  trigger={
+                    <Button variant="secondary" aria-label={`End ${g.name}`}>
+                      End
                     </Button>
-                    <Button variant="secondary" onClick={() => setEnding(null)}>
-                      Keep
-                    </Button>
-                  </>
-                ) : (
-                  <Button
-                    variant="secondary"
-                    onClick={() => setEnding(g.id)}
-                    aria-label={`End ${g.name}`}
-                  >
-                    End
-                  </Button>
-                )}
+                  }
+                />
               </div>
             </li>
           ))}

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { formatDateTime, formatMoney } from "../shared/format.ts";
 import { api, session, type Page, type Program } from "./session.ts";
-import { Button, Empty, ErrorMessage, Loading } from "./ui.tsx";
+import { Button, ConfirmDialog, Empty, ErrorMessage, Loading } from "./ui.tsx";
 
 interface Flag {
   id: string;
@@ -18,6 +18,7 @@ interface Flag {
 export function Fraud({ program }: { program: Program }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<"open" | "approved" | "rejected">("open");
+  const statusSelect = useRef<HTMLSelectElement>(null);
   const flags = useQuery({
     queryKey: ["flags", program.id, status],
     queryFn: () =>
@@ -38,6 +39,7 @@ export function Fraud({ program }: { program: Program }) {
           </label>
           <select
             id="flag-status"
+            ref={statusSelect}
             value={status}
             onChange={(e) => setStatus(e.target.value as typeof status)}
             className="rounded border border-slate-300 px-2 py-1.5 text-sm"
@@ -80,14 +82,22 @@ export function Fraud({ program }: { program: Program }) {
                   >
                     Approve
                   </Button>
-                  <Button
-                    variant="danger"
-                    onClick={() => decide.mutate({ id: f.id, verb: "reject" })}
-                    disabled={decide.isPending}
-                    aria-label={`Reject flag ${f.id}`}
-                  >
-                    Reject
-                  </Button>
+                  <ConfirmDialog
+                    title={`Reject the ${f.rule.replaceAll("_", " ")} flag?`}
+                    description="Rejecting it reverses the commissions of an order it holds, and cannot be undone."
+                    confirmLabel="Reject flag"
+                    onConfirm={() => decide.mutateAsync({ id: f.id, verb: "reject" })}
+                    focusAfter={() => statusSelect.current}
+                    trigger={
+                      <Button
+                        variant="danger"
+                        disabled={decide.isPending}
+                        aria-label={`Reject flag ${f.id}`}
+                      >
+                        Reject
+                      </Button>
+                    }
+                  />
                 </div>
               )}
             </li>
@@ -135,9 +145,13 @@ export function Payouts({ program }: { program: Program }) {
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 className="text-xl font-semibold">Payouts</h2>
-        <Button onClick={() => create.mutate()} disabled={create.isPending}>
-          Create payout
-        </Button>
+        <ConfirmDialog
+          title="Create a payout?"
+          description="The payout pays every available cash balance at or over the program minimum. It cannot be undone."
+          confirmLabel="Create payout"
+          onConfirm={() => create.mutateAsync()}
+          trigger={<Button>Create payout</Button>}
+        />
       </div>
       <p className="text-sm text-slate-600">
         A payout pays every available cash balance at or over the program minimum.
@@ -149,7 +163,7 @@ export function Payouts({ program }: { program: Program }) {
             : "Nobody has an available balance at or over the minimum: the payout is empty."}
         </p>
       )}
-      <ErrorMessage error={create.error ?? exportCsv.error} />
+      <ErrorMessage error={exportCsv.error} />
       {payouts.isPending ? (
         <Loading what="payouts" />
       ) : payouts.error ? (

@@ -1,5 +1,6 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import * as TabsPrimitive from "@radix-ui/react-tabs";
+import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import type { Band } from "../shared/band.ts";
 import {
   formatDateTime,
@@ -182,24 +183,88 @@ function ProgressBar({ item, currency }: { item: Progress; currency: string }) {
   );
 }
 
-function Downline({ program, participantId }: { program: Program; participantId: string }) {
-  const children = useQuery({
-    queryKey: ["downline", program.id, participantId],
-    queryFn: () =>
-      api.get<Page<Participant>>(
-        `/v1/programs/${program.id}/participants/${participantId}/downline?depth=1&limit=500`,
-      ),
+/**
+ * Recruits fetched and rendered per request. A sponsor can have thousands of
+ * direct recruits; rendering them all at once freezes the page for seconds.
+ */
+const DOWNLINE_PAGE = 100;
+
+/** The one-level listing also says how many recruits there are in all. */
+interface DownlinePage extends Page<Participant> {
+  total?: number;
+}
+
+function Downline({
+  program,
+  participantId,
+  sponsorName,
+}: {
+  program: Program;
+  participantId: string;
+  sponsorName?: string;
+}) {
+  const children = useInfiniteQuery({
+    queryKey: ["downline", program.id, participantId, DOWNLINE_PAGE],
+    queryFn: ({ pageParam }) => {
+      const query = new URLSearchParams({ depth: "1", limit: String(DOWNLINE_PAGE) });
+      if (pageParam) query.set("cursor", pageParam);
+      return api.get<DownlinePage>(
+        `/v1/programs/${program.id}/participants/${participantId}/downline?${query}`,
+      );
+    },
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
   });
+  const list = useRef<HTMLUListElement>(null);
+  // Where focus goes once the next page is in: the first new row, so a keyboard
+  // user carries on from there, and is not left on a button that may vanish.
+  const [focusRow, setFocusRow] = useState<number | null>(null);
+  const rows = children.data?.pages.flatMap((page) => page.items) ?? [];
+  useEffect(() => {
+    if (focusRow === null || rows.length <= focusRow) return;
+    list.current
+      ?.querySelectorAll<HTMLButtonElement>(":scope > li > div > button")
+      [focusRow]?.focus();
+    setFocusRow(null);
+  }, [focusRow, rows.length]);
   if (children.isPending) return <Loading what="the downline" />;
-  if (children.error) return <ErrorMessage error={children.error} />;
-  if (children.data.items.length === 0)
-    return <p className="text-sm text-slate-500">No recruits.</p>;
+  if (children.error && rows.length === 0) return <ErrorMessage error={children.error} />;
+  if (rows.length === 0) return <p className="text-sm text-slate-500">No recruits.</p>;
+  const total = children.data?.pages.at(-1)?.total ?? rows.length;
+  const more = `Show more (${formatNumber(Math.max(0, total - rows.length))} left)`;
   return (
-    <ul role="group" className="ml-4 flex flex-col gap-1 border-l border-slate-200 pl-3">
-      {children.data.items.map((p) => (
-        <DownlineNode key={p.id} program={program} participant={p} />
-      ))}
-    </ul>
+    <div className="flex flex-col gap-2">
+      <ul
+        ref={list}
+        role="group"
+        className="ml-4 flex flex-col gap-1 border-l border-slate-200 pl-3"
+      >
+        {rows.map((p) => (
+          <DownlineNode key={p.id} program={program} participant={p} />
+        ))}
+      </ul>
+      {children.error && <ErrorMessage error={children.error} />}
+      {children.hasNextPage && (
+        <div className="ml-4 flex items-center gap-3 pl-3">
+          <Button
+            variant="secondary"
+            // aria-disabled, not disabled: a disabled button drops keyboard focus.
+            aria-disabled={children.isFetchingNextPage}
+            aria-label={sponsorName ? `${more} under ${sponsorName}` : undefined}
+            onClick={() => {
+              if (children.isFetchingNextPage) return;
+              setFocusRow(rows.length);
+              void children.fetchNextPage();
+            }}
+          >
+            {more}
+          </Button>
+          <span className="text-xs text-slate-500">
+            {formatNumber(rows.length)} of {formatNumber(total)} shown
+          </span>
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -222,10 +287,28 @@ function DownlineNode({ program, participant }: { program: Program; participant:
         </Link>
         <span className="text-xs text-slate-500">{participant.level ?? ""}</span>
       </div>
-      {open && <Downline program={program} participantId={participant.id} />}
+      {open && (
+        <Downline
+          program={program}
+          participantId={participant.id}
+          sponsorName={name(participant)}
+        />
+      )}
     </li>
   );
 }
+
+const DETAIL_TABS = [
+  ["progress", "Goal progress"],
+  ["ledger", "Ledger"],
+  ["downline", "Downline"],
+] as const;
+
+const tabClass =
+  "-mb-px whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-emerald-700 data-[state=active]:border-emerald-700 data-[state=active]:font-semibold data-[state=active]:text-slate-900";
+
+// The panel takes focus after its tab, so it needs a visible focus ring of its own.
+const panelClass = "rounded-lg focus-visible:outline-2 focus-visible:outline-emerald-700";
 
 export function ParticipantDetail({
   program,
@@ -312,67 +395,87 @@ export function ParticipantDetail({
           ))}
         </dl>
       )}
-      <Card title="Goal progress">
-        {progress.isPending ? (
-          <Loading what="progress" />
-        ) : progress.error ? (
-          <ErrorMessage error={progress.error} />
-        ) : progress.data.length === 0 ? (
-          <Empty>No goals apply to this participant now.</Empty>
-        ) : (
-          <div className="flex flex-col gap-4">
-            {progress.data.map((item) => (
-              <ProgressBar key={item.goalId} item={item} currency={program.currency} />
-            ))}
-          </div>
-        )}
-      </Card>
-      <Card title="Ledger">
-        {ledger.isPending ? (
-          <Loading what="the ledger" />
-        ) : ledger.error ? (
-          <ErrorMessage error={ledger.error} />
-        ) : ledger.data.items.length === 0 ? (
-          <Empty>No entries yet.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm">
-              <thead>
-                <tr className="text-left text-slate-500">
-                  <th className="py-1 pr-2">When</th>
-                  <th className="py-1 pr-2">Cause</th>
-                  <th className="py-1 pr-2">Status</th>
-                  <th className="py-1 text-right">Amount</th>
-                </tr>
-              </thead>
-              <tbody>
-                {ledger.data.items.map((e) => (
-                  <tr key={e.id} className="border-t">
-                    <td className="py-1 pr-2">{formatDateTime(e.createdAt, program.timezone)}</td>
-                    <td className="py-1 pr-2">
-                      {e.cause.type}
-                      {e.cause.eventId && ` · event ${e.cause.eventId}`}
-                      {e.cause.level !== null &&
-                        e.cause.level !== undefined &&
-                        ` · level ${e.cause.level}`}
-                      {e.cause.goalId && ` · goal ${e.cause.goalId}`}
-                    </td>
-                    <td className="py-1 pr-2">{e.status}</td>
-                    <td className="py-1 text-right">
-                      {e.asset === "cash"
-                        ? money(e.amount)
-                        : `${formatNumber(e.amount)} ${e.asset === "points" ? "points" : "units"}`}
-                    </td>
-                  </tr>
+      <TabsPrimitive.Root defaultValue="progress" className="flex flex-col gap-3">
+        <TabsPrimitive.List
+          aria-label="Participant details"
+          className="flex gap-1 overflow-x-auto border-b border-slate-200"
+        >
+          {DETAIL_TABS.map(([value, label]) => (
+            <TabsPrimitive.Trigger key={value} value={value} className={tabClass}>
+              {label}
+            </TabsPrimitive.Trigger>
+          ))}
+        </TabsPrimitive.List>
+        <TabsPrimitive.Content value="progress" className={panelClass}>
+          <Card title="Goal progress">
+            {progress.isPending ? (
+              <Loading what="progress" />
+            ) : progress.error ? (
+              <ErrorMessage error={progress.error} />
+            ) : progress.data.length === 0 ? (
+              <Empty>No goals apply to this participant now.</Empty>
+            ) : (
+              <div className="flex flex-col gap-4">
+                {progress.data.map((item) => (
+                  <ProgressBar key={item.goalId} item={item} currency={program.currency} />
                 ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
-      <Card title="Downline">
-        <Downline program={program} participantId={p.id} />
-      </Card>
+              </div>
+            )}
+          </Card>
+        </TabsPrimitive.Content>
+        <TabsPrimitive.Content value="ledger" className={panelClass}>
+          <Card title="Ledger">
+            {ledger.isPending ? (
+              <Loading what="the ledger" />
+            ) : ledger.error ? (
+              <ErrorMessage error={ledger.error} />
+            ) : ledger.data.items.length === 0 ? (
+              <Empty>No entries yet.</Empty>
+            ) : (
+              <div className="overflow-x-auto">
+                <table className="w-full text-sm">
+                  <thead>
+                    <tr className="text-left text-slate-500">
+                      <th className="py-1 pr-2">When</th>
+                      <th className="py-1 pr-2">Cause</th>
+                      <th className="py-1 pr-2">Status</th>
+                      <th className="py-1 text-right">Amount</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {ledger.data.items.map((e) => (
+                      <tr key={e.id} className="border-t">
+                        <td className="py-1 pr-2">
+                          {formatDateTime(e.createdAt, program.timezone)}
+                        </td>
+                        <td className="py-1 pr-2">
+                          {e.cause.type}
+                          {e.cause.eventId && ` · event ${e.cause.eventId}`}
+                          {e.cause.level !== null &&
+                            e.cause.level !== undefined &&
+                            ` · level ${e.cause.level}`}
+                          {e.cause.goalId && ` · goal ${e.cause.goalId}`}
+                        </td>
+                        <td className="py-1 pr-2">{e.status}</td>
+                        <td className="py-1 text-right">
+                          {e.asset === "cash"
+                            ? money(e.amount)
+                            : `${formatNumber(e.amount)} ${e.asset === "points" ? "points" : "units"}`}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Card>
+        </TabsPrimitive.Content>
+        <TabsPrimitive.Content value="downline" className={panelClass}>
+          <Card title="Downline">
+            <Downline program={program} participantId={p.id} />
+          </Card>
+        </TabsPrimitive.Content>
+      </TabsPrimitive.Root>
     </div>
   );
 }

@@ -1,12 +1,13 @@
+import * as DialogPrimitive from "@radix-ui/react-dialog";
 import * as LabelPrimitive from "@radix-ui/react-label";
-import type { ButtonHTMLAttributes, ReactNode } from "react";
+import { useRef, useState, type ComponentProps, type ReactElement, type ReactNode } from "react";
 import { ApiError } from "../shared/api.ts";
 
 export function Button({
   variant = "primary",
   className = "",
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
+}: ComponentProps<"button"> & { variant?: "primary" | "secondary" | "danger" }) {
   const look =
     variant === "primary"
       ? "bg-emerald-700 text-white hover:bg-emerald-800"
@@ -92,5 +93,88 @@ export function Card({ title, children }: { title: string; children: ReactNode }
       <h3 className="mb-3 text-sm font-semibold text-slate-700">{title}</h3>
       {children}
     </section>
+  );
+}
+
+/**
+ * Asks before an action that cannot be taken back. The dialog stays open while
+ * the action runs and shows its failure, so the admin sees what went wrong
+ * before deciding again; focus goes back to the trigger when it closes.
+ */
+export function ConfirmDialog({
+  trigger,
+  title,
+  description,
+  confirmLabel,
+  cancelLabel = "Cancel",
+  onConfirm,
+  focusAfter,
+}: {
+  /** A button; it must pass its ref on so focus can return to it. */
+  trigger: ReactElement;
+  title: string;
+  description: ReactNode;
+  confirmLabel: string;
+  cancelLabel?: string;
+  onConfirm: () => Promise<unknown>;
+  /** Where focus goes when the action took the trigger away with what it acted on. */
+  focusAfter?: () => HTMLElement | null | undefined;
+}) {
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  const [open, setOpen] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const change = (next: boolean) => {
+    // Closing mid-request would hide whether the action happened.
+    if (pending) return;
+    setOpen(next);
+    setError(null);
+  };
+  const confirm = async () => {
+    setPending(true);
+    setError(null);
+    try {
+      await onConfirm();
+      setOpen(false);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setPending(false);
+    }
+  };
+  return (
+    <DialogPrimitive.Root open={open} onOpenChange={change}>
+      <DialogPrimitive.Trigger asChild ref={triggerRef}>
+        {trigger}
+      </DialogPrimitive.Trigger>
+      <DialogPrimitive.Portal>
+        <DialogPrimitive.Overlay className="fixed inset-0 z-40 bg-slate-900/50" />
+        <DialogPrimitive.Content
+          onCloseAutoFocus={(event) => {
+            if (triggerRef.current?.isConnected || !focusAfter) return;
+            event.preventDefault();
+            focusAfter()?.focus();
+          }}
+          className="fixed top-1/2 left-1/2 z-50 flex w-[calc(100%-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 flex-col gap-4 rounded-lg bg-white p-5 shadow-xl focus:outline-none"
+        >
+          <DialogPrimitive.Title className="text-lg font-semibold">{title}</DialogPrimitive.Title>
+          <DialogPrimitive.Description className="text-sm text-slate-700">
+            {description}
+          </DialogPrimitive.Description>
+          <ErrorMessage error={error} />
+          {/* Cancel comes first so it, not the destructive button, takes the first focus. */}
+          <div className="flex flex-wrap justify-end gap-2">
+            <DialogPrimitive.Close asChild>
+              <Button variant="secondary" disabled={pending}>
+                {cancelLabel}
+              </Button>
+            </DialogPrimitive.Close>
+            <Button variant="danger" onClick={() => void confirm()} disabled={pending}>
+              {pending ? "Working…" : confirmLabel}
+            </Button>
+          </div>
+        </DialogPrimitive.Content>
+      </DialogPrimitive.Portal>
+    </DialogPrimitive.Root>
   );
 }

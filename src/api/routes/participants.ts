@@ -7,11 +7,16 @@ import {
   enrollParticipant,
   type ParticipantRefusal,
 } from "../../engine/participants.ts";
-import { findParticipant, listDownline, listParticipants } from "../../store/participants.ts";
+import {
+  countRecruits,
+  findParticipant,
+  listDownline,
+  listParticipants,
+} from "../../store/participants.ts";
 import { newSecret } from "../auth.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
-import { collection, pageOf, pageQuery, route } from "../route.ts";
+import { collection, DEFAULT_LIMIT, MAX_LIMIT, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
 
 const participantParams = z.object({ programId: z.string(), participantId: z.string() });
@@ -39,6 +44,38 @@ const participantPatch = z.strictObject({
   status: status.optional(),
   sponsor: z.string().min(1).nullable().optional(),
   ips: z.array(z.string().min(1).max(100)).max(50).optional(),
+});
+
+const downlineQuery = z.object({
+  depth: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .optional()
+    .describe("How many levels down to list, 3 when absent; 1 lists direct recruits"),
+  limit: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(`Participants per page, ${DEFAULT_LIMIT} when absent and at most ${MAX_LIMIT}`),
+  cursor: z
+    .string()
+    .optional()
+    .describe("The `next` of the previous page; the first page when absent"),
+});
+
+const downlinePage = z.object({
+  items: z
+    .array(z.looseObject({ id: z.string(), depth: z.number().int() }))
+    .describe("Participants in id order, each with how many levels below it is"),
+  next: z.string().nullable().describe("The cursor of the next page; null on the last page"),
+  total: z
+    .number()
+    .int()
+    .optional()
+    .describe("With depth=1 only: how many direct recruits there are across all pages"),
 });
 
 export async function loadParticipant(
@@ -144,11 +181,12 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/downline",
-    summary: "Everyone below a participant, up to `depth` levels",
+    summary: "Everyone below a participant, up to `depth` levels, a page at a time",
     tag: "Participants",
     auth: "admin",
     params: participantParams,
-    query: pageQuery.extend({ depth: z.coerce.number().int().min(1).max(20).optional() }),
+    query: downlineQuery,
+    response: downlinePage,
     handler: async ({ services, caller, params, query }) => {
       const { program, participant } = await loadParticipant(
         services,
@@ -157,17 +195,22 @@ export const participantRoutes = [
         params.participantId,
       );
       const page = pageOf(query);
+      const depth = query.depth ?? 3;
       const rows = await listDownline(services.db, program.id, participant.id, {
-        depth: query.depth ?? 3,
+        depth,
         after: page.after,
         limit: page.limit + 1,
       });
-      return collection(
+      const listed = collection(
         rows,
         page.limit,
         (p) => p.id,
         (p) => ({ ...presentParticipant(p, services.publicUrl), depth: p.depth }),
       );
+      // A sponsor can have thousands of direct recruits; the count lets a
+      // client say how many are left without fetching them.
+      if (depth !== 1) return listed;
+      return { ...listed, total: await countRecruits(services.db, program.id, participant.id) };
     },
   }),
   route({
