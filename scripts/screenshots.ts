@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     await page.getByRole("link", { name: me.name ?? me.externalId }).click();
     await page.getByRole("heading", { name: me.name ?? me.externalId }).waitFor();
     await page.getByRole("progressbar").first().waitFor();
-    await page.getByRole("region", { name: "Ledger" }).locator("tbody tr").first().waitFor();
+    await page.getByRole("progressbar").first().waitFor();
     await shoot(page, "admin-participant");
     await page.close();
 
