@@ -1,0 +1,136 @@
+// An automated accessibility audit of the main screens with axe-core, run in
+// the real browser: WCAG 2 A and AA rules, colour contrast included.
+import { createRequire } from "node:module";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createParticipant,
+  createProgram,
+  expectStatus,
+  order,
+  sendEvents,
+} from "../support/api.ts";
+import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { useWebServer } from "../support/web-server.ts";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Violations of WCAG 2 A/AA rules on the page as it is now, one line each. */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as { axe: { run(o: object): Promise<{ violations: unknown[] }> } }
+    ).axe;
+    const result = await axe.run({
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations;
+  });
+  return (violations as Violation[]).map(
+    (v) =>
+      `${v.id} (${v.impact ?? "?"}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+}
+
+describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", () => {
+  const server = useWebServer();
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let programId = "";
+  let portalToken = "";
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    const program = await createProgram(server, { name: "Audited ambassadors" });
+    programId = program.id;
+    const ana = await createParticipant(server, program.id, {
+      externalId: "ana",
+      name: "Ana Lima",
+    });
+    const goal = await server.call("POST", `/v1/programs/${program.id}/goals`, {
+      name: "First $100",
+      metric: "sales_amount",
+      steps: [
+        { threshold: 5000, reward: { type: "points", points: 10 } },
+        { threshold: 10000, reward: { type: "points", points: 50 } },
+      ],
+    });
+    expectStatus(goal, 201);
+    await sendEvents(
+      server,
+      program.id,
+      order("a11y-1", {
+        participant: "ana",
+        items: [{ sku: "SHIRT", quantity: 1, unitAmount: 9200 }],
+      }),
+    );
+    const token = await server.call<{ token: string }>(
+      "POST",
+      `/v1/programs/${program.id}/participants/${ana.id}/tokens`,
+    );
+    portalToken = token.body.token;
+  });
+  afterAll(async () => {
+    await browser?.cleanUp();
+  });
+
+  async function signedIn(): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/admin`);
+    expect(await audit(page)).toEqual([]);
+    await page.getByLabel("Admin key").fill(server.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page
+      .getByLabel("Program", { exact: true })
+      .selectOption({ label: "Audited ambassadors" });
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    return page;
+  }
+
+  it("the admin console's sign-in, overview, goals and participant pages have no violations", async () => {
+    const page = await signedIn();
+    await page.getByLabel("Orders", { exact: true }).filter({ hasText: "1" }).waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
+    await page.getByText("First $100").first().waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
+    await page.getByRole("link", { name: "Ana Lima" }).click();
+    await page.getByRole("progressbar").first().waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("the portal has no violations, on a phone too", async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${server.url}/portal#token=${encodeURIComponent(portalToken)}`);
+    await page.getByRole("progressbar", { name: "First $100" }).waitFor({ timeout: 10_000 });
+    expect(await audit(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("the widget's open panel has no violations, and the audit does catch them", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/health`);
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
+       <script src="${server.url}/widget.js" data-program="${programId}"></script></body></html>`,
+    );
+    const launcher = page.getByRole("button", { name: /rewards/i });
+    await launcher.click();
+    await page.getByRole("dialog").getByText("First $100").first().waitFor();
+    expect(await audit(page)).toEqual([]);
+    // The same audit on a page with a known fault reports it.
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><title>Bad</title></head><body><img src="x.png"></body></html>`,
+    );
+    expect((await audit(page)).join("\n")).toMatch(/^image-alt/m);
+    await page.close();
+  });
+});
