@@ -126,6 +126,11 @@ export function useApi(backend: Backend, options: ApiOptions = {}): Api {
     if (!opened) throw new Error("the API was used before beforeAll opened it");
     return opened;
   };
+  return deferredApi(ready);
+}
+
+/** An Api whose every member asks `ready` for the opened one, so hooks can open it later. */
+export function deferredApi(ready: () => Api): Api {
   return {
     get db() {
       return ready().db;

@@ -1,7 +1,7 @@
 // The app on a real port, for the browser: PGlite, two brands, and the URL.
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
-import { openApi, type Api } from "./api.ts";
+import { deferredApi, openApi, type Api } from "./api.ts";
 import { backends } from "./backends.ts";
 
 export interface WebServer extends Api {
@@ -27,26 +27,5 @@ export function useWebServer(): WebServer {
     if (!opened) throw new Error("the server was used before beforeAll started it");
     return opened;
   };
-  return {
-    get url() {
-      return url;
-    },
-    get db() {
-      return ready().db;
-    },
-    get services() {
-      return ready().services;
-    },
-    get app() {
-      return ready().app;
-    },
-    get key() {
-      return ready().key;
-    },
-    get otherKey() {
-      return ready().otherKey;
-    },
-    call: (method, path, body, key) => ready().call(method, path, body, key),
-    adminKeyFor: (brandName) => ready().adminKeyFor(brandName),
-  };
+  return Object.defineProperty(deferredApi(ready), "url", { get: () => url }) as WebServer;
 }
