@@ -8,7 +8,7 @@ import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
-import { loadParticipant } from "./participants.ts";
+import { loadParticipant, loadTokenHolder } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
 const goalParams = z.object({ programId: z.string(), goalId: z.string() });
@@ -181,12 +181,7 @@ export const goalRoutes = [
     auth: "participant",
     query: progressQuery,
     handler: async ({ services, caller, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program, participant } = await loadTokenHolder(services, caller);
       return participantProgress(services, program, participant, query);
     },
   }),

@@ -1,7 +1,7 @@
 import { balancesOf } from "../../store/ledger.ts";
 import { presentParticipant } from "../present.ts";
 import { pageQuery, route } from "../route.ts";
-import { ledgerPage, loadParticipant } from "./participants.ts";
+import { ledgerPage, loadTokenHolder } from "./participants.ts";
 
 /** What a participant token reads: its own membership, balances and ledger. */
 export const meRoutes = [
@@ -12,12 +12,7 @@ export const meRoutes = [
     tag: "Me",
     auth: "participant",
     handler: async ({ services, caller }) => {
-      const { participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { participant } = await loadTokenHolder(services, caller);
       return presentParticipant(participant, services.publicUrl);
     },
   }),
@@ -28,12 +23,7 @@ export const meRoutes = [
     tag: "Me",
     auth: "participant",
     handler: async ({ services, caller }) => {
-      const { program } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program } = await loadTokenHolder(services, caller);
       return balancesOf(services.db, program.id, caller.participantId, program.currency);
     },
   }),

@@ -15,6 +15,7 @@ import {
 } from "../../store/participants.ts";
 import { newSecret } from "../auth.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
+import type { Caller } from "../auth.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, DEFAULT_LIMIT, MAX_LIMIT, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
@@ -88,6 +89,14 @@ export async function loadParticipant(
   const participant = await findParticipant(services.db, program.id, participantId);
   if (!participant) throw notFound(`participant ${participantId}`);
   return { program, participant };
+}
+
+/** The token holder's program and membership, for the /v1/me routes. */
+export function loadTokenHolder(
+  services: Services,
+  caller: Extract<Caller, { kind: "participant" }>,
+) {
+  return loadParticipant(services, caller.brandId, caller.programId, caller.participantId);
 }
 
 function refused(refusal: ParticipantRefusal): ApiError {

@@ -4,7 +4,7 @@ import { openPortalSession } from "../../engine/open-portal-session.ts";
 import { listDownlineSales, salesStandings } from "../../store/portal-standings.ts";
 import { ApiError } from "../errors.ts";
 import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
-import { loadParticipant } from "./participants.ts";
+import { loadTokenHolder } from "./participants.ts";
 
 /** How many leaders the leaderboard names besides the caller. */
 const LEADERBOARD_TOP = 5;
@@ -25,12 +25,7 @@ export const portalRoutes: AnyRoute[] = [
           "forbidden",
           "a session cannot open another session; open the portal link again",
         );
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program, participant } = await loadTokenHolder(services, caller);
       const session = await openPortalSession(services, {
         brandId: caller.brandId,
         programId: program.id,
@@ -51,12 +46,7 @@ export const portalRoutes: AnyRoute[] = [
     tag: "Me",
     auth: "participant",
     handler: async ({ services, caller }) => {
-      const { program } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program } = await loadTokenHolder(services, caller);
       return {
         id: program.id,
         name: program.name,
@@ -73,12 +63,7 @@ export const portalRoutes: AnyRoute[] = [
     auth: "participant",
     query: pageQuery.extend({ depth: z.coerce.number().int().min(1).max(20).optional() }),
     handler: async ({ services, caller, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program, participant } = await loadTokenHolder(services, caller);
       const page = pageOf(query);
       const rows = await listDownlineSales(services.db, program.id, participant.id, {
         depth: query.depth ?? 3,
@@ -112,12 +97,7 @@ export const portalRoutes: AnyRoute[] = [
     tag: "Me",
     auth: "participant",
     handler: async ({ services, caller }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        caller.programId,
-        caller.participantId,
-      );
+      const { program, participant } = await loadTokenHolder(services, caller);
       const month = monthOf(services.now().getTime(), program.timezone);
       const { rows, ranked } = await salesStandings(
         services.db,
