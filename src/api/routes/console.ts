@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { addDays, localDateOf, reportPeriod } from "../../domain/periods.ts";
+import { addDays, localDateOf } from "../../domain/periods.ts";
 import { searchParticipants } from "../../store/participant-search.ts";
 import { dailyActivity } from "../../store/timeseries.ts";
 import { ApiError } from "../errors.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
 import { loadProgram, programParams } from "./programs.ts";
-import { summaryQuery } from "./reports.ts";
+import { requestedPeriod, summaryQuery } from "./reports.ts";
 
 /** Two years of days: enough for any chart, and a bound on the rows one request makes. */
 export const MAX_SERIES_DAYS = 731;
@@ -44,12 +44,7 @@ export const consoleRoutes: AnyRoute[] = [
     response: seriesSchema,
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
-      const period = reportPeriod(query, program.timezone, services.now().getTime());
-      if (!period.ok)
-        throw new ApiError("validation_failed", `${period.field} ${period.message}`, [
-          { path: period.field, message: period.message },
-        ]);
-      const { fromMs, toMs } = period.period;
+      const { fromMs, toMs } = requestedPeriod(query, program, services);
       const firstDay = localDateOf(fromMs, program.timezone);
       const lastDay = localDateOf(Math.max(fromMs, toMs - 1), program.timezone);
       if (addDays(firstDay, MAX_SERIES_DAYS) <= lastDay)

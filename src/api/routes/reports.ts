@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { reportPeriod } from "../../domain/periods.ts";
+import { reportPeriod, type Period } from "../../domain/periods.ts";
+import type { Services } from "../../engine/services.ts";
+import type { ProgramRecord } from "../../store/programs.ts";
 import { summaryRows, type PerformerRow } from "../../store/reports.ts";
 import { ApiError } from "../errors.ts";
 import { route } from "../route.ts";
@@ -16,6 +18,20 @@ const boundary = (meaning: string) =>
     })
     .optional()
     .describe(meaning);
+
+/** The report period `from`/`to` name, in the program's time zone; a 422 naming the field if not valid. */
+export function requestedPeriod(
+  query: z.infer<typeof summaryQuery>,
+  program: ProgramRecord,
+  services: Services,
+): Period {
+  const period = reportPeriod(query, program.timezone, services.now().getTime());
+  if (!period.ok)
+    throw new ApiError("validation_failed", `${period.field} ${period.message}`, [
+      { path: period.field, message: period.message },
+    ]);
+  return period.period;
+}
 
 export const summaryQuery = z.object({
   from: boundary(
@@ -82,13 +98,9 @@ export const reportRoutes = [
     response: summarySchema,
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
-      const period = reportPeriod(query, program.timezone, services.now().getTime());
-      if (!period.ok)
-        throw new ApiError("validation_failed", `${period.field} ${period.message}`, [
-          { path: period.field, message: period.message },
-        ]);
-      const from = new Date(period.period.fromMs);
-      const to = new Date(period.period.toMs);
+      const period = requestedPeriod(query, program, services);
+      const from = new Date(period.fromMs);
+      const to = new Date(period.toMs);
       const rows = await summaryRows(services.db, program.id, from, to);
       const byLevel = rows.commissionsByLevel.flatMap(({ level, amount }) =>
         level === null ? [] : [{ level, amount }],
