@@ -8,26 +8,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SignJWT } from "jose";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { newApp } from "../src/api/app.ts";
 import { DEMO_PROGRAM, runDemo } from "../src/cli/demo.ts";
 import { createServices } from "../src/engine/services.ts";
 import { openPglite } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
-
-// The flags of test/support/browser.ts, which cannot be imported here since it
-// needs a running vitest: a closed network, a root user, no background traffic.
-const CHROMIUM = process.env.LAUREL_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM, launchBrowser } from "../test/support/chromium.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const OUT = join(ROOT, "docs/screenshots");
@@ -151,7 +138,7 @@ async function main(): Promise<number> {
     );
     const magicLink = `${url}/portal#token=${encodeURIComponent(token)}`;
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchBrowser();
     cleanups.unshift(() => browser.close());
     const page = await browser.newPage({ viewport: DESKTOP });
     page.setDefaultTimeout(WAIT_MS);

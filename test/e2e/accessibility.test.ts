@@ -2,7 +2,7 @@
 // the real browser: WCAG 2 A and AA rules, colour contrast included.
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import {
   createParticipant,
   createProgram,
@@ -10,7 +10,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -42,11 +42,10 @@ async function audit(page: Page): Promise<string[]> {
 
 describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const browser = useBrowser();
   let programId = "";
   let portalToken = "";
   beforeAll(async () => {
-    browser = await launchBrowser();
     const program = await createProgram(server, { name: "Audited ambassadors" });
     programId = program.id;
     const ana = await createParticipant(server, program.id, {
@@ -76,12 +75,9 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     );
     portalToken = token.body.token;
   });
-  afterAll(async () => {
-    await browser?.cleanUp();
-  });
 
   async function signedIn(): Promise<Page> {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.url}/admin`);
     expect(await audit(page)).toEqual([]);
     await page.getByLabel("Admin key").fill(server.key);
@@ -108,7 +104,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
   });
 
   it("the portal has no violations, on a phone too", async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    const page = await browser().newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${server.url}/portal#token=${encodeURIComponent(portalToken)}`);
     await page.getByRole("progressbar", { name: "First $100" }).waitFor({ timeout: 10_000 });
     expect(await audit(page)).toEqual([]);
@@ -116,7 +112,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
   });
 
   it("the widget's open panel has no violations, and the audit does catch them", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.url}/health`);
     await page.setContent(
       `<!doctype html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>

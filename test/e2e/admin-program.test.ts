@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** The message a control points at with aria-describedby: what a screen reader reads with it. */
@@ -19,13 +19,12 @@ interface StoredProgram {
 
 describeInBrowser("the admin console's program screen", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const browser = useBrowser();
   let page: Page;
   let programId = "";
   const patches: unknown[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     const program = await server.call<{ id: string }>("POST", "/v1/programs", {
       name: "Plan editing",
       currency: "USD",
@@ -35,15 +34,12 @@ describeInBrowser("the admin console's program screen", () => {
     });
     expect(program.status).toBe(201);
     programId = program.body.id;
-    page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    page = await browser().newPage({ viewport: { width: 375, height: 800 } });
     // A locator that never appears fails naming itself, before the test times out.
     page.setDefaultTimeout(10_000);
     page.on("request", (request) => {
       if (request.method() === "PATCH") patches.push(request.postDataJSON());
     });
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
   });
 
   const read = async () =>

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** The message a control points at with aria-describedby: what a screen reader reads with it. */
@@ -12,14 +12,13 @@ async function descriptionOf(control: Locator): Promise<string> {
 
 describeInBrowser("the admin console", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const browser = useBrowser();
   let page: Page;
   let programId = "";
   let targetGoalId = "";
   let anaCode = "";
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     const other = await server.call<{ id: string }>("POST", "/v1/programs", {
       name: "Another program",
       currency: "USD",
@@ -83,10 +82,7 @@ describeInBrowser("the admin console", () => {
     });
     expect(goal.status).toBe(201);
     targetGoalId = goal.body.id;
-    page = await browser.newPage({ viewport: { width: 375, height: 800 } });
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
+    page = await browser().newPage({ viewport: { width: 375, height: 800 } });
   });
 
   it("refuses a wrong key with the API's message, then signs in and picks the program", async () => {

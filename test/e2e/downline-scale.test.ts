@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** Participants in the network, the root included. */
@@ -24,13 +24,12 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
 
 describeInBrowser("the downline tree of a 10,000-participant network", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const browser = useBrowser();
   let page: Page;
   let programId = "";
   let rootId = "";
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     const program = await server.call<{ id: string }>("POST", "/v1/programs", {
       name: "Big network",
       currency: "USD",
@@ -64,10 +63,7 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
       [programId],
     );
     expect(rows[0]?.n).toBe(NETWORK);
-    page = await browser.newPage({ viewport: { width: 1024, height: 800 } });
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
+    page = await browser().newPage({ viewport: { width: 1024, height: 800 } });
   });
 
   let downline: Locator;

@@ -1,7 +1,7 @@
 // The whole story in one browser session: an admin sets a goal up in the
 // console, opens the participant's portal from it, and the participant sees
 // the goal fill up as the shop's orders arrive, without reloading.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   createParticipant,
   createProgram,
@@ -9,24 +9,18 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 describeInBrowser("from the admin console to the participant's portal", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
-  });
+  const browser = useBrowser();
 
   it("creates a goal in the console and watches it turn green in the portal as orders arrive", async () => {
     const program = await createProgram(server, { name: "Journey ambassadors" });
     await createParticipant(server, program.id, { externalId: "jo-1", name: "Jo Park" });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}/admin`);
     await page.getByLabel("Admin key").fill(server.key);

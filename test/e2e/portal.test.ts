@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   createParticipant,
   createProgram,
@@ -6,18 +6,12 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 describeInBrowser("the participant portal", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
-  });
+  const browser = useBrowser();
 
   it("opens from a magic link and turns a goal green when an order arrives, without a reload", async () => {
     const program = await createProgram(server, { name: "Ambassadors" });
@@ -36,7 +30,7 @@ describeInBrowser("the participant portal", () => {
     );
     expectStatus(token, 201);
 
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    const page = await browser().newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${server.url}/portal#token=${encodeURIComponent(token.body.token)}`);
     const bar = page.getByRole("progressbar", { name: "First $50" });
     await bar.waitFor({ timeout: 10_000 });
@@ -69,7 +63,7 @@ describeInBrowser("the participant portal", () => {
   });
 
   it("shows a clear error for a link that does not work", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.url}/portal#token=lrl_part_not-a-real-token`);
     const alert = page.getByRole("alert");
     await alert.waitFor({ timeout: 10_000 });

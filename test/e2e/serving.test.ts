@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { expect, it } from "vitest";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 describeInBrowser("the web apps are served by laurel serve", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.cleanUp();
-  });
+  const browser = useBrowser();
 
   it("serves /admin and /portal as single-page apps, and /widget.js to any origin", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.url}/admin/participants/par_123`);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toMatch(/Laurel/);
     await page.goto(`${server.url}/portal`);

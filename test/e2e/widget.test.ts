@@ -16,7 +16,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, launchBrowser } from "../support/browser.ts";
+import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** Styles a careless shop might have: none of them may reach inside the widget. */
@@ -28,7 +28,7 @@ const HOSTILE_CSS = `
 
 describeInBrowser("the storefront widget on a shop's page", () => {
   const server = useWebServer();
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const browser = useBrowser();
   let shop: Server;
   let shopUrl = "";
   let programId = "";
@@ -46,7 +46,6 @@ describeInBrowser("the storefront widget on a shop's page", () => {
   }
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     const program = await createProgram(server, { name: "Loyalty", commission: undefined });
     programId = program.id;
     const goal = await server.call("POST", `/v1/programs/${programId}/goals`, {
@@ -93,12 +92,11 @@ describeInBrowser("the storefront widget on a shop's page", () => {
   });
 
   afterAll(async () => {
-    await browser?.cleanUp();
     await new Promise((resolve) => shop?.close(resolve));
   });
 
   async function openShop(path: string, width = 1280): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    const page = await browser().newPage({ viewport: { width, height: 800 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${shopUrl}${path}`);

@@ -1,36 +1,25 @@
-// A real browser for the end-to-end tests: Debian's chromium driven by
-// playwright-core, never a downloaded browser. Without chromium the suites
-// say plainly that they were skipped.
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
-import { describe, it } from "vitest";
-
-export const CHROMIUM = process.env.LAUREL_CHROMIUM ?? "/usr/bin/chromium";
-export const chromiumAvailable = existsSync(CHROMIUM);
+// A real browser for the end-to-end tests (see chromium.ts). Without
+// chromium the suites say plainly that they were skipped.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { CHROMIUM, chromiumAvailable, launchBrowser } from "./chromium.ts";
 
 /**
- * Flags for a closed network and a root user: no sandbox (root), and none of
- * the background connections Chromium would otherwise try and have refused.
+ * One browser for the calling describe block: launched before its tests (and
+ * before the block's own beforeAll hooks, registered after this), closed after.
  */
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** A headless chromium; playwright gives it a new empty profile of its own. */
-export async function launchBrowser(): Promise<Browser & { cleanUp(): Promise<void> }> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  return Object.assign(browser, {
-    async cleanUp() {
-      await browser.close();
-    },
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
   });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("the browser was used before beforeAll launched it");
+    return browser;
+  };
 }
 
 /** A describe block that runs only with chromium installed, and says so when it is not. */
