@@ -78,19 +78,35 @@ export async function loadGoalState(
         args,
       )
     : [];
+  return { goals, ...nestedState(rows, grants, targets) };
+}
+
+/** Stored rows as the tracker reads them: by slot (participant and window), then by goal. */
+function nestedState(
+  values: readonly {
+    participant_id: string;
+    bucket: string;
+    goal_values: Record<string, number>;
+  }[],
+  grants: readonly {
+    goal_id: string;
+    participant_id: string;
+    window_key: string;
+    steps: number[];
+  }[],
+  targets: readonly { goal_id: string; participant_id: string; period: string; target: number }[],
+): Omit<GoalState, "goals"> {
   const progress = new Map<string, Map<string, number>>();
-  for (const r of rows) {
-    const values = new Map<string, number>();
-    for (const [goalId, value] of Object.entries(r.goal_values)) values.set(goalId, Number(value));
-    progress.set(slotKey(r.participant_id, windowKeyOf(r.bucket)), values);
-  }
+  for (const r of values)
+    for (const [goalId, value] of Object.entries(r.goal_values))
+      setNested(progress, slotKey(r.participant_id, windowKeyOf(r.bucket)), goalId, Number(value));
   const granted = new Map<string, Map<string, readonly number[]>>();
   for (const r of grants)
     setNested(granted, slotKey(r.participant_id, r.window_key), r.goal_id, r.steps);
   const targetsBySlot = new Map<string, Map<string, number>>();
   for (const r of targets)
     setNested(targetsBySlot, slotKey(r.participant_id, r.period), r.goal_id, Number(r.target));
-  return { goals, progress, granted, targets: targetsBySlot };
+  return { progress, granted, targets: targetsBySlot };
 }
 
 /**
@@ -258,34 +274,24 @@ export async function readProgress(
   const windowKeys = [...new Set(windows.map((w) => w.window.key))];
   const buckets = [...new Set(windows.map((w) => bucketOf(w.window)))];
   const [values, grants, targets] = await Promise.all([
-    db.query<{ bucket: string; goal_values: Record<string, number> }>(
-      `select bucket, goal_values from goal_progress
+    db.query<{ participant_id: string; bucket: string; goal_values: Record<string, number> }>(
+      `select participant_id, bucket, goal_values from goal_progress
        where program_id = $1 and participant_id = $2 and bucket = any($3::text[])`,
       [programId, participantId, buckets],
     ),
     // A participant's grants and targets are few: read them by participant
     // and window, and let the goals pick theirs.
-    db.query<{ goal_id: string; window_key: string; steps: number[] }>(
-      `select goal_id, window_key, array_agg(step) as steps from goal_grants
+    db.query<{ goal_id: string; participant_id: string; window_key: string; steps: number[] }>(
+      `select goal_id, participant_id, window_key, array_agg(step) as steps from goal_grants
        where program_id = $1 and participant_id = $2 and window_key = any($3::text[])
-       group by goal_id, window_key`,
+       group by goal_id, participant_id, window_key`,
       [programId, participantId, windowKeys],
     ),
-    db.query<{ goal_id: string; period: string; target: number }>(
-      `select goal_id, period, target from participant_targets
+    db.query<{ goal_id: string; participant_id: string; period: string; target: number }>(
+      `select goal_id, participant_id, period, target from participant_targets
        where program_id = $1 and participant_id = $2 and period = any($3::text[])`,
       [programId, participantId, windowKeys],
     ),
   ]);
-  const progress = new Map<string, Map<string, number>>();
-  for (const r of values)
-    for (const [goalId, value] of Object.entries(r.goal_values))
-      setNested(progress, slotKey(participantId, windowKeyOf(r.bucket)), goalId, Number(value));
-  const granted = new Map<string, Map<string, readonly number[]>>();
-  for (const r of grants)
-    setNested(granted, slotKey(participantId, r.window_key), r.goal_id, r.steps);
-  const targetsBySlot = new Map<string, Map<string, number>>();
-  for (const r of targets)
-    setNested(targetsBySlot, slotKey(participantId, r.period), r.goal_id, Number(r.target));
-  return { progress, granted, targets: targetsBySlot };
+  return nestedState(values, grants, targets);
 }
