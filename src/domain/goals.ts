@@ -204,6 +204,11 @@ function stepSize(step: Step, perParticipant: boolean): number | null {
   return p === null ? null : Number(p.digits) / 10 ** p.scale;
 }
 
+/** Whether a storefront shows the goal: only if asked, and never an inactivity goal. */
+export function isShownInWidget(goal: Goal): boolean {
+  return goal.showInWidget && goal.metric !== "inactivity_days";
+}
+
 /** Checks that need the program: levels a reward names exist. */
 export function levelIssues(
   goal: Goal,

@@ -4,7 +4,7 @@ import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
 import { closeGoalWindows, grantInactivity } from "../../engine/goal-jobs.ts";
 import { participantProgress } from "../../engine/read-progress.ts";
 import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
-import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
+import type { ProgramRecord } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
@@ -183,36 +183,6 @@ export const goalRoutes = [
     handler: async ({ services, caller, query }) => {
       const { program, participant } = await loadTokenHolder(services, caller);
       return participantProgress(services, program, participant, query);
-    },
-  }),
-  route({
-    method: "GET",
-    url: "/v1/widget/{programId}/milestones",
-    summary: "The ladders a storefront shows (public; never inactivity goals)",
-    tag: "Widget",
-    auth: "public",
-    params: programParams,
-    handler: async ({ services, params, reply }) => {
-      const program = await findProgramById(services.db, params.programId);
-      if (!program) throw notFound(`program ${params.programId}`);
-      const goals = (await listGoals(services.db, program.id)).filter(
-        (g) => g.goal.showInWidget && g.goal.metric !== "inactivity_days",
-      );
-      // Storefronts on other origins read this.
-      reply.header("access-control-allow-origin", "*");
-      return {
-        programId: program.id,
-        name: program.name,
-        currency: program.currency,
-        milestones: goals.map((g) => ({
-          goalId: g.id,
-          name: g.goal.name,
-          ...(g.goal.description === undefined ? {} : { description: g.goal.description }),
-          metric: g.goal.metric,
-          window: g.goal.window,
-          steps: g.goal.steps.map((s, i) => ({ step: i + 1, ...s })),
-        })),
-      };
     },
   }),
 ];

@@ -2,6 +2,7 @@ import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import { participantProgress } from "../../engine/read-progress.ts";
 import { newWidgetSecret, verifyCustomerToken } from "../../engine/widget-token.ts";
+import { isShownInWidget } from "../../domain/goals.ts";
 import { listGoals } from "../../store/goals.ts";
 import { listParticipants } from "../../store/participants.ts";
 import { findProgramById } from "../../store/programs.ts";
@@ -120,7 +121,7 @@ export const widgetRoutes: AnyRoute[] = [
       const progress = participant ? await participantProgress(services, program, participant) : [];
       const visible = new Set(
         (await listGoals(services.db, program.id))
-          .filter((g) => g.goal.showInWidget && g.goal.metric !== "inactivity_days")
+          .filter((g) => isShownInWidget(g.goal))
           .map((g) => g.id),
       );
       return {
@@ -130,6 +131,35 @@ export const widgetRoutes: AnyRoute[] = [
         customer: { externalId: checked.externalId, member: participant !== undefined },
         items: progress.filter((p) => visible.has(p.goalId)),
         next: null,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/widget/{programId}/milestones",
+    summary: "The ladders a storefront shows (public; never inactivity goals)",
+    tag: "Widget",
+    auth: "public",
+    params: programParams,
+    handler: async ({ services, params, reply }) => {
+      allowAnyOrigin(reply);
+      const program = await findProgramById(services.db, params.programId);
+      if (!program) throw notFound(`program ${params.programId}`);
+      const goals = (await listGoals(services.db, program.id)).filter((g) =>
+        isShownInWidget(g.goal),
+      );
+      return {
+        programId: program.id,
+        name: program.name,
+        currency: program.currency,
+        milestones: goals.map((g) => ({
+          goalId: g.id,
+          name: g.goal.name,
+          ...(g.goal.description === undefined ? {} : { description: g.goal.description }),
+          metric: g.goal.metric,
+          window: g.goal.window,
+          steps: g.goal.steps.map((s, i) => ({ step: i + 1, ...s })),
+        })),
       };
     },
   }),
