@@ -1,14 +1,7 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
-
-/** The message a control points at with aria-describedby: what a screen reader reads with it. */
-async function descriptionOf(control: Locator): Promise<string> {
-  const id = await control.getAttribute("aria-describedby");
-  if (!id) return "";
-  return (await control.page().locator(`#${id}`).textContent()) ?? "";
-}
 
 interface StoredProgram {
   commission?: Record<string, unknown>;
@@ -51,11 +44,11 @@ describeInBrowser("the admin console's program screen", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("navigation").getByRole("link", { name: "Program" }).click();
     await page.getByRole("heading", { name: "Program", exact: true }).waitFor();
-    await expect(page.getByLabel("Base rate", { exact: true }).inputValue()).resolves.toBe("10");
-    await expect(page.getByLabel("SKU rate 1 SKU").inputValue()).resolves.toBe("MUG");
-    await expect(page.getByLabel("SKU rate 1 type").inputValue()).resolves.toBe("flat");
-    await expect(page.getByLabel("SKU rate 1", { exact: true }).inputValue()).resolves.toBe("1.5");
-    await expect(page.getByLabel("Cookie days").inputValue()).resolves.toBe("45");
+    await eventually(() => page.getByLabel("Base rate", { exact: true }).inputValue()).toBe("10");
+    await eventually(() => page.getByLabel("SKU rate 1 SKU").inputValue()).toBe("MUG");
+    await eventually(() => page.getByLabel("SKU rate 1 type").inputValue()).toBe("flat");
+    await eventually(() => page.getByLabel("SKU rate 1", { exact: true }).inputValue()).toBe("1.5");
+    await eventually(() => page.getByLabel("Cookie days").inputValue()).toBe("45");
     // Nothing in the page may be wider than a phone.
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(375);
@@ -121,10 +114,10 @@ describeInBrowser("the admin console's program screen", () => {
     await page.getByLabel("Level rate 1", { exact: true }).fill("20");
     await page.getByRole("button", { name: "Save program" }).click();
     await page.getByRole("alert").waitFor();
-    await expect(descriptionOf(page.getByLabel("Level rate 1 level"))).resolves.toMatch(
+    await eventually(() => descriptionOf(page.getByLabel("Level rate 1 level"))).toMatch(
       /"platinum" is not one of the program's levels/,
     );
-    await expect(descriptionOf(page.getByLabel("Base rate", { exact: true }))).resolves.toBe("");
+    await eventually(() => descriptionOf(page.getByLabel("Base rate", { exact: true }))).toBe("");
     expect((await read()).commission?.byLevel).toBeUndefined();
     // Rows of rates and their messages still fit a phone.
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -135,14 +128,14 @@ describeInBrowser("the admin console's program screen", () => {
     await page.getByLabel("Level rate 1 level").fill("gold");
     await page.getByLabel("Base rate", { exact: true }).fill("150");
     await page.getByRole("button", { name: "Save program" }).click();
-    await expect(
-      page
-        .getByRole("alert")
-        .filter({ hasText: /0 to 100/ })
-        .waitFor()
-        .then(() => descriptionOf(page.getByLabel("Base rate", { exact: true }))),
-    ).resolves.toMatch(/from 0 to 100/);
-    await expect(descriptionOf(page.getByLabel("Level rate 1 level"))).resolves.toBe("");
+    await page
+      .getByRole("alert")
+      .filter({ hasText: /0 to 100/ })
+      .waitFor();
+    await eventually(() => descriptionOf(page.getByLabel("Base rate", { exact: true }))).toMatch(
+      /from 0 to 100/,
+    );
+    await eventually(() => descriptionOf(page.getByLabel("Level rate 1 level"))).toBe("");
     expect((await read()).commission?.rate).toEqual({ percent: 12.5 });
 
     await page.getByLabel("Base rate", { exact: true }).fill("15");

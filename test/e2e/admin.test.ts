@@ -1,14 +1,7 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
-
-/** The message a control points at with aria-describedby: what a screen reader reads with it. */
-async function descriptionOf(control: Locator): Promise<string> {
-  const id = await control.getAttribute("aria-describedby");
-  if (!id) return "";
-  return (await control.page().locator(`#${id}`).textContent()) ?? "";
-}
 
 describeInBrowser("the admin console", () => {
   const server = useWebServer();
@@ -89,7 +82,7 @@ describeInBrowser("the admin console", () => {
     await page.goto(`${server.url}/admin`);
     await page.getByLabel("Admin key").fill("lrl_wrong");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(descriptionOf(page.getByLabel("Admin key"))).resolves.toMatch(/\S/);
+    await eventually(() => descriptionOf(page.getByLabel("Admin key"))).toMatch(/\S/);
     await page.getByLabel("Admin key").fill(server.key);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page
@@ -101,9 +94,9 @@ describeInBrowser("the admin console", () => {
   it("shows the real numbers of the orders sent through the API", async () => {
     const figure = (label: string) => page.getByLabel(label, { exact: true });
     await figure("Orders").filter({ hasText: "2" }).waitFor();
-    await expect(figure("Sales").textContent()).resolves.toBe("$150.00");
-    await expect(figure("Commissions").textContent()).resolves.toBe("$15.00");
-    await expect(figure("Active participants").textContent()).resolves.toBe("1");
+    await eventually(() => figure("Sales").textContent()).toBe("$150.00");
+    await eventually(() => figure("Commissions").textContent()).toBe("$15.00");
+    await eventually(() => figure("Active participants").textContent()).toBe("1");
     await page.getByRole("link", { name: "Ana Lima" }).waitFor();
     await page.getByRole("img", { name: "Sales and commissions per day" }).waitFor();
   });
@@ -122,10 +115,10 @@ describeInBrowser("the admin console", () => {
     await preview.getByText("At 3: 300 points").waitFor();
     await page.getByRole("button", { name: "Create goal" }).click();
     await page.getByRole("alert").waitFor();
-    await expect(descriptionOf(page.getByLabel("Step 2 threshold"))).resolves.toMatch(
+    await eventually(() => descriptionOf(page.getByLabel("Step 2 threshold"))).toMatch(
       /strictly increase/,
     );
-    await expect(descriptionOf(page.getByLabel("Step 1 threshold"))).resolves.toBe("");
+    await eventually(() => descriptionOf(page.getByLabel("Step 1 threshold"))).toBe("");
     await page.getByLabel("Step 2 threshold").fill("10");
     await page.getByRole("button", { name: "Create goal" }).click();
     await page.getByRole("list", { name: "Goals" }).getByText("Order ladder").waitFor();
@@ -154,8 +147,8 @@ describeInBrowser("the admin console", () => {
     await page.getByRole("button", { name: "Upload targets" }).click();
     const rows = page.getByRole("region", { name: "Rows to fix" });
     await rows.getByRole("cell", { name: "Line 3" }).waitFor();
-    await expect(rows.getByRole("cell", { name: "Line 2" }).count()).resolves.toBe(0);
-    await expect(rows.textContent()).resolves.toMatch(/nobody/);
+    await eventually(() => rows.getByRole("cell", { name: "Line 2" }).count()).toBe(0);
+    await eventually(() => rows.textContent()).toMatch(/nobody/);
     await page
       .getByLabel("Targets CSV file")
       .setInputFiles(file([`ana-1,${targetGoalId},2026-11,500000`]));
@@ -170,15 +163,15 @@ describeInBrowser("the admin console", () => {
     await page.getByRole("heading", { name: "Ana Lima" }).waitFor();
     const bar = page.getByRole("progressbar", { name: "Order ladder" });
     await bar.waitFor();
-    await expect(bar.getAttribute("aria-valuemax")).resolves.toBe("100");
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toMatch(/^\d+$/);
+    await eventually(() => bar.getAttribute("aria-valuemax")).toBe("100");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toMatch(/^\d+$/);
     const tab = (name: string) => page.getByRole("tab", { name });
-    await expect(tab("Goal progress").getAttribute("aria-selected")).resolves.toBe("true");
+    await eventually(() => tab("Goal progress").getAttribute("aria-selected")).toBe("true");
     // The arrow keys move between tabs, as a screen reader user expects of a tab list.
     await tab("Goal progress").focus();
     await page.keyboard.press("ArrowRight");
     await expect.poll(() => tab("Ledger").getAttribute("aria-selected")).toBe("true");
-    await expect(bar.count()).resolves.toBe(0);
+    await eventually(() => bar.count()).toBe(0);
     await page
       .getByRole("tabpanel", { name: "Ledger" })
       .getByRole("region", { name: "Ledger" })
@@ -188,7 +181,7 @@ describeInBrowser("the admin console", () => {
     await tab("Downline").click();
     const downline = page.getByRole("region", { name: "Downline" });
     await downline.getByRole("link", { name: "bo-2" }).waitFor();
-    await expect(downline.getByRole("link", { name: "cy-3" }).count()).resolves.toBe(0);
+    await eventually(() => downline.getByRole("link", { name: "cy-3" }).count()).toBe(0);
     await downline.getByRole("button", { name: "Expand bo-2" }).click();
     await downline.getByRole("link", { name: "cy-3" }).waitFor();
     const [portal] = await Promise.all([
@@ -267,9 +260,9 @@ describeInBrowser("the admin console", () => {
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
     await expect.poll(focused).toBe("Keep goal");
     await page.keyboard.press("Tab");
-    await expect(focused()).resolves.toBe("End goal");
+    await eventually(() => focused()).toBe("End goal");
     await page.keyboard.press("Tab");
-    await expect(focused()).resolves.toBe("Keep goal");
+    await eventually(() => focused()).toBe("Keep goal");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     await expect

@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** Participants in the network, the root included. */
@@ -84,8 +84,8 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
       await downline.getByRole("link", { name: "r-00001", exact: true }).waitFor();
     });
     expect(shown).toBeLessThan(5_000);
-    await expect(downline.locator("li").count()).resolves.toBe(PAGE);
-    await expect(downline.getByRole("link", { name: "r-00101" }).count()).resolves.toBe(0);
+    await eventually(() => downline.locator("li").count()).toBe(PAGE);
+    await eventually(() => downline.getByRole("link", { name: "r-00101" }).count()).toBe(0);
     await downline
       .getByRole("button", { name: new RegExp(`^Show more \\(${count(DIRECT - PAGE)} left\\)$`) })
       .waitFor();
@@ -97,19 +97,19 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
     const collapse = downline.getByRole("button", { name: "Collapse r-00002" });
     const clicked = await timed(async () => {
       await downline.getByRole("button", { name: "Expand r-00002" }).click();
-      await expect(collapse.getAttribute("aria-expanded")).resolves.toBe("true");
+      await eventually(() => collapse.getAttribute("aria-expanded")).toBe("true");
     });
     expect(clicked).toBeLessThan(RESPONSIVE_MS);
     await downline.getByText("No recruits.").waitFor();
     await collapse.click();
-    await expect(downline.getByText("No recruits.").count()).resolves.toBe(0);
+    await eventually(() => downline.getByText("No recruits.").count()).toBe(0);
   });
 
   it("loads the next page on Show more, moving focus to the first new row", async () => {
     await downline.getByRole("button", { name: /^Show more \(/ }).click();
     await downline.getByRole("link", { name: "r-00200", exact: true }).waitFor();
-    await expect(downline.locator("li").count()).resolves.toBe(2 * PAGE);
-    await expect(downline.getByRole("link", { name: "r-00201" }).count()).resolves.toBe(0);
+    await eventually(() => downline.locator("li").count()).toBe(2 * PAGE);
+    await eventually(() => downline.getByRole("link", { name: "r-00201" }).count()).toBe(0);
     await downline
       .getByRole("button", {
         name: new RegExp(`^Show more \\(${count(DIRECT - 2 * PAGE)} left\\)$`),
@@ -124,9 +124,9 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
     const expand = downline.getByRole("button", { name: "Expand r-00001" });
     await expand.focus();
     await page.keyboard.press("Enter");
-    await expect(
+    await eventually(() =>
       downline.getByRole("button", { name: "Collapse r-00001" }).getAttribute("aria-expanded"),
-    ).resolves.toBe("true");
+    ).toBe("true");
     const under = downline.getByRole("listitem").filter({
       has: page.getByRole("link", { name: "r-00001", exact: true }),
     });
@@ -135,12 +135,12 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
     });
     await more.waitFor();
     // Only the first level under r-00001 is fetched; their own recruits wait for a click.
-    await expect(downline.locator("li").count()).resolves.toBe(3 * PAGE);
+    await eventually(() => downline.locator("li").count()).toBe(3 * PAGE);
     await more.focus();
     await page.keyboard.press("Enter");
     await downline.getByRole("link", { name: `r-0${NETWORK - 1}`, exact: true }).waitFor();
-    await expect(more.count()).resolves.toBe(0);
-    await expect(downline.locator("li").count()).resolves.toBe(2 * PAGE + GRANDCHILDREN);
+    await eventually(() => more.count()).toBe(0);
+    await eventually(() => downline.locator("li").count()).toBe(2 * PAGE + GRANDCHILDREN);
     const first = NETWORK - GRANDCHILDREN + PAGE;
     await page.waitForFunction(
       (label) => document.activeElement?.getAttribute("aria-label") === label,

@@ -9,7 +9,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 describeInBrowser("from the admin console to the participant's portal", () => {
@@ -51,8 +51,8 @@ describeInBrowser("from the admin console to the participant's portal", () => {
 
     const bar = portal.getByRole("progressbar", { name: "Two orders" });
     await bar.waitFor();
-    await expect(bar.getAttribute("data-band")).resolves.toBe("red");
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("0");
+    await eventually(() => bar.getAttribute("data-band")).toBe("red");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toBe("0");
     await portal
       .getByText(/2 orders to go/)
       .first()
@@ -71,7 +71,7 @@ describeInBrowser("from the admin console to the participant's portal", () => {
       .getByText(/1 order to go/)
       .first()
       .waitFor();
-    await expect(bar.getAttribute("data-band")).resolves.not.toBe("green");
+    await eventually(() => bar.getAttribute("data-band")).not.toBe("green");
 
     const second = await sendEvents(
       server,
@@ -82,7 +82,7 @@ describeInBrowser("from the admin console to the participant's portal", () => {
     await expect
       .poll(() => bar.getAttribute("data-band"), { timeout: 8_000, interval: 250 })
       .toBe("green");
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("100");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toBe("100");
     await page.close();
     await portal.close();
   });

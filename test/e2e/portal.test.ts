@@ -6,7 +6,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 describeInBrowser("the participant portal", () => {
@@ -34,13 +34,13 @@ describeInBrowser("the participant portal", () => {
     await page.goto(`${server.url}/portal#token=${encodeURIComponent(token.body.token)}`);
     const bar = page.getByRole("progressbar", { name: "First $50" });
     await bar.waitFor({ timeout: 10_000 });
-    await expect(bar.getAttribute("data-band")).resolves.toBe("red");
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("0");
-    await expect(page.getByText("$50.00 to go").first().isVisible()).resolves.toBe(true);
+    await eventually(() => bar.getAttribute("data-band")).toBe("red");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toBe("0");
+    await eventually(() => page.getByText("$50.00 to go").first().isVisible()).toBe(true);
 
     expect(page.url()).not.toContain("token");
     expect(page.url()).not.toContain(token.body.token);
-    await expect(page.getByLabel("Referral link").inputValue()).resolves.toBe(ana.referralLink);
+    await eventually(() => page.getByLabel("Referral link").inputValue()).toBe(ana.referralLink);
     const scrolls = await page.evaluate(
       () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
     );
@@ -58,7 +58,7 @@ describeInBrowser("the participant portal", () => {
     await expect
       .poll(() => bar.getAttribute("data-band"), { timeout: 8_000, interval: 250 })
       .toBe("green");
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("100");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toBe("100");
     await page.close();
   });
 
@@ -67,7 +67,7 @@ describeInBrowser("the participant portal", () => {
     await page.goto(`${server.url}/portal#token=lrl_part_not-a-real-token`);
     const alert = page.getByRole("alert");
     await alert.waitFor({ timeout: 10_000 });
-    await expect(alert.textContent()).resolves.toMatch(/link does not work/i);
+    await eventually(() => alert.textContent()).toMatch(/link does not work/i);
     expect(page.url()).not.toContain("token");
     await page.close();
   });

@@ -16,7 +16,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
-import { describeInBrowser, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 /** Styles a careless shop might have: none of them may reach inside the widget. */
@@ -123,27 +123,27 @@ describeInBrowser("the storefront widget on a shop's page", () => {
   it("shows the signed-in customer's progress from another origin, and closes on Escape", async () => {
     const { page, errors } = await openShop("/");
     const launcher = page.getByRole("button", { name: "★ Rewards" });
-    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("false");
+    await eventually(() => launcher.getAttribute("aria-expanded")).toBe("false");
     await launcher.click();
-    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("true");
+    await eventually(() => launcher.getAttribute("aria-expanded")).toBe("true");
     const dialog = page.getByRole("dialog", { name: "Loyalty rewards" });
     await dialog.getByText("1 order to go to 50 points").waitFor();
     // Both goals are half done: one order of two, $50.00 of $100.00.
-    await expect(dialog.getByText("Keep going · 50%").count()).resolves.toBe(2);
+    await eventually(() => dialog.getByText("Keep going · 50%").count()).toBe(2);
     const fill = await page.evaluate(() => {
       const element = document.querySelector("laurel-widget")?.shadowRoot?.querySelector(".fill");
       return element ? getComputedStyle(element).backgroundColor : null;
     });
     expect(fill).toBe("rgb(185, 28, 28)");
-    await expect(dialog.getByText("0 of 1 step reached").count()).resolves.toBe(2);
+    await eventually(() => dialog.getByText("0 of 1 step reached").count()).toBe(2);
     // The ladders, with money in the program's currency.
-    await expect(dialog.getByText("$100.00: $5.00 cash").count()).resolves.toBe(1);
-    await expect(dialog.getByText("$50.00 to go to $5.00 cash").count()).resolves.toBe(1);
+    await eventually(() => dialog.getByText("$100.00: $5.00 cash").count()).toBe(1);
+    await eventually(() => dialog.getByText("$50.00 to go to $5.00 cash").count()).toBe(1);
     const bar = dialog.getByRole("progressbar", { name: "Two orders" });
-    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("50");
+    await eventually(() => bar.getAttribute("aria-valuenow")).toBe("50");
     await page.keyboard.press("Escape");
-    await expect(dialog.isHidden()).resolves.toBe(true);
-    await expect(launcher.getAttribute("aria-expanded")).resolves.toBe("false");
+    await eventually(() => dialog.isHidden()).toBe(true);
+    await eventually(() => launcher.getAttribute("aria-expanded")).toBe("false");
     const focused = await page.evaluate(
       () => document.querySelector("laurel-widget")?.shadowRoot?.activeElement?.className,
     );
@@ -157,7 +157,7 @@ describeInBrowser("the storefront widget on a shop's page", () => {
     const hostile = await openShop("/hostile");
     const expected = await launcherStyle(plain.page);
     expect(expected).toMatchObject({ display: "inline-flex", color: "rgb(255, 255, 255)" });
-    await expect(launcherStyle(hostile.page)).resolves.toEqual(expected);
+    await eventually(() => launcherStyle(hostile.page)).toEqual(expected);
     // And still usable there.
     await hostile.page.getByRole("button", { name: "★ Rewards" }).click();
     await hostile.page.getByText("1 order to go to 50 points").waitFor();
@@ -174,7 +174,7 @@ describeInBrowser("the storefront widget on a shop's page", () => {
     const { page, errors } = await openShop("/later", 375);
     await page.getByRole("button", { name: "★ Rewards" }).click();
     await page.getByText("2 orders: 50 points").waitFor();
-    await expect(page.getByText("Your progress").count()).resolves.toBe(0);
+    await eventually(() => page.getByText("Your progress").count()).toBe(0);
     await page.evaluate((t) => {
       (
         window as unknown as { LaurelWidget: { setCustomerToken(t: string): void } }
@@ -196,7 +196,7 @@ describeInBrowser("the storefront widget on a shop's page", () => {
       .getByRole("alert")
       .getByText(/could not be loaded/)
       .waitFor();
-    await expect(page.getByRole("button", { name: "Try again" }).count()).resolves.toBe(1);
+    await eventually(() => page.getByRole("button", { name: "Try again" }).count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,7 +1,7 @@
 // A real browser for the end-to-end tests (see chromium.ts). Without
 // chromium the suites say plainly that they were skipped.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import type { Browser, Locator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, chromiumAvailable, launchBrowser } from "./chromium.ts";
 
 /**
@@ -35,4 +35,20 @@ export function describeInBrowser(name: string, fn: () => void): void {
       );
     });
   });
+}
+
+/**
+ * An assertion on something the page shows, retried until it holds (or ten
+ * seconds pass): the page renders after the action that changed it, so a
+ * single read can come too early on a busy machine.
+ */
+export function eventually<T>(read: () => Promise<T>) {
+  return expect.poll(read, { timeout: 10_000, interval: 50 });
+}
+
+/** The message a control points at with aria-describedby: what a screen reader reads with it. */
+export async function descriptionOf(control: Locator): Promise<string> {
+  const id = await control.getAttribute("aria-describedby");
+  if (!id) return "";
+  return (await control.page().locator(`#${id}`).textContent()) ?? "";
 }
