@@ -10,17 +10,11 @@ const GRANDCHILDREN = 150;
 const DIRECT = NETWORK - 1 - GRANDCHILDREN;
 /** The console fetches and renders this many recruits per page. */
 const PAGE = 100;
-/** How long an interaction may take and still count as responsive, with slack for a busy machine. */
-const RESPONSIVE_MS = 2_000;
+/** Elements the whole page may hold with a page of recruits shown: far fewer than one per participant. */
+const MAX_ELEMENTS = 3_000;
 
 /** "9,749" in the browser's locale, which may group digits differently. */
 const count = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, "[,. \u00a0\u202f]?");
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await action();
-  return performance.now() - started;
-}
 
 describeInBrowser("the downline tree of a 10,000-participant network", () => {
   const server = useWebServer();
@@ -68,7 +62,7 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
 
   let downline: Locator;
 
-  it("signs in and shows the root's first page of recruits quickly, and no more", async () => {
+  it("signs in and shows the root's first page of recruits, and no more", async () => {
     await page.goto(`${server.url}/admin`);
     await page.getByLabel("Admin key").fill(server.key);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -77,13 +71,10 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
     await page.goto(`${server.url}/admin/participants/${rootId}`);
     await page.getByRole("heading", { name: "Root Sponsor" }).waitFor();
     downline = page.getByRole("region", { name: "Downline" });
-    const shown = await timed(async () => {
-      // The page may put its sections behind tabs; the tree is mounted once its tab is chosen.
-      const tab = page.getByRole("tab", { name: "Downline" });
-      if ((await tab.count()) > 0) await tab.click();
-      await downline.getByRole("link", { name: "r-00001", exact: true }).waitFor();
-    });
-    expect(shown).toBeLessThan(5_000);
+    // The page may put its sections behind tabs; the tree is mounted once its tab is chosen.
+    const tab = page.getByRole("tab", { name: "Downline" });
+    if ((await tab.count()) > 0) await tab.click();
+    await downline.getByRole("link", { name: "r-00001", exact: true }).waitFor();
     await eventually(() => downline.locator("li").count()).toBe(PAGE);
     await eventually(() => downline.getByRole("link", { name: "r-00101" }).count()).toBe(0);
     await downline
@@ -91,15 +82,14 @@ describeInBrowser("the downline tree of a 10,000-participant network", () => {
       .waitFor();
   });
 
-  it("stays responsive while the tree is shown", async () => {
-    const roundTrip = await timed(() => page.evaluate(() => document.title));
-    expect(roundTrip).toBeLessThan(RESPONSIVE_MS);
+  // How fast it is belongs to the benchmarks; what keeps it from freezing is
+  // that the page never holds more than a page of rows per open sponsor.
+  it("keeps the page small while the tree is shown, and answers clicks", async () => {
+    const elements = await page.evaluate(() => document.querySelectorAll("*").length);
+    expect(elements).toBeLessThan(MAX_ELEMENTS);
     const collapse = downline.getByRole("button", { name: "Collapse r-00002" });
-    const clicked = await timed(async () => {
-      await downline.getByRole("button", { name: "Expand r-00002" }).click();
-      await eventually(() => collapse.getAttribute("aria-expanded")).toBe("true");
-    });
-    expect(clicked).toBeLessThan(RESPONSIVE_MS);
+    await downline.getByRole("button", { name: "Expand r-00002" }).click();
+    await eventually(() => collapse.getAttribute("aria-expanded")).toBe("true");
     await downline.getByText("No recruits.").waitFor();
     await collapse.click();
     await eventually(() => downline.getByText("No recruits.").count()).toBe(0);
