@@ -155,7 +155,7 @@ function benchGoal(
 /** Mean contribution of one order of the workload to a goal like `input`. */
 function perOrderOf(sample: OrderEvents): (input: GoalInput) => number {
   return (input) => {
-    const goal = normalizeGoal(input);
+    const goal = normalizeGoal(input, "UTC");
     let total = 0;
     for (const e of sample) {
       const items = e.items.map((it) => ({

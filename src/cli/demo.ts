@@ -146,7 +146,7 @@ export async function runDemo(
         tx,
         program.id,
         services.ids.next("gol"),
-        normalizeGoal(parsed.data),
+        normalizeGoal(parsed.data, program.timezone),
         services.now(),
       );
     }

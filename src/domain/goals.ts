@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { parsePercent, percentOf, type Percent } from "./money.ts";
-import { calendarPeriodByKey, calendarPeriodOf } from "./periods.ts";
+import {
+  calendarPeriodByKey,
+  calendarPeriodOf,
+  isLocalDate,
+  localMidnightUtcMs,
+} from "./periods.ts";
 import { percentValue } from "./program.ts";
 
 /**
@@ -25,13 +30,23 @@ export const MONEY_METRICS: ReadonlySet<Metric> = new Set(["sales_amount", "sku_
 
 const key = z.string().min(1).max(100);
 const isoInstant = z.iso.datetime({ offset: true });
+/** What a request may give as a fixed window's edge; a date is stored as its local midnight. */
+const windowEdge = z
+  .union([isoInstant, z.iso.date()])
+  .describe(
+    "an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone",
+  );
 
-export const windowSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("lifetime") }),
-  z.strictObject({ type: z.literal("fixed"), start: isoInstant, end: isoInstant }),
-  z.strictObject({ type: z.literal("monthly") }),
-  z.strictObject({ type: z.literal("quarterly") }),
-]);
+const windowSchemaWith = (edge: typeof isoInstant | typeof windowEdge) =>
+  z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("lifetime") }),
+    z.strictObject({ type: z.literal("fixed"), start: edge, end: edge }),
+    z.strictObject({ type: z.literal("monthly") }),
+    z.strictObject({ type: z.literal("quarterly") }),
+  ]);
+/** A window as stored: a fixed window's edges are instants. */
+export const windowSchema = windowSchemaWith(isoInstant);
+const windowInputSchema = windowSchemaWith(windowEdge);
 
 const positiveInt = z.number().int().positive();
 const otherProgram = z
@@ -112,25 +127,38 @@ export type SimpleReward = z.infer<typeof simpleRewardSchema>;
 export const goalInputSchema = z
   .strictObject({
     ...goalFields,
-    window: windowSchema.optional(),
+    window: windowInputSchema.optional(),
     target: goalFields.target.optional(),
     evaluate: goalFields.evaluate.optional(),
     returns: goalFields.returns.optional(),
     showInWidget: z.boolean().optional(),
   })
-  .superRefine((input, ctx) => checkGoal(normalizeGoal(input), ctx));
+  // The program's time zone is not known here; dates read as UTC midnight are
+  // close enough to order a window's edges, and the engine checks again.
+  .superRefine((input, ctx) => checkGoal(normalizeGoal(input, "UTC"), ctx));
 export type GoalInput = z.infer<typeof goalInputSchema>;
 
-/** Fills in the defaults: lifetime, fixed target, immediately, returns ignored, shown unless inactivity. */
-export function normalizeGoal(input: GoalInput): Goal {
+/**
+ * Fills in the defaults (lifetime, fixed target, immediately, returns ignored,
+ * shown unless inactivity) and turns a fixed window's dates into the instants
+ * they begin at in the program's time zone.
+ */
+export function normalizeGoal(input: GoalInput, timeZone: string): Goal {
   return {
     ...input,
-    window: input.window ?? { type: "lifetime" },
+    window: input.window ? windowInstants(input.window, timeZone) : { type: "lifetime" },
     target: input.target ?? { type: "fixed" },
     evaluate: input.evaluate ?? "immediately",
     returns: input.returns ?? "ignore",
     showInWidget: input.showInWidget ?? input.metric !== "inactivity_days",
   };
+}
+
+function windowInstants(window: GoalWindow, timeZone: string): GoalWindow {
+  if (window.type !== "fixed") return window;
+  const instant = (edge: string) =>
+    isLocalDate(edge) ? new Date(localMidnightUtcMs(edge, timeZone)).toISOString() : edge;
+  return { type: "fixed", start: instant(window.start), end: instant(window.end) };
 }
 
 /** PATCH: any subset of the fields; the result is checked as a whole goal. */
@@ -139,7 +167,7 @@ export const goalPatchSchema = z.strictObject({
   description: goalFields.description,
   metric: goalFields.metric.optional(),
   filter: goalFields.filter.nullable(),
-  window: windowSchema.optional(),
+  window: windowInputSchema.optional(),
   target: goalFields.target.optional(),
   steps: goalFields.steps.optional(),
   evaluate: goalFields.evaluate.optional(),

@@ -1,6 +1,7 @@
 import {
   creditedPrograms,
   goalInputSchema,
+  goalSchema,
   levelIssues,
   normalizeGoal,
   windowAt,
@@ -27,15 +28,25 @@ export interface GoalRefusal {
   readonly details: readonly { path: string; message: string }[];
 }
 
-/** Checks that need the program and the brand: levels exist, credited programs are the brand's. */
+/**
+ * Checks that need the program and the brand: the goal as a whole once its
+ * dates are read in the program's time zone, levels exist, credited programs
+ * are the brand's.
+ */
 async function refusalOf(
   db: Queryable,
   program: ProgramRecord,
   goal: Goal,
 ): Promise<GoalRefusal | null> {
-  const details = levelIssues(
-    goal,
-    (program.config.levels ?? []).map((l) => l.key),
+  const checked = goalSchema.safeParse(goal);
+  const details = checked.success
+    ? []
+    : checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  details.push(
+    ...levelIssues(
+      goal,
+      (program.config.levels ?? []).map((l) => l.key),
+    ),
   );
   for (const id of creditedPrograms(goal)) {
     if (id === program.id) continue;
@@ -59,7 +70,7 @@ export async function createGoal(
   program: ProgramRecord,
   input: GoalInput,
 ): Promise<GoalRecord | GoalRefusal> {
-  const goal = normalizeGoal(input);
+  const goal = normalizeGoal(input, program.timezone);
   const refusal = await refusalOf(services.db, program, goal);
   if (refusal) return refusal;
   return insertGoal(services.db, program.id, services.ids.next("gol"), goal, services.now());
@@ -94,7 +105,7 @@ export async function changeGoal(
     }
     const parsed = goalInputSchema.safeParse(merged);
     if (!parsed.success) return { kind: "invalid" as const, error: parsed.error };
-    const goal = normalizeGoal(parsed.data);
+    const goal = normalizeGoal(parsed.data, program.timezone);
     const refusal =
       (await measureChangeRefusal(tx, current, goal)) ?? (await refusalOf(tx, program, goal));
     if (refusal) return refusal;

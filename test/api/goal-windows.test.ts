@@ -106,6 +106,43 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
     expect((await points(api, program.id, ana.id)).points.available).toBe(20);
   });
 
+  it("a fixed window given in dates runs from midnight to midnight in the program's time zone", async () => {
+    clock = new Date("2026-11-10T12:00:00Z");
+    const program = await createProgram(api, { timezone: "America/New_York" });
+    const ana = await createParticipant(api, program.id, { externalId: "ana" });
+    const goal = await createGoal(api, program.id, {
+      name: "Black Friday week",
+      metric: "order_count",
+      window: { type: "fixed", start: "2026-11-23", end: "2026-11-30" },
+      steps: [{ threshold: 2, reward: { type: "points", points: 50 } }],
+    });
+    expect(goal.window).toEqual({
+      type: "fixed",
+      start: "2026-11-23T05:00:00.000Z",
+      end: "2026-11-30T05:00:00.000Z",
+    });
+    // 23:59 on the 22nd and 00:00 on the 30th in New York fall outside; the week's two count.
+    for (const [id, occurredAt] of [
+      ["before", "2026-11-23T04:59:00Z"],
+      ["first", "2026-11-23T05:00:00Z"],
+      ["last", "2026-11-30T04:59:59Z"],
+      ["after", "2026-11-30T05:00:00Z"],
+    ] as const)
+      await sendEvents(api, program.id, sale(id, "ana", 1000, occurredAt));
+    const [progress] = await progressOf(api, program.id, ana.id);
+    expect(progress).toMatchObject({ value: 2, window: { key: "fixed" } });
+    expect((await points(api, program.id, ana.id)).points.available).toBe(50);
+
+    const backwards = await api.call("POST", `/v1/programs/${program.id}/goals`, {
+      name: "Backwards",
+      metric: "order_count",
+      window: { type: "fixed", start: "2026-11-30", end: "2026-11-23" },
+      steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+    });
+    expect(backwards.status).toBe(422);
+    expect(JSON.stringify(backwards.body)).toMatch(/window\.end/);
+  });
+
   it("an event dated in a closed window is recorded as late, unless the grace period allows it", async () => {
     clock = new Date("2026-12-01T10:00:00Z");
     const strict = await createProgram(api);

@@ -25,7 +25,7 @@ const noVoucher = () => "V-1";
 function goal(fields: Partial<GoalInput> & Pick<GoalInput, "metric" | "steps">): Goal {
   const parsed = goalInputSchema.safeParse({ name: "g", ...fields });
   if (!parsed.success) throw new Error(parsed.error.message);
-  return normalizeGoal(parsed.data);
+  return normalizeGoal(parsed.data, TZ);
 }
 
 describe("steps", () => {
@@ -182,6 +182,39 @@ describe("windows in a time zone that is not UTC", () => {
     expect(windowAt(fixed, at("2026-10-31T23:59:59Z"), TZ)).toBeNull();
     expect(windowAt(fixed, at("2026-11-30T23:59:59Z"), TZ)?.key).toBe("fixed");
     expect(windowAt(fixed, at("2026-12-01T00:00:00Z"), TZ)).toBeNull();
+  });
+  it("a fixed window given in dates runs from local midnight to local midnight", () => {
+    const { window } = goal({
+      metric: "order_count",
+      window: { type: "fixed", start: "2026-11-01", end: "2026-12-01" },
+      steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+    });
+    // New York is on daylight time on November 1st and standard time on December 1st.
+    expect(window).toEqual({
+      type: "fixed",
+      start: "2026-11-01T04:00:00.000Z",
+      end: "2026-12-01T05:00:00.000Z",
+    });
+    expect(windowAt(window, at("2026-11-01T03:59:59Z"), TZ)).toBeNull();
+    expect(windowAt(window, at("2026-12-01T04:59:59Z"), TZ)?.key).toBe("fixed");
+    expect(windowAt(window, at("2026-12-01T05:00:00Z"), TZ)).toBeNull();
+  });
+  it("a fixed window's end must come after its start, dates and instants alike", () => {
+    const result = goalInputSchema.safeParse({
+      name: "g",
+      metric: "order_count",
+      window: { type: "fixed", start: "2026-12-01", end: "2026-11-01" },
+      steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join("."))).toEqual(["window.end"]);
+    const notADate = goalInputSchema.safeParse({
+      name: "g",
+      metric: "order_count",
+      window: { type: "fixed", start: "2026-11-31", end: "2026-12-01" },
+      steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
+    });
+    expect(notADate.error?.issues[0]?.path).toEqual(["window", "start"]);
   });
 });
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../shared/api.ts";
 import { currencyDigits, formatDate, formatMoney, formatNumber } from "../shared/format.ts";
-import { localDateOf, localMidnightIso } from "./dates.ts";
+import { localDateOf } from "./dates.ts";
 import { api, type Page, type Program } from "./session.ts";
 import {
   Button,
@@ -148,11 +148,8 @@ function bodyOf(draft: Draft, program: Program): GoalBody {
     ...(skus.length > 0 ? { filter: { skus } } : {}),
     window:
       draft.windowType === "fixed"
-        ? {
-            type: "fixed",
-            start: draft.start ? localMidnightIso(draft.start, program.timezone) : "",
-            end: draft.end ? localMidnightIso(draft.end, program.timezone) : "",
-          }
+        ? // The API reads a date as its midnight in the program's time zone.
+          { type: "fixed", start: draft.start, end: draft.end }
         : { type: draft.windowType },
     target: { type: draft.targetType },
     steps: draft.steps.map((s) => {
