@@ -368,7 +368,7 @@ async function measureProgressReads(
       );
       const row = rows[0];
       if (!row) throw new Error("bench participant 0 not found");
-      const key = await createAdminKey(f.services, row.name);
+      const { secret: key } = await createAdminKey(f.services, row.name);
       return {
         url: `/v1/programs/${f.program.id}/participants/${row.id}/progress`,
         headers: { authorization: `Bearer ${key}` },

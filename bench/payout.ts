@@ -48,7 +48,7 @@ export async function measurePayout(db: Database, o: PayoutOptions): Promise<Pay
   const services = createServices(db);
   const tag = randomBytes(4).toString("hex").toUpperCase();
   const brandName = `bench-payout-${tag}`;
-  const adminKey = await createAdminKey(services, brandName);
+  const { secret: adminKey } = await createAdminKey(services, brandName);
   const brand = await findBrandByName(db, brandName);
   if (!brand) throw new Error("the admin key's brand was not created");
   const program = await insertProgram(db, {

@@ -56,6 +56,11 @@ export async function authenticate(
       "unauthorized",
       "the key is not valid; check it or create a new one with `laurel keys create`",
     );
+  if (credential.revokedAt)
+    throw new ApiError(
+      "unauthorized",
+      `the key was revoked at ${credential.revokedAt.toISOString()}; create a new one with \`laurel keys create\``,
+    );
   if (credential.kind === "admin") return { kind: "admin", brandId: credential.brandId };
   if (credential.programId === null || credential.participantId === null)
     throw new ApiError("unauthorized", "the token is not valid");

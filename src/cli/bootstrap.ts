@@ -2,13 +2,17 @@ import { hashSecret, newSecret } from "../api/auth.ts";
 import type { Services } from "../engine/services.ts";
 import { countBrands, findBrandByName, insertBrand, insertKey } from "../store/brands.ts";
 
-/** Creates an admin key for a brand (and the brand, if new); returns the key, shown once. */
+/**
+ * Creates an admin key for a brand (and the brand, if new); returns the key,
+ * shown once, and its id, by which it is listed and revoked.
+ */
 export async function createAdminKey(
   services: Services,
   brandName: string,
   secret?: string,
-): Promise<string> {
+): Promise<{ id: string; secret: string }> {
   const key = secret === undefined ? newSecret("lrl_admin") : { secret, hash: hashSecret(secret) };
+  const id = services.ids.next("key");
   await services.db.transaction(async (tx) => {
     let brand = await findBrandByName(tx, brandName);
     if (!brand) {
@@ -16,7 +20,7 @@ export async function createAdminKey(
       await insertBrand(tx, { id: brand.id, name: brandName });
     }
     await insertKey(tx, {
-      id: services.ids.next("key"),
+      id,
       hash: key.hash,
       brandId: brand.id,
       kind: "admin",
@@ -24,7 +28,7 @@ export async function createAdminKey(
       participantId: null,
     });
   });
-  return key.secret;
+  return { id, secret: key.secret };
 }
 
 /**
@@ -36,6 +40,6 @@ export async function bootstrapFirstBrand(
   adminKey: string | undefined,
 ): Promise<string | null> {
   if ((await countBrands(services.db)) > 0) return null;
-  const secret = await createAdminKey(services, "default", adminKey);
+  const { secret } = await createAdminKey(services, "default", adminKey);
   return adminKey === undefined ? secret : null;
 }

@@ -130,7 +130,7 @@ export async function runDemo(
 
   const started = performance.now();
   const rand = seededRandom(SEED);
-  const key = await createAdminKey(services, DEMO_BRAND);
+  const { secret: key } = await createAdminKey(services, DEMO_BRAND);
   const brand = await findBrandByName(services.db, DEMO_BRAND);
   if (!brand) throw new Error(`brand ${DEMO_BRAND} was not created`);
 

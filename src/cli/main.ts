@@ -4,10 +4,11 @@ import { createServices } from "../engine/services.ts";
 import { startScheduler } from "../jobs/scheduler.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
-import { bootstrapFirstBrand, createAdminKey } from "./bootstrap.ts";
+import { bootstrapFirstBrand } from "./bootstrap.ts";
 import { readConfig, sftpConfigOf, type Config } from "./config.ts";
 import { runDemo } from "./demo.ts";
 import { runImportTargets } from "./import-targets.ts";
+import { KEYS_USAGE, runKeys } from "./keys.ts";
 import { makePortalLink } from "./portal-link.ts";
 
 const USAGE = `usage: laurel <command>
@@ -15,6 +16,9 @@ const USAGE = `usage: laurel <command>
   serve                     run the HTTP API (PORT, DATABASE_URL, LAUREL_DATA, LAUREL_ADMIN_KEY)
   migrate                   apply database migrations and exit
   keys create --brand NAME  create an admin key for a brand; the key is the last line printed
+  keys list --brand NAME    list a brand's admin keys by id, with when each was made or revoked
+  keys revoke KEY_ID --brand NAME
+                            revoke an admin key: it stops working at once
   demo                      fill the database with a demo brand, program, network and events
   import targets FILE --program ID
                             import per-participant targets from a CSV file
@@ -41,17 +45,22 @@ async function main(argv: string[]): Promise<number> {
         options: { brand: { type: "string" } },
         allowPositionals: true,
       });
-      if (positionals[0] !== "create" || !values.brand) {
-        console.error("usage: laurel keys create --brand NAME");
+      const brand = values.brand;
+      if (!brand) {
+        console.error(KEYS_USAGE);
         return 2;
       }
-      const brand = values.brand;
-      return withDatabase(config, async (db) => {
+      let code = 0;
+      await withDatabase(config, async (db) => {
         await migrate(db);
-        const key = await createAdminKey(createServices(db), brand);
-        console.log(`admin key for brand ${brand} (shown once, keep it safe):`);
-        console.log(key);
+        const outcome = await runKeys(createServices(db), positionals[0], brand, positionals[1]);
+        if (outcome.ok) outcome.lines.forEach((line) => console.log(line));
+        else {
+          console.error(outcome.message);
+          code = outcome.message === KEYS_USAGE ? 2 : 1;
+        }
       });
+      return code;
     }
     case "demo":
       return withDatabase(config, async (db) => {

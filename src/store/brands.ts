@@ -35,11 +35,46 @@ export async function insertKey(
   );
 }
 
-export async function findCredential(db: Queryable, hash: string): Promise<Credential | null> {
-  const rows = await db.query<Credential>(
-    `select brand_id as "brandId", kind, program_id as "programId", participant_id as "participantId"
+/** The credential a secret's hash stands for, revoked or not: the caller says which it was. */
+export async function findCredential(
+  db: Queryable,
+  hash: string,
+): Promise<(Credential & { revokedAt: Date | null }) | null> {
+  const rows = await db.query<Credential & { revokedAt: Date | null }>(
+    `select brand_id as "brandId", kind, program_id as "programId",
+            participant_id as "participantId", revoked_at as "revokedAt"
      from api_keys where key_hash = $1`,
     [hash],
+  );
+  return rows[0] ?? null;
+}
+
+export interface AdminKeyRecord {
+  id: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export async function listAdminKeys(db: Queryable, brandId: string): Promise<AdminKeyRecord[]> {
+  return db.query<AdminKeyRecord>(
+    `select id, created_at as "createdAt", revoked_at as "revokedAt"
+     from api_keys where brand_id = $1 and kind = 'admin' order by created_at, id`,
+    [brandId],
+  );
+}
+
+/** Revokes an admin key once; revoking it again keeps the first time. */
+export async function revokeAdminKey(
+  db: Queryable,
+  brandId: string,
+  keyId: string,
+  at: Date,
+): Promise<AdminKeyRecord | null> {
+  const rows = await db.query<AdminKeyRecord>(
+    `update api_keys set revoked_at = coalesce(revoked_at, $3)
+     where brand_id = $1 and id = $2 and kind = 'admin'
+     returning id, created_at as "createdAt", revoked_at as "revokedAt"`,
+    [brandId, keyId, at],
   );
   return rows[0] ?? null;
 }

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,28 +6,7 @@ import { progressBar } from "../../src/cli/import-targets.ts";
 import { openPglite } from "../../src/store/db.ts";
 import { createParticipant, createProgram, openApi } from "../support/api.ts";
 import { addGoal, perParticipantGoal, targetsCsv } from "../support/targets.ts";
-import { root } from "../support/walkthrough.ts";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `laurel ARGS` on the embedded database in `dataDir`, as a shell would. */
-function laurel(dataDir: string, ...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LAUREL_DATA: dataDir };
-  delete env.DATABASE_URL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, "bin/laurel.js"), ...args],
-      { env, cwd: root },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { laurel } from "../support/cli.ts";
 
 describe("laurel import targets", () => {
   let dir = "";

@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
+import { runKeys } from "../../src/cli/keys.ts";
 import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
@@ -170,7 +171,7 @@ describeInBrowser("the admin console", () => {
     // The arrow keys move between tabs, as a screen reader user expects of a tab list.
     await tab("Goal progress").focus();
     await page.keyboard.press("ArrowRight");
-    await expect.poll(() => tab("Ledger").getAttribute("aria-selected")).toBe("true");
+    await eventually(() => tab("Ledger").getAttribute("aria-selected")).toBe("true");
     await eventually(() => bar.count()).toBe(0);
     await page
       .getByRole("tabpanel", { name: "Ledger" })
@@ -242,7 +243,7 @@ describeInBrowser("the admin console", () => {
     await flags
       .getByRole("button", { name: `Reject flag ${flagId}` })
       .waitFor({ state: "detached" });
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("flag-status");
+    await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe("flag-status");
     const rejected = await server.call<{ items: { id: string }[] }>(
       "GET",
       `/v1/programs/${programId}/flags?status=rejected`,
@@ -258,24 +259,45 @@ describeInBrowser("the admin console", () => {
     await dialog.waitFor();
     // The safe choice takes the first focus, and Tab stays inside the dialog.
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
-    await expect.poll(focused).toBe("Keep goal");
+    await eventually(focused).toBe("Keep goal");
     await page.keyboard.press("Tab");
-    await eventually(() => focused()).toBe("End goal");
+    await eventually(focused).toBe("End goal");
     await page.keyboard.press("Tab");
-    await eventually(() => focused()).toBe("Keep goal");
+    await eventually(focused).toBe("Keep goal");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")))
-      .toBe("End Monthly target");
+    await eventually(() =>
+      page.evaluate(() => document.activeElement?.getAttribute("aria-label")),
+    ).toBe("End Monthly target");
     await end.click();
     await dialog.getByRole("button", { name: "End goal" }).click();
     await end.waitFor({ state: "detached" });
-    await expect.poll(focused).toBe("New goal");
+    await eventually(focused).toBe("New goal");
     const ended = await server.call<{ items: { id: string; endedAt: string | null }[] }>(
       "GET",
       `/v1/programs/${programId}/goals?ended=true`,
     );
     expect(ended.body.items.find((g) => g.id === targetGoalId)?.endedAt).not.toBeNull();
+  });
+
+  it("signs out with the API's reason when the key is revoked while the console is open", async () => {
+    const made = await runKeys(server.services, "create", "brand-a", undefined);
+    if (!made.ok) throw new Error(made.message);
+    const keyId = /(key_\w+)/.exec(made.lines[0] ?? "")?.[1];
+    const own = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    await own.goto(`${server.url}/admin`);
+    await own.getByLabel("Admin key").fill(made.lines[1] ?? "");
+    await own.getByRole("button", { name: "Sign in" }).click();
+    await own.getByRole("heading", { name: "Overview" }).waitFor();
+
+    await runKeys(server.services, "revoke", "brand-a", keyId);
+    await own.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
+    await own
+      .getByRole("alert")
+      .filter({ hasText: /You were signed out: the key was revoked/ })
+      .waitFor();
+    await own.getByLabel("Admin key").waitFor();
+    await eventually(() => own.evaluate(() => sessionStorage.length)).toBe(0);
+    await own.close();
   });
 });

@@ -68,8 +68,8 @@ export async function openApi(
   try {
     const services = createServices(db, { publicUrl: PUBLIC_URL, now: options.now });
     const app = await newApp(services);
-    const key = await createAdminKey(services, "brand-a");
-    const otherKey = await createAdminKey(services, "brand-b");
+    const { secret: key } = await createAdminKey(services, "brand-a");
+    const { secret: otherKey } = await createAdminKey(services, "brand-b");
     return {
       db,
       services,
@@ -97,7 +97,7 @@ export async function openApi(
           headers: response.headers,
         };
       },
-      adminKeyFor: (brandName) => createAdminKey(services, brandName),
+      adminKeyFor: async (brandName) => (await createAdminKey(services, brandName)).secret,
       close: async () => {
         await app.close();
         await db.close();

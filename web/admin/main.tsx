@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
-import { StrictMode, useState, type FormEvent } from "react";
+import { StrictMode, useCallback, useEffect, useState, type FormEvent } from "react";
 import { createRoot } from "react-dom/client";
 import "../shared/styles.css";
 import { ApiError } from "../shared/api.ts";
@@ -10,7 +10,7 @@ import { Fraud, Payouts } from "./money.tsx";
 import { ProgramSettings } from "./program.tsx";
 import { Targets } from "./targets.tsx";
 import { Link, navigate, usePath } from "./router.tsx";
-import { api, session, type Page, type Program } from "./session.ts";
+import { api, onKeyRefused, session, type Page, type Program } from "./session.ts";
 import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 
 const queryClient = new QueryClient({
@@ -23,7 +23,7 @@ const queryClient = new QueryClient({
   },
 });
 
-function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice: string | null }) {
   const [key, setKey] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -47,6 +47,11 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <main className="mx-auto mt-16 max-w-sm p-4">
       <h1 className="mb-6 text-2xl font-semibold">Laurel Admin</h1>
+      {notice && (
+        <p role="alert" className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm">
+          You were signed out: {notice}
+        </p>
+      )}
       <form onSubmit={submit} className="flex flex-col gap-4 rounded-lg border bg-white p-4">
         <Field id="admin-key" label="Admin key" error={message}>
           <input
@@ -178,17 +183,27 @@ function Section({ path, program }: { path: string; program: Program }) {
 
 function App() {
   const [signedIn, setSignedIn] = useState(() => session.key() !== null);
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
-  return (
-    <Console
-      onSignOut={() => {
-        session.signOut();
-        queryClient.clear();
-        setSignedIn(false);
-        navigate("/");
-      }}
-    />
-  );
+  const [notice, setNotice] = useState<string | null>(null);
+  const signOut = useCallback((why: string | null) => {
+    session.signOut();
+    queryClient.clear();
+    setNotice(why);
+    setSignedIn(false);
+    navigate("/");
+  }, []);
+  // A key revoked while the console is open: every screen would fail one by one otherwise.
+  useEffect(() => (signedIn ? onKeyRefused(signOut) : undefined), [signedIn, signOut]);
+  if (!signedIn)
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={() => {
+          setNotice(null);
+          setSignedIn(true);
+        }}
+      />
+    );
+  return <Console onSignOut={() => signOut(null)} />;
 }
 
 const root = document.getElementById("root");

@@ -18,7 +18,20 @@ export const session = {
   setProgram: (id: string) => sessionStorage.setItem(PROGRAM, id),
 };
 
-export const api = createClient(session.key);
+let refused: (message: string) => void = () => {};
+
+/**
+ * Who hears that the API refused the signed-in key (revoked, say): the console
+ * signs out and says why. Returns a function that stops listening.
+ */
+export function onKeyRefused(listener: (message: string) => void): () => void {
+  refused = listener;
+  return () => {
+    refused = () => {};
+  };
+}
+
+export const api = createClient(session.key, (error) => refused(error.message));
 
 export interface Page<T> {
   items: T[];

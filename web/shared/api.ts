@@ -30,12 +30,20 @@ export interface Client {
   upload<T>(path: string, body: string | Blob, contentType: string): Promise<T>;
 }
 
-export function createClient(credential: () => string | null, baseUrl = ""): Client {
+/**
+ * A client sending `credential()`. `onRefused` hears of every 401 to a
+ * request that carried one: the credential was revoked or has expired, and
+ * no screen can do anything with it any more.
+ */
+export function createClient(
+  credential: () => string | null,
+  onRefused: (error: ApiError) => void = () => {},
+): Client {
   const request = async <T>(method: string, path: string, init: RequestInit = {}): Promise<T> => {
     const headers = new Headers(init.headers);
     const token = credential();
     if (token) headers.set("authorization", `Bearer ${token}`);
-    const response = await fetch(`${baseUrl}${path}`, { ...init, method, headers });
+    const response = await fetch(path, { ...init, method, headers });
     const text = await response.text();
     const body = text === "" ? undefined : (JSON.parse(text) as unknown);
     if (!response.ok) {
@@ -44,7 +52,9 @@ export function createClient(credential: () => string | null, baseUrl = ""): Cli
         message: `${response.status} ${response.statusText}`,
         details: [],
       };
-      throw new ApiError(response.status, error);
+      const refused = new ApiError(response.status, error);
+      if (token && response.status === 401) onRefused(refused);
+      throw refused;
     }
     return body as T;
   };
