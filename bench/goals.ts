@@ -2,6 +2,7 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { newApp } from "../src/api/app.ts";
+import { NO_RATE_LIMITS } from "../src/api/rate-limits.ts";
 import { createAdminKey } from "../src/cli/bootstrap.ts";
 import { seededRandom } from "../src/cli/seeded-random.ts";
 import { contribution } from "../src/domain/goal-progress.ts";
@@ -357,7 +358,7 @@ async function measureProgressReads(
   const bad = results.find((r) => r.status !== "processed");
   if (bad) throw new Error(`progress setup event not processed: ${JSON.stringify(bad)}`);
 
-  const app = await newApp(withGoals.services);
+  const app = await newApp(withGoals.services, { rateLimits: NO_RATE_LIMITS });
   try {
     const target = async (f: Fixture) => {
       const rows = await db.query<{ id: string; name: string }>(

@@ -2,6 +2,7 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { newApp } from "../src/api/app.ts";
+import { NO_RATE_LIMITS } from "../src/api/rate-limits.ts";
 import { createAdminKey } from "../src/cli/bootstrap.ts";
 import { createPayout } from "../src/engine/create-payout.ts";
 import { createServices } from "../src/engine/services.ts";
@@ -79,7 +80,7 @@ export async function measurePayout(db: Database, o: PayoutOptions): Promise<Pay
       `payout paid ${lines.length} lines, ${totalMinor} in all; expected ${participants} and ${expected}`,
     );
 
-  const app = await newApp(services);
+  const app = await newApp(services, { rateLimits: NO_RATE_LIMITS });
   o.phase?.("CSV export");
   try {
     const csv = await measureMemory(() =>

@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Services } from "../engine/services.ts";
 import { ApiError, statusOf } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from "./rate-limits.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
 import { registerWeb } from "./web.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -47,6 +48,10 @@ export const routes: readonly AnyRoute[] = [
 export interface AppOptions {
   /** Structured request logs (pino, one JSON line per request); off in tests. */
   logger?: boolean;
+  /** Requests per minute (DEFAULT_RATE_LIMITS unless given). */
+  rateLimits?: RateLimits;
+  /** Take the client's address from X-Forwarded-For: set behind a reverse proxy. */
+  trustProxy?: boolean;
 }
 
 /** Builds the HTTP app the same way for production and tests. */
@@ -59,6 +64,7 @@ export async function newApp(
     bodyLimit: BODY_LIMIT,
     // Error responses carry the request id, so a log line can be found from one.
     genReqId: () => services.ids.next("req"),
+    trustProxy: options.trustProxy ?? false,
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
@@ -126,6 +132,7 @@ export async function newApp(
     done(null, body),
   );
   await app.register(cookie);
+  await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const document = buildOpenApi(routes, VERSION);
   await app.register(swagger, { mode: "static", specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: "/docs" });

@@ -28,15 +28,19 @@ export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
+/** The credential in an `Authorization: Bearer <key>` header, if that is what it holds. */
+export function bearerOf(header: string | undefined): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1] ?? null;
+}
+
 export async function authenticate(
   services: Services,
   header: string | undefined,
 ): Promise<Caller> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  if (!match?.[1])
-    throw new ApiError("unauthorized", "send your key as `Authorization: Bearer <key>`");
-  if (match[1].startsWith("lrl_sess_")) {
-    const session = await findLivePortalSession(services.db, hashSecret(match[1]), services.now());
+  const bearer = bearerOf(header);
+  if (!bearer) throw new ApiError("unauthorized", "send your key as `Authorization: Bearer <key>`");
+  if (bearer.startsWith("lrl_sess_")) {
+    const session = await findLivePortalSession(services.db, hashSecret(bearer), services.now());
     if (!session)
       throw new ApiError(
         "unauthorized",
@@ -50,7 +54,7 @@ export async function authenticate(
       via: "session",
     };
   }
-  const credential = await findCredential(services.db, hashSecret(match[1]));
+  const credential = await findCredential(services.db, hashSecret(bearer));
   if (!credential)
     throw new ApiError(
       "unauthorized",

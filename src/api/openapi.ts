@@ -50,7 +50,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string) {
       title: "Laurel",
       version,
       description:
-        "Self-hosted incentive engine: programs, participants, events, commissions and the ledger.",
+        "Self-hosted incentive engine: programs, participants, events, commissions and the ledger. " +
+        "Every error has the shape below; a client over its rate limit (per key, or per address " +
+        "for the public routes) gets a 429 `rate_limited` with Retry-After.",
     },
     components: {
       securitySchemes: {

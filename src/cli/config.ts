@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { DEFAULT_RATE_LIMITS } from "../api/rate-limits.ts";
 import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
 
 const envSchema = z
@@ -24,6 +25,16 @@ const envSchema = z
       )
       .optional(),
     LAUREL_SFTP_POLL_SECONDS: z.coerce.number().int().positive().default(60),
+    LAUREL_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_RATE_LIMITS.perCredential),
+    LAUREL_RATE_LIMIT_PUBLIC: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_RATE_LIMITS.perAddress),
+    LAUREL_TRUST_PROXY: z
+      .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+      .transform((v) => v === "true" || v === "1")
+      .default(false),
   })
   .superRefine((env, ctx) => {
     if (env.LAUREL_SFTP_URL === undefined) return;

@@ -147,7 +147,14 @@ async function serve(config: Config): Promise<number> {
     console.log("Created brand 'default'. Its admin key, shown only this once:");
     console.log(`  ${generated}`);
   }
-  const app = await newApp(services, { logger: true });
+  const app = await newApp(services, {
+    logger: true,
+    rateLimits: {
+      perCredential: config.LAUREL_RATE_LIMIT,
+      perAddress: config.LAUREL_RATE_LIMIT_PUBLIC,
+    },
+    trustProxy: config.LAUREL_TRUST_PROXY,
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
   const scheduler = startScheduler(services, app.log, { sftp });
   const where = config.DATABASE_URL

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect } from "vitest";
 import { newApp } from "../../src/api/app.ts";
+import type { RateLimits } from "../../src/api/rate-limits.ts";
 import { createAdminKey } from "../../src/cli/bootstrap.ts";
 import { createServices, type Services } from "../../src/engine/services.ts";
 import type { Database, Queryable } from "../../src/store/db.ts";
@@ -57,6 +58,7 @@ export interface Api {
 /** Options of the app under test; `now` fixes its clock (the wall clock by default). */
 export interface ApiOptions {
   now?: () => Date;
+  rateLimits?: RateLimits;
 }
 
 /** Opens the database, builds the app and creates two brands. */
@@ -67,7 +69,7 @@ export async function openApi(
   const db = await openMigrated(backend);
   try {
     const services = createServices(db, { publicUrl: PUBLIC_URL, now: options.now });
-    const app = await newApp(services);
+    const app = await newApp(services, { rateLimits: options.rateLimits });
     const { secret: key } = await createAdminKey(services, "brand-a");
     const { secret: otherKey } = await createAdminKey(services, "brand-b");
     return {
