@@ -237,32 +237,59 @@ export function isShownInWidget(goal: Goal): boolean {
   return goal.showInWidget && goal.metric !== "inactivity_days";
 }
 
-/** Checks that need the program: levels a reward names exist. */
-export function levelIssues(
+/** What reward checks need to know of a program: its levels and its currency. */
+export interface RewardTerms {
+  readonly levels: readonly string[];
+  readonly currency: string;
+}
+
+/**
+ * Checks that need the programs: the levels a reward names exist where it is
+ * credited, byLevel keys are levels of the goal's own program (the
+ * participant's level there chooses), and a share of money achieved in one
+ * currency is never paid into a program that counts another.
+ */
+export function rewardIssues(
   goal: Goal,
-  levels: readonly string[],
+  home: RewardTerms,
+  credited: ReadonlyMap<string, RewardTerms>,
 ): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
+  const levelList = (levels: readonly string[]) => levels.join(", ") || "none defined";
   goal.steps.forEach((step, i) => {
-    const check = (reward: SimpleReward, path: string) => {
-      if (reward.type === "level" && !levels.includes(reward.level))
+    const check = (reward: SimpleReward, outer: string | undefined, path: string) => {
+      const programId = reward.program ?? outer;
+      const terms = programId === undefined ? home : credited.get(programId);
+      // A program that is not the brand's is reported once, by the caller.
+      if (!terms) return;
+      const where = programId === undefined ? "the program's" : `program ${programId}'s`;
+      if (reward.type === "level" && !terms.levels.includes(reward.level))
         issues.push({
-          path,
-          message: `level "${reward.level}" is not one of the program's levels (${levels.join(", ") || "none defined"})`,
+          path: `${path}.level`,
+          message: `level "${reward.level}" is not one of ${where} levels (${levelList(terms.levels)})`,
+        });
+      if (
+        reward.type === "percent_of_value" &&
+        MONEY_METRICS.has(goal.metric) &&
+        terms.currency !== home.currency
+      )
+        issues.push({
+          path: `${path}.program`,
+          message: `a percent of sales in ${home.currency} cannot be paid into program ${programId ?? ""}, which counts ${terms.currency}; give a cash amount in ${terms.currency} instead`,
         });
     };
     const r = step.reward;
     if ("byLevel" in r) {
       for (const [level, inner] of Object.entries(r.byLevel)) {
-        if (!levels.includes(level))
+        if (!home.levels.includes(level))
           issues.push({
             path: `steps.${i}.reward.byLevel.${level}`,
-            message: `level "${level}" is not one of the program's levels (${levels.join(", ") || "none defined"})`,
+            message: `level "${level}" is not one of the program's levels (${levelList(home.levels)})`,
           });
-        check(inner, `steps.${i}.reward.byLevel.${level}.level`);
+        check(inner, r.program, `steps.${i}.reward.byLevel.${level}`);
       }
-      if (r.default) check(r.default, `steps.${i}.reward.default.level`);
-    } else check(r, `steps.${i}.reward.level`);
+      if (r.default) check(r.default, r.program, `steps.${i}.reward.default`);
+    } else check(r, undefined, `steps.${i}.reward`);
   });
   return issues;
 }

@@ -2,11 +2,12 @@ import {
   creditedPrograms,
   goalInputSchema,
   goalSchema,
-  levelIssues,
+  rewardIssues,
   normalizeGoal,
   windowAt,
   type Goal,
   type GoalInput,
+  type RewardTerms,
 } from "../domain/goals.ts";
 import type { GrantOutcome } from "../domain/goal-grants.ts";
 import {
@@ -30,8 +31,8 @@ export interface GoalRefusal {
 
 /**
  * Checks that need the program and the brand: the goal as a whole once its
- * dates are read in the program's time zone, levels exist, credited programs
- * are the brand's.
+ * dates are read in the program's time zone, credited programs are the
+ * brand's, and rewards fit the programs they are paid into (rewardIssues).
  */
 async function refusalOf(
   db: Queryable,
@@ -42,20 +43,17 @@ async function refusalOf(
   const details = checked.success
     ? []
     : checked.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-  details.push(
-    ...levelIssues(
-      goal,
-      (program.config.levels ?? []).map((l) => l.key),
-    ),
-  );
+  const credited = new Map<string, RewardTerms>();
   for (const id of creditedPrograms(goal)) {
-    if (id === program.id) continue;
-    if (!(await findProgram(db, program.brandId, id)))
+    const other = id === program.id ? program : await findProgram(db, program.brandId, id);
+    if (other) credited.set(id, termsOf(other));
+    else
       details.push({
         path: "steps.reward.program",
         message: `program ${id} is not one of this brand's programs`,
       });
   }
+  details.push(...rewardIssues(goal, termsOf(program), credited));
   return details.length === 0
     ? null
     : {
@@ -63,6 +61,10 @@ async function refusalOf(
         message: `the goal is not valid: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
         details,
       };
+}
+
+function termsOf(program: ProgramRecord): RewardTerms {
+  return { levels: (program.config.levels ?? []).map((l) => l.key), currency: program.currency };
 }
 
 export async function createGoal(

@@ -346,6 +346,49 @@ describeEachBackend("goals", (backend) => {
     expectError(foreign, 422, "validation_failed");
   });
 
+  it("a reward paid into another program fits that program: its levels, its currency", async () => {
+    const program = await createProgram(api, { levels: [{ key: "gold", name: "Gold" }] });
+    const club = await createProgram(api, {
+      name: "Euro club",
+      currency: "EUR",
+      levels: [{ key: "vip", name: "VIP" }],
+    });
+    const ladder = (metric: string, reward: Record<string, unknown>) =>
+      api.call("POST", `/v1/programs/${program.id}/goals`, {
+        name: "Credited elsewhere",
+        metric,
+        steps: [{ threshold: 1, reward: { ...reward, program: club.id } }],
+      });
+    expectStatus(await ladder("order_count", { type: "level", level: "vip" }), 201);
+    expectStatus(await ladder("order_count", { type: "cash", amount: 500 }), 201);
+    expectStatus(await ladder("order_count", { type: "percent_of_value", percent: 10 }), 201);
+
+    const homeLevel = await ladder("order_count", { type: "level", level: "gold" });
+    expectError(homeLevel, 422, "validation_failed");
+    expect(homeLevel.body).toMatchObject({
+      error: {
+        details: [
+          {
+            path: "steps.0.reward.level",
+            message: expect.stringMatching(`not one of program ${club.id}'s levels \\(vip\\)`),
+          },
+        ],
+      },
+    });
+    const shareOfDollars = await ladder("sales_amount", { type: "percent_of_value", percent: 5 });
+    expectError(shareOfDollars, 422, "validation_failed");
+    expect(shareOfDollars.body).toMatchObject({
+      error: {
+        details: [
+          {
+            path: "steps.0.reward.program",
+            message: expect.stringMatching(/sales in USD .* counts EUR/),
+          },
+        ],
+      },
+    });
+  });
+
   it("counts reviews by the customer, recruits' first sales, and points granted by other goals", async () => {
     const program = await createProgram(api);
     const sam = await createParticipant(api, program.id, { externalId: "sam" });
