@@ -4,6 +4,7 @@ import { spellKey, windowByKey } from "../domain/goals.ts";
 import { bucketFor, windowKeyOf } from "../store/progress.ts";
 import { daysSince } from "../domain/progress-view.ts";
 import { listGoals } from "../store/goals.ts";
+import { advanceJobWatermark, COMMIT_MARGIN_MS, jobWatermark } from "../store/job-watermarks.ts";
 import { lockGoalWindow, lockParticipants } from "../store/locks.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { grantWindowClose, writeGrants } from "./goal-grants.ts";
@@ -90,33 +91,57 @@ const INACTIVITY_CHUNK = 500;
  * latest order, or their joining, to their next order, which starts a new
  * one). Steps that came due while the server was down are all granted at
  * its next run. Returns the grants made.
+ *
+ * A run looks only at participants whose spell reached the step's length
+ * since the previous run (the step's watermark), or whose spell changed since
+ * then (an order, possibly dated long ago): not at everyone each minute.
+ * Participants who were suspended when their step came due are not looked at
+ * again for that spell.
  */
 export async function grantInactivity(services: Services, program: ProgramRecord): Promise<number> {
-  const nowMs = services.now().getTime();
+  const startedAt = services.now();
+  const nowMs = startedAt.getTime();
   let granted = 0;
   for (const goal of await active(services, program)) {
     if (goal.goal.metric !== "inactivity_days") continue;
+    const runJob = `inactivity:${goal.id}`;
+    const lastRun = await jobWatermark(services.db, program.id, runJob);
+    const changedAfter = lastRun && new Date(lastRun.getTime() - COMMIT_MARGIN_MS);
     for (const [index, step] of goal.goal.steps.entries()) {
-      const days = step.threshold ?? 0;
-      const inactiveSince = new Date(nowMs - days * 86_400_000).toISOString();
+      const stepJob = `inactivity:${goal.id}:${index + 1}`;
+      const reachedAfter = await jobWatermark(services.db, program.id, stepJob);
+      const inactiveSince = new Date(nowMs - (step.threshold ?? 0) * 86_400_000);
+      let cursor = "";
       for (;;) {
-        const made = await services.db.transaction(async (tx) => {
-          // Inactive long enough for this step and not yet granted it in the
-          // current spell; the spell's key is computed as spellKey does.
+        const { made, last } = await services.db.transaction(async (tx) => {
+          // Inactive long enough for this step, newly so or in a new spell,
+          // and not yet granted it in the current spell (keyed as spellKey does).
           const candidates = await tx.query<{ id: string }>(
             `select p.id from participants p
-             where p.program_id = $1 and p.status = 'active'
+             where p.program_id = $1 and p.status = 'active' and p.id > $6
                and coalesce(p.last_order_at, p.created_at) <= $2
+               and ($7::timestamptz is null or $8::timestamptz is null
+                    or coalesce(p.last_order_at, p.created_at) > $7
+                    or p.activity_changed_at > $8)
                and not exists (select 1 from goal_grants g
                  where g.program_id = p.program_id and g.goal_id = $3 and g.participant_id = p.id
                    and g.step = $4 and g.window_key = 'since:' || to_char(
                      date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
                      'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
              order by p.id limit $5`,
-            [program.id, inactiveSince, goal.id, index + 1, INACTIVITY_CHUNK],
+            [
+              program.id,
+              inactiveSince.toISOString(),
+              goal.id,
+              index + 1,
+              INACTIVITY_CHUNK,
+              cursor,
+              reachedAfter?.toISOString() ?? null,
+              changedAfter?.toISOString() ?? null,
+            ],
           );
-          if (candidates.length === 0) return -1;
           const ids = candidates.map((c) => c.id);
+          if (ids.length === 0) return { made: 0, last: null };
           // Under the participants' locks an order being processed cannot
           // end the spell halfway: read their last order again after them.
           await lockParticipants(tx, program.id, ids);
@@ -147,13 +172,16 @@ export async function grantInactivity(services: Services, program: ProgramRecord
               services.voucherCode,
             ),
           );
-          return (await writeGrants(tx, services, program.id, [goal], grants)).length;
+          const written = await writeGrants(tx, services, program.id, [goal], grants);
+          return { made: written.length, last: ids.at(-1) ?? null };
         });
-        if (made < 0) break;
         granted += made;
-        if (made === 0) break;
+        if (last === null) break;
+        cursor = last;
       }
+      await advanceJobWatermark(services.db, program.id, stepJob, inactiveSince);
     }
+    await advanceJobWatermark(services.db, program.id, runJob, startedAt);
   }
   return granted;
 }

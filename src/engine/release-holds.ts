@@ -1,13 +1,8 @@
 import type { Queryable } from "../store/db.ts";
 import { lockOrders } from "../store/locks.ts";
 import { bookJournals } from "../store/facts.ts";
-import {
-  advanceHoldsWatermark,
-  dueHolds,
-  holdsWatermark,
-  insertHoldReleases,
-  type DueHold,
-} from "../store/holds.ts";
+import { dueHolds, insertHoldReleases, type DueHold } from "../store/holds.ts";
+import { advanceJobWatermark, COMMIT_MARGIN_MS, jobWatermark } from "../store/job-watermarks.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
 
@@ -25,7 +20,7 @@ export async function releaseHolds(
   limit = 1000,
 ): Promise<number> {
   const startedAt = services.now();
-  const since = await holdsWatermark(services.db, program.id);
+  const since = await jobWatermark(services.db, program.id, RELEASE_HOLDS);
   let released = 0;
   for (;;) {
     const now = services.now();
@@ -39,15 +34,16 @@ export async function releaseHolds(
   // can start looking there instead of at the program's whole history. The
   // margin covers a commission booked by a transaction that began before this
   // run and committed after it looked (a hold of 0 days can fall behind it).
-  await advanceHoldsWatermark(
+  await advanceJobWatermark(
     services.db,
     program.id,
-    new Date(startedAt.getTime() - WATERMARK_MARGIN_MS),
+    RELEASE_HOLDS,
+    new Date(startedAt.getTime() - COMMIT_MARGIN_MS),
   );
   return released;
 }
 
-const WATERMARK_MARGIN_MS = 10 * 60_000;
+const RELEASE_HOLDS = "release-holds";
 
 async function releaseBatch(
   tx: Queryable,

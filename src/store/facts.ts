@@ -139,7 +139,7 @@ export async function writeFacts(
   await insertFlags(db, programId, facts.flags, ids, at);
   await insertGrants(db, programId, facts.grants, at);
   await writeProgress(db, programId, facts.progress, at);
-  await updateLastOrders(db, programId, facts.lastOrders);
+  await updateLastOrders(db, programId, facts.lastOrders, at);
   await updateLevels(db, programId, facts.levelChanges);
   await bookJournals(db, programId, facts.journals, ids, at);
 }

@@ -66,28 +66,6 @@ export async function insertHoldReleases(
   );
 }
 
-/** Up to when every hold of the program is known to be released. */
-export async function holdsWatermark(db: Queryable, programId: string): Promise<Date | null> {
-  const rows = await db.query<{ watermark: Date }>(
-    "select watermark from job_watermarks where program_id = $1 and job = 'release-holds'",
-    [programId],
-  );
-  return rows[0]?.watermark ?? null;
-}
-
-/** Moves the watermark forward, never back (two servers may run the job at once). */
-export async function advanceHoldsWatermark(
-  db: Queryable,
-  programId: string,
-  to: Date,
-): Promise<void> {
-  await db.query(
-    `insert into job_watermarks (program_id, job, watermark) values ($1, 'release-holds', $2)
-     on conflict (program_id, job) do update set watermark = greatest(job_watermarks.watermark, excluded.watermark)`,
-    [programId, to.toISOString()],
-  );
-}
-
 /** What is still pending of an order's commission, per paid level. */
 export async function pendingOfOrder(
   db: Queryable,

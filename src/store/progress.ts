@@ -230,15 +230,21 @@ export async function loadMemberships(
   return new Map(rows.map((r) => [`${r.program_id}|${r.external_id}`, r.id]));
 }
 
-/** Moves sellers' latest order times forward (never back: batches may arrive out of order). */
+/**
+ * Moves sellers' latest order times forward (never back: batches may arrive
+ * out of order), noting when each moved: a new spell of inactivity began.
+ */
 export async function updateLastOrders(
   db: Queryable,
   programId: string,
   lastOrders: readonly { participantId: string; atMs: number }[],
+  at: Date,
 ): Promise<void> {
   if (lastOrders.length === 0) return;
   await db.query(
-    `update participants p set last_order_at = greatest(p.last_order_at, x.at)
+    `update participants p set last_order_at = greatest(p.last_order_at, x.at),
+       activity_changed_at = case when p.last_order_at is null or x.at > p.last_order_at
+                                  then $3::timestamptz else p.activity_changed_at end
      from json_to_recordset($2::json) as x(id text, at timestamptz)
      where p.program_id = $1 and p.id = x.id`,
     [
@@ -246,6 +252,7 @@ export async function updateLastOrders(
       JSON.stringify(
         lastOrders.map((l) => ({ id: l.participantId, at: new Date(l.atMs).toISOString() })),
       ),
+      at.toISOString(),
     ],
   );
 }

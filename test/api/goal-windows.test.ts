@@ -248,6 +248,67 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
     expect((await points(api, program.id, ana.id)).points.available).toBe(90);
   });
 
+  it("inactivity: an order dated long ago starts a spell whose steps are due at the next run", async () => {
+    clock = new Date("2026-06-01T00:00:00Z");
+    const program = await createProgram(api);
+    const ana = await createParticipant(api, program.id, { externalId: "ana" });
+    await createGoal(api, program.id, {
+      name: "Come back",
+      metric: "inactivity_days",
+      steps: [
+        { threshold: 30, reward: { type: "points", points: 20 } },
+        { threshold: 60, reward: { type: "points", points: 50 } },
+      ],
+    });
+    const run = async () => {
+      const p = await findProgramById(api.db, program.id);
+      if (!p) throw new Error("no program");
+      return grantInactivity(api.services, p);
+    };
+    await sendEvents(api, program.id, sale("o-1", "ana", 1000, "2026-06-01T00:00:00Z"));
+    clock = new Date("2026-08-01T00:00:00Z");
+    expect(await run()).toBe(2);
+    // A backfilled order from June 20 ends the first spell and starts one that
+    // is already 51 days old: past the last run's mark, yet its 30 days are due.
+    clock = new Date("2026-08-10T00:00:00Z");
+    await sendEvents(api, program.id, sale("o-2", "ana", 1000, "2026-06-20T00:00:00Z"));
+    expect(await run()).toBe(1);
+    expect(await run()).toBe(0);
+    clock = new Date("2026-08-20T00:00:00Z");
+    expect(await run()).toBe(1);
+    expect((await points(api, program.id, ana.id)).points.available).toBe(140);
+  });
+
+  it("inactivity: participants a step rewards nothing do not keep the others from theirs", async () => {
+    clock = new Date("2026-06-01T00:00:00Z");
+    const program = await createProgram(api, {
+      levels: [
+        { key: "silver", name: "Silver" },
+        { key: "gold", name: "Gold" },
+      ],
+    });
+    // More silver participants than the job looks at in one go, all sorting
+    // before the gold one; only gold is rewarded.
+    await api.db.query(
+      `insert into participants (program_id, id, external_id, status, level, ancestors, referral_code, created_at)
+       select $1, 'par_' || lpad(n::text, 26, '0'), 's-' || n, 'active', 'silver', '{}', 'SILVER' || n, $2
+       from generate_series(1, 1200) as n`,
+      [program.id, clock.toISOString()],
+    );
+    const gold = await createParticipant(api, program.id, { externalId: "gold-1", level: "gold" });
+    await sendEvents(api, program.id, sale("g-1", "gold-1", 1000, "2026-06-01T00:00:00Z"));
+    await createGoal(api, program.id, {
+      name: "Gold comeback",
+      metric: "inactivity_days",
+      steps: [{ threshold: 30, reward: { byLevel: { gold: { type: "points", points: 25 } } } }],
+    });
+    clock = new Date("2026-07-15T00:00:00Z");
+    const p = await findProgramById(api.db, program.id);
+    if (!p) throw new Error("no program");
+    expect(await grantInactivity(api.services, p)).toBe(1);
+    expect((await points(api, program.id, gold.id)).points.available).toBe(25);
+  });
+
   it("a monthly SKU-quantity target imported from a file, rewarded at 50%, 75% and 100%, band orange at 92%", async () => {
     clock = new Date("2026-11-10T12:00:00Z");
     const program = await createProgram(api, { timezone: "Asia/Jakarta" });
