@@ -1,25 +1,46 @@
 import { CsvError, parse, type Options } from "csv-parse/sync";
 import type { CsvRecord, TargetError } from "../domain/targets.ts";
 
-const options: Options<CsvRecord, string[]> = {
-  bom: true,
-  relax_column_count: true,
-  skip_empty_lines: true,
-  trim: true,
-  on_record: (fields, context) => ({ line: context.lines, fields }),
-};
+const LINE_BREAK = /\r\n|\r|\n/g;
+const BLANK_LINES = /^(?:\r\n|\r|\n)*/;
+
+const breaksIn = (text: string) => text.match(LINE_BREAK)?.length ?? 0;
+
+/**
+ * Numbers each record by the line it starts on, counting the raw text itself:
+ * csv-parse counts the end line, and counts a CRLF inside a quoted field twice.
+ */
+function optionsNumberingLines(): Options {
+  let breaksBefore = 0;
+  return {
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    raw: true,
+    // With `raw`, csv-parse hands on_record { record, raw }, which its types do not say.
+    on_record: (withRaw, context) => {
+      const { record } = withRaw as unknown as { record: string[] };
+      const raw = context.raw ?? "";
+      const line = 1 + breaksBefore + breaksIn(BLANK_LINES.exec(raw)?.[0] ?? "");
+      breaksBefore += breaksIn(raw);
+      return { line, fields: record } satisfies CsvRecord as unknown as string[];
+    },
+  };
+}
 
 /**
  * A targets file as CSV records with their line numbers. Blank lines are
- * skipped but still counted, so a line number is the one an editor shows; a
- * UTF-8 byte order mark (spreadsheets write one) is dropped.
+ * skipped but still counted, so a line number is the one an editor shows
+ * (where the record starts, if a quoted field spans lines); a UTF-8 byte
+ * order mark (spreadsheets write one) is dropped.
  */
 export function readTargetCsv(
   file: string | Buffer,
 ): { ok: true; records: CsvRecord[] } | { ok: false; errors: TargetError[] } {
   try {
     // parse's overloads type a reshaped record only for named columns.
-    const records = parse(file, options as unknown as Options) as unknown as CsvRecord[];
+    const records = parse(file, optionsNumberingLines()) as unknown as CsvRecord[];
     return { ok: true, records };
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
