@@ -34,13 +34,20 @@ describeInBrowser("the storefront widget on a shop's page", () => {
   let programId = "";
   let token = "";
 
-  /** The shop's page: the script tag, with or without a token and hostile CSS. */
-  function shopPage(options: { token: boolean; css: string; program?: string }): string {
-    const tokenAttribute = options.token ? ` data-customer-token="${token}"` : "";
+  /**
+   * The shop's page: the script tag, with or without a token and hostile CSS;
+   * or with the token queued by an inline script before the widget loads.
+   */
+  function shopPage(options: { token: boolean | "queued"; css: string; program?: string }): string {
+    const tokenAttribute = options.token === true ? ` data-customer-token="${token}"` : "";
+    const queued =
+      options.token === "queued"
+        ? `<script>(window.LaurelWidget ||= { q: [] }).q.push(["setCustomerToken", "${token}"], ["open"]);</script>`
+        : "";
     return `<!doctype html><html lang="en"><head><meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>A shop</title><style>${options.css}</style></head>
-      <body><h1>A shop</h1>
+      <body><h1>A shop</h1>${queued}
       <script src="${server.url}/widget.js" data-program="${options.program ?? programId}"${tokenAttribute}></script>
       </body></html>`;
   }
@@ -82,7 +89,9 @@ describeInBrowser("the storefront widget on a shop's page", () => {
             ? shopPage({ token: false, css: "", program: "prg_01JUNKNOWNUNKNOWNUNKNOWN00" })
             : path === "/later"
               ? shopPage({ token: false, css: "" })
-              : shopPage({ token: true, css: "" });
+              : path === "/queued"
+                ? shopPage({ token: "queued", css: "" })
+                : shopPage({ token: true, css: "" });
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(html);
     });
@@ -185,6 +194,21 @@ describeInBrowser("the storefront widget on a shop's page", () => {
     expect(box).not.toBeNull();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("runs calls the page queued before the script loaded, and later ones at once", async () => {
+    const { page, errors } = await openShop("/queued");
+    // The queue opened the panel and gave the token: no click needed.
+    const dialog = page.getByRole("dialog", { name: "Loyalty rewards" });
+    await dialog.getByText("1 order to go to 50 points").waitFor();
+    await page.evaluate(() => {
+      (
+        window as unknown as { LaurelWidget: { q: { push(...c: unknown[]): void } } }
+      ).LaurelWidget.q.push(["close"]);
+    });
+    await dialog.waitFor({ state: "hidden" });
     expect(errors).toEqual([]);
     await page.close();
   });

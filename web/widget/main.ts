@@ -415,3 +415,26 @@ export function open(): void {
 export function close(): void {
   if (!panel.hidden) setOpen(false);
 }
+
+/** A call by name, as a page queues it before this script has loaded. */
+type Call = ["setCustomerToken", string | null] | ["open"] | ["close"];
+
+function run(call: Call): void {
+  if (call[0] === "setCustomerToken") setCustomerToken(call[1]);
+  else if (call[0] === "open") open();
+  else if (call[0] === "close") close();
+}
+
+/**
+ * Calls a page makes before this script has loaded wait in
+ * `(window.LaurelWidget ||= { q: [] }).q`; they run now, and the same
+ * `LaurelWidget.q.push([...])` runs at once from here on.
+ */
+export const q = {
+  push: (...calls: Call[]): number => {
+    calls.forEach(run);
+    return 0;
+  },
+};
+const queued = (window as { LaurelWidget?: { q?: unknown } }).LaurelWidget?.q;
+if (Array.isArray(queued)) (queued as Call[]).forEach(run);
