@@ -1,133 +1,40 @@
-import { parseArgs } from "node:util";
 import { newApp } from "../api/app.ts";
 import { createServices } from "../engine/services.ts";
 import { startScheduler } from "../jobs/scheduler.ts";
+import { DataDirInUse } from "../store/data-dir-lock.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { bootstrapFirstBrand } from "./bootstrap.ts";
+import { isDatabaseCommand, resolvePaths, runCommand, usage, type CommandIo } from "./commands.ts";
 import { readConfig, sftpConfigOf, type Config } from "./config.ts";
-import { runDemo } from "./demo.ts";
-import { runImportTargets } from "./import-targets.ts";
-import { KEYS_USAGE, runKeys } from "./keys.ts";
-import { makePortalLink } from "./portal-link.ts";
+import { controlSocketOf, listenForCommands, sendCommand } from "./control-socket.ts";
 
-const USAGE = `usage: laurel <command>
-
-  serve                     run the HTTP API (PORT, DATABASE_URL, LAUREL_DATA, LAUREL_ADMIN_KEY)
-  migrate                   apply database migrations and exit
-  keys create --brand NAME  create an admin key for a brand; the key is the last line printed
-  keys list --brand NAME    list a brand's admin keys by id, with when each was made or revoked
-  keys revoke KEY_ID --brand NAME
-                            revoke an admin key: it stops working at once
-  demo                      fill the database with a demo brand, program, network and events
-  import targets FILE --program ID
-                            import per-participant targets from a CSV file
-  portal-link --program ID --participant ID
-                            print a magic link into the participant portal (LAUREL_PUBLIC_URL)
-`;
+/** This process's own terminal. */
+const terminal: CommandIo = { stdout: process.stdout, stderr: process.stderr };
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command] = argv;
   const config = readConfig(process.env);
-  switch (command) {
-    case "serve":
-      return serve(config);
-    case "migrate":
-      return withDatabase(config, async (db) => {
-        const applied = await migrate(db);
-        console.log(
-          applied.length > 0 ? `applied ${applied.join(", ")}` : "the database is up to date",
-        );
-      });
-    case "keys": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        options: { brand: { type: "string" } },
-        allowPositionals: true,
-      });
-      const brand = values.brand;
-      if (!brand) {
-        console.error(KEYS_USAGE);
-        return 2;
-      }
-      let code = 0;
-      await withDatabase(config, async (db) => {
-        await migrate(db);
-        const outcome = await runKeys(createServices(db), positionals[0], brand, positionals[1]);
-        if (outcome.ok) outcome.lines.forEach((line) => console.log(line));
-        else {
-          console.error(outcome.message);
-          code = outcome.message === KEYS_USAGE ? 2 : 1;
-        }
-      });
-      return code;
-    }
-    case "demo":
-      return withDatabase(config, async (db) => {
-        await migrate(db);
-        await runDemo(createServices(db, { publicUrl: publicUrl(config) }), (line) =>
-          console.log(line),
-        );
-      });
-    case "import": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        options: { program: { type: "string" } },
-        allowPositionals: true,
-      });
-      const [what, file] = positionals;
-      if (what !== "targets" || file === undefined || !values.program) {
-        console.error("usage: laurel import targets FILE --program ID");
-        return 2;
-      }
-      const programId = values.program;
-      let code = 0;
-      await withDatabase(config, async (db) => {
-        await migrate(db);
-        code = await runImportTargets(createServices(db), file, programId, process);
-      });
-      return code;
-    }
-    case "portal-link": {
-      const { values } = parseArgs({
-        args: rest,
-        options: { program: { type: "string" }, participant: { type: "string" } },
-      });
-      const { program, participant } = values;
-      if (!program || !participant) {
-        console.error("usage: laurel portal-link --program ID --participant ID");
-        return 2;
-      }
-      let code = 0;
-      await withDatabase(config, async (db) => {
-        await migrate(db);
-        const made = await makePortalLink(
-          createServices(db, { publicUrl: publicUrl(config) }),
-          program,
-          participant,
-        );
-        if (made.ok) console.log(made.link);
-        else {
-          console.error(made.message);
-          code = 1;
-        }
-      });
-      return code;
-    }
-    default:
-      console.error(USAGE);
-      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
-  }
-}
-
-async function withDatabase(
-  config: Config,
-  work: (db: Database) => Promise<void>,
-): Promise<number> {
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
+  if (command === "serve") return serve(config);
+  if (!isDatabaseCommand(command)) return usage(command, terminal);
+  let db: Database;
   try {
-    await work(db);
-    return 0;
+    db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
+  } catch (error) {
+    // The server holds the embedded database: it runs the command instead.
+    if (error instanceof DataDirInUse) {
+      const code = await sendCommand(
+        controlSocketOf(config.LAUREL_DATA),
+        resolvePaths(argv),
+        terminal,
+      );
+      if (code !== null) return code;
+    }
+    throw error;
+  }
+  try {
+    if (command !== "migrate") await migrate(db);
+    return await runCommand(createServices(db, { publicUrl: publicUrl(config) }), argv, terminal);
   } finally {
     await db.close();
   }
@@ -157,6 +64,18 @@ async function serve(config: Config): Promise<number> {
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const scheduler = startScheduler(services, app.log, { sftp });
+  // On the embedded database, other laurel commands are run by this process.
+  const control = config.DATABASE_URL
+    ? null
+    : await listenForCommands(controlSocketOf(config.LAUREL_DATA), (argv, io) =>
+        runCommand(services, argv, io),
+      ).catch((error: unknown) => {
+        app.log.warn(
+          { err: error },
+          "no control socket: other laurel commands must wait until this server stops",
+        );
+        return null;
+      });
   const where = config.DATABASE_URL
     ? "PostgreSQL (DATABASE_URL)"
     : `embedded PGlite in ${config.LAUREL_DATA}`;
@@ -180,6 +99,7 @@ async function serve(config: Config): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   await app.close();
+  await control?.close();
   await scheduler.stop();
   await db.close();
   return 0;

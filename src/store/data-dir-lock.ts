@@ -8,6 +8,18 @@ import { join } from "node:path";
  * second one is refused with what to do, unless that pid is gone (a crash
  * left the file behind), in which case it takes the directory over.
  */
+/** The data directory is held by another live process (a running `laurel serve`, most likely). */
+export class DataDirInUse extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: number,
+  ) {
+    super(
+      `the embedded database in ${dataDir} is in use by process ${holder} (a running laurel serve?): stop it first, or set DATABASE_URL to use a PostgreSQL server`,
+    );
+  }
+}
+
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, "laurel.pid");
@@ -19,9 +31,7 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
-        throw new Error(
-          `the embedded database in ${dataDir} is in use by process ${holder} (a running laurel serve?): stop it first, or set DATABASE_URL to use a PostgreSQL server`,
-        );
+        throw new DataDirInUse(dataDir, holder);
       rmSync(path, { force: true });
     }
   }
