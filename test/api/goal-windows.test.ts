@@ -29,11 +29,17 @@ async function points(api: Api, programId: string, participantId: string) {
   return reply.body;
 }
 
-async function close(api: Api, programId: string) {
+async function stored(api: Api, programId: string) {
   const program = await findProgramById(api.db, programId);
   if (!program) throw new Error("no program");
-  return closeGoalWindows(api.services, program);
+  return program;
 }
+
+/** The scheduled jobs, run now for one program: the window close, and the inactivity grants. */
+const close = async (api: Api, programId: string) =>
+  closeGoalWindows(api.services, await stored(api, programId));
+const inactivityRun = async (api: Api, programId: string) =>
+  grantInactivity(api.services, await stored(api, programId));
 
 describeEachBackend("goal windows and scheduled grants", (backend) => {
   const api = useApi(backend, { now: () => clock });
@@ -224,11 +230,7 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
         { threshold: 60, reward: { type: "points", points: 50 } },
       ],
     });
-    const run = async () => {
-      const p = await findProgramById(api.db, program.id);
-      if (!p) throw new Error("no program");
-      return grantInactivity(api.services, p);
-    };
+    const run = () => inactivityRun(api, program.id);
     await sendEvents(api, program.id, sale("o-1", "ana", 1000, "2026-06-01T00:00:00Z"));
     clock = new Date("2026-06-20T00:00:00Z");
     expect(await run()).toBe(0);
@@ -260,11 +262,7 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
         { threshold: 60, reward: { type: "points", points: 50 } },
       ],
     });
-    const run = async () => {
-      const p = await findProgramById(api.db, program.id);
-      if (!p) throw new Error("no program");
-      return grantInactivity(api.services, p);
-    };
+    const run = () => inactivityRun(api, program.id);
     await sendEvents(api, program.id, sale("o-1", "ana", 1000, "2026-06-01T00:00:00Z"));
     clock = new Date("2026-08-01T00:00:00Z");
     expect(await run()).toBe(2);
@@ -303,9 +301,7 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
       steps: [{ threshold: 30, reward: { byLevel: { gold: { type: "points", points: 25 } } } }],
     });
     clock = new Date("2026-07-15T00:00:00Z");
-    const p = await findProgramById(api.db, program.id);
-    if (!p) throw new Error("no program");
-    expect(await grantInactivity(api.services, p)).toBe(1);
+    expect(await inactivityRun(api, program.id)).toBe(1);
     expect((await points(api, program.id, gold.id)).points.available).toBe(25);
   });
 
