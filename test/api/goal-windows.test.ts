@@ -218,7 +218,8 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
     expect(progress.find((p) => p.goalId === subtract.id)?.value).toBe(1);
   });
 
-  it("inactivity: a step once per spell; a new order starts a new spell", async () => {
+  /** Ana's last order was on June 1; 30 and then 60 quiet days earn 20 and 50 points. */
+  async function quietSinceJune() {
     clock = new Date("2026-06-01T00:00:00Z");
     const program = await createProgram(api);
     const ana = await createParticipant(api, program.id, { externalId: "ana" });
@@ -230,8 +231,12 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
         { threshold: 60, reward: { type: "points", points: 50 } },
       ],
     });
-    const run = () => inactivityRun(api, program.id);
     await sendEvents(api, program.id, sale("o-1", "ana", 1000, "2026-06-01T00:00:00Z"));
+    return { program, ana, run: () => inactivityRun(api, program.id) };
+  }
+
+  it("inactivity: a step once per spell; a new order starts a new spell", async () => {
+    const { program, ana, run } = await quietSinceJune();
     clock = new Date("2026-06-20T00:00:00Z");
     expect(await run()).toBe(0);
     clock = new Date("2026-07-02T00:00:00Z");
@@ -251,19 +256,7 @@ describeEachBackend("goal windows and scheduled grants", (backend) => {
   });
 
   it("inactivity: an order dated long ago starts a spell whose steps are due at the next run", async () => {
-    clock = new Date("2026-06-01T00:00:00Z");
-    const program = await createProgram(api);
-    const ana = await createParticipant(api, program.id, { externalId: "ana" });
-    await createGoal(api, program.id, {
-      name: "Come back",
-      metric: "inactivity_days",
-      steps: [
-        { threshold: 30, reward: { type: "points", points: 20 } },
-        { threshold: 60, reward: { type: "points", points: 50 } },
-      ],
-    });
-    const run = () => inactivityRun(api, program.id);
-    await sendEvents(api, program.id, sale("o-1", "ana", 1000, "2026-06-01T00:00:00Z"));
+    const { program, ana, run } = await quietSinceJune();
     clock = new Date("2026-08-01T00:00:00Z");
     expect(await run()).toBe(2);
     // A backfilled order from June 20 ends the first spell and starts one that
