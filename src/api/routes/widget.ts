@@ -7,6 +7,7 @@ import { listGoals } from "../../store/goals.ts";
 import { listParticipants } from "../../store/participants.ts";
 import { findProgramById } from "../../store/programs.ts";
 import { findWidgetSecret, putWidgetSecret } from "../../store/widget-secrets.ts";
+import { bearerOf } from "../auth.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { route, type AnyRoute } from "../route.ts";
 import { loadProgram, programParams } from "./programs.ts";
@@ -101,7 +102,7 @@ export const widgetRoutes: AnyRoute[] = [
       allowAnyOrigin(reply);
       const program = await findProgramById(services.db, params.programId);
       if (!program) throw notFound(`program ${params.programId}`);
-      const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
+      const token = bearerOf(request.headers.authorization);
       if (!token)
         throw unauthorized(
           "send the customer's token as `Authorization: Bearer <JWT>`, signed by the shop's server with the program's widget secret",
