@@ -208,6 +208,12 @@ describeInBrowser("the admin console", () => {
       page.getByRole("button", { name: /Download CSV of/ }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^pay_.*\.csv$/);
+    const show = page.getByRole("button", { name: /^Show lines of pay_/ });
+    await show.click();
+    await page.getByText("This payout paid nobody.").waitFor();
+    await eventually(() =>
+      page.getByRole("button", { name: /^Hide lines of pay_/ }).getAttribute("aria-expanded"),
+    ).toBe("true");
   });
 
   it("approves a flag from the review queue", async () => {

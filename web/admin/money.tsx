@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { formatDateTime, formatMoney } from "../shared/format.ts";
+import { Link } from "./router.tsx";
 import { api, session, type Page, type Program } from "./session.ts";
 import { Button, ConfirmDialog, Empty, ErrorMessage, Loading } from "./ui.tsx";
 
@@ -108,12 +109,18 @@ export function Fraud({ program }: { program: Program }) {
   );
 }
 
+interface PayoutLine {
+  participantId: string;
+  externalId: string;
+  amount: number;
+}
+
 interface Payout {
   id: string;
   total: number;
   currency: string;
   createdAt: string;
-  lines?: { participantId: string }[];
+  lines?: PayoutLine[];
 }
 
 /** The export needs the admin key, which a plain link cannot send: fetch it, then save it. */
@@ -185,25 +192,99 @@ export function Payouts({ program }: { program: Program }) {
             </thead>
             <tbody>
               {payouts.data.items.map((p) => (
-                <tr key={p.id} className="border-t">
-                  <td className="p-2">{formatDateTime(p.createdAt, program.timezone)}</td>
-                  <td className="p-2 font-mono text-xs">{p.id}</td>
-                  <td className="p-2 text-right">{formatMoney(p.total, p.currency)}</td>
-                  <td className="p-2 text-right">
-                    <Button
-                      variant="secondary"
-                      onClick={() => exportCsv.mutate(p)}
-                      aria-label={`Download CSV of ${p.id}`}
-                    >
-                      Download CSV
-                    </Button>
-                  </td>
-                </tr>
+                <PayoutRow
+                  key={p.id}
+                  program={program}
+                  payout={p}
+                  onExport={() => exportCsv.mutate(p)}
+                />
               ))}
             </tbody>
           </table>
         </div>
       )}
     </div>
+  );
+}
+
+/** A payout, and on request who it paid: the lines are fetched when first shown. */
+function PayoutRow({
+  program,
+  payout,
+  onExport,
+}: {
+  program: Program;
+  payout: Payout;
+  onExport: () => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const detail = useQuery({
+    queryKey: ["payout", program.id, payout.id],
+    queryFn: () => api.get<Payout>(`/v1/programs/${program.id}/payouts/${payout.id}`),
+    enabled: open,
+  });
+  const linesId = `lines-${payout.id}`;
+  return (
+    <>
+      <tr className="border-t">
+        <td className="p-2">{formatDateTime(payout.createdAt, program.timezone)}</td>
+        <td className="p-2 font-mono text-xs">{payout.id}</td>
+        <td className="p-2 text-right">{formatMoney(payout.total, payout.currency)}</td>
+        <td className="flex flex-wrap justify-end gap-2 p-2">
+          <Button
+            variant="secondary"
+            aria-expanded={open}
+            aria-controls={linesId}
+            aria-label={`${open ? "Hide" : "Show"} lines of ${payout.id}`}
+            onClick={() => setOpen(!open)}
+          >
+            {open ? "Hide lines" : "Show lines"}
+          </Button>
+          <Button
+            variant="secondary"
+            onClick={onExport}
+            aria-label={`Download CSV of ${payout.id}`}
+          >
+            Download CSV
+          </Button>
+        </td>
+      </tr>
+      {open && (
+        <tr id={linesId}>
+          <td colSpan={4} className="bg-slate-50 p-2">
+            {detail.isPending ? (
+              <Loading what="the payout's lines" />
+            ) : detail.error ? (
+              <ErrorMessage error={detail.error} />
+            ) : !detail.data.lines?.length ? (
+              <Empty>This payout paid nobody.</Empty>
+            ) : (
+              <table className="w-full text-sm" aria-label={`Lines of ${payout.id}`}>
+                <thead>
+                  <tr className="text-left text-slate-500">
+                    <th className="p-1">Participant</th>
+                    <th className="p-1 text-right">Amount</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {detail.data.lines.map((line) => (
+                    <tr key={line.participantId} className="border-t">
+                      <td className="p-1">
+                        <Link to={`/participants/${line.participantId}`} className="underline">
+                          {line.externalId}
+                        </Link>
+                      </td>
+                      <td className="p-1 text-right">
+                        {formatMoney(line.amount, payout.currency)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
