@@ -42,7 +42,6 @@ export async function loadGoalState(
   participantIds: readonly string[],
   windows: readonly GoalWindowSpan[],
 ): Promise<GoalState> {
-  const goalIds = goals.map((g) => g.id);
   if (goals.length === 0 || participantIds.length === 0 || windows.length === 0)
     return { goals, progress: new Map(), granted: new Map(), targets: new Map() };
   const buckets = [...new Set(windows.map(bucketOf))];
@@ -58,8 +57,10 @@ export async function loadGoalState(
      where program_id = $1 and participant_id = any($2::text[]) and bucket = any($3::text[])`,
     [programId, participantIds, buckets],
   );
-  const filter = `program_id = $1 and goal_id = any($2::text[]) and participant_id = any($3::text[])`;
-  const args = [programId, goalIds, participantIds, windowKeys];
+  // By participant, not by goal: probing every goal for every participant
+  // costs far more than reading the few rows of an ended goal, which the
+  // tracker never looks at.
+  const args = [programId, participantIds, windowKeys];
   const grants = await db.query<{
     goal_id: string;
     participant_id: string;
@@ -67,14 +68,14 @@ export async function loadGoalState(
     steps: number[];
   }>(
     `select goal_id, participant_id, window_key, array_agg(step) as steps from goal_grants
-     where ${filter} and window_key = any($4::text[])
+     where program_id = $1 and participant_id = any($2::text[]) and window_key = any($3::text[])
      group by goal_id, participant_id, window_key`,
     args,
   );
   const targets = perParticipant
     ? await db.query<{ goal_id: string; participant_id: string; period: string; target: number }>(
         `select goal_id, participant_id, period, target from participant_targets
-         where ${filter} and period = any($4::text[])`,
+         where program_id = $1 and participant_id = any($2::text[]) and period = any($3::text[])`,
         args,
       )
     : [];
