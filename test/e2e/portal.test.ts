@@ -59,6 +59,12 @@ describeInBrowser("the participant portal", () => {
       .poll(() => bar.getAttribute("data-band"), { timeout: 8_000, interval: 250 })
       .toBe("green");
     await eventually(() => bar.getAttribute("aria-valuenow")).toBe("100");
+
+    // A session that ends on the server (here: cut short) is noticed at the next refresh.
+    await server.db.query("update portal_sessions set expires_at = now() - interval '1 second'");
+    await page
+      .getByRole("heading", { name: "Your session has ended" })
+      .waitFor({ timeout: 10_000 });
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { QueryCache, QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
+import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { StrictMode, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError, createClient, type Client } from "../shared/api.ts";
@@ -116,16 +116,14 @@ function Problem({ problem, retry }: { problem: SessionProblem; retry: () => voi
 }
 
 function Portal({ session, onExpired }: { session: PortalSession; onExpired: () => void }) {
-  const client = useMemo<Client>(() => createClient(() => session.sessionToken), [session]);
+  // Any 401 means the session is over: every section would say so otherwise.
+  const client = useMemo<Client>(
+    () => createClient(() => session.sessionToken, onExpired),
+    [session, onExpired],
+  );
   const queryClient = useMemo(
     () =>
       new QueryClient({
-        // Any 401 means the session is over: every section would say so otherwise.
-        queryCache: new QueryCache({
-          onError: (error) => {
-            if (error instanceof ApiError && error.status === 401) onExpired();
-          },
-        }),
         defaultOptions: {
           queries: {
             retry: (count, error) =>
@@ -133,7 +131,7 @@ function Portal({ session, onExpired }: { session: PortalSession; onExpired: () 
           },
         },
       }),
-    [onExpired],
+    [],
   );
   useEffect(() => {
     const left = Date.parse(session.expiresAt) - Date.now();
