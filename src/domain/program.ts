@@ -83,6 +83,13 @@ const programFields = {
   levels: z.array(levelSchema).max(100).optional(),
   payouts: z.strictObject({ minimum: z.number().int().nonnegative() }).optional(),
   fraud: fraudSchema.optional(),
+  widget: z
+    .strictObject({
+      enrol: z
+        .boolean()
+        .describe("customers signed in to the shop may join the program from the widget"),
+    })
+    .optional(),
   /** How long after a goal window closes an event dated inside it still counts (default 0). */
   goalGraceHours: z
     .number()

@@ -15,13 +15,16 @@ export function newWidgetSecret(): string {
   return `lrl_widget_${randomBytes(32).toString("base64url")}`;
 }
 
+/** A valid token names the customer, and may give their email and name for joining. */
 export type TokenCheck =
-  { kind: "valid"; externalId: string } | { kind: "refused"; message: string };
+  | { kind: "valid"; externalId: string; email?: string; name?: string }
+  | { kind: "refused"; message: string };
 
 /**
  * Checks a customer token signed by the shop with the program's secret:
  * HS256 only, a `sub` (the customer's externalId) and an `exp` at most
- * MAX_TOKEN_SECONDS after `iat` (or after now, when there is no `iat`).
+ * MAX_TOKEN_SECONDS after `iat` (or after now, when there is no `iat`);
+ * optional `email` and `name` claims are what a customer joins with.
  */
 export async function verifyCustomerToken(
   token: string,
@@ -48,7 +51,16 @@ export async function verifyCustomerToken(
       );
     if (!payload.sub)
       return refused("the customer token has an empty sub; set it to the customer's externalId");
-    return { kind: "valid", externalId: payload.sub };
+    const text = (claim: unknown) =>
+      typeof claim === "string" && claim !== "" ? claim : undefined;
+    const email = text(payload.email);
+    const name = text(payload.name);
+    return {
+      kind: "valid",
+      externalId: payload.sub,
+      ...(email === undefined ? {} : { email }),
+      ...(name === undefined ? {} : { name }),
+    };
   } catch (error) {
     return refused(reasonOf(error));
   }

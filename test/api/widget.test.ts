@@ -22,7 +22,7 @@ interface SecretBody {
 interface MeBody {
   programId: string;
   currency: string;
-  customer: { externalId: string; member: boolean };
+  customer: { externalId: string; member: boolean; canJoin: boolean };
   items: {
     goalId: string;
     name: string;
@@ -39,9 +39,12 @@ interface MeBody {
 function mint(
   secret: string,
   sub: string,
-  claims: { expiresIn?: string | number; iat?: number | null } = {},
+  claims: { expiresIn?: string | number; iat?: number | null; email?: string; name?: string } = {},
 ): Promise<string> {
-  const jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub);
+  const { email, name } = claims;
+  const jwt = new SignJWT({ ...(email ? { email } : {}), ...(name ? { name } : {}) })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub);
   if (claims.iat !== null) jwt.setIssuedAt(claims.iat);
   if (claims.expiresIn !== undefined) jwt.setExpirationTime(claims.expiresIn);
   else jwt.setExpirationTime("5m");
@@ -133,6 +136,44 @@ describeEachBackend("the storefront widget API", (backend) => {
       customer: { externalId: "someone-new", member: false },
       items: [],
     });
+  });
+
+  it("lets a signed-in customer join from the widget once the program allows it", async () => {
+    const join = async (token: string) =>
+      api.call<MeBody>("POST", `/v1/widget/${programId}/me`, undefined, token);
+    const token = await mint(secret, "new-customer", { email: "nia@example.com", name: "Nia" });
+    expectError(await join(token), 403, "forbidden");
+    expect((await me(token)).body.customer).toEqual({
+      externalId: "new-customer",
+      member: false,
+      canJoin: false,
+    });
+    expectStatus(
+      await api.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: true } }),
+      200,
+    );
+    expect((await me(token)).body.customer.canJoin).toBe(true);
+
+    const joined = await join(token);
+    expectStatus(joined, 201);
+    expect(joined.body.customer).toEqual({
+      externalId: "new-customer",
+      member: true,
+      canJoin: false,
+    });
+    expect(joined.body.items.map((i) => i.name)).toEqual(["Two orders"]);
+    const stored = await api.call<{ items: { email: string; name: string }[] }>(
+      "GET",
+      `/v1/programs/${programId}/participants?externalId=new-customer`,
+    );
+    expect(stored.body.items[0]).toMatchObject({ email: "nia@example.com", name: "Nia" });
+    expectStatus(await join(token), 200);
+    // A claim that is not a valid email is left out rather than refusing the customer.
+    expectStatus(await join(await mint(secret, "odd-customer", { email: "not an email" })), 201);
+    expectStatus(
+      await api.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: false } }),
+      200,
+    );
   });
 
   it("refuses a missing, expired, foreign, long-lived or malformed token with a 401", async () => {
@@ -233,7 +274,7 @@ describeEachBackend("the storefront widget API", (backend) => {
       expect(reply.statusCode).toBe(204);
       expect(reply.headers["access-control-allow-origin"]).toBe("*");
       expect(String(reply.headers["access-control-allow-headers"])).toMatch(/authorization/i);
-      expect(String(reply.headers["access-control-allow-methods"])).toMatch(/GET/);
+      expect(String(reply.headers["access-control-allow-methods"])).toMatch(/GET, POST/);
     }
   });
 });

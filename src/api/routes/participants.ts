@@ -99,7 +99,7 @@ export function loadTokenHolder(
   return loadParticipant(services, caller.brandId, caller.programId, caller.participantId);
 }
 
-function refused(refusal: ParticipantRefusal): ApiError {
+export function refused(refusal: ParticipantRefusal): ApiError {
   return new ApiError(refusal.code, refusal.message, refusal.details);
 }
 

@@ -1,15 +1,18 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { enrollParticipant } from "../../engine/participants.ts";
 import { participantProgress } from "../../engine/read-progress.ts";
+import type { Services } from "../../engine/services.ts";
 import { newWidgetSecret, verifyCustomerToken } from "../../engine/widget-token.ts";
 import { isShownInWidget } from "../../domain/goals.ts";
 import { listGoals } from "../../store/goals.ts";
 import { listParticipants } from "../../store/participants.ts";
-import { findProgramById } from "../../store/programs.ts";
+import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
 import { findWidgetSecret, putWidgetSecret } from "../../store/widget-secrets.ts";
 import { bearerOf } from "../auth.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import { route, type AnyRoute } from "../route.ts";
+import { refused } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
 /**
@@ -35,7 +38,7 @@ function preflight(url: string): AnyRoute {
       allowAnyOrigin(reply);
       return reply
         .code(204)
-        .header("access-control-allow-methods", "GET, OPTIONS")
+        .header("access-control-allow-methods", "GET, POST, OPTIONS")
         .header("access-control-allow-headers", "authorization")
         .header("access-control-max-age", "600")
         .send();
@@ -46,6 +49,62 @@ function preflight(url: string): AnyRoute {
 }
 
 const unauthorized = (message: string) => new ApiError("unauthorized", message);
+
+/** The program and the customer its widget token names, or the 401 that says what is wrong. */
+async function signedInCustomer(services: Services, programId: string, request: FastifyRequest) {
+  const program = await findProgramById(services.db, programId);
+  if (!program) throw notFound(`program ${programId}`);
+  const token = bearerOf(request.headers.authorization);
+  if (!token)
+    throw unauthorized(
+      "send the customer's token as `Authorization: Bearer <JWT>`, signed by the shop's server with the program's widget secret",
+    );
+  const secret = await findWidgetSecret(services.db, program.id);
+  if (!secret)
+    throw unauthorized(
+      `program ${program.id} has no widget secret yet; create one with POST /v1/programs/${program.id}/widget-secret`,
+    );
+  const customer = await verifyCustomerToken(token, secret.secret, services.now());
+  if (customer.kind === "refused") throw unauthorized(customer.message);
+  return { program, customer };
+}
+
+/** What the widget shows a customer: their progress on its goals, if they are a member. */
+async function customerView(services: Services, program: ProgramRecord, externalId: string) {
+  const [participant] = await listParticipants(services.db, program.id, {
+    externalId,
+    after: null,
+    limit: 1,
+  });
+  const progress = participant ? await participantProgress(services, program, participant) : [];
+  const visible = new Set(
+    (await listGoals(services.db, program.id))
+      .filter((g) => isShownInWidget(g.goal))
+      .map((g) => g.id),
+  );
+  return {
+    programId: program.id,
+    name: program.name,
+    currency: program.currency,
+    customer: {
+      externalId,
+      member: participant !== undefined,
+      canJoin: participant === undefined && program.config.widget?.enrol === true,
+    },
+    items: progress.filter((p) => visible.has(p.goalId)),
+    next: null,
+  };
+}
+
+/** The token's email and name, where they are what a participant may have (else left out). */
+function joiningDetails(customer: { email?: string; name?: string }) {
+  const email = z.email().max(320).safeParse(customer.email);
+  const name = z.string().min(1).max(200).safeParse(customer.name);
+  return {
+    ...(email.success ? { email: email.data } : {}),
+    ...(name.success ? { name: name.data } : {}),
+  };
+}
 
 export const widgetRoutes: AnyRoute[] = [
   route({
@@ -100,39 +159,37 @@ export const widgetRoutes: AnyRoute[] = [
     params: programParams,
     handler: async ({ services, params, request, reply }) => {
       allowAnyOrigin(reply);
-      const program = await findProgramById(services.db, params.programId);
-      if (!program) throw notFound(`program ${params.programId}`);
-      const token = bearerOf(request.headers.authorization);
-      if (!token)
-        throw unauthorized(
-          "send the customer's token as `Authorization: Bearer <JWT>`, signed by the shop's server with the program's widget secret",
+      const { program, customer } = await signedInCustomer(services, params.programId, request);
+      return customerView(services, program, customer.externalId);
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/widget/{programId}/me",
+    summary:
+      "The signed-in customer joins the program (when its widget.enrol allows it), with the token's sub as externalId and its email and name claims; 201 when they joined, 200 when they were a member",
+    tag: "Widget",
+    auth: "public",
+    params: programParams,
+    status: 201,
+    handler: async ({ services, params, request, reply }) => {
+      allowAnyOrigin(reply);
+      const { program, customer } = await signedInCustomer(services, params.programId, request);
+      if (!program.config.widget?.enrol)
+        throw new ApiError(
+          "forbidden",
+          `program ${program.id} does not let customers join from the widget; an admin can allow it with PATCH /v1/programs/${program.id} {"widget": {"enrol": true}}`,
         );
-      const secret = await findWidgetSecret(services.db, program.id);
-      if (!secret)
-        throw unauthorized(
-          `program ${program.id} has no widget secret yet; create one with POST /v1/programs/${program.id}/widget-secret`,
-        );
-      const checked = await verifyCustomerToken(token, secret.secret, services.now());
-      if (checked.kind === "refused") throw unauthorized(checked.message);
-      const [participant] = await listParticipants(services.db, program.id, {
-        externalId: checked.externalId,
-        after: null,
-        limit: 1,
-      });
-      const progress = participant ? await participantProgress(services, program, participant) : [];
-      const visible = new Set(
-        (await listGoals(services.db, program.id))
-          .filter((g) => isShownInWidget(g.goal))
-          .map((g) => g.id),
+      // Two tabs joining at once: the second finds the first's membership.
+      const enrolled = await retryOnUniqueViolation(() =>
+        enrollParticipant(services, program, {
+          externalId: customer.externalId,
+          ...joiningDetails(customer),
+        }),
       );
-      return {
-        programId: program.id,
-        name: program.name,
-        currency: program.currency,
-        customer: { externalId: checked.externalId, member: participant !== undefined },
-        items: progress.filter((p) => visible.has(p.goalId)),
-        next: null,
-      };
+      if (!enrolled.ok) throw refused(enrolled);
+      if (!enrolled.created) reply.code(200);
+      return customerView(services, program, customer.externalId);
     },
   }),
   route({
