@@ -4,6 +4,7 @@ import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../sup
 import { useWebServer } from "../support/web-server.ts";
 
 interface StoredProgram {
+  widget?: { enrol: boolean };
   commission?: Record<string, unknown>;
   levels?: { key: string; name: string }[];
   attribution?: Record<string, unknown>;
@@ -144,5 +145,14 @@ describeInBrowser("the admin console's program screen", () => {
     const stored = await read();
     expect(stored.commission?.rate).toEqual({ percent: 15 });
     expect(stored.commission?.byLevel).toEqual({ gold: { percent: 20 } });
+  });
+
+  it("lets customers join from the widget, sending only that", async () => {
+    const before = patches.length;
+    await page.getByLabel(/can join the program from the storefront widget/).check();
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    expect(patches.slice(before)).toEqual([{ widget: { enrol: true } }]);
+    expect((await read()).widget).toEqual({ enrol: true });
   });
 });

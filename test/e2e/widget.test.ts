@@ -33,6 +33,16 @@ describeInBrowser("the storefront widget on a shop's page", () => {
   let shopUrl = "";
   let programId = "";
   let token = "";
+  let widgetSecret = "";
+
+  /** A customer token as the shop's server mints it. */
+  const mint = (sub: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode(widgetSecret));
 
   /**
    * The shop's page: the script tag, with or without a token and hostile CSS;
@@ -74,12 +84,8 @@ describeInBrowser("the storefront widget on a shop's page", () => {
       `/v1/programs/${programId}/widget-secret`,
     );
     expectStatus(secret, 201);
-    token = await new SignJWT({})
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject("cust-1")
-      .setIssuedAt()
-      .setExpirationTime("10m")
-      .sign(new TextEncoder().encode(secret.body.secret));
+    widgetSecret = secret.body.secret;
+    token = await mint("cust-1");
     shop = createServer((request, response) => {
       const path = request.url ?? "/";
       const html =
@@ -209,6 +215,31 @@ describeInBrowser("the storefront widget on a shop's page", () => {
       ).LaurelWidget.q.push(["close"]);
     });
     await dialog.waitFor({ state: "hidden" });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lets a customer who is not a member join, when the program allows it, and then shows their progress", async () => {
+    expectStatus(
+      await server.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: true } }),
+      200,
+    );
+    const { page, errors } = await openShop("/later", 375);
+    const newcomer = await mint("cust-new");
+    await page.evaluate((t) => {
+      (
+        window as unknown as { LaurelWidget: { setCustomerToken(t: string): void } }
+      ).LaurelWidget.setCustomerToken(t);
+    }, newcomer);
+    await page.getByRole("button", { name: "★ Rewards" }).click();
+    await page.getByRole("button", { name: "Join Loyalty" }).click();
+    await page.getByText("2 orders to go to 50 points").waitFor();
+    await eventually(() => page.getByRole("button", { name: "Join Loyalty" }).count()).toBe(0);
+    const member = await server.call<{ items: unknown[] }>(
+      "GET",
+      `/v1/programs/${programId}/participants?externalId=cust-new`,
+    );
+    expect(member.body.items).toHaveLength(1);
     expect(errors).toEqual([]);
     await page.close();
   });

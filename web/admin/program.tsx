@@ -31,11 +31,19 @@ interface Settings {
   };
   payouts?: { minimum: number };
   goalGraceHours?: number;
+  widget?: { enrol: boolean };
 }
 
 type ProgramDetail = Program & Settings & { updatedAt: string };
 
-const EDITED = ["commission", "levels", "attribution", "payouts", "goalGraceHours"] as const;
+const EDITED = [
+  "commission",
+  "levels",
+  "attribution",
+  "payouts",
+  "goalGraceHours",
+  "widget",
+] as const;
 
 type RateKind = "percent" | "flat";
 /** A rate as typed: text until it is sent, so a half-typed value is not lost. */
@@ -67,6 +75,7 @@ interface Draft {
   bindCustomer: boolean;
   payoutMinimum: string;
   goalGraceHours: string;
+  widgetEnrol: boolean;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -112,6 +121,7 @@ function draftOf(p: Settings, currency: string): Draft {
     bindCustomer: p.attribution?.bindCustomer ?? false,
     payoutMinimum: majorText(p.payouts?.minimum, currency),
     goalGraceHours: text(p.goalGraceHours),
+    widgetEnrol: p.widget?.enrol ?? false,
   };
 }
 
@@ -202,6 +212,8 @@ function settingsOf(draft: Draft, base: Settings, currency: string): Record<stri
         ? undefined
         : { minimum: minorOut(draft.payoutMinimum, currency) },
     goalGraceHours: numberOut(draft.goalGraceHours),
+    widget:
+      draft.widgetEnrol || base.widget !== undefined ? { enrol: draft.widgetEnrol } : undefined,
   }) as Record<string, unknown>;
 }
 
@@ -850,6 +862,18 @@ function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Pr
             wholeProps,
             "Late events dated inside a closed goal window still count for this long",
           )}
+        </div>
+        <div className="flex items-center gap-2">
+          <input
+            id="widget-enrol"
+            type="checkbox"
+            checked={draft.widgetEnrol}
+            onChange={(e) => set("widgetEnrol", e.target.checked)}
+            className="h-4 w-4"
+          />
+          <label htmlFor="widget-enrol" className="text-sm">
+            Customers signed in to the shop can join the program from the storefront widget
+          </label>
         </div>
       </Group>
 

@@ -53,7 +53,7 @@ interface Progress {
 
 interface Me {
   currency: string;
-  customer: { externalId: string; member: boolean };
+  customer: { externalId: string; member: boolean; canJoin: boolean };
   items: Progress[];
 }
 
@@ -140,8 +140,9 @@ function windowText(window: Milestones["milestones"][number]["window"]): string 
   return null;
 }
 
-async function get<T>(path: string, token: string | null): Promise<T> {
+async function get<T>(path: string, token: string | null, method = "GET"): Promise<T> {
   const response = await fetch(new URL(path, apiBase), {
+    method,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   const body = (await response.json().catch(() => null)) as
@@ -307,6 +308,30 @@ function ladderCard(m: Milestones["milestones"][number], currency: string): HTML
   );
 }
 
+/** For a program that lets customers join from the widget: one click makes them a member. */
+function joinButton(token: string, programName: string): HTMLElement {
+  const join = h("button", { type: "button", class: "retry" }, `Join ${programName}`);
+  const status = h("p", { class: "muted", role: "status" });
+  join.addEventListener("click", () => {
+    join.setAttribute("disabled", "");
+    status.textContent = "Joining…";
+    get<Me>(`v1/widget/${encodeURIComponent(programId)}/me`, token, "POST").then(
+      () => void load(),
+      (error: Error) => {
+        join.removeAttribute("disabled");
+        status.textContent = `You could not join: ${error.message}`;
+      },
+    );
+  });
+  return h(
+    "div",
+    {},
+    h("p", {}, "Join to track your progress and earn these rewards."),
+    join,
+    status,
+  );
+}
+
 function showError(message: string): void {
   const retry = h("button", { type: "button", class: "retry" }, "Try again");
   retry.addEventListener("click", () => void load());
@@ -354,7 +379,8 @@ async function load(): Promise<void> {
   } else if (me.value) {
     const mineItems = me.value.items;
     sections.push(h("h3", {}, "Your progress"));
-    if (mineItems.length === 0)
+    if (me.value.customer.canJoin && token) sections.push(joinButton(token, milestones.name));
+    else if (mineItems.length === 0)
       sections.push(
         h(
           "p",
