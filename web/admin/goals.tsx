@@ -6,6 +6,7 @@ import { localDateOf } from "./dates.ts";
 import { api, type Page, type Program } from "./session.ts";
 import {
   Button,
+  Checkbox,
   ConfirmDialog,
   Empty,
   ErrorMessage,
@@ -579,20 +580,13 @@ function GoalForm({
             ])}
           </Field>
         </div>
-        <div className="flex items-center gap-2">
-          <input
-            id="goal-widget"
-            type="checkbox"
-            checked={draft.showInWidget}
-            onChange={(e) => set("showInWidget", e.target.checked)}
-          />
-          <label htmlFor="goal-widget" className="text-sm">
-            Show in widget
-          </label>
-          {messageFor("showInWidget") && (
-            <p className="text-sm text-red-700">{messageFor("showInWidget")}</p>
-          )}
-        </div>
+        <Checkbox
+          id="goal-widget"
+          label="Show in widget"
+          checked={draft.showInWidget}
+          onChange={(checked) => set("showInWidget", checked)}
+          error={messageFor("showInWidget")}
+        />
         <div className="flex gap-2">
           <Button type="submit" disabled={save.isPending}>
             {save.isPending ? "Saving…" : goal ? "Save changes" : "Create goal"}

@@ -3,7 +3,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../shared/api.ts";
 import { currencyDigits } from "../shared/format.ts";
 import { api, type Program } from "./session.ts";
-import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 
 type Percent = number | string;
 type Rate = { percent: Percent } | { flat: number };
@@ -831,18 +831,12 @@ function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Pr
             </select>
           </Field>
         </div>
-        <div className="flex items-center gap-2">
-          <input
-            id="bind-customer"
-            type="checkbox"
-            checked={draft.bindCustomer}
-            onChange={(e) => set("bindCustomer", e.target.checked)}
-            className="h-4 w-4"
-          />
-          <label htmlFor="bind-customer" className="text-sm">
-            Bind customer: later orders from a referred customer credit the same participant
-          </label>
-        </div>
+        <Checkbox
+          id="bind-customer"
+          label="Bind customer: later orders from a referred customer credit the same participant"
+          checked={draft.bindCustomer}
+          onChange={(checked) => set("bindCustomer", checked)}
+        />
       </Group>
 
       <Group legend="Payouts and goals" id="payouts">
@@ -863,18 +857,13 @@ function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Pr
             "Late events dated inside a closed goal window still count for this long",
           )}
         </div>
-        <div className="flex items-center gap-2">
-          <input
-            id="widget-enrol"
-            type="checkbox"
-            checked={draft.widgetEnrol}
-            onChange={(e) => set("widgetEnrol", e.target.checked)}
-            className="h-4 w-4"
-          />
-          <label htmlFor="widget-enrol" className="text-sm">
-            Customers signed in to the shop can join the program from the storefront widget
-          </label>
-        </div>
+        <Checkbox
+          id="widget-enrol"
+          label="Customers signed in to the shop can join the program from the storefront widget"
+          checked={draft.widgetEnrol}
+          onChange={(checked) => set("widgetEnrol", checked)}
+          error={messageFor("widget.enrol")}
+        />
       </Group>
 
       <div className="flex flex-wrap items-center gap-3">

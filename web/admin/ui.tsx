@@ -23,6 +23,42 @@ export function Button({
   );
 }
 
+/** A checkbox with its label beside it, and the API's message for it below, if any. */
+export function Checkbox({
+  id,
+  label,
+  checked,
+  onChange,
+  error,
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  error?: string | undefined;
+}) {
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        className="h-4 w-4"
+        {...invalid(id, error)}
+      />
+      <label htmlFor={id} className="text-sm">
+        {label}
+      </label>
+      {error && (
+        <p id={`${id}-error`} className="w-full text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export const inputClass =
   "w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-emerald-700";
 
