@@ -15,7 +15,7 @@ export interface RateLimits {
  * A brand's own server sends batches with its key, so its limit only stops a
  * runaway loop; the public routes are what anyone on the internet can call.
  */
-export const DEFAULT_RATE_LIMITS: RateLimits = { perCredential: 20_000, perAddress: 1_200 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { perCredential: 20_000, perAddress: 3_000 };
 
 /** For a benchmark: one client as fast as it can go would measure the limiter's window. */
 export const NO_RATE_LIMITS: RateLimits = { perCredential: 0, perAddress: 0 };
