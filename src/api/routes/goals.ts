@@ -8,7 +8,7 @@ import type { ProgramRecord } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
-import { loadParticipant, loadTokenHolder } from "./participants.ts";
+import { loadNamedParticipant, loadTokenHolder, participantParams } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
 const goalParams = z.object({ programId: z.string(), goalId: z.string() });
@@ -161,15 +161,10 @@ export const goalRoutes = [
     summary: "A participant's progress on every goal, with band, steps reached and the next step",
     tag: "Goals",
     auth: "admin",
-    params: z.object({ programId: z.string(), participantId: z.string() }),
+    params: participantParams,
     query: progressQuery,
     handler: async ({ services, caller, params, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       return participantProgress(services, program, participant, query);
     },
   }),

@@ -20,7 +20,7 @@ import { presentParticipant } from "../present.ts";
 import { collection, DEFAULT_LIMIT, MAX_LIMIT, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
 
-const participantParams = z.object({ programId: z.string(), participantId: z.string() });
+export const participantParams = z.object({ programId: z.string(), participantId: z.string() });
 const status = z.enum(["applied", "active", "suspended"]);
 const codeSchema = z
   .string()
@@ -91,6 +91,15 @@ export async function loadParticipant(
   return { program, participant };
 }
 
+/** The program and participant an admin route's path names, in the caller's brand. */
+export function loadNamedParticipant(
+  services: Services,
+  caller: { brandId: string },
+  params: { programId: string; participantId: string },
+) {
+  return loadParticipant(services, caller.brandId, params.programId, params.participantId);
+}
+
 /** The token holder's program and membership, for the /v1/me routes. */
 export function loadTokenHolder(
   services: Services,
@@ -156,12 +165,7 @@ export const participantRoutes = [
     auth: "admin",
     params: participantParams,
     handler: async ({ services, caller, params }) => {
-      const { participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { participant } = await loadNamedParticipant(services, caller, params);
       return presentParticipant(participant, services.publicUrl);
     },
   }),
@@ -174,12 +178,7 @@ export const participantRoutes = [
     params: participantParams,
     body: participantPatch,
     handler: async ({ services, caller, params, body }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       const result = await changeParticipant(services, program, participant, body);
       if (!result.ok) throw refused(result);
       const updated = result.participant;
@@ -197,12 +196,7 @@ export const participantRoutes = [
     query: downlineQuery,
     response: downlinePage,
     handler: async ({ services, caller, params, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       const page = pageOf(query);
       const depth = query.depth ?? 3;
       const rows = await listDownline(services.db, program.id, participant.id, {
@@ -230,12 +224,7 @@ export const participantRoutes = [
     auth: "admin",
     params: participantParams,
     handler: async ({ services, caller, params }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       return balancesOf(services.db, program.id, participant.id, program.currency);
     },
   }),
@@ -248,12 +237,7 @@ export const participantRoutes = [
     params: participantParams,
     query: pageQuery,
     handler: async ({ services, caller, params, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       return ledgerPage(services, program.id, participant.id, query);
     },
   }),
@@ -266,12 +250,7 @@ export const participantRoutes = [
     params: participantParams,
     status: 201,
     handler: async ({ services, caller, params }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       const { secret, hash } = newSecret("lrl_part");
       await insertKey(services.db, {
         id: services.ids.next("tok"),

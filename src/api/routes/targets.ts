@@ -11,7 +11,7 @@ import {
   route,
   unsupportedMediaType,
 } from "../route.ts";
-import { loadParticipant } from "./participants.ts";
+import { loadNamedParticipant, participantParams } from "./participants.ts";
 import { loadProgram } from "./programs.ts";
 
 /** 100,000 rows is about 5 MB; this leaves room for long ids and for larger files. */
@@ -69,15 +69,10 @@ export const targetRoutes = [
     summary: "A participant's imported targets, by goal and period",
     tag: "Targets",
     auth: "admin",
-    params: z.object({ programId: z.string(), participantId: z.string() }),
+    params: participantParams,
     query: pageQuery,
     handler: async ({ services, caller, params, query }) => {
-      const { program, participant } = await loadParticipant(
-        services,
-        caller.brandId,
-        params.programId,
-        params.participantId,
-      );
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
       const page = pageOf(query, TARGET_KEY);
       const separator = page.after?.lastIndexOf("|") ?? -1;
       const after = page.after
