@@ -22,11 +22,12 @@ export async function participantProgress(
   services: Services,
   program: ProgramRecord,
   participant: ParticipantRecord,
-  options: { period?: string } = {},
+  options: { period?: string; only?: (goal: Goal) => boolean } = {},
 ): Promise<ProgressView[]> {
   const nowMs = services.now().getTime();
   const sinceMs = (participant.lastOrderAt ?? participant.createdAt).getTime();
   const goals = (await listGoals(services.db, program.id)).flatMap((g) => {
+    if (options.only && !options.only(g.goal)) return [];
     const window = windowOf(g.goal, nowMs, program.timezone, options.period, sinceMs);
     return window ? [{ record: g, window }] : [];
   });

@@ -76,12 +76,9 @@ async function customerView(services: Services, program: ProgramRecord, external
     after: null,
     limit: 1,
   });
-  const progress = participant ? await participantProgress(services, program, participant) : [];
-  const visible = new Set(
-    (await listGoals(services.db, program.id))
-      .filter((g) => isShownInWidget(g.goal))
-      .map((g) => g.id),
-  );
+  const items = participant
+    ? await participantProgress(services, program, participant, { only: isShownInWidget })
+    : [];
   return {
     programId: program.id,
     name: program.name,
@@ -91,7 +88,7 @@ async function customerView(services: Services, program: ProgramRecord, external
       member: participant !== undefined,
       canJoin: participant === undefined && program.config.widget?.enrol === true,
     },
-    items: progress.filter((p) => visible.has(p.goalId)),
+    items,
     next: null,
   };
 }
