@@ -82,6 +82,11 @@ export async function closeGoalWindows(
   return granted;
 }
 
+/** Participant p's current spell as a grant's window key, written in SQL as spellKey writes it. */
+const CURRENT_SPELL = `'since:' || to_char(
+  date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
+  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Participants looked at per transaction by the inactivity job. */
 const INACTIVITY_CHUNK = 500;
 
@@ -115,7 +120,7 @@ export async function grantInactivity(services: Services, program: ProgramRecord
       for (;;) {
         const { made, last } = await services.db.transaction(async (tx) => {
           // Inactive long enough for this step, newly so or in a new spell,
-          // and not yet granted it in the current spell (keyed as spellKey does).
+          // and not yet granted it in the current spell.
           const candidates = await tx.query<{ id: string }>(
             `select p.id from participants p
              where p.program_id = $1 and p.status = 'active' and p.id > $6
@@ -125,9 +130,7 @@ export async function grantInactivity(services: Services, program: ProgramRecord
                     or p.activity_changed_at > $8)
                and not exists (select 1 from goal_grants g
                  where g.program_id = p.program_id and g.goal_id = $3 and g.participant_id = p.id
-                   and g.step = $4 and g.window_key = 'since:' || to_char(
-                     date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
-                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                   and g.step = $4 and g.window_key = ${CURRENT_SPELL})
              order by p.id limit $5`,
             [
               program.id,
@@ -154,9 +157,7 @@ export async function grantInactivity(services: Services, program: ProgramRecord
             `select p.id, p.level, coalesce(p.last_order_at, p.created_at) as since,
                (select array_agg(g.step) from goal_grants g
                  where g.program_id = p.program_id and g.goal_id = $3 and g.participant_id = p.id
-                   and g.window_key = 'since:' || to_char(
-                     date_trunc('milliseconds', coalesce(p.last_order_at, p.created_at)) at time zone 'UTC',
-                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as steps
+                   and g.window_key = ${CURRENT_SPELL}) as steps
              from participants p where p.program_id = $1 and p.id = any($2::text[])`,
             [program.id, ids, goal.id],
           );
