@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { formatMajor, type PayoutLine } from "../../domain/payouts.ts";
+import type { PayoutLine } from "../../domain/payouts.ts";
 import { createPayout } from "../../engine/create-payout.ts";
 import { findPayout, listPayouts, payoutLines, type PayoutRecord } from "../../store/payouts.ts";
+import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
@@ -31,11 +32,6 @@ function fractionDigits(currency: string): number {
     new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
       .maximumFractionDigits ?? 2
   );
-}
-
-/** A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 async function loadPayout(
@@ -114,26 +110,27 @@ export const payoutRoutes = [
     params: payoutParams,
     handler: async ({ services, caller, params, reply }) => {
       const { payout, lines } = await loadPayout(services, caller.brandId, params);
-      const digits = fractionDigits(payout.currency);
-      const rows = [
-        "participant_id,external_id,email,amount,currency,reference",
-        ...lines.map((l) =>
-          [
-            l.participantId,
-            l.externalId,
-            l.email ?? "",
-            formatMajor(l.amountMinor, digits),
-            payout.currency,
-            l.reference,
-          ]
-            .map(csvField)
-            .join(","),
-        ),
+      const columns = [
+        { header: "participant_id" },
+        { header: "external_id" },
+        { header: "email" },
+        { header: "amount", fractionDigits: fractionDigits(payout.currency) },
+        { header: "currency" },
+        { header: "reference" },
       ];
-      reply
-        .type("text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${payout.id}.csv"`);
-      return `${rows.join("\r\n")}\r\n`;
+      return sendCsv(
+        reply,
+        `${payout.id}.csv`,
+        columns,
+        lines.map((l) => [
+          l.participantId,
+          l.externalId,
+          l.email,
+          l.amountMinor,
+          payout.currency,
+          l.reference,
+        ]),
+      );
     },
   }),
 ];
