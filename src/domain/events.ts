@@ -1,9 +1,17 @@
 import { z } from "zod";
+import { saneInstant } from "./instants.ts";
+
+/**
+ * The largest amount, in minor units, that an order's line, its items'
+ * sum or any of its charges may reach: past 2^53 - 1 a JavaScript number can
+ * no longer count every minor unit, so a booking would be silently rounded.
+ */
+export const MAX_AMOUNT_MINOR = Number.MAX_SAFE_INTEGER;
 
 /** The events a brand sends, as the API takes them. */
 const eventId = z.string().min(1).max(200);
-const occurredAt = z.iso.datetime({ offset: true }).optional();
-const minor = z.number().int().nonnegative();
+const occurredAt = saneInstant().optional();
+const minor = z.number().int().nonnegative().max(MAX_AMOUNT_MINOR);
 const customer = z
   .strictObject({ id: z.string().min(1).max(200).optional(), email: z.email().optional() })
   .optional();
@@ -11,29 +19,48 @@ const ref = z.string().min(1).max(200);
 
 export const orderItemSchema = z.strictObject({
   sku: z.string().min(1).max(200),
-  quantity: z.number().int().positive(),
+  quantity: z.number().int().positive().max(MAX_AMOUNT_MINOR),
   unitAmount: minor,
 });
 
-export const orderEventSchema = z.strictObject({
-  type: z.literal("order"),
-  id: eventId,
-  occurredAt,
-  customer,
-  participant: ref.optional(),
-  code: ref.optional(),
-  visitorId: ref.optional(),
-  /** The buyer's IP address; only its hash is compared with participants'. */
-  ip: z.string().min(1).max(100).optional(),
-  items: z.array(orderItemSchema).min(1, "an order needs at least one item").max(1000),
-  discount: minor.optional(),
-  shipping: minor.optional(),
-  tax: minor.optional(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code")
-    .optional(),
-});
+export const orderEventSchema = z
+  .strictObject({
+    type: z.literal("order"),
+    id: eventId,
+    occurredAt,
+    customer,
+    participant: ref.optional(),
+    code: ref.optional(),
+    visitorId: ref.optional(),
+    /** The buyer's IP address; only its hash is compared with participants'. */
+    ip: z.string().min(1).max(100).optional(),
+    items: z.array(orderItemSchema).min(1, "an order needs at least one item").max(1000),
+    discount: minor.optional(),
+    shipping: minor.optional(),
+    tax: minor.optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code")
+      .optional(),
+  })
+  .superRefine((order, context) => {
+    const tooLarge = (path: (string | number)[], what: string) =>
+      context.addIssue({
+        code: "custom",
+        path,
+        message: `${what} is more than ${MAX_AMOUNT_MINOR} minor units, the most an amount can be counted exactly`,
+      });
+    let itemsMinor = 0;
+    for (const [index, item] of order.items.entries()) {
+      const lineMinor = item.quantity * item.unitAmount;
+      if (lineMinor > MAX_AMOUNT_MINOR) return tooLarge(["items", index], "quantity × unitAmount");
+      itemsMinor += lineMinor;
+      if (itemsMinor > MAX_AMOUNT_MINOR) return tooLarge(["items", index], "the items' sum");
+    }
+    const charges = (order.shipping ?? 0) + (order.tax ?? 0);
+    if (itemsMinor + charges > MAX_AMOUNT_MINOR)
+      return tooLarge(["shipping"], "the order's total with shipping and tax");
+  });
 
 export const refundEventSchema = z.strictObject({
   type: z.literal("refund"),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { saneInstant, withinSaneRange } from "./instants.ts";
 import { parsePercent, percentOf, type Percent } from "./money.ts";
 import {
   calendarPeriodByKey,
@@ -29,13 +30,13 @@ export type Metric = (typeof METRICS)[number];
 export const MONEY_METRICS: ReadonlySet<Metric> = new Set(["sales_amount", "sku_amount"]);
 
 const key = z.string().min(1).max(100);
-const isoInstant = z.iso.datetime({ offset: true });
+const isoInstant = saneInstant();
 /** What a request may give as a fixed window's edge; a date is stored as its local midnight. */
-const windowEdge = z
-  .union([isoInstant, z.iso.date()])
-  .describe(
-    "an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone",
-  );
+const windowEdge = withinSaneRange(
+  z.union([z.iso.datetime({ offset: true }), z.iso.date()]),
+).describe(
+  "an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone",
+);
 
 const windowSchemaWith = (edge: typeof isoInstant | typeof windowEdge) =>
   z.discriminatedUnion("type", [

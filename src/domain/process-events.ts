@@ -87,6 +87,12 @@ export interface BatchState {
   /** By order id: stored refunds that arrived before the batch's orders. */
   readonly waitingRefunds: ReadonlyMap<string, readonly WaitingRefund[]>;
   /**
+   * By event id: the type of each stored event, other than an order, that
+   * a refund of the batch names as its order. Such a refund can never be
+   * applied, so it is refused rather than left waiting.
+   */
+  readonly otherEvents: ReadonlyMap<string, string>;
+  /**
    * By participant: when their own attributed orders happened, for sponsors
    * the plan's uplineQualification looks at (empty without one).
    */
@@ -492,6 +498,8 @@ export function processEvents(
     }
   };
 
+  // What each id of the batch is, so a refund naming a refund (or itself) is refused.
+  const batchTypes = new Map(events.map((e) => [e.id, e.type]));
   for (const event of events) {
     const named =
       "participant" in event && event.participant !== undefined
@@ -791,6 +799,15 @@ export function processEvents(
       }
       case "refund": {
         const target = orders.get(event.orderId);
+        const named = batchTypes.get(event.orderId) ?? state.otherEvents.get(event.orderId);
+        if (!target && named !== undefined && named !== "order") {
+          reject(
+            event.id,
+            "invalid_event",
+            `orderId "${event.orderId}" names a ${named} event, not an order; a refund names the id of the order it refunds`,
+          );
+          break;
+        }
         if (!target) {
           // Webhooks arrive out of order: the refund waits for its order.
           const early = { refundId: event.id, items: event.items };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { eventSchema, type EventInput } from "../domain/events.ts";
+import { findUnsafeText } from "../domain/safe-text.ts";
 import type { EventError, EventOutcome } from "../domain/process-events.ts";
 import { findEvents, insertInbox, type InboxRow } from "../store/events.ts";
 import { lockEvents } from "../store/locks.ts";
@@ -34,6 +35,20 @@ export async function ingestEvents(
   const receivedAt = services.now();
 
   raw.forEach((item, index) => {
+    // A string no database can store fails its own event, not the whole batch.
+    const unsafe = findUnsafeText(item);
+    if (unsafe) {
+      results[index] = {
+        id: idOf(item),
+        status: "rejected",
+        error: {
+          code: "invalid_event",
+          message: `the event is not valid: ${unsafe.path || "event"} ${unsafe.message}`,
+          details: [{ path: unsafe.path, message: unsafe.message }],
+        },
+      };
+      return;
+    }
     const parsed = eventSchema.safeParse(item);
     if (!parsed.success) {
       results[index] = { id: idOf(item), status: "rejected", error: invalidEvent(parsed.error) };
@@ -87,6 +102,9 @@ export async function ingestEvents(
     await insertInbox(tx, program.id, rows, services.now());
     return { outcomes, stored };
   });
+  services.metrics.eventsProcessed(
+    [...outcomes.values()].filter((o) => o.status === "processed").length,
+  );
 
   // Stored but still waiting (an import, or a run that stopped midway): process them now.
   const waiting = [...stored.values()].filter((s) => s.status === "pending").map((s) => s.eventId);

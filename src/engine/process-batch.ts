@@ -18,6 +18,7 @@ import {
   loadRecentClicks,
   loadRefundHistory,
   loadWaitingRefunds,
+  loadOtherEventTypes,
   writeFacts,
 } from "../store/facts.ts";
 import {
@@ -86,7 +87,7 @@ export async function processBatch(
   eventIds: string[] | null,
   limit = 1000,
 ): Promise<EventOutcome[]> {
-  return services.db.transaction(async (tx) => {
+  const batch = await services.db.transaction(async (tx) => {
     const claimed = await claimPending(tx, program.id, eventIds, limit);
     // Stored payloads passed this schema on the way in.
     const events = claimed.map((row) =>
@@ -103,6 +104,8 @@ export async function processBatch(
     );
     return outcomes;
   });
+  services.metrics.eventsProcessed(batch.filter((o) => o.status === "processed").length);
+  return batch;
 }
 
 async function loadBatchState(
@@ -164,6 +167,11 @@ async function loadBatchState(
     : new Map<string, string>();
   const orders = await loadOrders(tx, programId, [...refunded]);
   const waitingRefunds = await loadWaitingRefunds(tx, programId, [...orderIds]);
+  const otherEvents = await loadOtherEventTypes(
+    tx,
+    programId,
+    [...refunded].filter((id) => !orders.has(id)),
+  );
   const recentClicks = await loadRecentClicks(
     tx,
     programId,
@@ -225,6 +233,7 @@ async function loadBatchState(
     bindings,
     orders,
     waitingRefunds,
+    otherEvents,
   };
 }
 

@@ -1,5 +1,6 @@
 import { CsvError, parse, type Options } from "csv-parse/sync";
-import type { CsvRecord, TargetError } from "../domain/targets.ts";
+import { textProblem } from "../domain/safe-text.ts";
+import { TARGET_HEADER, type CsvRecord, type TargetError } from "../domain/targets.ts";
 
 const LINE_BREAK = /\r\n|\r|\n/g;
 const BLANK_LINES = /^(?:\r\n|\r|\n)*/;
@@ -41,7 +42,16 @@ export function readTargetCsv(
   try {
     // parse's overloads type a reshaped record only for named columns.
     const records = parse(file, optionsNumberingLines()) as unknown as CsvRecord[];
-    return { ok: true, records };
+    // Text no database can store is a bad row like any other, before any lookup.
+    const errors: TargetError[] = records.flatMap(({ line, fields }) =>
+      fields.flatMap((text, index) => {
+        const problem = textProblem(text);
+        return problem === null
+          ? []
+          : [{ line, field: TARGET_HEADER[index] ?? ("row" as const), message: problem }];
+      }),
+    );
+    return errors.length > 0 ? { ok: false, errors } : { ok: true, records };
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     return {

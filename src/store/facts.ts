@@ -201,6 +201,21 @@ export async function loadOrders(
 }
 
 /** Refunds stored while waiting for the orders `orderIds` name, oldest first. */
+/** By event id: the type of each of `eventIds` stored as something other than an order. */
+export async function loadOtherEventTypes(
+  db: Queryable,
+  programId: string,
+  eventIds: string[],
+): Promise<Map<string, string>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await db.query<{ event_id: string; type: string }>(
+    `select event_id, type from events
+     where program_id = $1 and event_id = any($2::text[]) and type <> 'order'`,
+    [programId, eventIds],
+  );
+  return new Map(rows.map((r) => [r.event_id, r.type]));
+}
+
 export async function loadWaitingRefunds(
   db: Queryable,
   programId: string,

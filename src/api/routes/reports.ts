@@ -1,21 +1,25 @@
 import { z } from "zod";
+import { withinSaneRange } from "../../domain/instants.ts";
 import { reportPeriod, type Period } from "../../domain/periods.ts";
 import type { Services } from "../../engine/services.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import { summaryRows, type PerformerRow } from "../../store/reports.ts";
 import { ApiError } from "../errors.ts";
+import { summaryExample } from "../examples.ts";
 import { route } from "../route.ts";
+import { summarySchema } from "../schemas.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
 // A union, so a value that is neither form fails as one shape error (a 400)
 // with one message that shows both forms, rather than one error per form.
 const boundary = (meaning: string) =>
-  z
-    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  withinSaneRange(
+    z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
       error:
         "expected a date YYYY-MM-DD in the program's time zone or an ISO-8601 timestamp with " +
         "its offset, such as 2026-11-01T00:00:00Z (write + as %2B in a query string)",
-    })
+    }),
+  )
     .optional()
     .describe(meaning);
 
@@ -44,34 +48,6 @@ export const summaryQuery = z.object({
   ),
 });
 
-const performerSchema = z.object({
-  participantId: z.string(),
-  externalId: z.string(),
-  name: z.string().nullable(),
-  sales: z.number().int(),
-  commissions: z.number().int(),
-  orders: z.number().int(),
-});
-
-const summarySchema = z.object({
-  from: z.string().describe("The period's start, inclusive"),
-  to: z.string().describe("The period's end, exclusive"),
-  currency: z.string(),
-  clicks: z.number().int(),
-  orders: z.number().int().describe("Attributed orders"),
-  conversionRate: z.number().describe("orders / clicks in percent, 2 decimals; 0 without clicks"),
-  sales: z.number().int().describe("Commissionable value of the attributed orders"),
-  refunds: z.number().int().describe("Value of the refunds applied to attributed orders"),
-  commissions: z
-    .number()
-    .int()
-    .describe("Commissions on the period's orders, less what the period's refunds took back"),
-  commissionsByLevel: z.array(z.object({ level: z.number().int(), amount: z.number().int() })),
-  activeParticipants: z.number().int().describe("Participants with an attributed order"),
-  topPerformers: z.array(performerSchema).describe("The 10 best by sales"),
-  topPerformersByCommission: z.array(performerSchema).describe("The 10 best by net commissions"),
-});
-
 /** orders / clicks as a percentage with two decimals: 1 order of 8 clicks is 12.5. */
 export function conversionRate(orders: number, clicks: number): number {
   return clicks === 0 ? 0 : Math.round((orders * 10_000) / clicks) / 100;
@@ -90,12 +66,17 @@ export const reportRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/reports/summary",
+    operationId: "getReportSummary",
     summary: "Summarize clicks, sales, refunds and commissions over a period",
+    description:
+      "Clicks, attributed orders and sales, refunds, commissions (by level) and the top " +
+      "performers over [from, to), the last 30 local days by default.",
     tag: "Reports",
     auth: "admin",
     params: programParams,
     query: summaryQuery,
     response: summarySchema,
+    responseExample: summaryExample,
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const period = requestedPeriod(query, program, services);
