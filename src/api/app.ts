@@ -1,12 +1,19 @@
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Services } from "../engine/services.ts";
-import { ApiError, statusOf } from "./errors.ts";
+import {
+  BODY_LIMIT,
+  frameworkErrorReply,
+  MAX_PARAM_LENGTH,
+  registerErrorReplies,
+} from "./error-replies.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from "./rate-limits.ts";
+import { requestIdOf } from "./request-id.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
+import { registerOperations } from "./operations.ts";
 import { registerWeb } from "./web.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -24,9 +31,6 @@ import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 
 export const VERSION = "0.1.0";
-
-/** The largest body a route takes unless it says otherwise (target files may be larger). */
-const BODY_LIMIT = 10 * 1024 * 1024;
 
 export const routes: readonly AnyRoute[] = [
   ...programRoutes,
@@ -62,62 +66,17 @@ export async function newApp(
   const app = Fastify({
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
     bodyLimit: BODY_LIMIT,
-    // Error responses carry the request id, so a log line can be found from one.
-    genReqId: () => services.ids.next("req"),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Every log line of a request, and its error body, carry the request id.
+    genReqId: (request) => requestIdOf(request, () => services.ids.next("req")),
+    requestIdLogLabel: "requestId",
+    frameworkErrors: frameworkErrorReply,
     trustProxy: options.trustProxy ?? false,
   });
-
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) {
-      return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
-    }
-    if (
-      error.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
-      error instanceof SyntaxError ||
-      error.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
-    ) {
-      return reply
-        .code(400)
-        .send(errorBody("malformed_request", `the body is not valid JSON: ${error.message}`));
-    }
-    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      const config = request.routeOptions.config as { consumes?: string[] };
-      const accepted = config.consumes ?? ["application/json"];
-      return reply
-        .code(415)
-        .send(errorBody("malformed_request", `${error.message}; send ${accepted.join(" or ")}`));
-    }
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      const megabytes = Math.floor((request.routeOptions.bodyLimit ?? BODY_LIMIT) / 2 ** 20);
-      return reply
-        .code(413)
-        .send(
-          errorBody("malformed_request", `the body is too large; send at most ${megabytes} MB`),
-        );
-    }
-    if (typeof error.statusCode === "number" && error.statusCode < 500) {
-      return reply.code(error.statusCode).send(errorBody("malformed_request", error.message));
-    }
-    request.log.error({ err: error }, "request failed");
-    return reply
-      .code(500)
-      .send(
-        errorBody(
-          "internal_error",
-          `something went wrong on our side; the request id is ${request.id}`,
-        ),
-      );
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("request-id", request.id);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(
-        errorBody(
-          "not_found",
-          `no route ${request.method} ${request.url.split("?")[0]}; see /docs for the API`,
-        ),
-      ),
-  );
+  registerErrorReplies(app);
 
   // An empty body is no body: `curl -X POST` with a JSON content type and
   // nothing to send is a normal way to call an action such as a payout.
@@ -133,21 +92,13 @@ export async function newApp(
   );
   await app.register(cookie);
   await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS);
-  const document = buildOpenApi(routes, VERSION);
+  const document = buildOpenApi(routes, { version: VERSION, publicUrl: services.publicUrl });
   await app.register(swagger, { mode: "static", specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  app.get("/health", async () => ({ status: "ok" }));
+  registerOperations(app, services);
   app.get("/openapi.json", async () => document);
   for (const spec of routes) registerRoute(app, services, spec);
   await registerWeb(app);
   return app;
-}
-
-function errorBody(
-  code: Parameters<typeof statusOf>[0],
-  message: string,
-  details: readonly unknown[] = [],
-) {
-  return { error: { code, message, details } };
 }

@@ -1,25 +1,31 @@
 import type { z } from "zod";
 
-/** The closed list of error codes the API answers with. */
-export type ErrorCode =
-  | "malformed_request"
-  | "invalid_request"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "validation_failed"
-  | "unknown_level"
-  | "unknown_sponsor"
-  | "sponsor_cycle"
-  | "unknown_participant"
-  | "unknown_code"
-  | "currency_mismatch"
-  | "refund_exceeds_order"
-  | "invalid_event"
-  | "too_many_events"
-  | "rate_limited"
-  | "internal_error";
+/** The closed list of error codes the API answers with; the OpenAPI document lists the same. */
+export const ERROR_CODES = [
+  "malformed_request",
+  "invalid_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "idempotency_conflict",
+  "idempotency_in_progress",
+  "validation_failed",
+  "unknown_level",
+  "unknown_sponsor",
+  "sponsor_cycle",
+  "unknown_participant",
+  "unknown_code",
+  "currency_mismatch",
+  "refund_exceeds_order",
+  "invalid_event",
+  "too_many_events",
+  "rate_limited",
+  "internal_error",
+  "not_ready",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {
@@ -33,6 +39,8 @@ export function statusOf(code: ErrorCode): number {
     case "not_found":
       return 404;
     case "conflict":
+    case "idempotency_conflict":
+    case "idempotency_in_progress":
       return 409;
     case "validation_failed":
     case "unknown_level":
@@ -49,6 +57,8 @@ export function statusOf(code: ErrorCode): number {
       return 429;
     case "internal_error":
       return 500;
+    case "not_ready":
+      return 503;
   }
 }
 

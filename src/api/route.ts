@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Services } from "../engine/services.ts";
+import { findUnsafeText } from "../domain/safe-text.ts";
 import { ApiError, fromZod } from "./errors.ts";
 import { authenticate, type Caller } from "./auth.ts";
+import { claimKey, idempotencyKeyOf, requestHashOf, scopeOf } from "./idempotency.ts";
 
 type Auth = "admin" | "participant" | "public";
 
@@ -18,15 +20,41 @@ export interface RouteSpec<
 > {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   url: string;
+  /**
+   * Verb and noun in camelCase (createProgram, listParticipants), unique
+   * across the API: generated clients name their calls by it.
+   */
+  operationId: string;
   summary: string;
+  /** What the operation does and answers, in a few sentences, for the document. */
+  description: string;
   tag: string;
   auth: A;
+  /** A public route that checks a credential of its own: the widget's customer token. */
+  credential?: "customer";
   params?: P;
   query?: Q;
   body?: B;
+  /** A realistic request body, valid against `body`: the document's example. */
+  bodyExample?: unknown;
   /** Success status; 200 unless given. */
   status?: number;
-  response?: z.ZodType;
+  /** Other success statuses the handler answers with the same body (an idempotent create's 200). */
+  otherStatuses?: readonly { status: number; description: string }[];
+  /**
+   * What a success answers: the schema of the JSON the handler returns, a
+   * body of another media type, or null for no body (a redirect, a 204).
+   */
+  response: z.ZodType | OtherBody | null;
+  /** A realistic success body, valid against `response`: the document's example. */
+  responseExample?: unknown;
+  /** Headers a success sets besides those every response carries, by name: a redirect's Location. */
+  responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Error statuses this route answers beyond those its kind always may (see
+   * errorStatusesOf in openapi.ts): a 409 for a conflict, a 422 from a rule.
+   */
+  errors?: readonly number[];
   /**
    * The handler validates the body itself and `body` only documents it: the
    * events route rejects one bad event of a batch alone, not the whole request.
@@ -52,6 +80,12 @@ export interface RouteSpec<
 }
 
 export type AnyRoute = RouteSpec<Auth, z.ZodType, z.ZodType, z.ZodType>;
+
+/** A success body that is not JSON: the payout CSV. */
+export interface OtherBody {
+  mediaType: string;
+  schema: z.ZodType;
+}
 
 export function route<
   A extends Auth,
@@ -90,20 +124,57 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
         spec.body && !spec.bodyCheckedByHandler
           ? parse(spec.body, request.body, "the request body")
           : request.body;
-      // Set before the handler runs, so a handler may answer another status
-      // (an idempotent create answers 200 for what already exists).
-      reply.code(spec.status ?? 200);
-      const result = await spec.handler({
-        services,
-        caller: caller as never,
-        params,
-        query,
-        body,
-        request,
-        reply,
-      });
-      if (reply.sent) return reply;
-      return result;
+      const run = async () => {
+        // Set before the handler runs, so a handler may answer another status
+        // (an idempotent create answers 200 for what already exists).
+        reply.code(spec.status ?? 200);
+        return spec.handler({
+          services,
+          caller: caller as never,
+          params,
+          query,
+          body,
+          request,
+          reply,
+        });
+      };
+      const key = spec.method === "POST" ? idempotencyKeyOf(request) : null;
+      if (key === null) {
+        const result = await run();
+        return reply.sent ? reply : result;
+      }
+      const claim = await claimKey(
+        services.db,
+        scopeOf(caller, request, key),
+        requestHashOf(request),
+        services.now,
+      );
+      if (claim.kind === "replay")
+        return reply
+          .code(claim.answer.statusCode)
+          .header("idempotent-replayed", "true")
+          .type(claim.answer.contentType)
+          .send(claim.answer.body);
+      let result: unknown;
+      try {
+        result = await run();
+      } catch (error) {
+        // A failed request leaves nothing done, so its retry must run again.
+        await claim.release();
+        throw error;
+      }
+      if (reply.sent) {
+        await claim.release();
+        return reply;
+      }
+      // Serialized here, so a replay answers exactly the bytes the first request got.
+      const answer = {
+        statusCode: reply.statusCode,
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify(result) ?? "",
+      };
+      await claim.complete(answer);
+      return reply.type(answer.contentType).send(answer.body);
     },
   });
 }
@@ -132,37 +203,49 @@ function parse<T extends z.ZodType>(
   value: unknown,
   what: string,
 ): z.infer<T> {
+  rejectUnsafeText(value, what);
   if (!schema) return (value ?? {}) as z.infer<T>;
+  // No body is an empty one (an action such as a payout); a JSON null is not.
+  if (value === null)
+    throw new ApiError("invalid_request", `${what} is null; send a JSON object`, [
+      { path: "", message: "expected an object, received null" },
+    ]);
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) throw fromZod(parsed.error, what);
   return parsed.data;
 }
 
+/** A string no database can store is refused at the door, naming where it is. */
+export function rejectUnsafeText(value: unknown, what: string): void {
+  const unsafe = findUnsafeText(value);
+  if (unsafe)
+    throw new ApiError(
+      "invalid_request",
+      `${what} is not valid: ${unsafe.path || "the value"} ${unsafe.message}`,
+      [{ path: unsafe.path, message: unsafe.message }],
+    );
+}
+
 /** `?cursor=&limit=` on every list. */
 export const pageQuery = z.object({
-  cursor: z.string().optional(),
-  limit: z.coerce.number().int().positive().optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, "must be the `next` value of the previous page")
+    .optional()
+    .describe("the `next` value of the previous page"),
+  limit: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
-/** A cursor names the last id of the previous page. */
-const ID_KEY = /^[a-z]{3}_[0-9A-Z]{26}$/;
-
-/**
- * Reads a page request; limits above the maximum are lowered to it. A list
- * keyed by something other than an id passes the shape of its keys.
- */
-export function pageOf(
-  query: { cursor?: string | undefined; limit?: number | undefined },
-  keyPattern: RegExp = ID_KEY,
-): {
+/** Reads a page request; limits above the maximum are lowered to it. */
+export function pageOf(query: { cursor?: string | undefined; limit?: number | undefined }): {
   after: string | null;
   limit: number;
 } {
   return {
-    after: query.cursor ? decodeCursor(query.cursor, keyPattern) : null,
+    after: query.cursor ? decodeCursor(query.cursor) : null,
     limit: Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
   };
 }
@@ -185,12 +268,12 @@ export function collection<T, R>(
   };
 }
 
-function decodeCursor(cursor: string, keyPattern: RegExp): string {
-  const key = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!keyPattern.test(key))
-    throw new ApiError(
-      "invalid_request",
-      "the cursor is not one this API gave out; pass the `next` value of the previous page",
-    );
+/**
+ * A cursor is the key the previous page ended at. Any cursor of the right
+ * alphabet is taken, since a list is keyset-paged: one not given out just
+ * starts the page after whatever key it spells.
+ */
+function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8").replaceAll("\u0000", "");
   return key;
 }

@@ -278,7 +278,12 @@ describeEachBackend("events API", (backend) => {
       });
       expect(reply.statusCode).toBe(400);
       expect(reply.json()).toEqual({
-        error: { code: "malformed_request", message: expect.any(String), details: [] },
+        error: {
+          code: "malformed_request",
+          message: expect.any(String),
+          details: [],
+          requestId: reply.headers["request-id"],
+        },
       });
       expect(await rows()).toEqual(before);
     });

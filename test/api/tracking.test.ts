@@ -136,7 +136,12 @@ describeEachBackend("tracking links: GET /r/{code}", (backend) => {
     const reply = await visit("/r/NO-SUCH-CODE");
     expect(reply.statusCode).toBe(404);
     expect(reply.json()).toEqual({
-      error: { code: "not_found", message: expect.any(String), details: [] },
+      error: {
+        code: "not_found",
+        message: expect.any(String),
+        details: [],
+        requestId: reply.headers["request-id"],
+      },
     });
     expect(reply.headers["set-cookie"]).toBeUndefined();
     expect(await countRows(api.db, "clicks")).toBe(clicksBefore);

@@ -9,6 +9,7 @@ import { createAdminKey } from "../../src/cli/bootstrap.ts";
 import { createServices, type Services } from "../../src/engine/services.ts";
 import type { Database, Queryable } from "../../src/store/db.ts";
 import { openMigrated, type Backend } from "./backends.ts";
+import { Conformance, type ConformanceDocument } from "./conformance.ts";
 
 /** Where the test server says it is reached; referral links start with it. */
 export const PUBLIC_URL = "https://laurel.test";
@@ -59,6 +60,25 @@ export interface Api {
 export interface ApiOptions {
   now?: () => Date;
   rateLimits?: RateLimits;
+  /**
+   * Check every response `call` gets against the OpenAPI document the app
+   * serves, failing the call on any difference (on unless turned off).
+   */
+  conformance?: boolean;
+}
+
+const conformances = new WeakMap<FastifyInstance, Promise<Conformance>>();
+
+/** The app's own document, read once per app, as a checker of its responses. */
+export function conformanceOf(app: FastifyInstance): Promise<Conformance> {
+  let checker = conformances.get(app);
+  if (!checker) {
+    checker = app
+      .inject({ method: "GET", url: "/openapi.json" })
+      .then((reply) => new Conformance(reply.json<ConformanceDocument>()));
+    conformances.set(app, checker);
+  }
+  return checker;
 }
 
 /** Opens the database, builds the app and creates two brands. */
@@ -91,7 +111,18 @@ export async function openApi(
           headers,
           ...(body === undefined ? {} : { payload }),
         });
-        const isJson = String(response.headers["content-type"] ?? "").includes("json");
+        const contentType = String(response.headers["content-type"] ?? "");
+        if (options.conformance !== false) {
+          const problem = (await conformanceOf(app)).problem({
+            method,
+            url,
+            status: response.statusCode,
+            contentType,
+            text: response.body,
+          });
+          if (problem !== null) throw new Error(problem);
+        }
+        const isJson = contentType.includes("json");
         return {
           status: response.statusCode,
           body: (isJson && response.body !== "" ? JSON.parse(response.body) : undefined) as T,
@@ -201,7 +232,12 @@ export function expectError(reply: Reply, status: number, code: string): void {
   expect({ status: reply.status, body: reply.body }).toEqual({
     status,
     body: {
-      error: { code, message: expect.stringMatching(/\S/), details: expect.any(Array) },
+      error: {
+        code,
+        message: expect.stringMatching(/\S/),
+        details: expect.any(Array),
+        requestId: expect.stringMatching(/\S/),
+      },
     },
   });
 }
