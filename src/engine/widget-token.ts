@@ -1,3 +1,4 @@
+import { findUnsafeText } from "../domain/safe-text.ts";
 import { randomBytes } from "node:crypto";
 import { errors, jwtVerify } from "jose";
 
@@ -51,6 +52,13 @@ export async function verifyCustomerToken(
       );
     if (!payload.sub)
       return refused("the customer token has an empty sub; set it to the customer's externalId");
+    // Signed by the shop, but still text that must be storable and short.
+    const unsafe = findUnsafeText({ sub: payload.sub, email: payload.email, name: payload.name });
+    if (unsafe) return refused(`the customer token's ${unsafe.path} claim ${unsafe.message}`);
+    if (payload.sub.length > 200)
+      return refused(
+        "the customer token's sub is longer than 200 characters; externalIds are shorter",
+      );
     const text = (claim: unknown) =>
       typeof claim === "string" && claim !== "" ? claim : undefined;
     const email = text(payload.email);

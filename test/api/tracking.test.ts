@@ -90,6 +90,15 @@ describeEachBackend("tracking links: GET /r/{code}", (backend) => {
     expect(click?.participant_id).toBe(ana.id);
   });
 
+  it.each([
+    ["a NUL byte", "laurel_vid=v%00x"],
+    ["an over-long value", `laurel_vid=${"v".repeat(300)}`],
+  ])("a visitor cookie holding %s is replaced by a fresh id, not stored", async (_, cookie) => {
+    const reply = await visit(`/r/${ana.referralCode}`, cookie);
+    expect(reply.statusCode).toBe(302);
+    expect(visitorCookie(reply.headers["set-cookie"])).toMatch(/^laurel_vid=v_[0-9a-f-]{36};/);
+  });
+
   it("accepts the code in any case", async () => {
     const reply = await visit(`/r/${ana.referralCode.toLowerCase()}`);
     expect(reply.statusCode).toBe(302);

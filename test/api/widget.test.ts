@@ -209,6 +209,9 @@ describeEachBackend("the storefront widget API", (backend) => {
       .sign(new TextEncoder().encode(secret));
     expectError(await me(noExp), 401, "unauthorized");
     expectError(await me("not-a-jwt"), 401, "unauthorized");
+    // Signed by the shop, but a sub no database can store is refused, not a 500.
+    expectError(await me(await mint(secret, "cust\u00001")), 401, "unauthorized");
+    expectError(await me(await mint(secret, "c".repeat(201))), 401, "unauthorized");
     // An admin key is not a customer token.
     expectError(await me(api.key), 401, "unauthorized");
   });
