@@ -12,9 +12,13 @@ import { buildOpenApi } from "../src/api/openapi.ts";
 
 export const SCHEMA_FILE = resolve(import.meta.dirname, "../src/client/schema.ts");
 
-/** The document the client is generated from: the one /openapi.json serves. */
+/**
+ * The document the client is generated from: the one /openapi.json serves.
+ * Its server address never reaches the types, so a fixed one keeps the
+ * output the same wherever it is generated.
+ */
 export function clientDocument() {
-  return buildOpenApi(routes, VERSION);
+  return buildOpenApi(routes, { version: VERSION, publicUrl: "http://localhost:3000" });
 }
 
 /** The generated types, formatted as the repository formats TypeScript. */

@@ -9,11 +9,14 @@
  *   });
  */
 import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "./schema.ts";
+import type { components, paths } from "./schema.ts";
 
 export type { components, operations, paths } from "./schema.ts";
 
 export type LaurelClient = Client<paths>;
+
+/** A shape the document names: `Schema<"Goal">`, `Schema<"Balances">`. */
+export type Schema<N extends keyof components["schemas"]> = components["schemas"][N];
 
 type Method = "get" | "post" | "patch" | "delete";
 type OkStatus = 200 | 201 | 202 | 204;
@@ -38,10 +41,7 @@ export type RequestBody<P extends keyof paths, M extends Method & keyof paths[P]
     : never;
 
 /** The error every failed call answers: `{"error": {"code", "message", "details"}}`. */
-export type ErrorBody = Operation<
-  "/v1/programs",
-  "get"
->["responses"]["default"]["content"]["application/json"];
+export type ErrorBody = Schema<"Error">;
 
 export interface LaurelClientOptions {
   /** Where Laurel listens (`https://laurel.example`); "" for the page's own origin. */

@@ -11,166 +11,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List programs */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List programs
+     * @description The brand's programs in id order (creation order), a page at a time.
+     */
+    get: operations["listPrograms"];
     put?: never;
-    /** Create a program */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            name: string;
-            currency: string;
-            /** @default UTC */
-            timezone?: string;
-            attribution?: {
-              cookieDays?: number;
-              /** @enum {string} */
-              model?: "last_click" | "first_click";
-              bindCustomer?: boolean;
-            };
-            commission?: {
-              rate?:
-                | {
-                    percent: number | string;
-                  }
-                | {
-                    /** @description minor units */
-                    flat: number;
-                  };
-              byLevel?: {
-                [key: string]:
-                  | {
-                      percent: number | string;
-                    }
-                  | {
-                      /** @description minor units */
-                      flat: number;
-                    };
-              };
-              bySku?: {
-                [key: string]:
-                  | {
-                      percent: number | string;
-                    }
-                  | {
-                      /** @description minor units */
-                      flat: number;
-                    };
-              };
-              upline?: (
-                | {
-                    percent: number | string;
-                  }
-                | {
-                    /** @description minor units */
-                    flat: number;
-                  }
-              )[];
-              /** @enum {string} */
-              uplineBasis?: "order" | "commission";
-              uplineQualification?: {
-                minPersonalOrders: number;
-                days: number;
-              };
-              holdDays?: number;
-              caps?: {
-                perOrder?: number;
-                perParticipantMonthly?: number;
-                programMonthly?: number;
-              };
-              maxTotalPercent?: number | string;
-            };
-            /** Format: uri */
-            landingUrl?: string;
-            levels?: {
-              key: string;
-              name: string;
-            }[];
-            payouts?: {
-              minimum: number;
-            };
-            fraud?: {
-              maxClicksPerHour?: number;
-              refundAbuse?: {
-                orders: number;
-                maxRefundPercent: number | string;
-              };
-            };
-            widget?: {
-              /** @description customers signed in to the shop may join the program from the widget */
-              enrol: boolean;
-            };
-            goalGraceHours?: number;
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Create a program
+     * @description Creates a program of the caller's brand: its currency and time zone, attribution settings, commission plan (rates by SKU, by level and for the upline), levels and payout minimum.
+     */
+    post: operations["createProgram"];
     delete?: never;
     options?: never;
     head?: never;
@@ -184,89 +35,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a program */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Read a program
+     * @description One program of the caller's brand; another brand's program is a 404.
+     */
+    get: operations["getProgram"];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
-    /** Change a program; rates and caps apply to the next event */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Change a program; rates and caps apply to the next event
+     * @description A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, a null removes one, objects merge (a rate replaces the whole rate). The result is checked as a whole program; the currency cannot change.
+     */
+    patch: operations["updateProgram"];
     trace?: never;
   };
   "/v1/programs/{programId}/participants": {
@@ -276,98 +59,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List participants, or find one by externalId */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-          externalId?: string;
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List participants, or find one by externalId
+     * @description The program's participants in id order, a page at a time; with `externalId`, the one participant that has it (or none).
+     */
+    get: operations["listParticipants"];
     put?: never;
-    /** Add a participant */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            externalId: string;
-            /** Format: email */
-            email?: string;
-            name?: string;
-            level?: string;
-            sponsor?: string;
-            referralCode?: string;
-            /** @enum {string} */
-            status?: "applied" | "active" | "suspended";
-            ips?: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Add a participant
+     * @description Adds a participant under their sponsor (another participant's externalId or referral code). Adding the same externalId again with the same fields answers 200 with the participant; with other fields, a 409. An unknown sponsor or level, or a sponsor cycle, is a 422.
+     */
+    post: operations["createParticipant"];
     delete?: never;
     options?: never;
     head?: never;
@@ -381,98 +83,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a participant */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Read a participant
+     * @description One participant of the program, by Laurel's id.
+     */
+    get: operations["getParticipant"];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
-    /** Change a participant's level, status, contact or sponsor */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            /** Format: email */
-            email?: string | null;
-            name?: string | null;
-            level?: string | null;
-            /** @enum {string} */
-            status?: "applied" | "active" | "suspended";
-            sponsor?: string | null;
-            ips?: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Change a participant's level, status, contact or sponsor
+     * @description Changes the fields given; null clears email, name, level or sponsor. A new sponsor moves the participant's whole downline with them, and may not be one of their own recruits (422).
+     */
+    patch: operations["updateParticipant"];
     trace?: never;
   };
   "/v1/programs/{programId}/participants/{participantId}/downline": {
@@ -482,61 +107,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Everyone below a participant, up to `depth` levels, a page at a time */
-    get: {
-      parameters: {
-        query?: {
-          depth?: number;
-          limit?: number;
-          cursor?: string;
-        };
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              /** @description Participants in id order, each with how many levels below it is */
-              items: ({
-                id: string;
-                depth: number;
-              } & {
-                [key: string]: unknown;
-              })[];
-              /** @description The cursor of the next page; null on the last page */
-              next: string | null;
-              /** @description With depth=1 only: how many direct recruits there are across all pages */
-              total?: number;
-            };
-          };
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Everyone below a participant, up to `depth` levels, a page at a time
+     * @description The participants below one participant, down to `depth` levels (3 when absent), in id order, each with its depth; with depth=1 also `total`, how many direct recruits there are.
+     */
+    get: operations["listDownline"];
     put?: never;
     post?: never;
     delete?: never;
@@ -552,43 +127,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A participant's balances, summed from the ledger */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A participant's balances, summed from the ledger
+     * @description Points pending and available; cash pending (in its hold period), available (paid by the next payout) and paid, in the program's currency.
+     */
+    get: operations["getBalances"];
     put?: never;
     post?: never;
     delete?: never;
@@ -604,46 +147,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A participant's ledger entries, oldest first */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A participant's ledger entries, oldest first
+     * @description Every entry on the participant's accounts, each naming its cause: the event, the goal step, the commission level or the payout.
+     */
+    get: operations["listLedgerEntries"];
     put?: never;
     post?: never;
     delete?: never;
@@ -661,43 +169,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Issue a participant token, which reads only /v1/me */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Issue a participant token, which reads only /v1/me
+     * @description A new token for the participant, shown once: with it the participant (or a portal link) reads only their own data under /v1/me.
+     */
+    post: operations["createParticipantToken"];
     delete?: never;
     options?: never;
     head?: never;
@@ -713,230 +189,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send one event, or {"events": [...]} (up to 1000) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json":
-            | (
-                | {
-                    /** @enum {string} */
-                    type: "order";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    customer?: {
-                      id?: string;
-                      /** Format: email */
-                      email?: string;
-                    };
-                    participant?: string;
-                    code?: string;
-                    visitorId?: string;
-                    ip?: string;
-                    items: {
-                      sku: string;
-                      quantity: number;
-                      unitAmount: number;
-                    }[];
-                    discount?: number;
-                    shipping?: number;
-                    tax?: number;
-                    currency?: string;
-                  }
-                | {
-                    /** @enum {string} */
-                    type: "refund";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    orderId: string;
-                    items?: {
-                      sku: string;
-                      quantity: number;
-                    }[];
-                  }
-                | {
-                    /** @enum {string} */
-                    type: "review";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    customer?: {
-                      id?: string;
-                      /** Format: email */
-                      email?: string;
-                    };
-                    participant?: string;
-                  }
-                | {
-                    /** @enum {string} */
-                    type: "click";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    code: string;
-                    visitorId?: string;
-                    ip?: string;
-                  }
-                | {
-                    /** @enum {string} */
-                    type: "signup";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    customer?: {
-                      id?: string;
-                      /** Format: email */
-                      email?: string;
-                    };
-                    code?: string;
-                    participant?: string;
-                  }
-                | {
-                    /** @enum {string} */
-                    type: "custom";
-                    id: string;
-                    /** Format: date-time */
-                    occurredAt?: string;
-                    name: string;
-                    participant?: string;
-                    customer?: {
-                      id?: string;
-                      /** Format: email */
-                      email?: string;
-                    };
-                    value?: number;
-                  }
-              )
-            | {
-                events: (
-                  | {
-                      /** @enum {string} */
-                      type: "order";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      customer?: {
-                        id?: string;
-                        /** Format: email */
-                        email?: string;
-                      };
-                      participant?: string;
-                      code?: string;
-                      visitorId?: string;
-                      ip?: string;
-                      items: {
-                        sku: string;
-                        quantity: number;
-                        unitAmount: number;
-                      }[];
-                      discount?: number;
-                      shipping?: number;
-                      tax?: number;
-                      currency?: string;
-                    }
-                  | {
-                      /** @enum {string} */
-                      type: "refund";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      orderId: string;
-                      items?: {
-                        sku: string;
-                        quantity: number;
-                      }[];
-                    }
-                  | {
-                      /** @enum {string} */
-                      type: "review";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      customer?: {
-                        id?: string;
-                        /** Format: email */
-                        email?: string;
-                      };
-                      participant?: string;
-                    }
-                  | {
-                      /** @enum {string} */
-                      type: "click";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      code: string;
-                      visitorId?: string;
-                      ip?: string;
-                    }
-                  | {
-                      /** @enum {string} */
-                      type: "signup";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      customer?: {
-                        id?: string;
-                        /** Format: email */
-                        email?: string;
-                      };
-                      code?: string;
-                      participant?: string;
-                    }
-                  | {
-                      /** @enum {string} */
-                      type: "custom";
-                      id: string;
-                      /** Format: date-time */
-                      occurredAt?: string;
-                      name: string;
-                      participant?: string;
-                      customer?: {
-                        id?: string;
-                        /** Format: email */
-                        email?: string;
-                      };
-                      value?: number;
-                    }
-                )[];
-              };
-        };
-      };
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Send one event, or {"events": [...]} (up to 1000)
+     * @description Orders, refunds, clicks, signups, reviews and custom events, attributed, paid and counted toward goals in one transaction. An event's id makes it idempotent: the same id again answers `duplicate` with the first outcome. A single event that is invalid, conflicts with an earlier one of the same id or cannot apply is an error (400, 409, 422); in a batch, such an event is `rejected` alone and the others are processed.
+     */
+    post: operations["sendEvents"];
     delete?: never;
     options?: never;
     head?: never;
@@ -950,82 +207,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List payouts, oldest first */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List payouts, oldest first
+     * @description The program's payouts, without their lines, a page at a time.
+     */
+    get: operations["listPayouts"];
     put?: never;
-    /** Pay every available cash balance at or over the program minimum */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Pay every available cash balance at or over the program minimum
+     * @description A batch of every active participant's available cash at or over the program's payout minimum, moved to paid in one transaction; with nothing to pay, an empty batch.
+     */
+    post: operations["createPayout"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1039,43 +231,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a payout and its lines */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          payoutId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Read a payout and its lines
+     * @description One payout with a line per participant it paid.
+     */
+    get: operations["getPayout"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1091,43 +251,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The payout as CSV for a payout provider, amounts in major units */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          payoutId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The payout as CSV for a payout provider, amounts in major units
+     * @description A header row, then one row per line: participant_id, external_id, email, amount (major units, such as 5.00), currency, reference. A field a spreadsheet would run as a formula is written as text.
+     */
+    get: operations["exportPayoutCsv"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1143,46 +271,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Fraud flags: self-referral, click flooding, refund abuse */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-          status?: "open" | "approved" | "rejected";
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Fraud flags: self-referral, click flooding, refund abuse
+     * @description The program's fraud flags in id order, optionally only those of one status.
+     */
+    get: operations["listFlags"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1200,43 +293,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Approve a flag; a held order's commissions become available */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          flagId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Approve a flag; a held order's commissions become available
+     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     */
+    post: operations["approveFlag"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1252,43 +313,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reject a flag; a held order's commissions are reversed */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          flagId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Reject a flag; a held order's commissions are reversed
+     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     */
+    post: operations["rejectFlag"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1304,42 +333,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Release every commission whose hold is over, now */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Release every commission whose hold is over, now
+     * @description Makes available every pending commission of the program whose hold period has ended, as the job that runs every minute does; answers how many were released.
+     */
+    post: operations["releaseHolds"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1353,40 +351,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The participant the token belongs to */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The participant the token belongs to
+     * @description The token holder's membership, as an admin reads it.
+     */
+    get: operations["getMe"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1402,40 +371,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The token holder's balances */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The token holder's balances
+     * @description The token holder's points and cash, summed from the ledger.
+     */
+    get: operations["getMyBalances"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1451,43 +391,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The token holder's ledger entries */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The token holder's ledger entries
+     * @description The token holder's ledger entries, oldest first, a page at a time.
+     */
+    get: operations["listMyLedgerEntries"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1503,44 +411,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Follow a referral link: records the click, sets the visitor cookie, redirects */
-    get: {
-      parameters: {
-        query?: {
-          to?: string;
-        };
-        header?: never;
-        path: {
-          code: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Follow a referral link: records the click, sets the visitor cookie, redirects
+     * @description Records a click for the participant whose referral code this is, sets the first-party visitor cookie for the program's cookie window, and redirects (302) to the program's landingUrl (`/` without one). A `?to=` on landingUrl's own host picks another page.
+     */
+    get: operations["followReferralLink"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1556,88 +431,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Summarize clicks, sales, refunds and commissions over a period */
-    get: {
-      parameters: {
-        query?: {
-          from?: string;
-          to?: string;
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              /** @description The period's start, inclusive */
-              from: string;
-              /** @description The period's end, exclusive */
-              to: string;
-              currency: string;
-              clicks: number;
-              /** @description Attributed orders */
-              orders: number;
-              /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
-              conversionRate: number;
-              /** @description Commissionable value of the attributed orders */
-              sales: number;
-              /** @description Value of the refunds applied to attributed orders */
-              refunds: number;
-              /** @description Commissions on the period's orders, less what the period's refunds took back */
-              commissions: number;
-              commissionsByLevel: {
-                level: number;
-                amount: number;
-              }[];
-              /** @description Participants with an attributed order */
-              activeParticipants: number;
-              /** @description The 10 best by sales */
-              topPerformers: {
-                participantId: string;
-                externalId: string;
-                name: string | null;
-                sales: number;
-                commissions: number;
-                orders: number;
-              }[];
-              /** @description The 10 best by net commissions */
-              topPerformersByCommission: {
-                participantId: string;
-                externalId: string;
-                name: string | null;
-                sales: number;
-                commissions: number;
-                orders: number;
-              }[];
-            };
-          };
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Summarize clicks, sales, refunds and commissions over a period
+     * @description Clicks, attributed orders and sales, refunds, commissions (by level) and the top performers over [from, to), the last 30 local days by default.
+     */
+    get: operations["getReportSummary"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1653,290 +451,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The program's goals (ended ones with ?ended=true) */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-          ended?: "true" | "false";
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The program's goals (ended ones with ?ended=true)
+     * @description The program's goals at their current versions, in id order.
+     */
+    get: operations["listGoals"];
     put?: never;
-    /** Create a goal: a challenge, a milestone ladder or a target */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            name: string;
-            description?: string;
-            /** @enum {string} */
-            metric:
-              | "sales_amount"
-              | "order_count"
-              | "sku_amount"
-              | "sku_quantity"
-              | "points_earned"
-              | "review_count"
-              | "referral_count"
-              | "inactivity_days";
-            filter?: {
-              skus: string[];
-            };
-            window?:
-              | {
-                  /** @enum {string} */
-                  type: "lifetime";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "fixed";
-                  /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
-                  start: string;
-                  /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
-                  end: string;
-                }
-              | {
-                  /** @enum {string} */
-                  type: "monthly";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "quarterly";
-                };
-            target?:
-              | {
-                  /** @enum {string} */
-                  type: "fixed";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "per_participant";
-                };
-            steps: {
-              /** @description with a fixed target: the value that reaches the step */
-              threshold?: number;
-              /** @description with a per-participant target: the percent of the target that reaches the step */
-              percent?: number | string;
-              reward:
-                | (
-                    | {
-                        /** @enum {string} */
-                        type: "points";
-                        points: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "cash";
-                        /** @description minor units */
-                        amount: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "percent_of_value";
-                        percent: number | string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "points_per";
-                        points: number;
-                        /** @description points for every `per` achieved (minor units for money metrics) */
-                        per: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "free_product";
-                        sku: string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "level";
-                        level: string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                  )
-                | {
-                    byLevel: {
-                      [key: string]:
-                        | {
-                            /** @enum {string} */
-                            type: "points";
-                            points: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "cash";
-                            /** @description minor units */
-                            amount: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "percent_of_value";
-                            percent: number | string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "points_per";
-                            points: number;
-                            /** @description points for every `per` achieved (minor units for money metrics) */
-                            per: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "free_product";
-                            sku: string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "level";
-                            level: string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          };
-                    };
-                    default?:
-                      | {
-                          /** @enum {string} */
-                          type: "points";
-                          points: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "cash";
-                          /** @description minor units */
-                          amount: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "percent_of_value";
-                          percent: number | string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "points_per";
-                          points: number;
-                          /** @description points for every `per` achieved (minor units for money metrics) */
-                          per: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "free_product";
-                          sku: string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "level";
-                          level: string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        };
-                    /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                    program?: string;
-                  };
-            }[];
-            /** @enum {string} */
-            evaluate?: "immediately" | "at_window_end";
-            /** @enum {string} */
-            returns?: "ignore" | "subtract";
-            showInWidget?: boolean;
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Create a goal: a challenge, a milestone ladder or a target
+     * @description A metric measured per participant over a window, with a ladder of strictly increasing steps and a reward per step. Left out: a lifetime window, a fixed target, granted immediately, refunds ignored, shown in the widget (never for inactivity).
+     */
+    post: operations["createGoal"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1952,42 +477,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Close every goal window that is due now, granting at_window_end goals */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Close every goal window that is due now, granting at_window_end goals
+     * @description Runs now, for this program, what the scheduled job does every minute; answers how many steps it granted. Running it again grants nothing twice.
+     */
+    post: operations["closeGoalWindows"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2003,42 +497,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Grant every inactivity step that is due now */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Grant every inactivity step that is due now
+     * @description Runs now, for this program, what the scheduled job does every minute; answers how many steps it granted. Running it again grants nothing twice.
+     */
+    post: operations["grantInactivity"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2052,328 +515,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One goal, at its current version */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          goalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * One goal, at its current version
+     * @description One goal of the program, ended or not, with every field filled in.
+     */
+    get: operations["getGoal"];
     put?: never;
     post?: never;
-    /** End a goal: it stops counting and granting; its grants stay */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          goalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * End a goal: it stops counting and granting; its grants stay
+     * @description Ends the goal and answers it with `endedAt` set; what it granted stays granted.
+     */
+    delete: operations["deleteGoal"];
     options?: never;
     head?: never;
-    /** Change a goal: any subset of its fields makes a new version; grants already made stay */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-          goalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            name?: string;
-            description?: string;
-            /** @enum {string} */
-            metric?:
-              | "sales_amount"
-              | "order_count"
-              | "sku_amount"
-              | "sku_quantity"
-              | "points_earned"
-              | "review_count"
-              | "referral_count"
-              | "inactivity_days";
-            filter?: {
-              skus: string[];
-            } | null;
-            window?:
-              | {
-                  /** @enum {string} */
-                  type: "lifetime";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "fixed";
-                  /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
-                  start: string;
-                  /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
-                  end: string;
-                }
-              | {
-                  /** @enum {string} */
-                  type: "monthly";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "quarterly";
-                };
-            target?:
-              | {
-                  /** @enum {string} */
-                  type: "fixed";
-                }
-              | {
-                  /** @enum {string} */
-                  type: "per_participant";
-                };
-            steps?: {
-              /** @description with a fixed target: the value that reaches the step */
-              threshold?: number;
-              /** @description with a per-participant target: the percent of the target that reaches the step */
-              percent?: number | string;
-              reward:
-                | (
-                    | {
-                        /** @enum {string} */
-                        type: "points";
-                        points: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "cash";
-                        /** @description minor units */
-                        amount: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "percent_of_value";
-                        percent: number | string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "points_per";
-                        points: number;
-                        /** @description points for every `per` achieved (minor units for money metrics) */
-                        per: number;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "free_product";
-                        sku: string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: "level";
-                        level: string;
-                        /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                        program?: string;
-                      }
-                  )
-                | {
-                    byLevel: {
-                      [key: string]:
-                        | {
-                            /** @enum {string} */
-                            type: "points";
-                            points: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "cash";
-                            /** @description minor units */
-                            amount: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "percent_of_value";
-                            percent: number | string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "points_per";
-                            points: number;
-                            /** @description points for every `per` achieved (minor units for money metrics) */
-                            per: number;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "free_product";
-                            sku: string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          }
-                        | {
-                            /** @enum {string} */
-                            type: "level";
-                            level: string;
-                            /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                            program?: string;
-                          };
-                    };
-                    default?:
-                      | {
-                          /** @enum {string} */
-                          type: "points";
-                          points: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "cash";
-                          /** @description minor units */
-                          amount: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "percent_of_value";
-                          percent: number | string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "points_per";
-                          points: number;
-                          /** @description points for every `per` achieved (minor units for money metrics) */
-                          per: number;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "free_product";
-                          sku: string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        }
-                      | {
-                          /** @enum {string} */
-                          type: "level";
-                          level: string;
-                          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                          program?: string;
-                        };
-                    /** @description credit another program of the same brand (the same person's membership there, by externalId) */
-                    program?: string;
-                  };
-            }[];
-            /** @enum {string} */
-            evaluate?: "immediately" | "at_window_end";
-            /** @enum {string} */
-            returns?: "ignore" | "subtract";
-            showInWidget?: boolean;
-          };
-        };
-      };
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Change a goal: any subset of its fields makes a new version; grants already made stay
+     * @description Makes a new version from the fields given, checked as a whole goal. Participants who completed a step keep it; the rest are measured against the new version, and steps it now finds passed are granted at once (`grants`). An ended goal cannot change (409).
+     */
+    patch: operations["updateGoal"];
     trace?: never;
   };
   "/v1/programs/{programId}/participants/{participantId}/progress": {
@@ -2383,45 +543,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A participant's progress on every goal, with band, steps reached and the next step */
-    get: {
-      parameters: {
-        query?: {
-          period?: string;
-        };
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A participant's progress on every goal, with band, steps reached and the next step
+     * @description One entry per goal: the window open now (or the month or quarter `period` names), the value, the whole target, the percent and band, the steps reached and the next one.
+     */
+    get: operations["getProgress"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2437,42 +563,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The token holder's progress on every goal */
-    get: {
-      parameters: {
-        query?: {
-          period?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The token holder's progress on every goal
+     * @description The token holder's progress, as GET .../participants/{participantId}/progress.
+     */
+    get: operations["getMyProgress"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2490,52 +585,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Import per-participant targets from a CSV file; all rows or none, the same file again is a no-op */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "text/csv": string;
-        };
-      };
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              importId: string;
-              rows: number;
-              duplicate: boolean;
-            };
-          };
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Import per-participant targets from a CSV file; all rows or none, the same file again is a no-op
+     * @description Rows of participant (external id), goal, period (YYYY-MM or YYYY-Qn) and target. A bad row fails the whole file with a 422 that lists every bad row by line number. The same file again answers 200 with `duplicate: true` and changes nothing.
+     */
+    post: operations["importTargets"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2549,46 +603,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A participant's imported targets, by goal and period */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path: {
-          programId: string;
-          participantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A participant's imported targets, by goal and period
+     * @description The participant's targets ordered by goal and period, a page at a time.
+     */
+    get: operations["listParticipantTargets"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2604,79 +623,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Whether the program has a widget secret, and since when (never the secret itself) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Whether the program has a widget secret, and since when (never the secret itself)
+     * @description Whether customer tokens can be checked yet, and since when; never the secret.
+     */
+    get: operations["getWidgetSecret"];
     put?: never;
-    /** Create or rotate the program's widget secret (shown once; the previous one stops working) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Create or rotate the program's widget secret (shown once; the previous one stops working)
+     * @description A new secret with which the shop's server signs its customers' tokens (HS256 JWTs, the customer's id as `sub`). It is shown only here; the previous secret stops working.
+     */
+    post: operations["createWidgetSecret"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2690,116 +647,23 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The signed-in customer's progress on the widget's goals (Authorization: Bearer <customer JWT signed with the widget secret>) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The signed-in customer's progress on the widget's goals (Authorization: Bearer <customer JWT signed with the widget secret>)
+     * @description Whether the customer the token names is a member, may join, and their progress on the goals the widget shows. Any origin may call it.
+     */
+    get: operations["getWidgetCustomer"];
     put?: never;
-    /** The signed-in customer joins the program (when its widget.enrol allows it), with the token's sub as externalId and its email and name claims; 201 when they joined, 200 when they were a member */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The signed-in customer joins the program (when its widget.enrol allows it), with the token's sub as externalId and its email and name claims; 201 when they joined, 200 when they were a member
+     * @description Makes the customer the token names a participant (its `sub` the externalId, its email and name claims their contact) when the program's `widget.enrol` allows it, else 403; answers what GET answers.
+     */
+    post: operations["joinFromWidget"];
     delete?: never;
-    /** CORS preflight for storefronts on other origins */
-    options: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * CORS preflight for storefronts on other origins
+     * @description What a browser asks before a storefront on another origin calls this URL with an Authorization header: any origin may, with GET and POST.
+     */
+    options: operations["preflightWidgetCustomer"];
     head?: never;
     patch?: never;
     trace?: never;
@@ -2811,81 +675,19 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The ladders a storefront shows (public; never inactivity goals) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The ladders a storefront shows (public; never inactivity goals)
+     * @description The program's goals shown in the widget, with their steps and rewards, for anyone: a storefront renders its ladders from it.
+     */
+    get: operations["listWidgetMilestones"];
     put?: never;
     post?: never;
     delete?: never;
-    /** CORS preflight for storefronts on other origins */
-    options: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * CORS preflight for storefronts on other origins
+     * @description What a browser asks before a storefront on another origin calls this URL with an Authorization header: any origin may, with GET and POST.
+     */
+    options: operations["preflightWidgetMilestones"];
     head?: never;
     patch?: never;
     trace?: never;
@@ -2899,40 +701,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Exchange a participant token (a magic link) for a short-lived portal session */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Exchange a participant token (a magic link) for a short-lived portal session
+     * @description A portal session token that reads what the participant token does, for 8 hours. A session cannot open another session (403): the link opens a new one.
+     */
+    post: operations["createSession"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2946,40 +719,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The program the token holder belongs to: name, currency and time zone */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The program the token holder belongs to: name, currency and time zone
+     * @description What the portal needs of the program to show amounts and dates.
+     */
+    get: operations["getMyProgram"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2995,44 +739,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The token holder's downline, up to `depth` levels, with each member's sales */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-          depth?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The token holder's downline, up to `depth` levels, with each member's sales
+     * @description The participants below the token holder (3 levels when `depth` is absent), in id order, each with their attributed orders and sales of all time; no contact details.
+     */
+    get: operations["listMyDownline"];
     put?: never;
     post?: never;
     delete?: never;
@@ -3048,40 +759,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The token holder's rank by sales this month (program time zone), and the leaders */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The token holder's rank by sales this month (program time zone), and the leaders
+     * @description The month's top 5 by attributed sales, shown by external id and name only, and where the token holder stands.
+     */
+    get: operations["getMyLeaderboard"];
     put?: never;
     post?: never;
     delete?: never;
@@ -3097,63 +779,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Clicks, orders, sales and commissions per local day of the program's time zone, days with nothing as zeros */
-    get: {
-      parameters: {
-        query?: {
-          from?: string;
-          to?: string;
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              from: string;
-              to: string;
-              currency: string;
-              timezone: string;
-              days: {
-                /** @description The local day, YYYY-MM-DD in the program's time zone */
-                day: string;
-                clicks: number;
-                /** @description Attributed orders */
-                orders: number;
-                /** @description Commissionable value of the attributed orders */
-                sales: number;
-                /** @description Commissions on the period's orders, less what the period's refunds took back */
-                commissions: number;
-              }[];
-            };
-          };
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Clicks, orders, sales and commissions per local day of the program's time zone, days with nothing as zeros
+     * @description Per local day over [from, to), at most 731 days: what a chart plots.
+     */
+    get: operations["getReportTimeSeries"];
     put?: never;
     post?: never;
     delete?: never;
@@ -3169,48 +799,91 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Find participants by part of their external id, name, email or code; by level, status */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-          q?: string;
-          level?: string;
-          status?: "applied" | "active" | "suspended";
-        };
-        header?: never;
-        path: {
-          programId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description success */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description error */
-        default: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              error: {
-                code: string;
-                message: string;
-                details: unknown[];
-              };
-            };
-          };
-        };
-      };
+    /**
+     * Find participants by part of their external id, name, email or code; by level, status
+     * @description Participants whose external id, name, email or referral code contains `q` (any case), optionally of one level or status, in id order.
+     */
+    get: operations["searchParticipants"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/health": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /**
+     * Whether the server takes requests
+     * @description Answers 200 once the server takes requests, without touching the database: a liveness check.
+     */
+    get: operations["getHealth"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/ready": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether the server and its database answer
+     * @description Answers 200 only while the database answers too (a `select 1`, with a short timeout), and 503 `not_ready` otherwise: a readiness check for a load balancer.
+     */
+    get: operations["getReady"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/metrics": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Prometheus metrics
+     * @description Requests by route and status, latency histograms, events processed, webhook and mail deliveries and job runs, in the Prometheus text format, for a Bearer of LAUREL_METRICS_TOKEN. Without LAUREL_METRICS_TOKEN metrics are off: 404.
+     */
+    get: operations["getMetrics"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/openapi.json": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * This document
+     * @description The OpenAPI 3.1 document of the API, built from the schemas the routes use.
+     */
+    get: operations["getOpenApiDocument"];
     put?: never;
     post?: never;
     delete?: never;
@@ -3222,12 +895,4504 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never;
-  responses: never;
-  parameters: never;
+  schemas: {
+    Attribution: {
+      cookieDays?: number;
+      /** @enum {string} */
+      model?: "last_click" | "first_click";
+      bindCustomer?: boolean;
+    };
+    /** @description Sums of the participant's ledger entries, per bucket */
+    Balances: {
+      points: {
+        pending: number;
+        available: number;
+      };
+      cash: {
+        currency: string;
+        /** @description Minor units still in their hold period */
+        pending: number;
+        /** @description Minor units the next payout pays */
+        available: number;
+        /** @description Minor units paid out so far */
+        paid: number;
+      };
+    };
+    ChangedGoal: {
+      id: string;
+      programId: string;
+      version: number;
+      name: string;
+      description?: string;
+      /** @enum {string} */
+      metric:
+        | "sales_amount"
+        | "order_count"
+        | "sku_amount"
+        | "sku_quantity"
+        | "points_earned"
+        | "review_count"
+        | "referral_count"
+        | "inactivity_days";
+      filter?: {
+        skus: string[];
+      };
+      window: components["schemas"]["GoalWindow"];
+      target:
+        | {
+            /** @constant */
+            type: "fixed";
+          }
+        | {
+            /** @constant */
+            type: "per_participant";
+          };
+      steps: components["schemas"]["Step"][];
+      /** @enum {string} */
+      evaluate: "immediately" | "at_window_end";
+      /** @enum {string} */
+      returns: "ignore" | "subtract";
+      showInWidget: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      endedAt: string | null;
+      /** @description Steps the new version grants at once to participants it now finds past them */
+      grants: components["schemas"]["Grant"][];
+    };
+    ClickEvent: {
+      /** @constant */
+      type: "click";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      code: string;
+      visitorId?: string;
+      ip?: string;
+    };
+    CommissionPlan: {
+      rate?: components["schemas"]["Rate"];
+      byLevel?: {
+        [key: string]: components["schemas"]["Rate"];
+      };
+      bySku?: {
+        [key: string]: components["schemas"]["Rate"];
+      };
+      upline?: components["schemas"]["Rate"][];
+      /** @enum {string} */
+      uplineBasis?: "order" | "commission";
+      uplineQualification?: {
+        minPersonalOrders: number;
+        days: number;
+      };
+      holdDays?: number;
+      caps?: {
+        perOrder?: number;
+        perParticipantMonthly?: number;
+        programMonthly?: number;
+      };
+      maxTotalPercent?: number | string;
+    };
+    /** @description What the widget shows a signed-in customer */
+    CustomerView: {
+      programId: string;
+      name: string;
+      currency: string;
+      customer: {
+        externalId: string;
+        member: boolean;
+        /** @description Not a member, and the program lets customers join */
+        canJoin: boolean;
+      };
+      items: components["schemas"]["Progress"][];
+      next: null;
+    };
+    CustomEvent: {
+      /** @constant */
+      type: "custom";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      name: string;
+      participant?: string;
+      customer?: {
+        id?: string;
+        /** Format: email */
+        email?: string;
+      };
+      value?: number;
+    };
+    /** @description A page of the participants below one participant */
+    DownlinePage: {
+      /** @description Participants in id order, each with how many levels below it is */
+      items: {
+        id: string;
+        programId: string;
+        /** @description The brand's own id for the participant */
+        externalId: string;
+        email: string | null;
+        name: string | null;
+        /** @description The key of one of the program's levels */
+        level: string | null;
+        /** @enum {string} */
+        status: "applied" | "active" | "suspended";
+        /** @description The participant directly above, if any */
+        sponsorId: string | null;
+        referralCode: string;
+        /**
+         * Format: uri
+         * @description LAUREL_PUBLIC_URL/r/<referralCode>
+         */
+        referralLink: string;
+        /** Format: date-time */
+        createdAt: string;
+        depth: number;
+      }[];
+      /** @description The cursor of the next page; null on the last page */
+      next: string | null;
+      /** @description With depth=1 only: how many direct recruits there are across all pages */
+      total?: number;
+    };
+    DownlineSales: {
+      currency: string;
+      items: {
+        id: string;
+        externalId: string;
+        name: string | null;
+        /** @enum {string} */
+        status: "applied" | "active" | "suspended";
+        sponsorId: string | null;
+        depth: number;
+        orders: number;
+        /** @description Commissionable value of the member's attributed orders, all time */
+        sales: number;
+      }[];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description Every error answer, whatever the status */
+    Error: {
+      error: {
+        /**
+         * @description What went wrong, from a closed list a client can switch on
+         * @enum {string}
+         */
+        code:
+          | "malformed_request"
+          | "invalid_request"
+          | "unauthorized"
+          | "forbidden"
+          | "not_found"
+          | "conflict"
+          | "idempotency_conflict"
+          | "idempotency_in_progress"
+          | "validation_failed"
+          | "unknown_level"
+          | "unknown_sponsor"
+          | "sponsor_cycle"
+          | "unknown_participant"
+          | "unknown_code"
+          | "currency_mismatch"
+          | "refund_exceeds_order"
+          | "invalid_event"
+          | "too_many_events"
+          | "rate_limited"
+          | "internal_error"
+          | "not_ready";
+        /** @description What is wrong and how to fix it, in a sentence */
+        message: string;
+        /** @description Per-field problems, such as {path, message}; empty when there are none */
+        details: unknown[];
+        /** @description The request's id, as in the Request-Id header */
+        requestId: string;
+      };
+    };
+    Event:
+      | components["schemas"]["OrderEvent"]
+      | components["schemas"]["RefundEvent"]
+      | components["schemas"]["ReviewEvent"]
+      | components["schemas"]["ClickEvent"]
+      | components["schemas"]["SignupEvent"]
+      | components["schemas"]["CustomEvent"];
+    /** @description What became of one event: processed now, a duplicate answering its first outcome, or rejected with why */
+    EventResult:
+      | {
+          /** @description The brand's own id of the event */
+          id: string;
+          /** @enum {string} */
+          type: "order" | "refund" | "review" | "click" | "signup" | "custom";
+          attributedTo: string | null;
+          attribution: {
+            source: ("participant" | "code" | "click" | "customer") | null;
+            reason?: string;
+            message?: string;
+          } | null;
+          commissions: {
+            participantId: string;
+            /** @description 1 is the seller, 2 the seller's sponsor, ... */
+            level: number;
+            amount: number;
+          }[];
+          grants: components["schemas"]["Grant"][];
+          /** @description Goal windows that had closed before the event arrived: not counted */
+          late?: {
+            goalId: string;
+            window: string;
+            message: string;
+          }[];
+          skippedLevels?: {
+            level: number;
+            participantId: string;
+            reason: string;
+            message: string;
+          }[];
+          /** @description What maxTotalPercent and the caps took off */
+          cuts?: {
+            /** @enum {string} */
+            rule: "max_total_percent" | "per_order" | "per_participant_monthly" | "program_monthly";
+            participantId?: string;
+            beforeMinor: number;
+            afterMinor: number;
+          }[];
+          fraud?: {
+            /** @enum {string} */
+            rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
+            message: string;
+          };
+          refund?: {
+            orderId: string;
+            /** @enum {string} */
+            state: "applied" | "waiting_for_order";
+            /** @description The commissionable value returned */
+            valueMinor: number;
+          };
+          /** @constant */
+          status: "processed";
+        }
+      | {
+          /** @description The brand's own id of the event */
+          id: string;
+          /** @enum {string} */
+          type: "order" | "refund" | "review" | "click" | "signup" | "custom";
+          attributedTo: string | null;
+          attribution: {
+            source: ("participant" | "code" | "click" | "customer") | null;
+            reason?: string;
+            message?: string;
+          } | null;
+          commissions: {
+            participantId: string;
+            /** @description 1 is the seller, 2 the seller's sponsor, ... */
+            level: number;
+            amount: number;
+          }[];
+          grants: components["schemas"]["Grant"][];
+          /** @description Goal windows that had closed before the event arrived: not counted */
+          late?: {
+            goalId: string;
+            window: string;
+            message: string;
+          }[];
+          skippedLevels?: {
+            level: number;
+            participantId: string;
+            reason: string;
+            message: string;
+          }[];
+          /** @description What maxTotalPercent and the caps took off */
+          cuts?: {
+            /** @enum {string} */
+            rule: "max_total_percent" | "per_order" | "per_participant_monthly" | "program_monthly";
+            participantId?: string;
+            beforeMinor: number;
+            afterMinor: number;
+          }[];
+          fraud?: {
+            /** @enum {string} */
+            rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
+            message: string;
+          };
+          refund?: {
+            orderId: string;
+            /** @enum {string} */
+            state: "applied" | "waiting_for_order";
+            /** @description The commissionable value returned */
+            valueMinor: number;
+          };
+          /** @constant */
+          status: "duplicate";
+        }
+      | {
+          id: string | null;
+          /** @constant */
+          status: "rejected";
+          error: {
+            code: string;
+            message: string;
+            details?: unknown[];
+          };
+        };
+    EventResults: {
+      /** @description One per event, in the order sent */
+      results: components["schemas"]["EventResult"][];
+    };
+    /** @description Something fraud screening wants an admin to look at */
+    Flag: {
+      id: string;
+      /** @enum {string} */
+      rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
+      participantId: string;
+      eventId: string;
+      orderId: string | null;
+      reason: string;
+      /** @enum {string} */
+      status: "open" | "approved" | "rejected";
+      /** Format: date-time */
+      createdAt: string;
+      decidedAt: string | null;
+    };
+    /** @description Flags in id order */
+    FlagCollection: {
+      items: components["schemas"]["Flag"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description A goal at its current version, with every field filled in */
+    Goal: {
+      id: string;
+      programId: string;
+      version: number;
+      name: string;
+      description?: string;
+      /** @enum {string} */
+      metric:
+        | "sales_amount"
+        | "order_count"
+        | "sku_amount"
+        | "sku_quantity"
+        | "points_earned"
+        | "review_count"
+        | "referral_count"
+        | "inactivity_days";
+      filter?: {
+        skus: string[];
+      };
+      window: components["schemas"]["GoalWindow"];
+      target:
+        | {
+            /** @constant */
+            type: "fixed";
+          }
+        | {
+            /** @constant */
+            type: "per_participant";
+          };
+      steps: components["schemas"]["Step"][];
+      /** @enum {string} */
+      evaluate: "immediately" | "at_window_end";
+      /** @enum {string} */
+      returns: "ignore" | "subtract";
+      showInWidget: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      endedAt: string | null;
+    };
+    /** @description Goals in id order */
+    GoalCollection: {
+      items: components["schemas"]["Goal"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    GoalWindow:
+      | {
+          /** @constant */
+          type: "lifetime";
+        }
+      | {
+          /** @constant */
+          type: "fixed";
+          /** Format: date-time */
+          start: string;
+          /** Format: date-time */
+          end: string;
+        }
+      | {
+          /** @constant */
+          type: "monthly";
+        }
+      | {
+          /** @constant */
+          type: "quarterly";
+        };
+    /** @description One goal step granted to one participant in one window */
+    Grant: {
+      goalId: string;
+      step: number;
+      participantId: string;
+      /** @description lifetime, fixed, 2026-11, 2026-Q4, or an inactivity spell */
+      window: string;
+      reward: components["schemas"]["GrantedReward"];
+      /** @description Why a reward for another program could not be credited there */
+      notCredited?: string;
+    };
+    GrantedCount: {
+      /** @description Steps granted by this run */
+      granted: number;
+    };
+    /** @description A reward as granted, resolved for the participant */
+    GrantedReward:
+      | {
+          /** @constant */
+          type: "points";
+          points: number;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "cash";
+          amount: number;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "free_product";
+          sku: string;
+          voucherCode: string;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "level";
+          level: string;
+          /** @description The other program the reward credits */
+          program?: string;
+        };
+    Health: {
+      /** @constant */
+      status: "ok";
+    };
+    Leaderboard: {
+      period: {
+        key: string;
+        /** Format: date-time */
+        start: string;
+        /** Format: date-time */
+        end: string;
+      };
+      currency: string;
+      /** @description How many participants have sales this month */
+      ranked: number;
+      you: {
+        rank: number | null;
+        sales: number;
+        orders: number;
+      };
+      top: {
+        rank: number;
+        externalId: string;
+        name: string | null;
+        sales: number;
+        you: boolean;
+      }[];
+    };
+    /** @description One leg of a ledger transfer on the participant */
+    LedgerEntry: {
+      id: string;
+      /** @enum {string} */
+      asset: "cash" | "points" | "product";
+      /** @description Minor units of cash, points, or units of a product; negative takes back */
+      amount: number;
+      /** @enum {string} */
+      status: "pending" | "available" | "paid" | "reversed";
+      /** Format: date-time */
+      createdAt: string;
+      /** @description The balanced transfer the entry is one leg of */
+      transferId: string;
+      cause: {
+        /** @enum {string} */
+        type: "commission" | "refund" | "release" | "payout" | "review" | "reward";
+        /** @description The brand's own id of the event that caused it */
+        eventId: string | null;
+        orderId: string | null;
+        goalId: string | null;
+        /** @description 1 for the seller's own commission, 2 for their sponsor's, and so on */
+        level: number | null;
+        /** @description With a payout: the payout */
+        payoutId?: string | null;
+        /** @description With a reward */
+        goalVersion?: number | null;
+        /** @description With a reward: the goal step */
+        step?: number | null;
+        /** @description With a reward: the goal window it was granted in */
+        window?: string | null;
+      };
+      /** @description With a product: the free product and its voucher code */
+      product?: {
+        sku: string | null;
+        voucherCode: string | null;
+      };
+    };
+    /** @description Ledger entries, oldest first */
+    LedgerEntryCollection: {
+      items: components["schemas"]["LedgerEntry"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    Level: {
+      key: string;
+      name: string;
+    };
+    MemberProgram: {
+      id: string;
+      name: string;
+      currency: string;
+      timezone: string;
+    };
+    /** @description The ladders a storefront shows */
+    Milestones: {
+      programId: string;
+      name: string;
+      currency: string;
+      milestones: {
+        goalId: string;
+        name: string;
+        description?: string;
+        /** @enum {string} */
+        metric:
+          | "sales_amount"
+          | "order_count"
+          | "sku_amount"
+          | "sku_quantity"
+          | "points_earned"
+          | "review_count"
+          | "referral_count"
+          | "inactivity_days";
+        window: components["schemas"]["GoalWindow"];
+        steps: {
+          step: number;
+          /** @description with a fixed target: the value that reaches the step */
+          threshold?: number;
+          /** @description with a per-participant target: the percent of the target that reaches the step */
+          percent?: number | string;
+          reward: components["schemas"]["Reward"];
+        }[];
+      }[];
+    };
+    OrderEvent: {
+      /** @constant */
+      type: "order";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      customer?: {
+        id?: string;
+        /** Format: email */
+        email?: string;
+      };
+      participant?: string;
+      code?: string;
+      visitorId?: string;
+      ip?: string;
+      items: {
+        sku: string;
+        quantity: number;
+        unitAmount: number;
+      }[];
+      discount?: number;
+      shipping?: number;
+      tax?: number;
+      currency?: string;
+    };
+    /** @description A person's membership in one program */
+    Participant: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** @description Participants in id order */
+    ParticipantCollection: {
+      items: components["schemas"]["Participant"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    ParticipantToken: {
+      /** @description Shown once: a participant token, which reads only /v1/me */
+      token: string;
+      participantId: string;
+    };
+    /** @description A batch paying available cash balances, with its lines */
+    Payout: {
+      id: string;
+      programId: string;
+      currency: string;
+      total: number;
+      /** Format: date-time */
+      createdAt: string;
+      lines: {
+        participantId: string;
+        externalId: string;
+        email: string | null;
+        amount: number;
+        /** @description A reference unique to the line, for the payout provider */
+        reference: string;
+      }[];
+    };
+    /** @description Payouts, oldest first, without their lines */
+    PayoutCollection: {
+      items: components["schemas"]["PayoutSummary"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    PayoutSummary: {
+      id: string;
+      programId: string;
+      currency: string;
+      total: number;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    PortalSession: {
+      /** @description Reads what the participant token does, until expiresAt */
+      sessionToken: string;
+      /** Format: date-time */
+      expiresAt: string;
+      programId: string;
+      participantId: string;
+    };
+    /** @description A program's settings, as created and last changed */
+    Program: {
+      id: string;
+      name: string;
+      currency: string;
+      /** @description IANA time zone; period boundaries are its local midnight */
+      timezone: string;
+      attribution?: components["schemas"]["Attribution"];
+      commission?: components["schemas"]["CommissionPlan"];
+      /** Format: uri */
+      landingUrl?: string;
+      levels?: components["schemas"]["Level"][];
+      payouts?: {
+        minimum: number;
+      };
+      fraud?: {
+        maxClicksPerHour?: number;
+        refundAbuse?: {
+          orders: number;
+          maxRefundPercent: number | string;
+        };
+      };
+      widget?: {
+        /** @description customers signed in to the shop may join the program from the widget */
+        enrol: boolean;
+      };
+      goalGraceHours?: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description Programs in id order */
+    ProgramCollection: {
+      items: components["schemas"]["Program"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description One goal's progress: band red below 90%, orange from 90% to 99%, green at 100% */
+    Progress: {
+      goalId: string;
+      name: string;
+      /** @enum {string} */
+      metric:
+        | "sales_amount"
+        | "order_count"
+        | "sku_amount"
+        | "sku_quantity"
+        | "points_earned"
+        | "review_count"
+        | "referral_count"
+        | "inactivity_days";
+      /** @enum {string} */
+      unit: "money" | "count" | "points" | "days";
+      version: number;
+      /** @enum {string} */
+      evaluate: "immediately" | "at_window_end";
+      window: {
+        key: string;
+        start: string | null;
+        end: string | null;
+      };
+      value: number;
+      /** @description The whole target, in the metric's unit */
+      target: number | null;
+      percent: number | null;
+      band: ("red" | "orange" | "green") | null;
+      stepsReached: {
+        step: number;
+        /** @description Null with a per-participant target and no target */
+        threshold: number | null;
+        percent?: number | string;
+        reward: components["schemas"]["Reward"];
+        /** @description Whether the step's reward was granted in this window */
+        granted: boolean;
+      }[];
+      nextStep: {
+        step: number;
+        /** @description Null with a per-participant target and no target */
+        threshold: number | null;
+        percent?: number | string;
+        reward: components["schemas"]["Reward"];
+        /** @description Whether the step's reward was granted in this window */
+        granted: boolean;
+        remaining: number;
+      } | null;
+    };
+    Rate:
+      | {
+          percent: number | string;
+        }
+      | {
+          /** @description minor units */
+          flat: number;
+        };
+    Ready: {
+      /** @constant */
+      status: "ready";
+    };
+    RefundEvent: {
+      /** @constant */
+      type: "refund";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      orderId: string;
+      items?: {
+        sku: string;
+        quantity: number;
+      }[];
+    };
+    ReleasedCount: {
+      /** @description Commissions whose hold ended and became available */
+      released: number;
+    };
+    ReviewEvent: {
+      /** @constant */
+      type: "review";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      customer?: {
+        id?: string;
+        /** Format: email */
+        email?: string;
+      };
+      participant?: string;
+    };
+    Reward:
+      | components["schemas"]["SimpleReward"]
+      | {
+          byLevel: {
+            [key: string]: components["schemas"]["SimpleReward"];
+          };
+          default?: components["schemas"]["SimpleReward"];
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        };
+    SignupEvent: {
+      /** @constant */
+      type: "signup";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      customer?: {
+        id?: string;
+        /** Format: email */
+        email?: string;
+      };
+      code?: string;
+      participant?: string;
+    };
+    SimpleReward:
+      | {
+          /** @constant */
+          type: "points";
+          points: number;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "cash";
+          /** @description minor units */
+          amount: number;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "percent_of_value";
+          percent: number | string;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "points_per";
+          points: number;
+          /** @description points for every `per` achieved (minor units for money metrics) */
+          per: number;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "free_product";
+          sku: string;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "level";
+          level: string;
+          /** @description credit another program of the same brand (the same person's membership there, by externalId) */
+          program?: string;
+        };
+    Step: {
+      /** @description with a fixed target: the value that reaches the step */
+      threshold?: number;
+      /** @description with a per-participant target: the percent of the target that reaches the step */
+      percent?: number | string;
+      reward: components["schemas"]["Reward"];
+    };
+    Summary: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      clicks: number;
+      /** @description Attributed orders */
+      orders: number;
+      /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
+      conversionRate: number;
+      /** @description Commissionable value of the attributed orders */
+      sales: number;
+      /** @description Value of the refunds applied to attributed orders */
+      refunds: number;
+      /** @description Commissions on the period's orders, less what the period's refunds took back */
+      commissions: number;
+      commissionsByLevel: {
+        level: number;
+        amount: number;
+      }[];
+      /** @description Participants with an attributed order */
+      activeParticipants: number;
+      /** @description The 10 best by sales */
+      topPerformers: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        sales: number;
+        commissions: number;
+        orders: number;
+      }[];
+      /** @description The 10 best by net commissions */
+      topPerformersByCommission: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        sales: number;
+        commissions: number;
+        orders: number;
+      }[];
+    };
+    /** @description Targets by goal and period */
+    TargetCollection: {
+      items: {
+        goalId: string;
+        /** @description YYYY-MM or YYYY-Qn */
+        period: string;
+        target: number;
+      }[];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    TargetImport: {
+      importId: string;
+      rows: number;
+      /** @description The same file was imported before; nothing changed */
+      duplicate: boolean;
+    };
+    TimeSeries: {
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      currency: string;
+      timezone: string;
+      days: {
+        /**
+         * Format: date
+         * @description The local day, YYYY-MM-DD in the program's time zone
+         */
+        day: string;
+        clicks: number;
+        /** @description Attributed orders */
+        orders: number;
+        /** @description Commissionable value of the attributed orders */
+        sales: number;
+        /** @description Commissions on the period's orders, less what the period's refunds took back */
+        commissions: number;
+      }[];
+    };
+    WidgetSecret: {
+      programId: string;
+      /** @description Shown once: the shop's server signs customer tokens with it */
+      secret: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @constant */
+      algorithm: "HS256";
+    };
+    WidgetSecretStatus: {
+      programId: string;
+      exists: boolean;
+      createdAt: string | null;
+    };
+  };
+  responses: {
+    /** @description The request is malformed: not JSON, a field of the wrong type or unknown, a cursor this API did not give out. Codes: `malformed_request`, `invalid_request`. */
+    BadRequest: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [
+         *           {
+         *             "path": "currency",
+         *             "message": "expected string, received number"
+         *           }
+         *         ],
+         *         "code": "invalid_request",
+         *         "message": "the request body is not valid: currency: expected string, received number",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description No credential, or one that is not valid (unknown, revoked, expired). Codes: `unauthorized`. */
+    Unauthorized: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "unauthorized",
+         *         "message": "send your key as `Authorization: Bearer <key>`",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description The credential is valid but may not do this. Codes: `forbidden`. */
+    Forbidden: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "forbidden",
+         *         "message": "this route needs an admin key; a participant token can read only /v1/me",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description Nothing by that id, or it belongs to another brand. Codes: `not_found`. */
+    NotFound: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "not_found",
+         *         "message": "program prg_01JD2Q9A1B3C5D7E9F1G3H5J7K was not found",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description It conflicts with what exists: the same id with other content, or an Idempotency-Key reused with another body. Codes: `conflict`, `idempotency_conflict`, `idempotency_in_progress`. */
+    Conflict: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "conflict",
+         *         "message": "an event with id \"order-1001\" was already received with different content; send a new id for a new event",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description The body is larger than the route takes. Codes: `malformed_request`. */
+    PayloadTooLarge: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "malformed_request",
+         *         "message": "the body is too large; send at most 10 MB",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description The body comes in a Content-Type the route does not take. Codes: `malformed_request`. */
+    UnsupportedMediaType: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "malformed_request",
+         *         "message": "this route takes a body of type application/json; the request sent application/xml",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description Well-formed, but it breaks a rule; details name each field to fix. Codes: `validation_failed`, `unknown_level`, `unknown_sponsor`, `sponsor_cycle`, `unknown_participant`, `unknown_code`, `currency_mismatch`, `refund_exceeds_order`, `invalid_event`, `too_many_events`. */
+    UnprocessableEntity: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [
+         *           {
+         *             "path": "steps.1.threshold",
+         *             "message": "steps must strictly increase: step 2's threshold (50000) is not greater than step 1's (50000)"
+         *           }
+         *         ],
+         *         "code": "validation_failed",
+         *         "message": "the request body is not valid: steps.1.threshold: steps must strictly increase: step 2's threshold (50000) is not greater than step 1's (50000)",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description Over the rate limit; retry after Retry-After seconds. Codes: `rate_limited`. */
+    TooManyRequests: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        "Retry-After": components["headers"]["RetryAfter"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "rate_limited",
+         *         "message": "too many requests: at most 3000 a minute; retry in 12 seconds",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description The server is up but cannot serve yet: the database does not answer. Codes: `not_ready`. */
+    ServiceUnavailable: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "not_ready",
+         *         "message": "the database does not answer; try again shortly",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+  };
+  parameters: {
+    /**
+     * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+     * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+     */
+    IdempotencyKey: string;
+  };
   requestBodies: never;
-  headers: never;
+  headers: {
+    /**
+     * @description The request's id (the client's X-Request-Id when it sent a sane one); error bodies repeat it
+     * @example req_01JD2QB8R4T6V8X0Z2B4D6F8H0
+     */
+    RequestId: string;
+    /** @description `true` when this is the stored response to an earlier request with the key */
+    IdempotentReplayed: "true";
+    /**
+     * @description Seconds until the client's rate limit has room again
+     * @example 12
+     */
+    RetryAfter: number;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  listPrograms: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "name": "Ambassadors",
+           *           "currency": "USD",
+           *           "timezone": "America/New_York",
+           *           "attribution": {
+           *             "cookieDays": 30,
+           *             "model": "last_click"
+           *           },
+           *           "commission": {
+           *             "rate": {
+           *               "percent": 10
+           *             },
+           *             "byLevel": {
+           *               "gold": {
+           *                 "percent": 12
+           *               }
+           *             },
+           *             "bySku": {
+           *               "SHIRT": {
+           *                 "percent": 20
+           *               }
+           *             },
+           *             "upline": [
+           *               {
+           *                 "percent": 3
+           *               },
+           *               {
+           *                 "percent": 1
+           *               }
+           *             ],
+           *             "holdDays": 30,
+           *             "uplineBasis": "order",
+           *             "caps": {
+           *               "perOrder": 10000,
+           *               "perParticipantMonthly": 500000
+           *             }
+           *           },
+           *           "landingUrl": "https://shop.example.com/",
+           *           "levels": [
+           *             {
+           *               "key": "bronze",
+           *               "name": "Bronze"
+           *             },
+           *             {
+           *               "key": "silver",
+           *               "name": "Silver"
+           *             },
+           *             {
+           *               "key": "gold",
+           *               "name": "Gold"
+           *             }
+           *           ],
+           *           "payouts": {
+           *             "minimum": 5000
+           *           },
+           *           "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "createdAt": "2026-11-02T14:05:09.512Z",
+           *           "updatedAt": "2026-11-02T14:05:09.512Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["ProgramCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createProgram: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "Ambassadors",
+         *       "currency": "USD",
+         *       "timezone": "America/New_York",
+         *       "attribution": {
+         *         "cookieDays": 30,
+         *         "model": "last_click"
+         *       },
+         *       "commission": {
+         *         "rate": {
+         *           "percent": 10
+         *         },
+         *         "byLevel": {
+         *           "gold": {
+         *             "percent": 12
+         *           }
+         *         },
+         *         "bySku": {
+         *           "SHIRT": {
+         *             "percent": 20
+         *           }
+         *         },
+         *         "upline": [
+         *           {
+         *             "percent": 3
+         *           },
+         *           {
+         *             "percent": 1
+         *           }
+         *         ],
+         *         "holdDays": 30,
+         *         "uplineBasis": "order",
+         *         "caps": {
+         *           "perOrder": 10000,
+         *           "perParticipantMonthly": 500000
+         *         }
+         *       },
+         *       "landingUrl": "https://shop.example.com/",
+         *       "levels": [
+         *         {
+         *           "key": "bronze",
+         *           "name": "Bronze"
+         *         },
+         *         {
+         *           "key": "silver",
+         *           "name": "Silver"
+         *         },
+         *         {
+         *           "key": "gold",
+         *           "name": "Gold"
+         *         }
+         *       ],
+         *       "payouts": {
+         *         "minimum": 5000
+         *       }
+         *     }
+         */
+        "application/json": {
+          name: string;
+          currency: string;
+          /** @default UTC */
+          timezone?: string;
+          attribution?: components["schemas"]["Attribution"];
+          commission?: components["schemas"]["CommissionPlan"];
+          /** Format: uri */
+          landingUrl?: string;
+          levels?: components["schemas"]["Level"][];
+          payouts?: {
+            minimum: number;
+          };
+          fraud?: {
+            maxClicksPerHour?: number;
+            refundAbuse?: {
+              orders: number;
+              maxRefundPercent: number | string;
+            };
+          };
+          widget?: {
+            /** @description customers signed in to the shop may join the program from the widget */
+            enrol: boolean;
+          };
+          goalGraceHours?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "timezone": "America/New_York",
+           *       "attribution": {
+           *         "cookieDays": 30,
+           *         "model": "last_click"
+           *       },
+           *       "commission": {
+           *         "rate": {
+           *           "percent": 10
+           *         },
+           *         "byLevel": {
+           *           "gold": {
+           *             "percent": 12
+           *           }
+           *         },
+           *         "bySku": {
+           *           "SHIRT": {
+           *             "percent": 20
+           *           }
+           *         },
+           *         "upline": [
+           *           {
+           *             "percent": 3
+           *           },
+           *           {
+           *             "percent": 1
+           *           }
+           *         ],
+           *         "holdDays": 30,
+           *         "uplineBasis": "order",
+           *         "caps": {
+           *           "perOrder": 10000,
+           *           "perParticipantMonthly": 500000
+           *         }
+           *       },
+           *       "landingUrl": "https://shop.example.com/",
+           *       "levels": [
+           *         {
+           *           "key": "bronze",
+           *           "name": "Bronze"
+           *         },
+           *         {
+           *           "key": "silver",
+           *           "name": "Silver"
+           *         },
+           *         {
+           *           "key": "gold",
+           *           "name": "Gold"
+           *         }
+           *       ],
+           *       "payouts": {
+           *         "minimum": 5000
+           *       },
+           *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Program"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getProgram: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "timezone": "America/New_York",
+           *       "attribution": {
+           *         "cookieDays": 30,
+           *         "model": "last_click"
+           *       },
+           *       "commission": {
+           *         "rate": {
+           *           "percent": 10
+           *         },
+           *         "byLevel": {
+           *           "gold": {
+           *             "percent": 12
+           *           }
+           *         },
+           *         "bySku": {
+           *           "SHIRT": {
+           *             "percent": 20
+           *           }
+           *         },
+           *         "upline": [
+           *           {
+           *             "percent": 3
+           *           },
+           *           {
+           *             "percent": 1
+           *           }
+           *         ],
+           *         "holdDays": 30,
+           *         "uplineBasis": "order",
+           *         "caps": {
+           *           "perOrder": 10000,
+           *           "perParticipantMonthly": 500000
+           *         }
+           *       },
+           *       "landingUrl": "https://shop.example.com/",
+           *       "levels": [
+           *         {
+           *           "key": "bronze",
+           *           "name": "Bronze"
+           *         },
+           *         {
+           *           "key": "silver",
+           *           "name": "Silver"
+           *         },
+           *         {
+           *           "key": "gold",
+           *           "name": "Gold"
+           *         }
+           *       ],
+           *       "payouts": {
+           *         "minimum": 5000
+           *       },
+           *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Program"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  updateProgram: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "commission": {
+         *         "rate": {
+         *           "percent": 12
+         *         }
+         *       },
+         *       "payouts": {
+         *         "minimum": 2500
+         *       }
+         *     }
+         */
+        "application/json": {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "timezone": "America/New_York",
+           *       "attribution": {
+           *         "cookieDays": 30,
+           *         "model": "last_click"
+           *       },
+           *       "commission": {
+           *         "rate": {
+           *           "percent": 12
+           *         },
+           *         "byLevel": {
+           *           "gold": {
+           *             "percent": 12
+           *           }
+           *         },
+           *         "bySku": {
+           *           "SHIRT": {
+           *             "percent": 20
+           *           }
+           *         },
+           *         "upline": [
+           *           {
+           *             "percent": 3
+           *           },
+           *           {
+           *             "percent": 1
+           *           }
+           *         ],
+           *         "holdDays": 30,
+           *         "uplineBasis": "order",
+           *         "caps": {
+           *           "perOrder": 10000,
+           *           "perParticipantMonthly": 500000
+           *         }
+           *       },
+           *       "landingUrl": "https://shop.example.com/",
+           *       "levels": [
+           *         {
+           *           "key": "bronze",
+           *           "name": "Bronze"
+           *         },
+           *         {
+           *           "key": "silver",
+           *           "name": "Silver"
+           *         },
+           *         {
+           *           "key": "gold",
+           *           "name": "Gold"
+           *         }
+           *       ],
+           *       "payouts": {
+           *         "minimum": 2500
+           *       },
+           *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Program"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listParticipants: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        externalId?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "externalId": "amb-42",
+           *           "email": "ana@example.com",
+           *           "name": "Ana Souza",
+           *           "level": "silver",
+           *           "status": "active",
+           *           "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "referralCode": "ANA42",
+           *           "referralLink": "https://laurel.example.com/r/ANA42",
+           *           "createdAt": "2026-11-02T14:05:09.512Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["ParticipantCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createParticipant: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "externalId": "amb-42",
+         *       "email": "ana@example.com",
+         *       "name": "Ana Souza",
+         *       "level": "silver",
+         *       "sponsor": "amb-7"
+         *     }
+         */
+        "application/json": {
+          externalId: string;
+          /** Format: email */
+          email?: string;
+          name?: string;
+          level?: string;
+          sponsor?: string;
+          referralCode?: string;
+          /** @enum {string} */
+          status?: "applied" | "active" | "suspended";
+          ips?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description The participant existed already, the same */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "amb-42",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": "silver",
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Participant"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "amb-42",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": "silver",
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Participant"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getParticipant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "amb-42",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": "silver",
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Participant"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  updateParticipant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "level": "gold"
+         *     }
+         */
+        "application/json": {
+          email?: string | null;
+          name?: string | null;
+          level?: string | null;
+          /** @enum {string} */
+          status?: "applied" | "active" | "suspended";
+          sponsor?: string | null;
+          ips?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "amb-42",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": "gold",
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Participant"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listDownline: {
+    parameters: {
+      query?: {
+        /** @description How many levels down to list, 3 when absent; 1 lists direct recruits */
+        depth?: number;
+        /** @description Participants per page, 50 when absent and at most 500 */
+        limit?: number;
+        /** @description The `next` of the previous page; the first page when absent */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "par_01JD2QC4D6F8H0J2K4M6N8P0R2",
+           *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "externalId": "amb-57",
+           *           "email": "carla@example.com",
+           *           "name": "Carla Dias",
+           *           "level": "bronze",
+           *           "status": "active",
+           *           "sponsorId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "referralCode": "CARLA57",
+           *           "referralLink": "https://laurel.example.com/r/CARLA57",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "depth": 1
+           *         }
+           *       ],
+           *       "next": null,
+           *       "total": 1
+           *     }
+           */
+          "application/json": components["schemas"]["DownlinePage"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getBalances: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "points": {
+           *         "pending": 0,
+           *         "available": 120
+           *       },
+           *       "cash": {
+           *         "currency": "USD",
+           *         "pending": 450,
+           *         "available": 12500,
+           *         "paid": 30000
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Balances"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listLedgerEntries: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "led_01JD3A5B7C9D1E3F5G7H9J1K3M",
+           *           "asset": "cash",
+           *           "amount": 450,
+           *           "status": "pending",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "transferId": "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+           *           "cause": {
+           *             "type": "commission",
+           *             "eventId": "order-1001",
+           *             "orderId": "order-1001",
+           *             "goalId": null,
+           *             "level": 1
+           *           }
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["LedgerEntryCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createParticipantToken: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "token": "lrl_part_q3W9xZ2vK7mB4nT8rY1cL6pD0sF5gH2jA9eU3iO7wQ4",
+           *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *     }
+           */
+          "application/json": components["schemas"]["ParticipantToken"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  sendEvents: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "type": "order",
+         *       "id": "order-1001",
+         *       "occurredAt": "2026-11-20T10:00:00Z",
+         *       "customer": {
+         *         "id": "c-9",
+         *         "email": "c9@example.com"
+         *       },
+         *       "code": "ANA42",
+         *       "visitorId": "v-123",
+         *       "items": [
+         *         {
+         *           "sku": "HAT",
+         *           "quantity": 2,
+         *           "unitAmount": 2500
+         *         }
+         *       ],
+         *       "discount": 500,
+         *       "shipping": 800,
+         *       "tax": 400,
+         *       "currency": "USD"
+         *     }
+         */
+        "application/json":
+          | components["schemas"]["Event"]
+          | {
+              events: components["schemas"]["Event"][];
+            };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "results": [
+           *         {
+           *           "id": "order-1001",
+           *           "status": "processed",
+           *           "type": "order",
+           *           "attributedTo": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "attribution": {
+           *             "source": "code"
+           *           },
+           *           "commissions": [
+           *             {
+           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *               "level": 1,
+           *               "amount": 450
+           *             },
+           *             {
+           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *               "level": 2,
+           *               "amount": 135
+           *             }
+           *           ],
+           *           "grants": []
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["EventResults"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listPayouts: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "currency": "USD",
+           *           "total": 17500,
+           *           "createdAt": "2026-11-10T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["PayoutCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createPayout: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "currency": "USD",
+           *       "total": 17500,
+           *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "lines": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "email": "ana@example.com",
+           *           "amount": 12500,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "email": "bruno@example.com",
+           *           "amount": 5000,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getPayout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        payoutId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "currency": "USD",
+           *       "total": 17500,
+           *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "lines": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "email": "ana@example.com",
+           *           "amount": 12500,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "email": "bruno@example.com",
+           *           "amount": 5000,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  exportPayoutCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        payoutId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description attachment; filename="<payoutId>.csv" */
+          "Content-Disposition": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example participant_id,external_id,email,amount,currency,reference
+           *     par_01JD2QA1B2C3D4E5F6G7H8J9K0,amb-42,ana@example.com,125.00,USD,pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1
+           *     par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P,amb-7,bruno@example.com,50.00,USD,pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2
+           */
+          "text/csv": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listFlags: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        status?: "open" | "approved" | "rejected";
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
+           *           "rule": "refund_abuse",
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "eventId": "order-1042",
+           *           "orderId": "order-1042",
+           *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
+           *           "status": "open",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "decidedAt": null
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["FlagCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  approveFlag: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        flagId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
+           *       "rule": "refund_abuse",
+           *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "eventId": "order-1042",
+           *       "orderId": "order-1042",
+           *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
+           *       "status": "approved",
+           *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "decidedAt": "2026-11-10T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Flag"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  rejectFlag: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        flagId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
+           *       "rule": "refund_abuse",
+           *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "eventId": "order-1042",
+           *       "orderId": "order-1042",
+           *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
+           *       "status": "rejected",
+           *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "decidedAt": "2026-11-10T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Flag"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  releaseHolds: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "released": 12
+           *     }
+           */
+          "application/json": components["schemas"]["ReleasedCount"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "amb-42",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": "silver",
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Participant"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyBalances: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "points": {
+           *         "pending": 0,
+           *         "available": 120
+           *       },
+           *       "cash": {
+           *         "currency": "USD",
+           *         "pending": 450,
+           *         "available": 12500,
+           *         "paid": 30000
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Balances"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listMyLedgerEntries: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "led_01JD3A5B7C9D1E3F5G7H9J1K3M",
+           *           "asset": "cash",
+           *           "amount": 450,
+           *           "status": "pending",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "transferId": "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+           *           "cause": {
+           *             "type": "commission",
+           *             "eventId": "order-1001",
+           *             "orderId": "order-1001",
+           *             "goalId": null,
+           *             "level": 1
+           *           }
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["LedgerEntryCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  followReferralLink: {
+    parameters: {
+      query?: {
+        /** @description A page on the landing page's host to land on instead */
+        to?: string;
+      };
+      header?: never;
+      path: {
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found: the client follows Location */
+      302: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description The landing page */
+          Location: string;
+          /** @description laurel_vid, the visitor's id, for the program's cookie window */
+          "Set-Cookie": string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getReportSummary: {
+    parameters: {
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "from": "2026-10-21T04:00:00.000Z",
+           *       "to": "2026-11-20T05:00:00.000Z",
+           *       "currency": "USD",
+           *       "clicks": 812,
+           *       "orders": 46,
+           *       "conversionRate": 5.67,
+           *       "sales": 610000,
+           *       "refunds": 25000,
+           *       "commissions": 63250,
+           *       "commissionsByLevel": [
+           *         {
+           *           "level": 1,
+           *           "amount": 58500
+           *         },
+           *         {
+           *           "level": 2,
+           *           "amount": 4750
+           *         }
+           *       ],
+           *       "activeParticipants": 9,
+           *       "topPerformers": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "sales": 420000,
+           *           "commissions": 42000,
+           *           "orders": 31
+           *         }
+           *       ],
+           *       "topPerformersByCommission": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "sales": 420000,
+           *           "commissions": 42000,
+           *           "orders": 31
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Summary"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listGoals: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        ended?: "true" | "false";
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "version": 1,
+           *           "name": "Reach $500",
+           *           "metric": "sales_amount",
+           *           "window": {
+           *             "type": "lifetime"
+           *           },
+           *           "target": {
+           *             "type": "fixed"
+           *           },
+           *           "steps": [
+           *             {
+           *               "threshold": 50000,
+           *               "reward": {
+           *                 "type": "percent_of_value",
+           *                 "percent": 5
+           *               }
+           *             }
+           *           ],
+           *           "evaluate": "immediately",
+           *           "returns": "ignore",
+           *           "showInWidget": true,
+           *           "createdAt": "2026-11-02T14:05:09.512Z",
+           *           "updatedAt": "2026-11-02T14:05:09.512Z",
+           *           "endedAt": null
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["GoalCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createGoal: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "Reach $500",
+         *       "metric": "sales_amount",
+         *       "window": {
+         *         "type": "lifetime"
+         *       },
+         *       "target": {
+         *         "type": "fixed"
+         *       },
+         *       "steps": [
+         *         {
+         *           "threshold": 50000,
+         *           "reward": {
+         *             "type": "percent_of_value",
+         *             "percent": 5
+         *           }
+         *         }
+         *       ],
+         *       "evaluate": "immediately",
+         *       "returns": "ignore",
+         *       "showInWidget": true
+         *     }
+         */
+        "application/json": {
+          name: string;
+          description?: string;
+          /** @enum {string} */
+          metric:
+            | "sales_amount"
+            | "order_count"
+            | "sku_amount"
+            | "sku_quantity"
+            | "points_earned"
+            | "review_count"
+            | "referral_count"
+            | "inactivity_days";
+          filter?: {
+            skus: string[];
+          };
+          window?:
+            | {
+                /** @constant */
+                type: "lifetime";
+              }
+            | {
+                /** @constant */
+                type: "fixed";
+                /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+                start: string;
+                /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+                end: string;
+              }
+            | {
+                /** @constant */
+                type: "monthly";
+              }
+            | {
+                /** @constant */
+                type: "quarterly";
+              };
+          target?:
+            | {
+                /** @constant */
+                type: "fixed";
+              }
+            | {
+                /** @constant */
+                type: "per_participant";
+              };
+          steps: components["schemas"]["Step"][];
+          /** @enum {string} */
+          evaluate?: "immediately" | "at_window_end";
+          /** @enum {string} */
+          returns?: "ignore" | "subtract";
+          showInWidget?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "version": 1,
+           *       "name": "Reach $500",
+           *       "metric": "sales_amount",
+           *       "window": {
+           *         "type": "lifetime"
+           *       },
+           *       "target": {
+           *         "type": "fixed"
+           *       },
+           *       "steps": [
+           *         {
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           }
+           *         }
+           *       ],
+           *       "evaluate": "immediately",
+           *       "returns": "ignore",
+           *       "showInWidget": true,
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-02T14:05:09.512Z",
+           *       "endedAt": null
+           *     }
+           */
+          "application/json": components["schemas"]["Goal"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  closeGoalWindows: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "granted": 3
+           *     }
+           */
+          "application/json": components["schemas"]["GrantedCount"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  grantInactivity: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "granted": 3
+           *     }
+           */
+          "application/json": components["schemas"]["GrantedCount"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getGoal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        goalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "version": 1,
+           *       "name": "Reach $500",
+           *       "metric": "sales_amount",
+           *       "window": {
+           *         "type": "lifetime"
+           *       },
+           *       "target": {
+           *         "type": "fixed"
+           *       },
+           *       "steps": [
+           *         {
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           }
+           *         }
+           *       ],
+           *       "evaluate": "immediately",
+           *       "returns": "ignore",
+           *       "showInWidget": true,
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-02T14:05:09.512Z",
+           *       "endedAt": null
+           *     }
+           */
+          "application/json": components["schemas"]["Goal"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  deleteGoal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        goalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "version": 1,
+           *       "name": "Reach $500",
+           *       "metric": "sales_amount",
+           *       "window": {
+           *         "type": "lifetime"
+           *       },
+           *       "target": {
+           *         "type": "fixed"
+           *       },
+           *       "steps": [
+           *         {
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           }
+           *         }
+           *       ],
+           *       "evaluate": "immediately",
+           *       "returns": "ignore",
+           *       "showInWidget": true,
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "endedAt": "2026-11-10T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Goal"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  updateGoal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        goalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "steps": [
+         *         {
+         *           "threshold": 50000,
+         *           "reward": {
+         *             "type": "percent_of_value",
+         *             "percent": 5
+         *           }
+         *         },
+         *         {
+         *           "threshold": 100000,
+         *           "reward": {
+         *             "type": "cash",
+         *             "amount": 5000
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        "application/json": {
+          name?: string;
+          description?: string;
+          /** @enum {string} */
+          metric?:
+            | "sales_amount"
+            | "order_count"
+            | "sku_amount"
+            | "sku_quantity"
+            | "points_earned"
+            | "review_count"
+            | "referral_count"
+            | "inactivity_days";
+          filter?: {
+            skus: string[];
+          } | null;
+          window?:
+            | {
+                /** @constant */
+                type: "lifetime";
+              }
+            | {
+                /** @constant */
+                type: "fixed";
+                /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+                start: string;
+                /** @description an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+                end: string;
+              }
+            | {
+                /** @constant */
+                type: "monthly";
+              }
+            | {
+                /** @constant */
+                type: "quarterly";
+              };
+          target?:
+            | {
+                /** @constant */
+                type: "fixed";
+              }
+            | {
+                /** @constant */
+                type: "per_participant";
+              };
+          steps?: components["schemas"]["Step"][];
+          /** @enum {string} */
+          evaluate?: "immediately" | "at_window_end";
+          /** @enum {string} */
+          returns?: "ignore" | "subtract";
+          showInWidget?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "version": 2,
+           *       "name": "Reach $500",
+           *       "metric": "sales_amount",
+           *       "window": {
+           *         "type": "lifetime"
+           *       },
+           *       "target": {
+           *         "type": "fixed"
+           *       },
+           *       "steps": [
+           *         {
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           }
+           *         },
+           *         {
+           *           "threshold": 100000,
+           *           "reward": {
+           *             "type": "cash",
+           *             "amount": 5000
+           *           }
+           *         }
+           *       ],
+           *       "evaluate": "immediately",
+           *       "returns": "ignore",
+           *       "showInWidget": true,
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "endedAt": null,
+           *       "grants": []
+           *     }
+           */
+          "application/json": components["schemas"]["ChangedGoal"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getProgress: {
+    parameters: {
+      query?: {
+        /** @description a past month or quarter to read instead of the current window */
+        period?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example [
+           *       {
+           *         "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *         "name": "Reach $500",
+           *         "metric": "sales_amount",
+           *         "unit": "money",
+           *         "version": 1,
+           *         "evaluate": "immediately",
+           *         "window": {
+           *           "key": "lifetime",
+           *           "start": null,
+           *           "end": null
+           *         },
+           *         "value": 42000,
+           *         "target": 50000,
+           *         "percent": 84,
+           *         "band": "red",
+           *         "stepsReached": [],
+           *         "nextStep": {
+           *           "step": 1,
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           },
+           *           "granted": false,
+           *           "remaining": 8000
+           *         }
+           *       }
+           *     ]
+           */
+          "application/json": components["schemas"]["Progress"][];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyProgress: {
+    parameters: {
+      query?: {
+        /** @description a past month or quarter to read instead of the current window */
+        period?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example [
+           *       {
+           *         "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *         "name": "Reach $500",
+           *         "metric": "sales_amount",
+           *         "unit": "money",
+           *         "version": 1,
+           *         "evaluate": "immediately",
+           *         "window": {
+           *           "key": "lifetime",
+           *           "start": null,
+           *           "end": null
+           *         },
+           *         "value": 42000,
+           *         "target": 50000,
+           *         "percent": 84,
+           *         "band": "red",
+           *         "stepsReached": [],
+           *         "nextStep": {
+           *           "step": 1,
+           *           "threshold": 50000,
+           *           "reward": {
+           *             "type": "percent_of_value",
+           *             "percent": 5
+           *           },
+           *           "granted": false,
+           *           "remaining": 8000
+           *         }
+           *       }
+           *     ]
+           */
+          "application/json": components["schemas"]["Progress"][];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  importTargets: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example participant,goal,period,target
+         *     amb-42,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-11,500000
+         *     amb-43,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-Q4,120
+         */
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description The same file was imported before */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
+           *       "rows": 2,
+           *       "duplicate": false
+           *     }
+           */
+          "application/json": components["schemas"]["TargetImport"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
+           *       "rows": 2,
+           *       "duplicate": false
+           *     }
+           */
+          "application/json": components["schemas"]["TargetImport"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listParticipantTargets: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *           "period": "2026-11",
+           *           "target": 500000
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["TargetCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getWidgetSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "exists": true,
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *     }
+           */
+          "application/json": components["schemas"]["WidgetSecretStatus"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createWidgetSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "secret": "lrl_widget_T5y9Ub3Nc7Xe1Qa6Wm0Rk4Js8Hd2Fg5Lp9Vz3Bx7",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "algorithm": "HS256"
+           *     }
+           */
+          "application/json": components["schemas"]["WidgetSecret"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getWidgetCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "customer": {
+           *         "externalId": "customer-981",
+           *         "member": true,
+           *         "canJoin": false
+           *       },
+           *       "items": [
+           *         {
+           *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *           "name": "Reach $500",
+           *           "metric": "sales_amount",
+           *           "unit": "money",
+           *           "version": 1,
+           *           "evaluate": "immediately",
+           *           "window": {
+           *             "key": "lifetime",
+           *             "start": null,
+           *             "end": null
+           *           },
+           *           "value": 42000,
+           *           "target": 50000,
+           *           "percent": 84,
+           *           "band": "red",
+           *           "stepsReached": [],
+           *           "nextStep": {
+           *             "step": 1,
+           *             "threshold": 50000,
+           *             "reward": {
+           *               "type": "percent_of_value",
+           *               "percent": 5
+           *             },
+           *             "granted": false,
+           *             "remaining": 8000
+           *           }
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["CustomerView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  joinFromWidget: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The customer was a member already */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "customer": {
+           *         "externalId": "customer-981",
+           *         "member": true,
+           *         "canJoin": false
+           *       },
+           *       "items": [],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["CustomerView"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "customer": {
+           *         "externalId": "customer-981",
+           *         "member": true,
+           *         "canJoin": false
+           *       },
+           *       "items": [],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["CustomerView"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  preflightWidgetCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          /** @description GET, POST, OPTIONS */
+          "Access-Control-Allow-Methods": string;
+          /** @description authorization */
+          "Access-Control-Allow-Headers": string;
+          /** @description 600 */
+          "Access-Control-Max-Age": string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listWidgetMilestones: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "milestones": [
+           *         {
+           *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *           "name": "Reach $500",
+           *           "metric": "sales_amount",
+           *           "window": {
+           *             "type": "lifetime"
+           *           },
+           *           "steps": [
+           *             {
+           *               "step": 1,
+           *               "threshold": 50000,
+           *               "reward": {
+           *                 "type": "percent_of_value",
+           *                 "percent": 5
+           *               }
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Milestones"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  preflightWidgetMilestones: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          /** @description GET, POST, OPTIONS */
+          "Access-Control-Allow-Methods": string;
+          /** @description authorization */
+          "Access-Control-Allow-Headers": string;
+          /** @description 600 */
+          "Access-Control-Max-Age": string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createSession: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "sessionToken": "lrl_sess_N4b8Vq2Xk6Zt0Pw3Yr7Lm1Cs5Df9Gh2Jk6Qa0We4Rt8",
+           *       "expiresAt": "2026-11-20T18:00:00.000Z",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *     }
+           */
+          "application/json": components["schemas"]["PortalSession"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyProgram: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "currency": "USD",
+           *       "timezone": "America/New_York"
+           *     }
+           */
+          "application/json": components["schemas"]["MemberProgram"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listMyDownline: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        depth?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "currency": "USD",
+           *       "items": [
+           *         {
+           *           "id": "par_01JD2QC4D6F8H0J2K4M6N8P0R2",
+           *           "externalId": "amb-57",
+           *           "name": "Carla Dias",
+           *           "status": "active",
+           *           "sponsorId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "depth": 1,
+           *           "orders": 4,
+           *           "sales": 18000
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["DownlineSales"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyLeaderboard: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "period": {
+           *         "key": "2026-11",
+           *         "start": "2026-11-01T04:00:00.000Z",
+           *         "end": "2026-12-01T05:00:00.000Z"
+           *       },
+           *       "currency": "USD",
+           *       "ranked": 14,
+           *       "you": {
+           *         "rank": 2,
+           *         "sales": 42000,
+           *         "orders": 5
+           *       },
+           *       "top": [
+           *         {
+           *           "rank": 1,
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "sales": 61000,
+           *           "you": false
+           *         },
+           *         {
+           *           "rank": 2,
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "sales": 42000,
+           *           "you": true
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Leaderboard"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getReportTimeSeries: {
+    parameters: {
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "from": "2026-11-18T05:00:00.000Z",
+           *       "to": "2026-11-20T05:00:00.000Z",
+           *       "currency": "USD",
+           *       "timezone": "America/New_York",
+           *       "days": [
+           *         {
+           *           "day": "2026-11-18",
+           *           "clicks": 31,
+           *           "orders": 2,
+           *           "sales": 9000,
+           *           "commissions": 900
+           *         },
+           *         {
+           *           "day": "2026-11-19",
+           *           "clicks": 27,
+           *           "orders": 0,
+           *           "sales": 0,
+           *           "commissions": 0
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["TimeSeries"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  searchParticipants: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        /** @description Part of an external id, name, email or code */
+        q?: string;
+        level?: string;
+        status?: "applied" | "active" | "suspended";
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *           "externalId": "amb-42",
+           *           "email": "ana@example.com",
+           *           "name": "Ana Souza",
+           *           "level": "silver",
+           *           "status": "active",
+           *           "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "referralCode": "ANA42",
+           *           "referralLink": "https://laurel.example.com/r/ANA42",
+           *           "createdAt": "2026-11-02T14:05:09.512Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["ParticipantCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "ok"
+           *     }
+           */
+          "application/json": components["schemas"]["Health"];
+        };
+      };
+    };
+  };
+  getReady: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "ready"
+           *     }
+           */
+          "application/json": components["schemas"]["Ready"];
+        };
+      };
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  getMetrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example # HELP laurel_http_requests_total Requests answered, by route and status
+           *     # TYPE laurel_http_requests_total counter
+           *     laurel_http_requests_total{method="GET",route="/v1/programs/:programId",status="200"} 12
+           */
+          "text/plain": string;
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
+    };
+  };
+  getOpenApiDocument: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "openapi": "3.1.0",
+           *       "info": {
+           *         "title": "Laurel",
+           *         "version": "0.1.0"
+           *       },
+           *       "paths": {}
+           *     }
+           */
+          "application/json": {
+            openapi: string;
+            info: Record<string, never>;
+            paths: Record<string, never>;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+  };
+}

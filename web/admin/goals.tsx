@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
-import { ApiError } from "../shared/api.ts";
+import { ApiError, ok, type RequestBody, type Schema } from "../shared/api.ts";
 import { currencyDigits, formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { localDateOf } from "./dates.ts";
-import { api, type Page, type Program } from "./session.ts";
+import { api, type Program } from "./session.ts";
 import {
   Button,
   Checkbox,
@@ -16,6 +16,11 @@ import {
   invalid,
 } from "./ui.tsx";
 
+type Goal = Schema<"Goal">;
+type GoalBody = RequestBody<"/v1/programs/{programId}/goals", "post">;
+type Metric = Goal["metric"];
+type Reward = GoalBody["steps"][number]["reward"];
+
 const METRICS = [
   ["sales_amount", "Sales amount"],
   ["order_count", "Order count"],
@@ -25,8 +30,8 @@ const METRICS = [
   ["review_count", "Review count"],
   ["referral_count", "Referrals with a sale"],
   ["inactivity_days", "Days inactive"],
-] as const;
-const MONEY_METRICS = new Set(["sales_amount", "sku_amount"]);
+] as const satisfies readonly (readonly [Metric, string])[];
+const MONEY_METRICS = new Set<string>(["sales_amount", "sku_amount"] satisfies Metric[]);
 
 const REWARDS = [
   ["points", "Points"],
@@ -35,36 +40,8 @@ const REWARDS = [
   ["points_per", "Points per amount"],
   ["free_product", "Free product"],
   ["level", "Level"],
-] as const;
+] as const satisfies readonly (readonly [Extract<Reward, { type: string }>["type"], string])[];
 type RewardType = (typeof REWARDS)[number][0];
-
-type Reward =
-  | { type: "points"; points: number }
-  | { type: "cash"; amount: number }
-  | { type: "percent_of_value"; percent: number | string }
-  | { type: "points_per"; points: number; per: number }
-  | { type: "free_product"; sku: string }
-  | { type: "level"; level: string }
-  | { byLevel: Record<string, unknown>; default?: unknown };
-
-interface GoalBody {
-  name: string;
-  metric: string;
-  filter?: { skus: string[] } | null;
-  window:
-    { type: "lifetime" | "monthly" | "quarterly" } | { type: "fixed"; start: string; end: string };
-  target: { type: "fixed" | "per_participant" };
-  steps: { threshold?: number; percent?: number | string; reward: Reward }[];
-  evaluate: "immediately" | "at_window_end";
-  returns: "ignore" | "subtract";
-  showInWidget: boolean;
-}
-
-export interface Goal extends GoalBody {
-  id: string;
-  version: number;
-  endedAt: string | null;
-}
 
 /** A step as the form holds it: text, as typed, until it is sent. */
 interface StepDraft {
@@ -78,7 +55,7 @@ interface StepDraft {
 
 interface Draft {
   name: string;
-  metric: string;
+  metric: Metric;
   skus: string;
   windowType: "lifetime" | "fixed" | "monthly" | "quarterly";
   start: string;
@@ -295,8 +272,19 @@ function GoalForm({
   const save = useMutation({
     mutationFn: (body: GoalBody) =>
       goal
-        ? api.send<Goal>("PATCH", `/v1/programs/${program.id}/goals/${goal.id}`, body)
-        : api.send<Goal>("POST", `/v1/programs/${program.id}/goals`, body),
+        ? ok(
+            api.PATCH("/v1/programs/{programId}/goals/{goalId}", {
+              params: { path: { programId: program.id, goalId: goal.id } },
+              // An edit leaves the filter off when the form has none, so PATCH must say so.
+              body: { ...body, filter: body.filter ?? null },
+            }),
+          )
+        : ok(
+            api.POST("/v1/programs/{programId}/goals", {
+              params: { path: { programId: program.id } },
+              body,
+            }),
+          ),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ["goals", program.id] });
       onDone();
@@ -311,9 +299,7 @@ function GoalForm({
   const money = MONEY_METRICS.has(draft.metric);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const body = bodyOf(draft, program);
-    // An edit leaves the filter off when the form has none, so PATCH must say so.
-    save.mutate(goal && !body.filter ? { ...body, filter: null } : body);
+    save.mutate(bodyOf(draft, program));
   };
   const heading = goal ? `Edit goal: ${goal.name}` : "New goal";
   const select = (
@@ -369,7 +355,7 @@ function GoalForm({
             {select(
               "goal-metric",
               draft.metric,
-              (v) => set("metric", v),
+              (v) => set("metric", v as Metric),
               METRICS,
               messageFor("metric"),
             )}
@@ -622,10 +608,20 @@ export function Goals({ program }: { program: Program }) {
   const newGoal = useRef<HTMLButtonElement>(null);
   const goals = useQuery({
     queryKey: ["goals", program.id],
-    queryFn: () => api.get<Page<Goal>>(`/v1/programs/${program.id}/goals?limit=500`),
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/goals", {
+          params: { path: { programId: program.id }, query: { limit: 500 } },
+        }),
+      ),
   });
   const end = useMutation({
-    mutationFn: (id: string) => api.send("DELETE", `/v1/programs/${program.id}/goals/${id}`),
+    mutationFn: (goalId: string) =>
+      ok(
+        api.DELETE("/v1/programs/{programId}/goals/{goalId}", {
+          params: { path: { programId: program.id, goalId } },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["goals", program.id] }),
   });
   if (editing)

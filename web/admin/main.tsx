@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-quer
 import { StrictMode, useCallback, useEffect, useState, type FormEvent } from "react";
 import { createRoot } from "react-dom/client";
 import "../shared/styles.css";
-import { ApiError } from "../shared/api.ts";
+import { ApiError, ok } from "../shared/api.ts";
 import { Goals } from "./goals.tsx";
 import { Overview } from "./overview.tsx";
 import { ParticipantDetail, Participants } from "./participants.tsx";
@@ -10,7 +10,7 @@ import { Fraud, Payouts } from "./money.tsx";
 import { ProgramSettings } from "./program.tsx";
 import { Targets } from "./targets.tsx";
 import { Link, navigate, usePath } from "./router.tsx";
-import { api, onKeyRefused, session, type Page, type Program } from "./session.ts";
+import { api, onKeyRefused, session, type Program } from "./session.ts";
 import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 
 const queryClient = new QueryClient({
@@ -34,7 +34,7 @@ function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice: string
     session.signIn(key.trim());
     try {
       // Any admin route proves the key; the program list is needed next anyway.
-      await api.get("/v1/programs?limit=1");
+      await ok(api.GET("/v1/programs", { params: { query: { limit: 1 } } }));
       onSignedIn();
     } catch (caught) {
       session.signOut();
@@ -88,7 +88,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
   const [programId, setProgramId] = useState(session.program());
   const programs = useQuery({
     queryKey: ["programs"],
-    queryFn: () => api.get<Page<Program>>("/v1/programs?limit=500"),
+    queryFn: () => ok(api.GET("/v1/programs", { params: { query: { limit: 500 } } })),
   });
   const list = programs.data?.items ?? [];
   const program = list.find((p) => p.id === programId) ?? list[0];

@@ -1,33 +1,33 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
+import { ok, type Schema } from "../shared/api.ts";
 import { formatDateTime, formatMoney } from "../shared/format.ts";
 import { Link } from "./router.tsx";
-import { api, session, type Page, type Program } from "./session.ts";
+import { api, type Program } from "./session.ts";
 import { Button, ConfirmDialog, Empty, ErrorMessage, Loading } from "./ui.tsx";
 
-interface Flag {
-  id: string;
-  rule: string;
-  participantId: string | null;
-  eventId: string | null;
-  orderId: string | null;
-  reason: string;
-  status: "open" | "approved" | "rejected";
-  createdAt: string;
-}
+type FlagStatus = Schema<"Flag">["status"];
 
 export function Fraud({ program }: { program: Program }) {
   const queryClient = useQueryClient();
-  const [status, setStatus] = useState<"open" | "approved" | "rejected">("open");
+  const [status, setStatus] = useState<FlagStatus>("open");
   const statusSelect = useRef<HTMLSelectElement>(null);
   const flags = useQuery({
     queryKey: ["flags", program.id, status],
     queryFn: () =>
-      api.get<Page<Flag>>(`/v1/programs/${program.id}/flags?status=${status}&limit=500`),
+      ok(
+        api.GET("/v1/programs/{programId}/flags", {
+          params: { path: { programId: program.id }, query: { status, limit: 500 } },
+        }),
+      ),
   });
   const decide = useMutation({
-    mutationFn: ({ id, verb }: { id: string; verb: "approve" | "reject" }) =>
-      api.send<Flag>("POST", `/v1/programs/${program.id}/flags/${id}/${verb}`),
+    mutationFn: ({ flagId, verb }: { flagId: string; verb: "approve" | "reject" }) =>
+      ok(
+        api.POST(`/v1/programs/{programId}/flags/{flagId}/${verb}`, {
+          params: { path: { programId: program.id, flagId } },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["flags", program.id] }),
   });
   return (
@@ -77,7 +77,7 @@ export function Fraud({ program }: { program: Program }) {
               {f.status === "open" && (
                 <div className="flex gap-2">
                   <Button
-                    onClick={() => decide.mutate({ id: f.id, verb: "approve" })}
+                    onClick={() => decide.mutate({ flagId: f.id, verb: "approve" })}
                     disabled={decide.isPending}
                     aria-label={`Approve flag ${f.id}`}
                   >
@@ -87,7 +87,7 @@ export function Fraud({ program }: { program: Program }) {
                     title={`Reject the ${f.rule.replaceAll("_", " ")} flag?`}
                     description="Rejecting it reverses the commissions of an order it holds, and cannot be undone."
                     confirmLabel="Reject flag"
-                    onConfirm={() => decide.mutateAsync({ id: f.id, verb: "reject" })}
+                    onConfirm={() => decide.mutateAsync({ flagId: f.id, verb: "reject" })}
                     focusAfter={() => statusSelect.current}
                     trigger={
                       <Button
@@ -109,27 +109,17 @@ export function Fraud({ program }: { program: Program }) {
   );
 }
 
-interface PayoutLine {
-  participantId: string;
-  externalId: string;
-  amount: number;
-}
-
-interface Payout {
-  id: string;
-  total: number;
-  currency: string;
-  createdAt: string;
-  lines?: PayoutLine[];
-}
+type PayoutSummary = Schema<"PayoutSummary">;
 
 /** The export needs the admin key, which a plain link cannot send: fetch it, then save it. */
-async function download(program: Program, payout: Payout): Promise<void> {
-  const response = await fetch(`/v1/programs/${program.id}/payouts/${payout.id}/export.csv`, {
-    headers: { authorization: `Bearer ${session.key() ?? ""}` },
-  });
-  if (!response.ok) throw new Error(`The export failed: ${response.status} ${response.statusText}`);
-  const url = URL.createObjectURL(await response.blob());
+async function download(program: Program, payout: PayoutSummary): Promise<void> {
+  const csv = await ok(
+    api.GET("/v1/programs/{programId}/payouts/{payoutId}/export.csv", {
+      params: { path: { programId: program.id, payoutId: payout.id } },
+      parseAs: "blob",
+    }),
+  );
+  const url = URL.createObjectURL(csv);
   const link = document.createElement("a");
   link.href = url;
   link.download = `${payout.id}.csv`;
@@ -141,13 +131,23 @@ export function Payouts({ program }: { program: Program }) {
   const queryClient = useQueryClient();
   const payouts = useQuery({
     queryKey: ["payouts", program.id],
-    queryFn: () => api.get<Page<Payout>>(`/v1/programs/${program.id}/payouts?limit=500`),
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/payouts", {
+          params: { path: { programId: program.id }, query: { limit: 500 } },
+        }),
+      ),
   });
   const create = useMutation({
-    mutationFn: () => api.send<Payout>("POST", `/v1/programs/${program.id}/payouts`),
+    mutationFn: () =>
+      ok(
+        api.POST("/v1/programs/{programId}/payouts", {
+          params: { path: { programId: program.id } },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["payouts", program.id] }),
   });
-  const exportCsv = useMutation({ mutationFn: (p: Payout) => download(program, p) });
+  const exportCsv = useMutation({ mutationFn: (p: PayoutSummary) => download(program, p) });
   return (
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -165,7 +165,7 @@ export function Payouts({ program }: { program: Program }) {
       </p>
       {create.data && (
         <p role="status" className="rounded border border-emerald-300 bg-emerald-50 p-3 text-sm">
-          {create.data.lines && create.data.lines.length > 0
+          {create.data.lines.length > 0
             ? `Payout ${create.data.id}: ${formatMoney(create.data.total, create.data.currency)} to ${create.data.lines.length} participant${create.data.lines.length === 1 ? "" : "s"}.`
             : "Nobody has an available balance at or over the minimum: the payout is empty."}
         </p>
@@ -214,13 +214,18 @@ function PayoutRow({
   onExport,
 }: {
   program: Program;
-  payout: Payout;
+  payout: PayoutSummary;
   onExport: () => void;
 }) {
   const [open, setOpen] = useState(false);
   const detail = useQuery({
     queryKey: ["payout", program.id, payout.id],
-    queryFn: () => api.get<Payout>(`/v1/programs/${program.id}/payouts/${payout.id}`),
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/payouts/{payoutId}", {
+          params: { path: { programId: program.id, payoutId: payout.id } },
+        }),
+      ),
     enabled: open,
   });
   const linesId = `lines-${payout.id}`;
@@ -256,7 +261,7 @@ function PayoutRow({
               <Loading what="the payout's lines" />
             ) : detail.error ? (
               <ErrorMessage error={detail.error} />
-            ) : !detail.data.lines?.length ? (
+            ) : detail.data.lines.length === 0 ? (
               <Empty>This payout paid nobody.</Empty>
             ) : (
               <table className="w-full text-sm" aria-label={`Lines of ${payout.id}`}>

@@ -10,36 +10,12 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { ok } from "../shared/api.ts";
 import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { addDays, localMidnightIso, todayIn } from "./dates.ts";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { Card, Empty, ErrorMessage, Field, Loading, inputClass } from "./ui.tsx";
-
-interface Performer {
-  participantId: string;
-  externalId: string;
-  name: string | null;
-  sales: number;
-  commissions: number;
-  orders: number;
-}
-
-export interface Summary {
-  clicks: number;
-  orders: number;
-  conversionRate: number;
-  sales: number;
-  refunds: number;
-  commissions: number;
-  commissionsByLevel: { level: number; amount: number }[];
-  activeParticipants: number;
-  topPerformers: Performer[];
-}
-
-interface Series {
-  days: { day: string; clicks: number; orders: number; sales: number; commissions: number }[];
-}
 
 const levelName = (level: number) =>
   level === 1 ? "Seller" : level === 2 ? "Sponsor" : `Upline ${level - 1}`;
@@ -48,17 +24,16 @@ export function Overview({ program }: { program: Program }) {
   const today = todayIn(program.timezone);
   const [from, setFrom] = useState(addDays(today, -29));
   const [to, setTo] = useState(today);
-  const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  const base = `/v1/programs/${program.id}/reports`;
+  const params = { path: { programId: program.id }, query: { from, to } };
   const valid = from !== "" && to !== "" && from <= to;
   const summary = useQuery({
     queryKey: ["summary", program.id, from, to],
-    queryFn: () => api.get<Summary>(`${base}/summary?${range}`),
+    queryFn: () => ok(api.GET("/v1/programs/{programId}/reports/summary", { params })),
     enabled: valid,
   });
   const series = useQuery({
     queryKey: ["timeseries", program.id, from, to],
-    queryFn: () => api.get<Series>(`${base}/timeseries?${range}`),
+    queryFn: () => ok(api.GET("/v1/programs/{programId}/reports/timeseries", { params })),
     enabled: valid,
   });
   const money = (minor: number) => formatMoney(minor, program.currency);

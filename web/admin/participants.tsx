@@ -1,40 +1,15 @@
 import * as TabsPrimitive from "@radix-ui/react-tabs";
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
+import { ok, type Schema } from "../shared/api.ts";
 import type { Band } from "../shared/band.ts";
-import {
-  formatDateTime,
-  formatMoney,
-  formatNumber,
-  remainingText,
-  type Unit,
-} from "../shared/format.ts";
-import type { Balances, Progress } from "../shared/progress.ts";
+import { formatDateTime, formatMoney, formatNumber, remainingText } from "../shared/format.ts";
 import { Link } from "./router.tsx";
-import { api, type Page, type Program } from "./session.ts";
+import { api, type Program } from "./session.ts";
 import { Button, Card, Empty, ErrorMessage, Field, Loading, inputClass } from "./ui.tsx";
 
-interface Participant {
-  id: string;
-  externalId: string;
-  name: string | null;
-  email: string | null;
-  level: string | null;
-  status: "applied" | "active" | "suspended";
-  sponsorId: string | null;
-  referralCode: string;
-  referralLink: string;
-  createdAt: string;
-}
-
-interface LedgerEntry {
-  id: string;
-  asset: "cash" | "points" | "product";
-  amount: number;
-  status: string;
-  createdAt: string;
-  cause: { type: string; eventId: string | null; goalId: string | null; level: number | null };
-}
+type Participant = Schema<"Participant">;
+type ParticipantStatus = Participant["status"];
 
 const BAND_COLOUR: Record<Band, string> = {
   red: "bg-red-600",
@@ -47,15 +22,23 @@ const name = (p: Participant) => p.name ?? p.externalId;
 export function Participants({ program }: { program: Program }) {
   const [q, setQ] = useState("");
   const [level, setLevel] = useState("");
-  const [status, setStatus] = useState("");
-  const params = new URLSearchParams({ limit: "100" });
-  if (q.trim()) params.set("q", q.trim());
-  if (level) params.set("level", level);
-  if (status) params.set("status", status);
+  const [status, setStatus] = useState<ParticipantStatus | "">("");
   const found = useQuery({
     queryKey: ["participants", program.id, q.trim(), level, status],
     queryFn: () =>
-      api.get<Page<Participant>>(`/v1/programs/${program.id}/participants/search?${params}`),
+      ok(
+        api.GET("/v1/programs/{programId}/participants/search", {
+          params: {
+            path: { programId: program.id },
+            query: {
+              limit: 100,
+              ...(q.trim() ? { q: q.trim() } : {}),
+              ...(level ? { level } : {}),
+              ...(status ? { status } : {}),
+            },
+          },
+        }),
+      ),
   });
   return (
     <div className="flex flex-col gap-4">
@@ -95,7 +78,7 @@ export function Participants({ program }: { program: Program }) {
             id="participant-status"
             className={inputClass}
             value={status}
-            onChange={(e) => setStatus(e.target.value)}
+            onChange={(e) => setStatus(e.target.value as ParticipantStatus | "")}
           >
             <option value="">Any status</option>
             <option value="active">Active</option>
@@ -147,7 +130,7 @@ export function Participants({ program }: { program: Program }) {
   );
 }
 
-function ProgressBar({ item, currency }: { item: Progress; currency: string }) {
+function ProgressBar({ item, currency }: { item: Schema<"Progress">; currency: string }) {
   const percent = item.percent ?? 0;
   const shown = (v: number) => (item.unit === "money" ? formatMoney(v, currency) : formatNumber(v));
   return (
@@ -189,11 +172,6 @@ function ProgressBar({ item, currency }: { item: Progress; currency: string }) {
  */
 const DOWNLINE_PAGE = 100;
 
-/** The one-level listing also says how many recruits there are in all. */
-interface DownlinePage extends Page<Participant> {
-  total?: number;
-}
-
 function Downline({
   program,
   participantId,
@@ -206,10 +184,12 @@ function Downline({
   const children = useInfiniteQuery({
     queryKey: ["downline", program.id, participantId, DOWNLINE_PAGE],
     queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({ depth: "1", limit: String(DOWNLINE_PAGE) });
-      if (pageParam) query.set("cursor", pageParam);
-      return api.get<DownlinePage>(
-        `/v1/programs/${program.id}/participants/${participantId}/downline?${query}`,
+      // One level at a time: the listing then also says how many recruits there are in all.
+      const query = { depth: 1, limit: DOWNLINE_PAGE, ...(pageParam ? { cursor: pageParam } : {}) };
+      return ok(
+        api.GET("/v1/programs/{programId}/participants/{participantId}/downline", {
+          params: { path: { programId: program.id, participantId }, query },
+        }),
       );
     },
     initialPageParam: null as string | null,
@@ -317,25 +297,47 @@ export function ParticipantDetail({
   program: Program;
   participantId: string;
 }) {
-  const base = `/v1/programs/${program.id}/participants/${participantId}`;
+  const path = { programId: program.id, participantId };
+  const base = [program.id, participantId];
   const participant = useQuery({
-    queryKey: ["participant", base],
-    queryFn: () => api.get<Participant>(base),
+    queryKey: ["participant", ...base],
+    queryFn: () =>
+      ok(api.GET("/v1/programs/{programId}/participants/{participantId}", { params: { path } })),
   });
   const balances = useQuery({
-    queryKey: ["balances", base],
-    queryFn: () => api.get<Balances>(`${base}/balances`),
+    queryKey: ["balances", ...base],
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/participants/{participantId}/balances", {
+          params: { path },
+        }),
+      ),
   });
   const progress = useQuery({
-    queryKey: ["progress", base],
-    queryFn: () => api.get<Progress[]>(`${base}/progress`),
+    queryKey: ["progress", ...base],
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/participants/{participantId}/progress", {
+          params: { path },
+        }),
+      ),
   });
   const ledger = useQuery({
-    queryKey: ["ledger", base],
-    queryFn: () => api.get<Page<LedgerEntry>>(`${base}/ledger?limit=500`),
+    queryKey: ["ledger", ...base],
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/participants/{participantId}/ledger", {
+          params: { path, query: { limit: 500 } },
+        }),
+      ),
   });
   const viewAs = useMutation({
-    mutationFn: () => api.send<{ token: string }>("POST", `${base}/tokens`),
+    mutationFn: () =>
+      ok(
+        api.POST("/v1/programs/{programId}/participants/{participantId}/tokens", {
+          params: { path },
+        }),
+      ),
     onSuccess: ({ token }, _vars, context) => {
       const tab = context as Window | null;
       const url = `/portal#token=${encodeURIComponent(token)}`;

@@ -1,40 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { ApiError } from "../shared/api.ts";
+import { ApiError, ok, type RequestBody } from "../shared/api.ts";
 import { currencyDigits } from "../shared/format.ts";
 import { api, type Program } from "./session.ts";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
-
-type Percent = number | string;
-type Rate = { percent: Percent } | { flat: number };
-
-interface Commission {
-  rate?: Rate;
-  byLevel?: Record<string, Rate>;
-  bySku?: Record<string, Rate>;
-  upline?: Rate[];
-  uplineBasis?: "order" | "commission";
-  uplineQualification?: { minPersonalOrders: number; days: number };
-  holdDays?: number;
-  caps?: { perOrder?: number; perParticipantMonthly?: number; programMonthly?: number };
-  maxTotalPercent?: Percent;
-}
-
-/** The part of a program this screen edits, as GET /v1/programs/{id} returns it. */
-interface Settings {
-  commission?: Commission;
-  levels?: { key: string; name: string }[];
-  attribution?: {
-    cookieDays?: number;
-    model?: "last_click" | "first_click";
-    bindCustomer?: boolean;
-  };
-  payouts?: { minimum: number };
-  goalGraceHours?: number;
-  widget?: { enrol: boolean };
-}
-
-type ProgramDetail = Program & Settings & { updatedAt: string };
 
 const EDITED = [
   "commission",
@@ -43,7 +12,13 @@ const EDITED = [
   "payouts",
   "goalGraceHours",
   "widget",
-] as const;
+] as const satisfies readonly (keyof Program)[];
+
+/** The part of a program this screen edits, as GET /v1/programs/{programId} answers it. */
+type Settings = Pick<Program, (typeof EDITED)[number]>;
+type Commission = NonNullable<Program["commission"]>;
+type Rate = NonNullable<Commission["rate"]>;
+type Percent = Extract<Rate, { percent: unknown }>["percent"];
 
 type RateKind = "percent" | "flat";
 /** A rate as typed: text until it is sent, so a half-typed value is not lost. */
@@ -250,7 +225,7 @@ function mergePatchOf(before: unknown, after: unknown): unknown {
   return same(before, after) ? undefined : after;
 }
 
-function editedPart(program: ProgramDetail): Settings {
+function editedPart(program: Program): Settings {
   return Object.fromEntries(
     EDITED.filter((k) => program[k] !== undefined).map((k) => [k, program[k]]),
   ) as Settings;
@@ -446,7 +421,7 @@ function KeyedRates({
   );
 }
 
-function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Program }) {
+function ProgramForm({ initial, program }: { initial: Program; program: Program }) {
   const queryClient = useQueryClient();
   const currency = program.currency;
   const [base, setBase] = useState<Settings>(() => editedPart(initial));
@@ -454,7 +429,13 @@ function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Pr
   const [notice, setNotice] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (patch: unknown) =>
-      api.send<ProgramDetail>("PATCH", `/v1/programs/${program.id}`, patch),
+      ok(
+        api.PATCH("/v1/programs/{programId}", {
+          params: { path: { programId: program.id } },
+          // A merge patch the form computed from two drafts: the API checks it, field by field.
+          body: patch as RequestBody<"/v1/programs/{programId}", "patch">,
+        }),
+      ),
     onSuccess: async (updated) => {
       const settings = editedPart(updated);
       setBase(settings);
@@ -891,7 +872,8 @@ function ProgramForm({ initial, program }: { initial: ProgramDetail; program: Pr
 export function ProgramSettings({ program }: { program: Program }) {
   const detail = useQuery({
     queryKey: ["program", program.id],
-    queryFn: () => api.get<ProgramDetail>(`/v1/programs/${program.id}`),
+    queryFn: () =>
+      ok(api.GET("/v1/programs/{programId}", { params: { path: { programId: program.id } } })),
     // The form keeps its own copy; a refetch must not overwrite what is being typed.
     staleTime: Infinity,
   });

@@ -1,4 +1,4 @@
-import { createClient } from "../shared/api.ts";
+import { createClient, type Schema } from "../shared/api.ts";
 
 /**
  * The admin key lives in sessionStorage: it survives a reload but not the
@@ -33,15 +33,4 @@ export function onKeyRefused(listener: (message: string) => void): () => void {
 
 export const api = createClient(session.key, (error) => refused(error.message));
 
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
-export interface Program {
-  id: string;
-  name: string;
-  currency: string;
-  timezone: string;
-  levels?: { key: string; name: string }[];
-}
+export type Program = Schema<"Program">;

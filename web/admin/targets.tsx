@@ -1,20 +1,20 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { ApiError } from "../shared/api.ts";
+import { ApiError, ok, rawBody } from "../shared/api.ts";
 import { api, type Program } from "./session.ts";
 import { Button, ErrorMessage, Field, inputClass } from "./ui.tsx";
-
-interface Imported {
-  importId: string;
-  rows: number;
-  duplicate: boolean;
-}
 
 export function Targets({ program }: { program: Program }) {
   const [file, setFile] = useState<File | null>(null);
   const upload = useMutation({
     mutationFn: async (chosen: File) =>
-      api.upload<Imported>(`/v1/programs/${program.id}/targets`, await chosen.text(), "text/csv"),
+      ok(
+        api.POST("/v1/programs/{programId}/targets", {
+          params: { path: { programId: program.id } },
+          body: await chosen.text(),
+          ...rawBody("text/csv"),
+        }),
+      ),
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();

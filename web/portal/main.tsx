@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { StrictMode, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
-import { ApiError, createClient, type Client } from "../shared/api.ts";
+import { ApiError, createClient, ok, type Client } from "../shared/api.ts";
 import "../shared/styles.css";
 import {
   BalancesCard,
@@ -18,7 +18,6 @@ import {
   type PortalSession,
   type SessionProblem,
 } from "./session.ts";
-import type { Me, ProgramInfo } from "./types.ts";
 import { buttonClass, QueryState } from "./ui.tsx";
 
 type State =
@@ -146,10 +145,10 @@ function Portal({ session, onExpired }: { session: PortalSession; onExpired: () 
 }
 
 function Dashboard({ client }: { client: Client }) {
-  const me = useQuery({ queryKey: ["me"], queryFn: () => client.get<Me>("/v1/me") });
+  const me = useQuery({ queryKey: ["me"], queryFn: () => ok(client.GET("/v1/me")) });
   const program = useQuery({
     queryKey: ["program"],
-    queryFn: () => client.get<ProgramInfo>("/v1/me/program"),
+    queryFn: () => ok(client.GET("/v1/me/program")),
   });
   const pending = me.isPending || program.isPending;
   const error = me.error ?? program.error;

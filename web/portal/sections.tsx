@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { Client } from "../shared/api.ts";
+import { ok, type Client, type Schema } from "../shared/api.ts";
 import { bandOf, type Band } from "../shared/band.ts";
 import {
   formatDate,
@@ -9,16 +9,6 @@ import {
   formatNumber,
   remainingText,
 } from "../shared/format.ts";
-import type {
-  Balances,
-  DownlineMember,
-  LedgerEntry,
-  Leaderboard,
-  Me,
-  Page,
-  ProgramInfo,
-  Progress,
-} from "./types.ts";
 import { buttonClass, QueryState, Section } from "./ui.tsx";
 
 /** Often enough that a new sale shows within five seconds of its event. */
@@ -27,7 +17,7 @@ const SLOW_MS = 15_000;
 
 interface Props {
   client: Client;
-  program: ProgramInfo;
+  program: Schema<"MemberProgram">;
 }
 
 /** Fill colours with at least 3:1 contrast against the white track. */
@@ -45,7 +35,7 @@ const BAND_WORDS: Record<Band, string> = {
 export function Goals({ client, program }: Props) {
   const query = useQuery({
     queryKey: ["progress"],
-    queryFn: () => client.get<Progress[]>("/v1/me/progress"),
+    queryFn: () => ok(client.GET("/v1/me/progress")),
     refetchInterval: LIVE_MS,
   });
   return (
@@ -67,7 +57,13 @@ export function Goals({ client, program }: Props) {
   );
 }
 
-function GoalBar({ progress: p, program }: { progress: Progress; program: ProgramInfo }) {
+function GoalBar({
+  progress: p,
+  program,
+}: {
+  progress: Schema<"Progress">;
+  program: Props["program"];
+}) {
   const percent = p.percent ?? 0;
   const band: Band = p.band ?? bandOf(percent);
   const shown = Math.min(100, Math.max(0, Math.floor(percent)));
@@ -125,7 +121,7 @@ function GoalBar({ progress: p, program }: { progress: Progress; program: Progra
 export function BalancesCard({ client, program }: Props) {
   const query = useQuery({
     queryKey: ["balances"],
-    queryFn: () => client.get<Balances>("/v1/me/balances"),
+    queryFn: () => ok(client.GET("/v1/me/balances")),
     refetchInterval: LIVE_MS,
   });
   return (
@@ -175,7 +171,7 @@ const CAUSES: Record<string, string> = {
   review: "Review decision",
 };
 
-function causeText(e: LedgerEntry): string {
+function causeText(e: Schema<"LedgerEntry">): string {
   const base = CAUSES[e.cause.type] ?? e.cause.type;
   const level = e.cause.level !== null && e.cause.level > 1 ? ` (level ${e.cause.level})` : "";
   const ref = e.cause.orderId ? ` · order ${e.cause.orderId}` : "";
@@ -189,7 +185,7 @@ export function LedgerList({ client, program }: Props) {
   const [all, setAll] = useState(false);
   const query = useQuery({
     queryKey: ["ledger"],
-    queryFn: () => client.get<Page<LedgerEntry>>("/v1/me/ledger?limit=500"),
+    queryFn: () => ok(client.GET("/v1/me/ledger", { params: { query: { limit: 500 } } })),
     refetchInterval: LIVE_MS * 2,
   });
   return (
@@ -245,7 +241,7 @@ export function LedgerList({ client, program }: Props) {
   );
 }
 
-export function Referral({ me }: { me: Me }) {
+export function Referral({ me }: { me: Schema<"Participant"> }) {
   return (
     <Section id="referral" title="Share your link">
       <div className="space-y-3">
@@ -299,7 +295,7 @@ function CopyField({ id, label, value }: { id: string; label: string; value: str
 export function Downline({ client, program }: Props) {
   const query = useQuery({
     queryKey: ["downline"],
-    queryFn: () => client.get<Page<DownlineMember>>("/v1/me/downline?limit=500"),
+    queryFn: () => ok(client.GET("/v1/me/downline", { params: { query: { limit: 500 } } })),
     refetchInterval: SLOW_MS,
   });
   return (
@@ -342,7 +338,7 @@ export function Downline({ client, program }: Props) {
 export function LeaderboardCard({ client, program }: Props) {
   const query = useQuery({
     queryKey: ["leaderboard"],
-    queryFn: () => client.get<Leaderboard>("/v1/me/leaderboard"),
+    queryFn: () => ok(client.GET("/v1/me/leaderboard")),
     refetchInterval: SLOW_MS,
   });
   return (

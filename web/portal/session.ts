@@ -1,4 +1,4 @@
-import { ApiError, createClient } from "../shared/api.ts";
+import { ApiError, createClient, ok, type Schema } from "../shared/api.ts";
 
 /**
  * The portal's credential. A magic link carries a participant token in the
@@ -6,10 +6,7 @@ import { ApiError, createClient } from "../shared/api.ts";
  * session and wiped from the address bar and history, so only the session,
  * kept in this tab's sessionStorage, stays in the browser.
  */
-export interface PortalSession {
-  sessionToken: string;
-  expiresAt: string;
-}
+export type PortalSession = Schema<"PortalSession">;
 
 const KEY = "laurel.portal.session";
 
@@ -59,7 +56,7 @@ export function startSession(): Promise<PortalSession | SessionProblem> {
     const token = linkToken;
     if (token === null) return storedSession() ?? "no_link";
     try {
-      const session = await createClient(() => token).send<PortalSession>("POST", "/v1/sessions");
+      const session = await ok(createClient(() => token).POST("/v1/sessions"));
       sessionStorage.setItem(KEY, JSON.stringify(session));
       linkToken = null;
       return session;

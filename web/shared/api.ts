@@ -1,12 +1,37 @@
 /**
- * The one way the web apps reach Laurel: the public HTTP API, with a bearer
- * credential (an admin key, or a participant's session token). Errors come
- * back in the API's shape, so forms can show each message beside its field.
+ * The one way the web apps reach Laurel: the public HTTP API, through the
+ * client generated from its OpenAPI document (src/client), so a path or a
+ * field the API renames fails `tsc -p web` instead of a screen at run time.
+ * It sends a bearer credential (an admin key, or a participant's session
+ * token), and every failure is thrown as an ApiError in the API's shape, so
+ * forms can show each message beside its field.
+ */
+import {
+  createLaurelClient,
+  type Answer,
+  type ErrorBody,
+  type LaurelClient,
+} from "../../src/client/index.ts";
+
+export type { Answer, RequestBody, Schema } from "../../src/client/index.ts";
+
+/** One entry of `error.details`: a field's path, or a file's line and field. */
+export interface ErrorDetail {
+  path?: string;
+  line?: number;
+  field?: string;
+  message?: string;
+}
+
+/**
+ * The API's error, whose details the document leaves open; or, for a response
+ * without one (a proxy's error page), one made from the status.
  */
 export interface ApiErrorBody {
-  code: string;
+  code: ErrorBody["error"]["code"] | "http_error";
   message: string;
-  details: { path?: string; line?: number; field?: string; message?: string }[];
+  details: ErrorDetail[];
+  requestId?: string;
 }
 
 export class ApiError extends Error {
@@ -23,49 +48,54 @@ export class ApiError extends Error {
   }
 }
 
-export interface Client {
-  get<T>(path: string): Promise<T>;
-  send<T>(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
-  /** Sends a raw body (a CSV file) with its content type. */
-  upload<T>(path: string, body: string | Blob, contentType: string): Promise<T>;
+export type Client = LaurelClient;
+
+/** The error a failed response carries, or one made from its status when it has none. */
+async function errorOf(response: Response): Promise<ApiErrorBody> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: ApiErrorBody };
+    if (body.error) return body.error;
+  } catch {
+    // Not JSON: a proxy's page, say. The status is all there is to tell.
+  }
+  return { code: "http_error", message: `${response.status} ${response.statusText}`, details: [] };
 }
 
 /**
- * A client sending `credential()`. `onRefused` hears of every 401 to a
- * request that carried one: the credential was revoked or has expired, and
- * no screen can do anything with it any more.
+ * A client sending `credential()`, whose failed calls throw an ApiError.
+ * `onRefused` hears of every 401 to a request that carried a credential: it
+ * was revoked or has expired, and no screen can do anything with it any more.
  */
 export function createClient(
   credential: () => string | null,
   onRefused: (error: ApiError) => void = () => {},
 ): Client {
-  const request = async <T>(method: string, path: string, init: RequestInit = {}): Promise<T> => {
-    const headers = new Headers(init.headers);
-    const token = credential();
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    const response = await fetch(path, { ...init, method, headers });
-    const text = await response.text();
-    const body = text === "" ? undefined : (JSON.parse(text) as unknown);
-    if (!response.ok) {
-      const error = (body as { error?: ApiErrorBody } | undefined)?.error ?? {
-        code: "http_error",
-        message: `${response.status} ${response.statusText}`,
-        details: [],
-      };
-      const refused = new ApiError(response.status, error);
-      if (token && response.status === 401) onRefused(refused);
+  const client = createLaurelClient({ baseUrl: "", key: credential });
+  client.use({
+    async onResponse({ request, response }) {
+      if (response.ok) return undefined;
+      const refused = new ApiError(response.status, await errorOf(response));
+      if (response.status === 401 && request.headers.has("authorization")) onRefused(refused);
       throw refused;
-    }
-    return body as T;
-  };
+    },
+  });
+  return client;
+}
+
+/**
+ * What a call answered. A failure never gets here: the client has thrown it
+ * as an ApiError already, so react-query sees it as the query's error.
+ */
+export async function ok<T>(call: Promise<{ data?: T; response: Response }>): Promise<T> {
+  const { data } = await call;
+  return data as T;
+}
+
+/** The options that send a body as it is (a CSV file) with its content type, not as JSON. */
+export function rawBody(contentType: string) {
   return {
-    get: (path) => request("GET", path),
-    send: (method, path, body) =>
-      request(method, path, {
-        headers: { "content-type": "application/json" },
-        body: body === undefined ? "" : JSON.stringify(body),
-      }),
-    upload: (path, body, contentType) =>
-      request("POST", path, { headers: { "content-type": contentType }, body }),
+    bodySerializer: (body: unknown) => body,
+    headers: { "content-type": contentType },
   };
 }

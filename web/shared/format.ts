@@ -1,3 +1,5 @@
+import type { Schema } from "../../src/client/index.ts";
+
 /**
  * Money, numbers and dates as people read them: money in the program's
  * currency through Intl (minor units in, the currency's own decimals out),
@@ -34,7 +36,7 @@ export function formatDateTime(iso: string, timeZone: string, locale?: string): 
 }
 
 /** What a goal's value counts, as the progress API says (`unit`). */
-export type Unit = "money" | "count" | "points" | "days";
+export type Unit = Schema<"Progress">["unit"];
 
 /** "$40.00 to go", "8 units to go", "120 points to go", "3 days to go". */
 export function remainingText(

@@ -2,60 +2,19 @@
 // rewards panel (see web/vite.widget.config.ts). No framework, so it stays
 // small; everything lives in a shadow root, so the shop's CSS and ours never
 // meet; content is built with textContent, never HTML, so goal names cannot
-// inject markup into the shop's page.
+// inject markup into the shop's page. It calls two routes with fetch and
+// takes their shapes from the client generated from the OpenAPI document
+// (types only: they cost the script nothing), so it breaks at build time,
+// not on a shop's page, when a field it reads changes.
+import type { Answer } from "../../src/client/index.ts";
+import type { Band } from "../shared/band.ts";
 import { formatMoney, formatNumber, remainingText, type Unit } from "../shared/format.ts";
 
-type Band = "red" | "orange" | "green";
-
-interface SimpleReward {
-  type: "points" | "cash" | "percent_of_value" | "points_per" | "free_product" | "level";
-  points?: number;
-  amount?: number;
-  percent?: number | string;
-  per?: number;
-  sku?: string;
-  level?: string;
-}
-type Reward = SimpleReward | { byLevel: Record<string, SimpleReward>; default?: SimpleReward };
-
-interface Step {
-  step: number;
-  threshold?: number | null;
-  percent?: number | string;
-  reward: Reward;
-}
-
-interface Milestones {
-  name: string;
-  currency: string;
-  milestones: {
-    goalId: string;
-    name: string;
-    description?: string;
-    metric: string;
-    window: { type: string; start?: string; end?: string };
-    steps: Step[];
-  }[];
-}
-
-interface Progress {
-  goalId: string;
-  name: string;
-  metric: string;
-  unit: Unit;
-  value: number;
-  target: number | null;
-  percent: number | null;
-  band: Band | null;
-  stepsReached: Step[];
-  nextStep: (Step & { remaining: number }) | null;
-}
-
-interface Me {
-  currency: string;
-  customer: { externalId: string; member: boolean; canJoin: boolean };
-  items: Progress[];
-}
+type Milestones = Answer<"/v1/widget/{programId}/milestones", "get">;
+type Me = Answer<"/v1/widget/{programId}/me", "get">;
+type Progress = Me["items"][number];
+type Step = Milestones["milestones"][number]["steps"][number];
+type Reward = Step["reward"];
 
 class LoadError extends Error {
   constructor(
@@ -315,7 +274,11 @@ function joinButton(token: string, programName: string): HTMLElement {
   join.addEventListener("click", () => {
     join.setAttribute("disabled", "");
     status.textContent = "Joining…";
-    get<Me>(`v1/widget/${encodeURIComponent(programId)}/me`, token, "POST").then(
+    get<Answer<"/v1/widget/{programId}/me", "post">>(
+      `v1/widget/${encodeURIComponent(programId)}/me`,
+      token,
+      "POST",
+    ).then(
       () => void load(),
       (error: Error) => {
         join.removeAttribute("disabled");
