@@ -2,6 +2,24 @@ import { randomBytes } from "node:crypto";
 import { createIdSource, voucherCodeFrom, type IdSource } from "../domain/ids.ts";
 import type { Database } from "../store/db.ts";
 
+/**
+ * What the engine and the scheduled jobs count, for GET /metrics. A plain
+ * interface, so the engine knows nothing of Prometheus: the server passes one
+ * that feeds its registry (api/metrics.ts), and everything else counts into
+ * NO_METRICS.
+ */
+export interface MetricsHook {
+  /** Events a batch processed, counted once its transaction has committed. */
+  eventsProcessed(count: number): void;
+  /** One run of a scheduled job. */
+  jobRun(job: string, outcome: "ok" | "failed"): void;
+}
+
+export const NO_METRICS: MetricsHook = {
+  eventsProcessed: () => undefined,
+  jobRun: () => undefined,
+};
+
 /** Everything the engine and the API need from the outside world, in one typed object. */
 export interface Services {
   readonly db: Database;
@@ -11,11 +29,12 @@ export interface Services {
   readonly publicUrl: string;
   /** A new, unguessable voucher code for a free-product reward. */
   readonly voucherCode: () => string;
+  readonly metrics: MetricsHook;
 }
 
 export function createServices(
   db: Database,
-  options: { publicUrl?: string; now?: () => Date } = {},
+  options: { publicUrl?: string; now?: () => Date; metrics?: MetricsHook } = {},
 ): Services {
   const now = options.now ?? (() => new Date());
   return {
@@ -27,5 +46,6 @@ export function createServices(
     now,
     voucherCode: () => voucherCodeFrom(randomBytes(10)),
     publicUrl: (options.publicUrl ?? "http://localhost:3000").replace(/\/$/, ""),
+    metrics: options.metrics ?? NO_METRICS,
   };
 }

@@ -38,8 +38,10 @@ export function startScheduler(
       for (const [name, job] of jobs) {
         try {
           const done = await job(services);
+          services.metrics.jobRun(name, "ok");
           if (done > 0) log.info({ job: name, done }, "scheduled job did work");
         } catch (error) {
+          services.metrics.jobRun(name, "failed");
           log.error(
             { job: name, err: error },
             "scheduled job failed; it runs again at the next tick",
@@ -68,15 +70,17 @@ function startPickup(services: Services, log: Logger, sftp: SftpConfig): { stop(
     if (running) return;
     running = pickupTargets(services, sftp, log)
       .then((summary) => {
+        services.metrics.jobRun("pickup-targets", "ok");
         if (summary.imported + summary.duplicates + summary.failed + summary.retried > 0)
           log.info({ job: "pickup-targets", ...summary }, "scheduled job did work");
       })
-      .catch((error: unknown) =>
+      .catch((error: unknown) => {
+        services.metrics.jobRun("pickup-targets", "failed");
         log.error(
           { job: "pickup-targets", err: error },
           "scheduled job failed; it runs again at the next poll",
-        ),
-      )
+        );
+      })
       .finally(() => {
         running = null;
       });
