@@ -4,9 +4,10 @@
  * parameter or a field the API does not have fails to compile.
  *
  *   const laurel = createLaurelClient({ baseUrl: "https://laurel.example", key });
- *   const { data, error } = await laurel.GET("/v1/programs/{id}/participants/{participantId}/balances", {
- *     params: { path: { id: "prg_…", participantId: "par_…" } },
- *   });
+ *   const { data, error } = await laurel.GET(
+ *     "/v1/programs/{programId}/participants/{participantId}/balances",
+ *     { params: { path: { programId: "prg_…", participantId: "par_…" } } },
+ *   );
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "./schema.ts";
@@ -34,7 +35,7 @@ export type Answer<P extends keyof paths, M extends Method & keyof paths[P]> =
       }[keyof R & OkStatus]
     : never;
 
-/** The JSON body a call sends: `RequestBody<"/v1/programs/{id}/goals", "post">`. */
+/** The JSON body a call sends: `RequestBody<"/v1/programs/{programId}/goals", "post">`. */
 export type RequestBody<P extends keyof paths, M extends Method & keyof paths[P]> =
   Operation<P, M> extends { requestBody?: { content: { "application/json": infer J } } }
     ? J

@@ -25,5 +25,27 @@ export async function typedCalls(): Promise<number[]> {
     params: { path: { id: programId } },
   });
 
-  return [sales, summary.orders];
+  const balances = await laurel.GET(
+    "/v1/programs/{programId}/participants/{participantId}/balances",
+    { params: { path: { programId, participantId: "par_01J0000000000000000000000" } } },
+  );
+  const pending: number = balances.data?.cash.pending ?? 0;
+
+  const sent = await laurel.POST("/v1/programs/{programId}/events", {
+    params: { path: { programId } },
+    // @ts-expect-error: an order's items are a list of lines, not a SKU
+    body: {
+      type: "order",
+      id: "order-1",
+      occurredAt: "2026-11-20T10:00:00Z",
+      items: "SHIRT",
+      currency: "USD",
+    },
+  });
+  const result = sent.data?.results[0];
+  // @ts-expect-error: only a processed (or duplicate) event has commissions
+  void result?.commissions;
+  const paid = result?.status === "processed" ? result.commissions.length : 0;
+
+  return [sales, summary.orders, pending, paid];
 }

@@ -6,12 +6,7 @@
  * token), and every failure is thrown as an ApiError in the API's shape, so
  * forms can show each message beside its field.
  */
-import {
-  createLaurelClient,
-  type Answer,
-  type ErrorBody,
-  type LaurelClient,
-} from "../../src/client/index.ts";
+import { createLaurelClient, type ErrorBody, type LaurelClient } from "../../src/client/index.ts";
 
 export type { Answer, RequestBody, Schema } from "../../src/client/index.ts";
 
