@@ -3,32 +3,15 @@ import { addDays, localDateOf } from "../../domain/periods.ts";
 import { searchParticipants } from "../../store/participant-search.ts";
 import { dailyActivity } from "../../store/timeseries.ts";
 import { ApiError } from "../errors.ts";
+import { participantExample, timeSeriesExample } from "../examples.ts";
 import { presentParticipant } from "../present.ts";
 import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
+import { participantCollection, timeSeriesSchema } from "../schemas.ts";
 import { loadProgram, programParams } from "./programs.ts";
 import { requestedPeriod, summaryQuery } from "./reports.ts";
 
 /** Two years of days: enough for any chart, and a bound on the rows one request makes. */
 export const MAX_SERIES_DAYS = 731;
-
-const daySchema = z.object({
-  day: z.string().describe("The local day, YYYY-MM-DD in the program's time zone"),
-  clicks: z.number().int(),
-  orders: z.number().int().describe("Attributed orders"),
-  sales: z.number().int().describe("Commissionable value of the attributed orders"),
-  commissions: z
-    .number()
-    .int()
-    .describe("Commissions on the period's orders, less what the period's refunds took back"),
-});
-
-const seriesSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  currency: z.string(),
-  timezone: z.string(),
-  days: z.array(daySchema),
-});
 
 /** What the admin console reads beyond the other resources: time series, searches. */
 export const consoleRoutes: AnyRoute[] = [
@@ -37,11 +20,14 @@ export const consoleRoutes: AnyRoute[] = [
     url: "/v1/programs/{programId}/reports/timeseries",
     summary:
       "Clicks, orders, sales and commissions per local day of the program's time zone, days with nothing as zeros",
+    operationId: "getReportTimeSeries",
+    description: `Per local day over [from, to), at most ${MAX_SERIES_DAYS} days: what a chart plots.`,
     tag: "Reports",
     auth: "admin",
     params: programParams,
     query: summaryQuery,
-    response: seriesSchema,
+    response: timeSeriesSchema,
+    responseExample: timeSeriesExample,
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const { fromMs, toMs } = requestedPeriod(query, program, services);
@@ -78,7 +64,13 @@ export const consoleRoutes: AnyRoute[] = [
     url: "/v1/programs/{programId}/participants/search",
     summary:
       "Find participants by part of their external id, name, email or code; by level, status",
+    operationId: "searchParticipants",
+    description:
+      "Participants whose external id, name, email or referral code contains `q` (any case), " +
+      "optionally of one level or status, in id order.",
     tag: "Participants",
+    response: participantCollection,
+    responseExample: { items: [participantExample], next: null },
     auth: "admin",
     params: programParams,
     query: pageQuery.extend({

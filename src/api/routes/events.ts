@@ -2,7 +2,9 @@ import { z } from "zod";
 import { eventSchema, MAX_EVENTS_PER_REQUEST } from "../../domain/events.ts";
 import { ingestEvents } from "../../engine/ingest.ts";
 import { ApiError, fromZod, type ErrorCode } from "../errors.ts";
+import { eventResultsExample, orderEventExample } from "../examples.ts";
 import { route } from "../route.ts";
+import { eventResultsSchema } from "../schemas.ts";
 import { loadProgram } from "./programs.ts";
 
 const batchSchema = z.object({ events: z.array(z.unknown()) });
@@ -11,7 +13,14 @@ export const eventRoutes = [
   route({
     method: "POST",
     url: "/v1/programs/{programId}/events",
+    operationId: "sendEvents",
     summary: `Send one event, or {"events": [...]} (up to ${MAX_EVENTS_PER_REQUEST})`,
+    description:
+      "Orders, refunds, clicks, signups, reviews and custom events, attributed, paid and counted " +
+      "toward goals in one transaction. An event's id makes it idempotent: the same id again " +
+      "answers `duplicate` with the first outcome. A single event that is invalid, conflicts " +
+      "with an earlier one of the same id or cannot apply is an error (400, 409, 422); in a " +
+      "batch, such an event is `rejected` alone and the others are processed.",
     tag: "Events",
     auth: "admin",
     params: z.object({ programId: z.string() }),
@@ -19,6 +28,10 @@ export const eventRoutes = [
       .union([eventSchema, z.object({ events: z.array(eventSchema) })])
       .describe("one event or a batch"),
     bodyCheckedByHandler: true,
+    bodyExample: orderEventExample,
+    response: eventResultsSchema,
+    responseExample: eventResultsExample,
+    errors: [409],
     handler: async ({ services, caller, params, request }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       // Events are validated one by one inside, so one bad event in a batch is

@@ -7,7 +7,23 @@ import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
+import {
+  changedGoalExample,
+  endedGoalExample,
+  goalExample,
+  goalInputExample,
+  goalPatchExample,
+  grantedCountExample,
+  progressListExample,
+} from "../examples.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
+import {
+  changedGoalSchema,
+  goalCollection,
+  goalResponseSchema,
+  grantedCountSchema,
+  progressListSchema,
+} from "../schemas.ts";
 import { loadNamedParticipant, loadTokenHolder, participantParams } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
@@ -38,16 +54,23 @@ export function presentGoal(g: GoalRecord) {
  */
 const runNow = (
   verb: string,
+  operationId: string,
   summary: string,
   job: (services: Services, program: ProgramRecord) => Promise<number>,
 ) =>
   route({
     method: "POST",
     url: `/v1/programs/{programId}/goals/${verb}`,
+    operationId,
     summary,
+    description:
+      "Runs now, for this program, what the scheduled job does every minute; answers how many " +
+      "steps it granted. Running it again grants nothing twice.",
     tag: "Goals",
     auth: "admin",
     params: programParams,
+    response: grantedCountSchema,
+    responseExample: grantedCountExample,
     handler: async ({ services, caller, params }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       return { granted: await job(services, program) };
@@ -61,12 +84,20 @@ export const goalRoutes = [
   route({
     method: "POST",
     url: "/v1/programs/{programId}/goals",
+    operationId: "createGoal",
     summary: "Create a goal: a challenge, a milestone ladder or a target",
+    description:
+      "A metric measured per participant over a window, with a ladder of strictly increasing " +
+      "steps and a reward per step. Left out: a lifetime window, a fixed target, granted " +
+      "immediately, refunds ignored, shown in the widget (never for inactivity).",
     tag: "Goals",
     auth: "admin",
     params: programParams,
     body: goalInputSchema,
+    bodyExample: goalInputExample,
     status: 201,
+    response: goalResponseSchema,
+    responseExample: goalExample,
     handler: async ({ services, caller, params, body }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const created = await createGoal(services, program, body);
@@ -77,8 +108,12 @@ export const goalRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/goals",
+    operationId: "listGoals",
     summary: "The program's goals (ended ones with ?ended=true)",
+    description: "The program's goals at their current versions, in id order.",
     tag: "Goals",
+    response: goalCollection,
+    responseExample: { items: [goalExample], next: null },
     auth: "admin",
     params: programParams,
     query: pageQuery.extend({ ended: z.enum(["true", "false"]).optional() }),
@@ -94,15 +129,25 @@ export const goalRoutes = [
   }),
   runNow(
     "close-windows",
+    "closeGoalWindows",
     "Close every goal window that is due now, granting at_window_end goals",
     closeGoalWindows,
   ),
-  runNow("grant-inactivity", "Grant every inactivity step that is due now", grantInactivity),
+  runNow(
+    "grant-inactivity",
+    "grantInactivity",
+    "Grant every inactivity step that is due now",
+    grantInactivity,
+  ),
   route({
     method: "GET",
     url: "/v1/programs/{programId}/goals/{goalId}",
+    operationId: "getGoal",
     summary: "One goal, at its current version",
+    description: "One goal of the program, ended or not, with every field filled in.",
     tag: "Goals",
+    response: goalResponseSchema,
+    responseExample: goalExample,
     auth: "admin",
     params: goalParams,
     handler: async ({ services, caller, params }) => {
@@ -117,10 +162,19 @@ export const goalRoutes = [
     url: "/v1/programs/{programId}/goals/{goalId}",
     summary:
       "Change a goal: any subset of its fields makes a new version; grants already made stay",
+    operationId: "updateGoal",
+    description:
+      "Makes a new version from the fields given, checked as a whole goal. Participants who " +
+      "completed a step keep it; the rest are measured against the new version, and steps it " +
+      "now finds passed are granted at once (`grants`). An ended goal cannot change (409).",
     tag: "Goals",
     auth: "admin",
     params: goalParams,
     body: goalPatchSchema,
+    bodyExample: goalPatchExample,
+    response: changedGoalSchema,
+    responseExample: changedGoalExample,
+    errors: [409],
     handler: async ({ services, caller, params, body }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const changed = await changeGoal(services, program, params.goalId, body);
@@ -144,8 +198,12 @@ export const goalRoutes = [
   route({
     method: "DELETE",
     url: "/v1/programs/{programId}/goals/{goalId}",
+    operationId: "deleteGoal",
     summary: "End a goal: it stops counting and granting; its grants stay",
+    description: "Ends the goal and answers it with `endedAt` set; what it granted stays granted.",
     tag: "Goals",
+    response: goalResponseSchema,
+    responseExample: endedGoalExample,
     auth: "admin",
     params: goalParams,
     handler: async ({ services, caller, params }) => {
@@ -158,8 +216,14 @@ export const goalRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/progress",
+    operationId: "getProgress",
     summary: "A participant's progress on every goal, with band, steps reached and the next step",
+    description:
+      "One entry per goal: the window open now (or the month or quarter `period` names), the " +
+      "value, the whole target, the percent and band, the steps reached and the next one.",
     tag: "Goals",
+    response: progressListSchema,
+    responseExample: progressListExample,
     auth: "admin",
     params: participantParams,
     query: progressQuery,
@@ -171,8 +235,12 @@ export const goalRoutes = [
   route({
     method: "GET",
     url: "/v1/me/progress",
+    operationId: "getMyProgress",
     summary: "The token holder's progress on every goal",
+    description: "The token holder's progress, as GET .../participants/{participantId}/progress.",
     tag: "Me",
+    response: progressListSchema,
+    responseExample: progressListExample,
     auth: "participant",
     query: progressQuery,
     handler: async ({ services, caller, query }) => {

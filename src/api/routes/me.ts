@@ -1,6 +1,8 @@
 import { balancesOf } from "../../store/ledger.ts";
+import { balancesExample, ledgerExample, participantExample } from "../examples.ts";
 import { presentParticipant } from "../present.ts";
 import { pageQuery, route } from "../route.ts";
+import { balancesSchema, ledgerCollection, participantSchema } from "../schemas.ts";
 import { ledgerPage, loadTokenHolder } from "./participants.ts";
 
 /** What a participant token reads: its own membership, balances and ledger. */
@@ -8,8 +10,12 @@ export const meRoutes = [
   route({
     method: "GET",
     url: "/v1/me",
+    operationId: "getMe",
     summary: "The participant the token belongs to",
+    description: "The token holder's membership, as an admin reads it.",
     tag: "Me",
+    response: participantSchema,
+    responseExample: participantExample,
     auth: "participant",
     handler: async ({ services, caller }) => {
       const { participant } = await loadTokenHolder(services, caller);
@@ -19,8 +25,12 @@ export const meRoutes = [
   route({
     method: "GET",
     url: "/v1/me/balances",
+    operationId: "getMyBalances",
     summary: "The token holder's balances",
+    description: "The token holder's points and cash, summed from the ledger.",
     tag: "Me",
+    response: balancesSchema,
+    responseExample: balancesExample,
     auth: "participant",
     handler: async ({ services, caller }) => {
       const { program } = await loadTokenHolder(services, caller);
@@ -30,8 +40,12 @@ export const meRoutes = [
   route({
     method: "GET",
     url: "/v1/me/ledger",
+    operationId: "listMyLedgerEntries",
     summary: "The token holder's ledger entries",
+    description: "The token holder's ledger entries, oldest first, a page at a time.",
     tag: "Me",
+    response: ledgerCollection,
+    responseExample: ledgerExample,
     auth: "participant",
     query: pageQuery,
     handler: async ({ services, caller, query }) =>

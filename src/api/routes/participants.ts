@@ -16,7 +16,24 @@ import {
 import { newSecret } from "../auth.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import type { Caller } from "../auth.ts";
+import {
+  balancesExample,
+  downlineExample,
+  ledgerExample,
+  participantExample,
+  participantInputExample,
+  participantPatchExample,
+  participantTokenExample,
+} from "../examples.ts";
 import { presentParticipant } from "../present.ts";
+import {
+  balancesSchema,
+  downlinePage,
+  ledgerCollection,
+  participantCollection,
+  participantSchema,
+  participantTokenSchema,
+} from "../schemas.ts";
 import { collection, DEFAULT_LIMIT, MAX_LIMIT, pageOf, pageQuery, route } from "../route.ts";
 import { loadProgram } from "./programs.ts";
 
@@ -67,18 +84,6 @@ const downlineQuery = z.object({
     .describe("The `next` of the previous page; the first page when absent"),
 });
 
-const downlinePage = z.object({
-  items: z
-    .array(z.looseObject({ id: z.string(), depth: z.number().int() }))
-    .describe("Participants in id order, each with how many levels below it is"),
-  next: z.string().nullable().describe("The cursor of the next page; null on the last page"),
-  total: z
-    .number()
-    .int()
-    .optional()
-    .describe("With depth=1 only: how many direct recruits there are across all pages"),
-});
-
 export async function loadParticipant(
   services: Services,
   brandId: string,
@@ -116,12 +121,22 @@ export const participantRoutes = [
   route({
     method: "POST",
     url: "/v1/programs/{programId}/participants",
+    operationId: "createParticipant",
     summary: "Add a participant",
+    description:
+      "Adds a participant under their sponsor (another participant's externalId or referral " +
+      "code). Adding the same externalId again with the same fields answers 200 with the " +
+      "participant; with other fields, a 409. An unknown sponsor or level, or a sponsor cycle, is a 422.",
     tag: "Participants",
     auth: "admin",
     params: z.object({ programId: z.string() }),
     body: participantInput,
+    bodyExample: participantInputExample,
     status: 201,
+    otherStatuses: [{ status: 200, description: "The participant existed already, the same" }],
+    response: participantSchema,
+    responseExample: participantExample,
+    errors: [409],
     handler: async ({ services, caller, params, body, reply }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       // Two concurrent creates of the same participant (or code) collide on a
@@ -136,9 +151,15 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants",
+    operationId: "listParticipants",
     summary: "List participants, or find one by externalId",
+    description:
+      "The program's participants in id order, a page at a time; with `externalId`, the one " +
+      "participant that has it (or none).",
     tag: "Participants",
     auth: "admin",
+    response: participantCollection,
+    responseExample: { items: [participantExample], next: null },
     params: z.object({ programId: z.string() }),
     query: pageQuery.extend({ externalId: z.string().optional() }),
     handler: async ({ services, caller, params, query }) => {
@@ -160,10 +181,14 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}",
+    operationId: "getParticipant",
     summary: "Read a participant",
+    description: "One participant of the program, by Laurel's id.",
     tag: "Participants",
     auth: "admin",
     params: participantParams,
+    response: participantSchema,
+    responseExample: participantExample,
     handler: async ({ services, caller, params }) => {
       const { participant } = await loadNamedParticipant(services, caller, params);
       return presentParticipant(participant, services.publicUrl);
@@ -172,11 +197,18 @@ export const participantRoutes = [
   route({
     method: "PATCH",
     url: "/v1/programs/{programId}/participants/{participantId}",
+    operationId: "updateParticipant",
     summary: "Change a participant's level, status, contact or sponsor",
+    description:
+      "Changes the fields given; null clears email, name, level or sponsor. A new sponsor moves " +
+      "the participant's whole downline with them, and may not be one of their own recruits (422).",
     tag: "Participants",
     auth: "admin",
     params: participantParams,
     body: participantPatch,
+    bodyExample: participantPatchExample,
+    response: participantSchema,
+    responseExample: { ...participantExample, level: "gold" },
     handler: async ({ services, caller, params, body }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       const result = await changeParticipant(services, program, participant, body);
@@ -189,12 +221,17 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/downline",
+    operationId: "listDownline",
     summary: "Everyone below a participant, up to `depth` levels, a page at a time",
+    description:
+      "The participants below one participant, down to `depth` levels (3 when absent), in id " +
+      "order, each with its depth; with depth=1 also `total`, how many direct recruits there are.",
     tag: "Participants",
     auth: "admin",
     params: participantParams,
     query: downlineQuery,
     response: downlinePage,
+    responseExample: downlineExample,
     handler: async ({ services, caller, params, query }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       const page = pageOf(query);
@@ -219,10 +256,16 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/balances",
+    operationId: "getBalances",
     summary: "A participant's balances, summed from the ledger",
+    description:
+      "Points pending and available; cash pending (in its hold period), available (paid by the " +
+      "next payout) and paid, in the program's currency.",
     tag: "Ledger",
     auth: "admin",
     params: participantParams,
+    response: balancesSchema,
+    responseExample: balancesExample,
     handler: async ({ services, caller, params }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       return balancesOf(services.db, program.id, participant.id, program.currency);
@@ -231,11 +274,17 @@ export const participantRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/ledger",
+    operationId: "listLedgerEntries",
     summary: "A participant's ledger entries, oldest first",
+    description:
+      "Every entry on the participant's accounts, each naming its cause: the event, the goal " +
+      "step, the commission level or the payout.",
     tag: "Ledger",
     auth: "admin",
     params: participantParams,
     query: pageQuery,
+    response: ledgerCollection,
+    responseExample: ledgerExample,
     handler: async ({ services, caller, params, query }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       return ledgerPage(services, program.id, participant.id, query);
@@ -244,11 +293,17 @@ export const participantRoutes = [
   route({
     method: "POST",
     url: "/v1/programs/{programId}/participants/{participantId}/tokens",
+    operationId: "createParticipantToken",
     summary: "Issue a participant token, which reads only /v1/me",
+    description:
+      "A new token for the participant, shown once: with it the participant (or a portal link) " +
+      "reads only their own data under /v1/me.",
     tag: "Participants",
     auth: "admin",
     params: participantParams,
     status: 201,
+    response: participantTokenSchema,
+    responseExample: participantTokenExample,
     handler: async ({ services, caller, params }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       const { secret, hash } = newSecret("lrl_part");

@@ -4,7 +4,9 @@ import { createPayout } from "../../engine/create-payout.ts";
 import { findPayout, listPayouts, payoutLines, type PayoutRecord } from "../../store/payouts.ts";
 import { sendCsv } from "../csv.ts";
 import { notFound } from "../errors.ts";
+import { payoutCollectionExample, payoutCsvExample, payoutExample } from "../examples.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
+import { payoutCollection, payoutSchema } from "../schemas.ts";
 import { loadProgram } from "./programs.ts";
 
 const payoutParams = z.object({ programId: z.string(), payoutId: z.string() });
@@ -49,11 +51,17 @@ export const payoutRoutes = [
   route({
     method: "POST",
     url: "/v1/programs/{programId}/payouts",
+    operationId: "createPayout",
     summary: "Pay every available cash balance at or over the program minimum",
+    description:
+      "A batch of every active participant's available cash at or over the program's payout " +
+      "minimum, moved to paid in one transaction; with nothing to pay, an empty batch.",
     tag: "Payouts",
     auth: "admin",
     params: z.object({ programId: z.string() }),
     status: 201,
+    response: payoutSchema,
+    responseExample: payoutExample,
     handler: async ({ services, caller, params }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const { payout, lines } = await createPayout(services, program);
@@ -63,8 +71,12 @@ export const payoutRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/payouts",
+    operationId: "listPayouts",
     summary: "List payouts, oldest first",
+    description: "The program's payouts, without their lines, a page at a time.",
     tag: "Payouts",
+    response: payoutCollection,
+    responseExample: payoutCollectionExample,
     auth: "admin",
     params: z.object({ programId: z.string() }),
     query: pageQuery,
@@ -92,8 +104,12 @@ export const payoutRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/payouts/{payoutId}",
+    operationId: "getPayout",
     summary: "Read a payout and its lines",
+    description: "One payout with a line per participant it paid.",
     tag: "Payouts",
+    response: payoutSchema,
+    responseExample: payoutExample,
     auth: "admin",
     params: payoutParams,
     handler: async ({ services, caller, params }) => {
@@ -104,8 +120,19 @@ export const payoutRoutes = [
   route({
     method: "GET",
     url: "/v1/programs/{programId}/payouts/{payoutId}/export.csv",
+    operationId: "exportPayoutCsv",
     summary: "The payout as CSV for a payout provider, amounts in major units",
+    description:
+      "A header row, then one row per line: participant_id, external_id, email, amount (major " +
+      "units, such as 5.00), currency, reference. A field a spreadsheet would run as a formula " +
+      "is written as text.",
     tag: "Payouts",
+    response: {
+      mediaType: "text/csv",
+      schema: z.string().describe("RFC 4180 CSV, UTF-8, with a header row"),
+    },
+    responseExample: payoutCsvExample,
+    responseHeaders: { "Content-Disposition": 'attachment; filename="<payoutId>.csv"' },
     auth: "admin",
     params: payoutParams,
     handler: async ({ services, caller, params, reply }) => {

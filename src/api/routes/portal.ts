@@ -3,7 +3,19 @@ import { monthOf } from "../../domain/periods.ts";
 import { openPortalSession } from "../../engine/open-portal-session.ts";
 import { listDownlineSales, salesStandings } from "../../store/portal-standings.ts";
 import { ApiError } from "../errors.ts";
+import {
+  downlineSalesExample,
+  leaderboardExample,
+  memberProgramExample,
+  sessionExample,
+} from "../examples.ts";
 import { collection, pageOf, pageQuery, route, type AnyRoute } from "../route.ts";
+import {
+  downlineSalesSchema,
+  leaderboardSchema,
+  memberProgramSchema,
+  sessionSchema,
+} from "../schemas.ts";
 import { loadTokenHolder } from "./participants.ts";
 
 /** How many leaders the leaderboard names besides the caller. */
@@ -14,10 +26,16 @@ export const portalRoutes: AnyRoute[] = [
   route({
     method: "POST",
     url: "/v1/sessions",
+    operationId: "createSession",
     summary: "Exchange a participant token (a magic link) for a short-lived portal session",
+    description:
+      "A portal session token that reads what the participant token does, for 8 hours. A " +
+      "session cannot open another session (403): the link opens a new one.",
     tag: "Me",
     auth: "participant",
     status: 201,
+    response: sessionSchema,
+    responseExample: sessionExample,
     handler: async ({ services, caller }) => {
       // Renewing from a session would make it live for ever; the link opens a new one.
       if (caller.via === "session")
@@ -42,8 +60,12 @@ export const portalRoutes: AnyRoute[] = [
   route({
     method: "GET",
     url: "/v1/me/program",
+    operationId: "getMyProgram",
     summary: "The program the token holder belongs to: name, currency and time zone",
+    description: "What the portal needs of the program to show amounts and dates.",
     tag: "Me",
+    response: memberProgramSchema,
+    responseExample: memberProgramExample,
     auth: "participant",
     handler: async ({ services, caller }) => {
       const { program } = await loadTokenHolder(services, caller);
@@ -58,8 +80,14 @@ export const portalRoutes: AnyRoute[] = [
   route({
     method: "GET",
     url: "/v1/me/downline",
+    operationId: "listMyDownline",
     summary: "The token holder's downline, up to `depth` levels, with each member's sales",
+    description:
+      "The participants below the token holder (3 levels when `depth` is absent), in id order, " +
+      "each with their attributed orders and sales of all time; no contact details.",
     tag: "Me",
+    response: downlineSalesSchema,
+    responseExample: downlineSalesExample,
     auth: "participant",
     query: pageQuery.extend({ depth: z.coerce.number().int().min(1).max(20).optional() }),
     handler: async ({ services, caller, query }) => {
@@ -93,8 +121,14 @@ export const portalRoutes: AnyRoute[] = [
   route({
     method: "GET",
     url: "/v1/me/leaderboard",
+    operationId: "getMyLeaderboard",
     summary: "The token holder's rank by sales this month (program time zone), and the leaders",
+    description:
+      "The month's top 5 by attributed sales, shown by external id and name only, and where " +
+      "the token holder stands.",
     tag: "Me",
+    response: leaderboardSchema,
+    responseExample: leaderboardExample,
     auth: "participant",
     handler: async ({ services, caller }) => {
       const { program, participant } = await loadTokenHolder(services, caller);

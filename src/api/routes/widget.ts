@@ -11,7 +11,19 @@ import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
 import { findWidgetSecret, putWidgetSecret } from "../../store/widget-secrets.ts";
 import { bearerOf } from "../auth.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
+import {
+  customerViewExample,
+  milestonesExample,
+  widgetSecretExample,
+  widgetSecretStatusExample,
+} from "../examples.ts";
 import { route, type AnyRoute } from "../route.ts";
+import {
+  customerViewSchema,
+  milestonesSchema,
+  widgetSecretSchema,
+  widgetSecretStatusSchema,
+} from "../schemas.ts";
 import { refused } from "./participants.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
@@ -25,15 +37,26 @@ function allowAnyOrigin(reply: FastifyReply): void {
 }
 
 /** OPTIONS for a widget URL: browsers ask before sending Authorization cross-origin. */
-function preflight(url: string): AnyRoute {
+function preflight(url: string, operationId: string): AnyRoute {
   const spec = route({
     method: "GET",
     url,
+    operationId,
     summary: "CORS preflight for storefronts on other origins",
+    description:
+      "What a browser asks before a storefront on another origin calls this URL with an " +
+      "Authorization header: any origin may, with GET and POST.",
     tag: "Widget",
     auth: "public",
     params: programParams,
     status: 204,
+    response: null,
+    responseHeaders: {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+      "Access-Control-Allow-Headers": "authorization",
+      "Access-Control-Max-Age": "600",
+    },
     handler: async ({ reply }) => {
       allowAnyOrigin(reply);
       return reply
@@ -109,10 +132,16 @@ export const widgetRoutes: AnyRoute[] = [
     url: "/v1/programs/{programId}/widget-secret",
     summary:
       "Create or rotate the program's widget secret (shown once; the previous one stops working)",
+    operationId: "createWidgetSecret",
+    description:
+      "A new secret with which the shop's server signs its customers' tokens (HS256 JWTs, the " +
+      "customer's id as `sub`). It is shown only here; the previous secret stops working.",
     tag: "Widget",
     auth: "admin",
     params: programParams,
     status: 201,
+    response: widgetSecretSchema,
+    responseExample: widgetSecretExample,
     handler: async ({ services, caller, params }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const stored = await putWidgetSecret(
@@ -133,7 +162,11 @@ export const widgetRoutes: AnyRoute[] = [
     method: "GET",
     url: "/v1/programs/{programId}/widget-secret",
     summary: "Whether the program has a widget secret, and since when (never the secret itself)",
+    operationId: "getWidgetSecret",
+    description: "Whether customer tokens can be checked yet, and since when; never the secret.",
     tag: "Widget",
+    response: widgetSecretStatusSchema,
+    responseExample: widgetSecretStatusExample,
     auth: "admin",
     params: programParams,
     handler: async ({ services, caller, params }) => {
@@ -151,9 +184,18 @@ export const widgetRoutes: AnyRoute[] = [
     url: "/v1/widget/{programId}/me",
     summary:
       "The signed-in customer's progress on the widget's goals (Authorization: Bearer <customer JWT signed with the widget secret>)",
+    operationId: "getWidgetCustomer",
+    description:
+      "Whether the customer the token names is a member, may join, and their progress on the " +
+      "goals the widget shows. Any origin may call it.",
     tag: "Widget",
     auth: "public",
+    credential: "customer",
     params: programParams,
+    response: customerViewSchema,
+    responseExample: customerViewExample,
+    responseHeaders: { "Access-Control-Allow-Origin": "*" },
+    errors: [401],
     handler: async ({ services, params, request, reply }) => {
       allowAnyOrigin(reply);
       const { program, customer } = await signedInCustomer(services, params.programId, request);
@@ -165,10 +207,21 @@ export const widgetRoutes: AnyRoute[] = [
     url: "/v1/widget/{programId}/me",
     summary:
       "The signed-in customer joins the program (when its widget.enrol allows it), with the token's sub as externalId and its email and name claims; 201 when they joined, 200 when they were a member",
+    operationId: "joinFromWidget",
+    description:
+      "Makes the customer the token names a participant (its `sub` the externalId, its email " +
+      "and name claims their contact) when the program's `widget.enrol` allows it, else 403; " +
+      "answers what GET answers.",
     tag: "Widget",
     auth: "public",
+    credential: "customer",
     params: programParams,
     status: 201,
+    otherStatuses: [{ status: 200, description: "The customer was a member already" }],
+    response: customerViewSchema,
+    responseExample: { ...customerViewExample, items: [] },
+    responseHeaders: { "Access-Control-Allow-Origin": "*" },
+    errors: [401, 403, 409, 422],
     handler: async ({ services, params, request, reply }) => {
       allowAnyOrigin(reply);
       const { program, customer } = await signedInCustomer(services, params.programId, request);
@@ -193,7 +246,14 @@ export const widgetRoutes: AnyRoute[] = [
     method: "GET",
     url: "/v1/widget/{programId}/milestones",
     summary: "The ladders a storefront shows (public; never inactivity goals)",
+    operationId: "listWidgetMilestones",
+    description:
+      "The program's goals shown in the widget, with their steps and rewards, for anyone: a " +
+      "storefront renders its ladders from it.",
     tag: "Widget",
+    response: milestonesSchema,
+    responseExample: milestonesExample,
+    responseHeaders: { "Access-Control-Allow-Origin": "*" },
     auth: "public",
     params: programParams,
     handler: async ({ services, params, reply }) => {
@@ -218,6 +278,6 @@ export const widgetRoutes: AnyRoute[] = [
       };
     },
   }),
-  preflight("/v1/widget/{programId}/me"),
-  preflight("/v1/widget/{programId}/milestones"),
+  preflight("/v1/widget/{programId}/me", "preflightWidgetCustomer"),
+  preflight("/v1/widget/{programId}/milestones", "preflightWidgetMilestones"),
 ];
