@@ -6,7 +6,8 @@ import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().default("0.0.0.0"),
+    // Loopback unless asked: a new install is not reachable from the network by accident.
+    HOST: z.string().default("127.0.0.1"),
     DATABASE_URL: z.string().url().optional(),
     LAUREL_DATA: z.string().default("./data"),
     LAUREL_ADMIN_KEY: z
@@ -14,6 +15,11 @@ const envSchema = z
       .min(16, "LAUREL_ADMIN_KEY must be at least 16 characters")
       .optional(),
     LAUREL_PUBLIC_URL: z.string().url().optional(),
+    // Anyone who can reach the server could guess a short one.
+    LAUREL_METRICS_TOKEN: z
+      .string()
+      .min(16, "LAUREL_METRICS_TOKEN must be at least 16 characters")
+      .optional(),
     LAUREL_SFTP_URL: z.string().optional(),
     LAUREL_SFTP_PASSWORD: z.string().optional(),
     LAUREL_SFTP_KEY_FILE: z.string().optional(),
@@ -61,6 +67,11 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     throw new Error(`the environment is not valid:\n  ${problems}`);
   }
   return parsed.data;
+}
+
+/** Where Laurel is reached from outside: LAUREL_PUBLIC_URL, or this machine's PORT. */
+export function publicUrlOf(config: Config): string {
+  return config.LAUREL_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
 }
 
 /** A dropped file changed this recently may still be uploading; it waits for the next poll. */

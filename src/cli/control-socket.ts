@@ -3,7 +3,7 @@ import { chmod } from "node:fs/promises";
 import { createConnection, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { CommandIo } from "./commands.ts";
+import type { CommandIo } from "./command-line.ts";
 
 /**
  * The embedded database is one process at a time, so while `laurel serve`

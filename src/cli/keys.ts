@@ -1,13 +1,10 @@
 import type { Services } from "../engine/services.ts";
 import { findBrandByName, listAdminKeys, revokeAdminKey } from "../store/brands.ts";
 import { createAdminKey } from "./bootstrap.ts";
+import { KEYS_USAGE } from "./command-line.ts";
 
 /** What `laurel keys` prints, or why it cannot: the exit code follows from `ok`. */
 export type KeysOutcome = { ok: true; lines: string[] } | { ok: false; message: string };
-
-export const KEYS_USAGE = `usage: laurel keys create --brand NAME
-       laurel keys list --brand NAME
-       laurel keys revoke KEY_ID --brand NAME`;
 
 /** `laurel keys create|list|revoke`: a brand's admin keys, which are shown only when made. */
 export async function runKeys(

@@ -14,6 +14,30 @@ export async function insertBrand(
   await db.query("insert into brands (id, name) values ($1, $2)", [brand.id, brand.name]);
 }
 
+/**
+ * Inserts the brand unless one of that name exists; answers whether it did.
+ * Concurrent inserts of one name wait on the unique index, so exactly one
+ * answers true, and that is the one whose transaction made it.
+ */
+export async function insertBrandIfNew(
+  db: Queryable,
+  brand: { id: string; name: string },
+): Promise<boolean> {
+  const rows = await db.query(
+    "insert into brands (id, name) values ($1, $2) on conflict (name) do nothing returning id",
+    [brand.id, brand.name],
+  );
+  return rows.length > 0;
+}
+
+/** Brand names in name order, at most `limit`: to name them in a hint. */
+export async function listBrandNames(db: Queryable, limit: number): Promise<string[]> {
+  const rows = await db.query<{ name: string }>("select name from brands order by name limit $1", [
+    limit,
+  ]);
+  return rows.map((r) => r.name);
+}
+
 export async function findBrandByName(db: Queryable, name: string): Promise<{ id: string } | null> {
   const rows = await db.query<{ id: string }>("select id from brands where name = $1", [name]);
   return rows[0] ?? null;

@@ -5,16 +5,21 @@ import type { Database } from "./db.ts";
 const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 // Any fixed number works; it only keeps two servers starting at once from
 // applying the same migration twice.
-const MIGRATION_LOCK = 7_201_611;
+export const MIGRATION_LOCK = 7_201_611;
 
 /** Applies every migration not yet applied, in file-name order, each in its own transaction. */
 export async function migrate(db: Database): Promise<string[]> {
   const files = (await readdir(migrationsDir)).filter((f) => f.endsWith(".sql")).sort();
   const applied: string[] = [];
-  await db.query(
-    `create table if not exists schema_migrations (
-       name text primary key, applied_at timestamptz not null default now())`,
-  );
+  // Under the lock too: two servers creating the table at once on PostgreSQL
+  // can both pass "if not exists" and one then fails on the system catalog.
+  await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(
+      `create table if not exists schema_migrations (
+         name text primary key, applied_at timestamptz not null default now())`,
+    );
+  });
   for (const name of files) {
     const sql = await readFile(migrationsDir + name, "utf8");
     const done = await db.transaction(async (tx) => {
