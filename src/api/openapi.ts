@@ -79,9 +79,11 @@ export function buildOpenApi(routes: readonly AnyRoute[], options: OpenApiOption
           in: "header",
           required: false,
           description:
-            "Any token of the client's: the same key with the same body, within 24 hours, answers " +
-            "the first response again instead of acting twice; with another body, a 409.",
-          schema: { type: "string", minLength: 1, maxLength: 255 },
+            "1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same " +
+            "key with the same request, within 24 hours, answers the first response again " +
+            "instead of acting twice; with another request, a 409 `idempotency_conflict`; while " +
+            "the first is still running, the second waits for its answer.",
+          schema: { type: "string", pattern: "^[!-~]{1,255}$" },
           example: "9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90",
         },
       },
@@ -159,7 +161,7 @@ function operationOf(
   schemas: SchemaComponents,
   errorResponse: (status: number) => Json,
 ): Json {
-  const idempotent = r.method === "POST" && r.auth !== "public";
+  const idempotent = r.method === "POST";
   const parameters = [
     ...objectParams(r.params, "path", schemas),
     ...objectParams(r.query, "query", schemas),
@@ -246,7 +248,7 @@ const SUCCESS_DESCRIPTIONS = new Map([
  * (400) and a rate limit (429); a route with a credential no or a bad one
  * (401) or the wrong kind (403); a path naming a resource a 404; a request
  * with a body one too large (413) or of a type the server does not take
- * (415); a checked query or body a 422; a keyed POST a 409 for a reused key.
+ * (415); a checked query or body a 422; a POST a 409 for a reused Idempotency-Key.
  * A route adds what its handler answers besides.
  */
 export function errorStatusesOf(r: AnyRoute): number[] {
@@ -254,7 +256,7 @@ export function errorStatusesOf(r: AnyRoute): number[] {
   if (r.auth !== "public") statuses.add(401).add(403);
   if (r.url.includes("{")) statuses.add(404);
   if (r.method !== "GET") statuses.add(413).add(415);
-  if (r.method === "POST" && r.auth !== "public") statuses.add(409);
+  if (r.method === "POST") statuses.add(409);
   if (r.body || (r.query && !takesAnyStrings(r.query))) statuses.add(422);
   return [...statuses].sort((a, b) => a - b);
 }

@@ -153,6 +153,14 @@ export class Conformance {
     );
   }
 
+  /** Why `value` fails a schema of the document (refs into its components resolve), or null. */
+  schemaProblem(schema: Json, value: unknown): string | null {
+    const validate = this.ajv.compile(relinked(schema) as Json);
+    return validate(value)
+      ? null
+      : this.ajv.errorsText(validate.errors, { separator: "; ", dataVar: "value" });
+  }
+
   private bodyProblem(
     exchange: CheckedExchange,
     name: string,
