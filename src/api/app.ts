@@ -11,6 +11,8 @@ import {
 } from "./error-replies.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from "./rate-limits.ts";
+import { ApiError } from "./errors.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 import { requestIdOf } from "./request-id.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
 import { registerOperations } from "./operations.ts";
@@ -69,7 +71,6 @@ export async function newApp(
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Every log line of a request, and its error body, carry the request id.
     genReqId: (request) => requestIdOf(request, () => services.ids.next("req")),
-    requestIdLogLabel: "requestId",
     frameworkErrors: frameworkErrorReply,
     trustProxy: options.trustProxy ?? false,
   });
@@ -84,6 +85,14 @@ export async function newApp(
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.trim() === "") done(null, undefined);
+    else if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+      done(
+        new ApiError(
+          "malformed_request",
+          `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels; no request needs that many`,
+        ),
+        undefined,
+      );
     else parseJson(request, text, done);
   });
   // Target files: the route reads the CSV itself, as text.

@@ -82,6 +82,16 @@ describeEachBackend("conventions every route keeps", (backend) => {
         413,
         "malformed_request",
       ],
+      [
+        "a body nested 100,000 levels deep",
+        {
+          method: "POST",
+          url: "/v1/programs",
+          payload: `${"[".repeat(100_000)}${"]".repeat(100_000)}`,
+        },
+        400,
+        "malformed_request",
+      ],
       ["no credential", { url: "/v1/programs", key: null }, 401, "unauthorized"],
     ])(
       "%s answers the contract's error shape with its request id",
