@@ -431,9 +431,13 @@ export const errorExamples: Readonly<
       'an event with id "order-1001" was already received with different content; send a new id for a new event',
   },
   413: { code: "malformed_request", message: "the body is too large; send at most 10 MB" },
+  414: {
+    code: "malformed_request",
+    message: "a segment of the path is longer than 500 characters; ids and codes are shorter",
+  },
   415: {
     code: "malformed_request",
-    message: "this route takes a body of type application/json; the request sent application/xml",
+    message: "the body's Content-Type is not one this route takes; send application/json",
   },
   422: {
     code: "validation_failed",

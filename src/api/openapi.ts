@@ -246,7 +246,8 @@ const SUCCESS_DESCRIPTIONS = new Map([
 /**
  * The error statuses a route can answer: every route a malformed request
  * (400) and a rate limit (429); a route with a credential no or a bad one
- * (401) or the wrong kind (403); a path naming a resource a 404; a request
+ * (401) or the wrong kind (403); a path naming a resource a 404 (and a 414
+ * for a segment longer than any id); a request
  * with a body one too large (413) or of a type the server does not take
  * (415); a checked query or body a 422; a POST a 409 for a reused Idempotency-Key.
  * A route adds what its handler answers besides.
@@ -254,7 +255,7 @@ const SUCCESS_DESCRIPTIONS = new Map([
 export function errorStatusesOf(r: AnyRoute): number[] {
   const statuses = new Set([400, 429, ...(r.errors ?? [])]);
   if (r.auth !== "public") statuses.add(401).add(403);
-  if (r.url.includes("{")) statuses.add(404);
+  if (r.url.includes("{")) statuses.add(404).add(414);
   if (r.method !== "GET") statuses.add(413).add(415);
   if (r.method === "POST") statuses.add(409);
   if (r.body || (r.query && !takesAnyStrings(r.query))) statuses.add(422);
@@ -323,6 +324,12 @@ const ERROR_RESPONSES = new Map<number, ErrorKind>(
         codesOf(409),
       ],
       [413, "PayloadTooLarge", "The body is larger than the route takes", ["malformed_request"]],
+      [
+        414,
+        "UriTooLong",
+        "A segment of the path is longer than any id or code (500 characters)",
+        ["malformed_request"],
+      ],
       [
         415,
         "UnsupportedMediaType",

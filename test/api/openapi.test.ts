@@ -194,7 +194,7 @@ describe("the OpenAPI document", () => {
         "429",
         ...(schemes.length > 0 ? ["401"] : []),
         ...(asKey ? ["403"] : []),
-        ...(name.includes("{") ? ["404"] : []),
+        ...(name.includes("{") ? ["404", "414"] : []),
         ...(method === "get" || method === "options" ? [] : ["413", "415"]),
         ...(method === "post" ? ["409"] : []),
       ];
