@@ -2015,6 +2015,26 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
+    /** @description A segment of the path is longer than any id or code (500 characters). Codes: `malformed_request`. */
+    UriTooLong: {
+      headers: {
+        "Request-Id": components["headers"]["RequestId"];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "error": {
+         *         "details": [],
+         *         "code": "malformed_request",
+         *         "message": "a segment of the path is longer than 500 characters; ids and codes are shorter",
+         *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["Error"];
+      };
+    };
     /** @description The body comes in a Content-Type the route does not take. Codes: `malformed_request`. */
     UnsupportedMediaType: {
       headers: {
@@ -2027,7 +2047,7 @@ export interface components {
          *       "error": {
          *         "details": [],
          *         "code": "malformed_request",
-         *         "message": "this route takes a body of type application/json; the request sent application/xml",
+         *         "message": "the body's Content-Type is not one this route takes; send application/json",
          *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
          *       }
          *     }
@@ -2104,7 +2124,7 @@ export interface components {
   };
   parameters: {
     /**
-     * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+     * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
      * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
      */
     IdempotencyKey: string;
@@ -2229,7 +2249,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2494,6 +2514,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -2602,6 +2623,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -2657,6 +2679,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -2666,7 +2689,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2760,6 +2783,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -2806,6 +2830,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -2868,6 +2893,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -2928,6 +2954,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -2972,6 +2999,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -3027,6 +3055,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3036,7 +3065,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3072,6 +3101,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3081,7 +3111,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3170,6 +3200,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -3218,6 +3249,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3227,7 +3259,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3281,6 +3313,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3336,6 +3369,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -3372,6 +3406,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -3423,6 +3458,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3432,7 +3468,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3475,6 +3511,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3484,7 +3521,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3527,6 +3564,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3536,7 +3574,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3570,6 +3608,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3733,6 +3772,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -3810,6 +3850,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3879,6 +3920,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3888,7 +3930,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4027,6 +4069,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -4037,7 +4080,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4071,6 +4114,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4080,7 +4124,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4114,6 +4158,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4174,6 +4219,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4234,6 +4280,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4380,6 +4427,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -4446,6 +4494,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4516,7 +4565,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4579,6 +4628,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -4626,6 +4676,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4662,6 +4713,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4670,7 +4722,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4707,6 +4759,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4780,13 +4833,20 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
   joinFromWidget: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
       path: {
         programId: string;
       };
@@ -4798,6 +4858,7 @@ export interface operations {
       200: {
         headers: {
           "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           /** @description * */
           "Access-Control-Allow-Origin": string;
           [name: string]: unknown;
@@ -4824,6 +4885,7 @@ export interface operations {
       201: {
         headers: {
           "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           /** @description * */
           "Access-Control-Allow-Origin": string;
           [name: string]: unknown;
@@ -4852,6 +4914,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
@@ -4887,6 +4950,7 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4943,6 +5007,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4976,6 +5041,7 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4985,7 +5051,7 @@ export interface operations {
       query?: never;
       header?: {
         /**
-         * @description Any token of the client's: the same key with the same body, within 24 hours, answers the first response again instead of acting twice; with another body, a 409.
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
          * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
          */
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5216,6 +5282,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -5273,6 +5340,7 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
