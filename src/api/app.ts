@@ -13,6 +13,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from "./rate-limits.ts";
 import { ApiError } from "./errors.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
+import { LAUREL_VERSION } from "../cli/version.ts";
 import { requestIdOf } from "./request-id.ts";
 import { registerRoute, type AnyRoute } from "./route.ts";
 import { registerOperations } from "./operations.ts";
@@ -32,7 +33,8 @@ import { portalRoutes } from "./routes/portal.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 
-export const VERSION = "0.1.0";
+/** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
+export const VERSION = LAUREL_VERSION;
 
 export const routes: readonly AnyRoute[] = [
   ...programRoutes,
