@@ -408,7 +408,7 @@ export const milestonesExample = {
 };
 
 export const healthExample = { status: "ok" };
-export const readyExample = { status: "ready" };
+export const readyExample = { status: "ok" };
 
 /** One error per status, as the document's example for it. */
 export const errorExamples: Readonly<

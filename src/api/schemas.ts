@@ -634,4 +634,4 @@ export const milestonesSchema = z
 // --------------------------------------------------------------- operations
 
 export const healthSchema = z.strictObject({ status: z.literal("ok") }).meta({ id: "Health" });
-export const readySchema = z.strictObject({ status: z.literal("ready") }).meta({ id: "Ready" });
+export const readySchema = z.strictObject({ status: z.literal("ok") }).meta({ id: "Ready" });

@@ -294,7 +294,7 @@ describe("the conformance check the API tests run on every response", () => {
     ).toMatch(/content type text\/plain is not declared/);
   });
 
-  it("holds an unknown route's 404 to the Error shape, codes included", () => {
+  it("holds an unknown route's answer to a refusal in the Error shape, codes included", () => {
     expect(
       conformance.problem(exchange({ url: "/v1/nothing", status: 404, body: error("not_found") })),
     ).toBeNull();
@@ -304,5 +304,9 @@ describe("the conformance check the API tests run on every response", () => {
     expect(conformance.problem(exchange({ url: "/v1/nothing", status: 200, body: {} }))).toMatch(
       /not the router's 404/,
     );
+    const badBody = { method: "POST", url: "/v1/nothing", status: 400 };
+    expect(
+      conformance.problem(exchange({ ...badBody, body: error("malformed_request") })),
+    ).toBeNull();
   });
 });

@@ -89,7 +89,8 @@ export class Conformance {
           `^${path
             .split(/\{[^}]+\}/)
             .map((literal) => literal.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
-            .join("[^/]+")}$`,
+            // The router takes an empty segment as an empty parameter.
+            .join("[^/]*")}$`,
         ),
         literals: path.split("/").filter((s) => s !== "" && !s.startsWith("{")).length,
       }))
@@ -104,12 +105,14 @@ export class Conformance {
     const template = this.templates.find((t) => t.pattern.test(path));
     const operation = template && this.document.paths[template.path]?.[method];
     if (!template || !operation || !METHODS.has(method)) {
-      // No such operation: the router's 404, in the error shape.
-      if (exchange.status !== 404)
+      // No such operation: the router's 404, or a refusal of the request before
+      // routing (a URL that is not valid, an over-long segment, a bad body), in
+      // the error shape.
+      if (exchange.status < 400 || exchange.status >= 500)
         return report(
           exchange,
           "no operation",
-          `answered ${exchange.status}, not the router's 404`,
+          `answered ${exchange.status}, not the router's 404 or another refusal`,
         );
       return this.bodyProblem(
         exchange,
