@@ -1,67 +1,105 @@
 import type { Queryable } from "../store/db.ts";
 import { lockOrders } from "../store/locks.ts";
 import { bookJournals } from "../store/facts.ts";
-import { dueHolds, insertHoldReleases, type DueHold } from "../store/holds.ts";
-import { advanceJobWatermark, COMMIT_MARGIN_MS, jobWatermark } from "../store/job-watermarks.ts";
+import { dueOrders, insertHoldReleases, unreleasedLegs, type DueHold } from "../store/holds.ts";
+import {
+  advanceJobPosition,
+  COMMIT_MARGIN_MS,
+  instantOf,
+  isBefore,
+  jobPosition,
+  type JobPosition,
+} from "../store/job-watermarks.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
 
+/** How a scheduled job is run: in batches of `batchSize`, until done or `signal` says stop. */
+export interface JobOptions {
+  /** Checked between batches: once it is aborted, the run ends after the batch at work. */
+  signal?: AbortSignal;
+  batchSize?: number;
+}
+
+/**
+ * Orders per transaction: a batch of 500 orders takes tens of milliseconds,
+ * so a run that is asked to stop ends that soon, and a refund of one of the
+ * orders waits no longer than that for its lock.
+ */
+const RELEASE_BATCH = 500;
+
+const RELEASE_HOLDS = "release-holds";
+
 /**
  * Moves commissions whose hold is over from pending to available, each paid
- * level of each order exactly once (hold_releases' key), in batches. What a
- * refund already cancelled during the hold stays cancelled: the amount moved
- * is what is left pending for that order and level, and nothing when nothing
- * is left. Safe to run at any time and as often as wanted; after downtime it
- * simply finds more that is due.
+ * level of each order exactly once (hold_releases' key), in batches of
+ * orders taken in (available_at, order_id) order from the program's
+ * position, one transaction each. What a refund already cancelled during the
+ * hold stays cancelled: the amount moved is what is left pending for that
+ * order and level, and nothing when nothing is left. Safe to run at any time
+ * and as often as wanted; after downtime it simply finds more that is due.
+ * Returns the order levels released.
  */
 export async function releaseHolds(
   services: Services,
   program: ProgramRecord,
-  limit = 1000,
+  options: JobOptions = {},
 ): Promise<number> {
-  const startedAt = services.now();
-  const since = await jobWatermark(services.db, program.id, RELEASE_HOLDS);
+  const batchSize = options.batchSize ?? RELEASE_BATCH;
+  // The position never passes the commit margin: a commission booked by a
+  // transaction that began before this run and committed after it looked
+  // (a hold of 0 days can fall behind it) is found again by the next run.
+  const settled: JobPosition = {
+    at: instantOf(new Date(services.now().getTime() - COMMIT_MARGIN_MS)),
+    key: "",
+  };
+  let position: JobPosition | null = null;
   let released = 0;
   for (;;) {
+    if (options.signal?.aborted) return released;
+    // Read at every batch: another server releasing the same program may
+    // have got further, and this run goes on from there.
+    const stored = await jobPosition(services.db, program.id, RELEASE_HOLDS);
+    if (stored && (position === null || isBefore(position, stored))) position = stored;
     const now = services.now();
-    const count = await services.db.transaction(async (tx) =>
-      releaseBatch(tx, services, program, { since, now }, limit),
+    const batch = await services.db.transaction((tx) =>
+      releaseBatch(tx, services, program, position, now, batchSize),
     );
-    released += count;
-    if (count < limit) break;
+    released += batch.released;
+    if (batch.last === null) break;
+    position = batch.last;
+    // Everything up to the batch's last order is released: a run that stops
+    // here, or the next one, goes on after it.
+    await advanceJobPosition(
+      services.db,
+      program.id,
+      RELEASE_HOLDS,
+      isBefore(batch.last, settled) ? batch.last : settled,
+    );
+    if (batch.orders < batchSize) break;
   }
-  // Everything due by the start of this run is released now, so the next run
-  // can start looking there instead of at the program's whole history. The
-  // margin covers a commission booked by a transaction that began before this
-  // run and committed after it looked (a hold of 0 days can fall behind it).
-  await advanceJobWatermark(
-    services.db,
-    program.id,
-    RELEASE_HOLDS,
-    new Date(startedAt.getTime() - COMMIT_MARGIN_MS),
-  );
+  await advanceJobPosition(services.db, program.id, RELEASE_HOLDS, settled);
   return released;
 }
 
-const RELEASE_HOLDS = "release-holds";
-
+/** One batch: the next due orders after `after`, locked, then their unreleased levels released. */
 async function releaseBatch(
   tx: Queryable,
   services: Services,
   program: ProgramRecord,
-  window: { since: Date | null; now: Date },
+  after: JobPosition | null,
+  now: Date,
   limit: number,
-): Promise<number> {
-  const { now } = window;
-  const candidates = await dueHolds(tx, program.id, window, limit, null);
-  if (candidates.length === 0) return 0;
-  // The same lock a refund of the order takes, then a fresh read: a refund
-  // that committed meanwhile is counted, one that comes later sees the release.
-  const orderIds = [...new Set(candidates.map((c) => c.orderId))].sort();
+): Promise<{ orders: number; released: number; last: JobPosition | null }> {
+  const orders = await dueOrders(tx, program.id, after, now, limit);
+  const last = orders.at(-1);
+  if (last === undefined) return { orders: 0, released: 0, last: null };
+  const orderIds = orders.map((o) => o.orderId);
+  // The same lock a refund of the order takes, then the read: a refund that
+  // committed before is counted, one that comes later sees the release.
   await lockOrders(tx, program.id, orderIds);
-  const due = await dueHolds(tx, program.id, window, limit, orderIds);
+  const due = await unreleasedLegs(tx, program.id, orderIds);
   await bookRelease(tx, services, program.id, due, now);
-  return candidates.length;
+  return { orders: orders.length, released: due.length, last: last.position };
 }
 
 /** Marks each order level released and moves what is left pending of it to available. */

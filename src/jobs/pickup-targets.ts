@@ -28,12 +28,15 @@ const quiet: Logger = { info: () => undefined, error: () => undefined };
  * beside it. A file that cannot be read or moved, or a lost connection,
  * leaves the file in place for the next poll; the hash of a file makes a
  * second import of it a no-op, so a file imported but not yet moved is safe.
+ * Once `signal` is aborted no further file is started: a file's import is one
+ * transaction, and the files left wait for the next poll.
  */
 export async function pickupTargets(
   services: Services,
   config: SftpConfig,
   log: Logger = quiet,
   connect: typeof openDropFolder = openDropFolder,
+  signal?: AbortSignal,
 ): Promise<PickupSummary> {
   const summary: PickupSummary = { imported: 0, duplicates: 0, failed: 0, retried: 0 };
   let folder: DropFolder;
@@ -50,6 +53,7 @@ export async function pickupTargets(
   }
   try {
     for (const entry of await folder.list(config.path)) {
+      if (signal?.aborted) break;
       if (entry.kind !== "folder" || entry.name.startsWith(".")) continue;
       const program = await findProgramById(services.db, entry.name);
       if (!program) {
@@ -59,7 +63,7 @@ export async function pickupTargets(
         );
         continue;
       }
-      await pickupProgram(services, config, folder, program, summary, log);
+      await pickupProgram(services, config, folder, program, summary, log, signal);
     }
   } catch (error) {
     log.error({ err: error }, "the SFTP pickup stopped; the rest waits for the next poll");
@@ -76,6 +80,7 @@ async function pickupProgram(
   program: ProgramRecord,
   summary: PickupSummary,
   log: Logger,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const dir = remotePath(config.path, program.id);
   const settledBefore = services.now().getTime() - (config.settleSeconds ?? 0) * 1000;
@@ -86,6 +91,7 @@ async function pickupProgram(
   const done = new Destination(folder, remotePath(dir, "done"));
   const failed = new Destination(folder, remotePath(dir, "failed"));
   for (const file of files) {
+    if (signal?.aborted) return;
     const path = remotePath(dir, file.name);
     try {
       const result = await importTargets(services, program, {

@@ -4,11 +4,14 @@ import { allPrograms } from "../store/programs.ts";
 
 /**
  * Releases every commission whose hold is over, in every program. Each
- * program's run starts at its watermark, so an idle program costs one query.
+ * program's run starts at its position, so an idle program costs two
+ * queries; `signal` stops the run between batches.
  */
-export async function releaseDueHolds(services: Services): Promise<number> {
+export async function releaseDueHolds(services: Services, signal?: AbortSignal): Promise<number> {
   let released = 0;
-  for (const program of await allPrograms(services.db))
-    released += await releaseHolds(services, program);
+  for (const program of await allPrograms(services.db)) {
+    if (signal?.aborted) break;
+    released += await releaseHolds(services, program, { signal });
+  }
   return released;
 }

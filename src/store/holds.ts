@@ -1,5 +1,12 @@
 import type { Queryable } from "./db.ts";
 import { bulkInsert } from "./bulk-insert.ts";
+import {
+  exactInstant,
+  JOB_PROGRAM,
+  PROBE_EACH,
+  readInIndexOrder,
+  type JobPosition,
+} from "./job-watermarks.ts";
 
 export interface DueHold {
   orderId: string;
@@ -9,33 +16,67 @@ export interface DueHold {
   pendingMinor: number;
 }
 
+export interface DueOrder {
+  orderId: string;
+  /** The order's place in the release order: its available_at and its id. */
+  position: JobPosition;
+}
+
 /**
- * Commission legs whose hold is over and that were not released yet, oldest
- * first; `orderIds` narrows the search to those orders.
+ * The next `limit` orders whose hold is over by `now`, after `after`, in
+ * (available_at, order_id) order: the order of the orders_due index, so the
+ * batch is read from the index and nothing before `after` is looked at.
+ * Inside a transaction (see readInIndexOrder).
  */
-export async function dueHolds(
+export async function dueOrders(
+  tx: Queryable,
+  programId: string,
+  after: JobPosition | null,
+  now: Date,
+  limit: number,
+): Promise<DueOrder[]> {
+  await readInIndexOrder(tx);
+  const rows = await tx.query<{ orderId: string; at: string }>(
+    `select o.order_id as "orderId", ${exactInstant("o.available_at")} as at
+     from orders o
+     where o.program_id = ${JOB_PROGRAM} and o.available_at <= $2
+       and (o.available_at, o.order_id) > ($3::timestamptz, $4::text)
+     order by o.available_at, o.order_id
+     limit $5`,
+    [programId, now.toISOString(), after?.at ?? "-infinity", after?.key ?? "", limit],
+  );
+  return rows.map((r) => ({ orderId: r.orderId, position: { at: r.at, key: r.orderId } }));
+}
+
+/**
+ * The commission legs of `orderIds` not released yet, each with what is left
+ * pending of it: for each order, a lookup in ledger_order, and per level one
+ * in hold_releases and one more in ledger_order.
+ */
+export async function unreleasedLegs(
   db: Queryable,
   programId: string,
-  window: { since: Date | null; now: Date },
-  limit: number,
-  orderIds: string[] | null,
+  orderIds: readonly string[],
 ): Promise<DueHold[]> {
+  if (orderIds.length === 0) return [];
   return db.query<DueHold>(
-    `select o.order_id as "orderId", c.level, c.participant_id as "participantId",
-       (select coalesce(sum(p.amount_minor), 0) from ledger_entries p
-        where p.program_id = o.program_id and p.order_id = o.order_id and p.level = c.level
-          and p.account = 'participant' and p.bucket = 'pending')::bigint as "pendingMinor"
-     from orders o
-     join ledger_entries c on c.program_id = o.program_id and c.order_id = o.order_id
-       and c.cause_type = 'commission' and c.account = 'participant'
-     where o.program_id = $1 and o.available_at <= $2
-       and ($5::timestamptz is null or o.available_at > $5)
-       and ($4::text[] is null or o.order_id = any($4::text[]))
-       and not exists (select 1 from hold_releases h
-                       where h.program_id = o.program_id and h.order_id = o.order_id and h.level = c.level)
-     order by o.available_at, o.order_id, c.level
-     limit $3`,
-    [programId, window.now.toISOString(), limit, orderIds, window.since?.toISOString() ?? null],
+    `select c.order_id as "orderId", c.level, c.participant_id as "participantId",
+       c.pending as "pendingMinor"
+     from (select distinct unnest($2::text[]) as order_id) b
+     cross join lateral (
+       select c.order_id, c.level, c.participant_id,
+         (select coalesce(sum(p.amount_minor), 0) from ledger_entries p
+          where p.program_id = c.program_id and p.order_id = c.order_id and p.level = c.level
+            and p.account = 'participant' and p.bucket = 'pending')::bigint as pending
+       from ledger_entries c
+       where c.program_id = ${JOB_PROGRAM} and c.order_id = b.order_id
+         and c.cause_type = 'commission' and c.account = 'participant'
+         and not exists (select 1 from hold_releases h
+                         where h.program_id = c.program_id and h.order_id = c.order_id
+                           and h.level = c.level ${PROBE_EACH})
+       ${PROBE_EACH}) c
+     order by c.order_id, c.level`,
+    [programId, orderIds],
   );
 }
 

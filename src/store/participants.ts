@@ -196,8 +196,14 @@ export async function loadParticipantsByIds(
   ids: string[],
 ): Promise<ParticipantRecord[]> {
   if (ids.length === 0) return [];
+  // One lookup by key per id, with the program as a value the planner does
+  // not see (JOB_PROGRAM and PROBE_EACH in job-watermarks.ts say why): else,
+  // for a program newer than the table's statistics, it may read all of the
+  // program's participants to find these.
   return db.query<ParticipantRecord>(
-    `select ${columns} from participants where program_id = $1 and id = any($2::text[])`,
+    `select p.* from (select distinct unnest($2::text[]) as id) k
+     cross join lateral (select ${columns} from participants
+                         where program_id = (select $1::text) and id = k.id offset 0) p`,
     [programId, ids],
   );
 }

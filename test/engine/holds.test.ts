@@ -155,6 +155,17 @@ describeEachBackend("commission holds", (backend) => {
     expect(await cash(ana.id)).toMatchObject({ pending: 1000, available: 0 });
   });
 
+  it("pages through orders booked in the same instant by order id, releasing each once", async () => {
+    const { program, ana, sam, send, order, cash } = await setUp();
+    // One batch of events: every order is booked, and so due, at the same instant.
+    await send(Array.from({ length: 30 }, (_, i) => order(`o-${i}`, T0)));
+    clock = T0 + 30 * DAY;
+    expect(await releaseHolds(services, program, { batchSize: 7 })).toBe(60);
+    expect(await releaseHolds(services, program, { batchSize: 7 })).toBe(0);
+    expect(await cash(ana.id)).toMatchObject({ pending: 0, available: 30 * 1000 });
+    expect(await cash(sam.id)).toMatchObject({ pending: 0, available: 30 * 500 });
+  });
+
   describe("run by two servers at once", () => {
     it("still releases each line once", async () => {
       const { program, ana, send, order, cash } = await setUp();
