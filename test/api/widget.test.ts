@@ -176,6 +176,38 @@ describeEachBackend("the storefront widget API", (backend) => {
     );
   });
 
+  it("answers a member who joins from the widget with a 200, whatever details an admin gave them", async () => {
+    await createParticipant(api, programId, {
+      externalId: "known-customer",
+      name: "Known by the shop",
+      email: "known@example.com",
+    });
+    expectStatus(
+      await api.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: true } }),
+      200,
+    );
+    const token = await mint(secret, "known-customer", { email: "other@example.com" });
+    const joined = await api.call<MeBody>("POST", `/v1/widget/${programId}/me`, undefined, token);
+    expectStatus(joined, 200);
+    expect(joined.body.customer).toEqual({
+      externalId: "known-customer",
+      member: true,
+      canJoin: false,
+    });
+    const stored = await api.call<{ items: { email: string; name: string }[] }>(
+      "GET",
+      `/v1/programs/${programId}/participants?externalId=known-customer`,
+    );
+    expect(stored.body.items[0]).toMatchObject({
+      email: "known@example.com",
+      name: "Known by the shop",
+    });
+    expectStatus(
+      await api.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: false } }),
+      200,
+    );
+  });
+
   it("refuses a missing, expired, foreign, long-lived or malformed token with a 401", async () => {
     expectError(await me(null), 401, "unauthorized");
     const now = Math.floor(Date.now() / 1000);

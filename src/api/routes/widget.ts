@@ -230,6 +230,17 @@ export const widgetRoutes: AnyRoute[] = [
           "forbidden",
           `program ${program.id} does not let customers join from the widget; an admin can allow it with PATCH /v1/programs/${program.id} {"widget": {"enrol": true}}`,
         );
+      // A member joins again as they are: the details an admin gave them (a
+      // level, a sponsor, another name) are no conflict with the token's.
+      const [member] = await listParticipants(services.db, program.id, {
+        externalId: customer.externalId,
+        after: null,
+        limit: 1,
+      });
+      if (member) {
+        reply.code(200);
+        return customerView(services, program, customer.externalId);
+      }
       // Two tabs joining at once: the second finds the first's membership.
       const enrolled = await retryOnUniqueViolation(() =>
         enrollParticipant(services, program, {
