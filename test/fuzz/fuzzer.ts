@@ -348,7 +348,7 @@ function finding(
 export function summaryLine(report: FuzzReport, backend: string): string {
   return (
     `fuzz (${backend}, seed ${report.seed}, ${report.runs} runs): ${report.operations} operations ` +
-    `(${report.reached.length} answered 2xx), ${report.requests} requests, ` +
+    `(${report.reached.length} answered a success), ${report.requests} requests, ` +
     `${report.serverErrors} 5xx, ${report.violations} schema violations, ` +
     `${report.securityFindings} security findings, ${(report.durationMs / 1000).toFixed(1)} s`
   );

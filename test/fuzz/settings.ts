@@ -8,7 +8,7 @@ export interface FuzzSettings {
   readonly operation: string | undefined;
   readonly phase: Phase | undefined;
   readonly index: number | undefined;
-  /** The backends to fuzz: PGlite alone unless FUZZ_BACKENDS says otherwise. */
+  /** The backends to fuzz: PGlite and PostgreSQL (when installed) unless FUZZ_BACKENDS says otherwise. */
   readonly backends: readonly string[];
   /** Print a line per operation and phase as the run goes. */
   readonly verbose: boolean;
@@ -20,10 +20,10 @@ export interface FuzzSettings {
 export const CI_SEED = 20_261_120;
 
 /**
- * Requests per operation and phase in CI: about 50 operations, twice, on a
- * busy 2-core machine, in well under two minutes.
+ * Requests per operation and phase in CI: about 50 operations, twice, on
+ * each backend, in about a minute on a busy 2-core machine.
  */
-export const CI_RUNS = 12;
+export const CI_RUNS = 30;
 
 export function fuzzSettings(env: NodeJS.ProcessEnv): FuzzSettings {
   const integer = (name: string, fallback: number | undefined): number | undefined => {
@@ -42,7 +42,7 @@ export function fuzzSettings(env: NodeJS.ProcessEnv): FuzzSettings {
     operation: env.FUZZ_OPERATION || undefined,
     phase: phase ? (phase as Phase) : undefined,
     index: integer("FUZZ_INDEX", undefined),
-    backends: (env.FUZZ_BACKENDS || "pglite").split(",").map((b) => b.trim()),
+    backends: (env.FUZZ_BACKENDS || "pglite,postgres").split(",").map((b) => b.trim()),
     verbose: env.FUZZ_VERBOSE === "1",
     trace: env.FUZZ_TRACE === "1",
   };
