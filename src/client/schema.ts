@@ -1679,7 +1679,7 @@ export interface components {
         };
     Ready: {
       /** @constant */
-      status: "ready";
+      status: "ok";
     };
     RefundEvent: {
       /** @constant */
@@ -5389,7 +5389,7 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "status": "ready"
+           *       "status": "ok"
            *     }
            */
           "application/json": components["schemas"]["Ready"];
