@@ -9,6 +9,7 @@ import {
   type GoalsResult,
   type TargetImportFigures,
 } from "./goals.ts";
+import { measureJobsOnPglite, measureJobsOnPostgres, printJobs, type JobsResult } from "./jobs.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
@@ -19,7 +20,8 @@ import { profiled, type ProfileRow } from "./profile.ts";
  * order throughput with a 10-level upline against a 1-level one in a large
  * network, and a payout over many available balances with its CSV export;
  * on both, order throughput with 50 goals per participant against none, the
- * progress read of one participant on those goals, and a large target import.
+ * progress read of one participant on those goals, a large target import,
+ * and the scheduled jobs of a new program next to millions of ledger rows.
  * See bench/README.md for the targets and how to read the figures.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -35,10 +37,13 @@ const GOALS_READS = Number(process.env.BENCH_GOALS_READS ?? 1000);
 const TARGET_ROWS = Number(process.env.BENCH_TARGET_ROWS ?? 100_000);
 const TARGETS_PGLITE = process.env.BENCH_TARGETS_PGLITE !== "0";
 const SETUP_WORKERS = Number(process.env.BENCH_SETUP_WORKERS ?? 2);
+const JOBS_ORDERS = Number(process.env.BENCH_JOBS_ORDERS ?? 290_000);
+const JOBS_NEW_ORDERS = Number(process.env.BENCH_JOBS_NEW_ORDERS ?? 3000);
+const JOBS_PGLITE = process.env.BENCH_JOBS_PGLITE !== "0";
 const PROFILE = process.env.BENCH_PROFILE === "1";
-/** Which parts run: throughput (the original figures), goals, chain, payout. */
+/** Which parts run: throughput (the original figures), goals, chain, payout, jobs. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout").split(",").map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs").split(",").map((s) => s.trim()),
 );
 /** Sellers in the chain scenario are at least this deep, so 10 upline levels are always full. */
 const MIN_SELLER_DEPTH = 11;
@@ -158,6 +163,10 @@ async function main(): Promise<void> {
   // A 1,000,000-participant network on PGlite (one core, in this process)
   // would take most of the time budget to build; chain depth is PostgreSQL only.
   if (ONLY.has("chain")) notes.push("chain depth runs on PostgreSQL only");
+  const jobs: { database: string; result: JobsResult }[] = [];
+  const jobOptions = { orders: JOBS_ORDERS, newOrders: JOBS_NEW_ORDERS, workers: SETUP_WORKERS };
+  if (ONLY.has("jobs") && JOBS_PGLITE)
+    jobs.push({ database: "PGlite (embedded)", result: await measureJobsOnPglite(jobOptions) });
 
   const external = process.env.BENCH_DATABASE_URL;
   const binDir = external ? undefined : await findBinDir();
@@ -217,6 +226,8 @@ async function main(): Promise<void> {
             profile: PROFILE,
           }),
         });
+      if (ONLY.has("jobs"))
+        jobs.push({ database: "PostgreSQL", result: await measureJobsOnPostgres(url, jobOptions) });
     } finally {
       await db.close();
       await stopStartedServer();
@@ -240,6 +251,7 @@ async function main(): Promise<void> {
   if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);
   if (payouts.length > 0) printPayouts(payouts);
+  if (jobs.length > 0) printJobs(jobs);
   for (const p of imports) profileRows.push(...p.result.profile);
   for (const p of payouts) profileRows.push(...p.result.profile);
   if (PROFILE) {

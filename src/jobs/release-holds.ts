@@ -4,8 +4,8 @@ import { allPrograms } from "../store/programs.ts";
 
 /**
  * Releases every commission whose hold is over, in every program. Each
- * program's run starts at its position, so an idle program costs two
- * queries; `signal` stops the run between batches.
+ * program's run starts at its position, so an idle program costs three
+ * lookups by key; `signal` stops the run between batches.
  */
 export async function releaseDueHolds(services: Services, signal?: AbortSignal): Promise<number> {
   let released = 0;
