@@ -50,8 +50,9 @@ export interface Established {
  * (seller, sponsor and the program's entry) and the release transfer (each
  * level out of pending and into available), 7 ledger entries, and two
  * hold_releases rows. Per participant: 13 goal_progress rows (lifetime and
- * twelve months) and 3 grants. The release job's watermark of each program
- * is where a job that has kept up would have left it.
+ * twelve months), a target for each of the months and 3 grants. The release
+ * job's position in each program is where a job that has kept up would have
+ * left it.
  */
 export async function populateEstablishedPrograms(
   db: Database,
@@ -189,7 +190,7 @@ async function insertOrders(
   );
 }
 
-/** A program's participants, their goal progress (lifetime and twelve months) and some grants. */
+/** A program's participants, their goal progress (lifetime and twelve months), targets and grants. */
 async function insertPeople(
   db: Database,
   programId: string,

@@ -88,11 +88,16 @@ export function tableReads(plan: PlanNode): TableRead[] {
 }
 
 /**
+ * Indexes that hold only work waiting to be done (pending events): reading
+ * one whole, or all of a program's entries in it, is reading the job's queue.
+ */
+const QUEUES = new Set(["events_pending"]);
+
+/**
  * The reads of `tables` in `statements` that are not bounded to the program
  * and the rows at hand: a scan of the whole table, an index that does not
  * lead with program_id, or one searched by nothing more than the program
- * (which reads all of the program's rows). A read with no condition at all is
- * bounded only when its index is partial (events_pending: what is pending).
+ * (which reads all of the program's rows), unless the index is a queue.
  */
 export async function unboundedReads(
   db: Queryable,
@@ -111,18 +116,19 @@ export async function unboundedReads(
     for (const read of tableReads(plan)) {
       if (!tables.includes(read.table)) continue;
       const definition = (read.index && indexes.get(read.index)) ?? "";
+      const queue = read.index !== null && QUEUES.has(read.index);
       const why =
         read.how === "Seq Scan"
           ? "scans the whole table"
           : !/USING \w+ \(program_id[,)]/.test(definition)
             ? "through an index that does not lead with program_id"
             : read.condition === null
-              ? definition.includes(" WHERE ")
+              ? queue
                 ? null
                 : "through a whole index"
               : !read.condition.includes("program_id")
                 ? "without the program"
-                : !read.condition.includes(" AND ")
+                : !read.condition.includes(" AND ") && !queue
                   ? "by the program alone"
                   : null;
       if (why)
