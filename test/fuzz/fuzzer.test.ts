@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeFinding, groupFindings, seedFor, type Finding } from "./fuzzer.ts";
+import { describeFinding, groupFindings, seedFor, sentUrl, type Finding } from "./fuzzer.ts";
+import type { RequestPlan } from "./requests.ts";
 
 const finding = (fields: Partial<Finding> = {}): Finding => ({
   kind: "server_error",
@@ -31,6 +32,28 @@ describe("seedFor", () => {
     ];
     expect(new Set(seeds).size).toBe(4);
     expect(seedFor(42, "GET /v1/programs", "valid")).toBe(seeds[0]);
+  });
+});
+
+describe("sentUrl", () => {
+  const plan = (path: string, query = ""): RequestPlan => ({
+    method: "GET",
+    path,
+    query,
+    credential: "admin",
+    headers: {},
+    body: { kind: "none" },
+    mutations: [],
+    offRoute: false,
+    pathBrands: [],
+  });
+
+  it("is the URL the server sees: dot segments resolved, encodings kept", () => {
+    expect(sentUrl(plan("/v1/widget/../me"))).toBe("/v1/me");
+    expect(sentUrl(plan("/v1/widget/%2e%2e/me"))).toBe("/v1/me");
+    expect(sentUrl(plan("/v1/programs/%2F/goals", "limit=%zz&a=1"))).toBe(
+      "/v1/programs/%2F/goals?limit=%zz&a=1",
+    );
   });
 });
 

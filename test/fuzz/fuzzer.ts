@@ -232,7 +232,7 @@ async function send(
   if (body?.contentType !== undefined) headers["content-type"] = body.contentType;
   const request: SentRequest = {
     method: plan.method,
-    url: plan.query === "" ? plan.path : `${plan.path}?${plan.query}`,
+    url: sentUrl(plan),
     headers,
     payload: body?.payload,
   };
@@ -254,6 +254,26 @@ async function send(
   } catch (error) {
     return { request, error: `the request could not be sent: ${String(error)}` };
   }
+}
+
+/**
+ * The URL as it reaches the server: a URL parser resolves dot segments
+ * (`/v1/widget/../me` is `/v1/me`) before any router sees it, so that is the
+ * URL the response is checked for.
+ */
+export function sentUrl(plan: RequestPlan): string {
+  const written = plan.query === "" ? plan.path : `${plan.path}?${plan.query}`;
+  try {
+    const parsed = new URL(written, "http://fuzz.invalid");
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return written;
+  }
+}
+
+/** Whether the request still goes to the operation's own path once its URL is resolved. */
+function onRoute(plan: RequestPlan, request: SentRequest): boolean {
+  return !plan.offRoute && request.url.split("?")[0] === plan.path;
 }
 
 /** The credential a request acts as: an odd Authorization header is no valid one. */
@@ -305,7 +325,7 @@ function judge(
     for (const shape of errorShapeProblems(response.contentType, response.body))
       broken.push(["error_shape", shape]);
   const success = response.status >= 200 && response.status < 300;
-  if (!success || operation.credential === "none" || plan.offRoute) return broken;
+  if (!success || operation.credential === "none" || !onRoute(plan, request)) return broken;
   const credential = actingCredential(plan);
   const allowed = ALLOWED[operation.credential];
   if (!allowed.includes(credential))
