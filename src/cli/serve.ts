@@ -73,9 +73,9 @@ export async function serve(config: Config): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
-  await app.close();
+  // Jobs stop between batches while requests drain, so neither waits on the other.
+  await Promise.all([app.close(), scheduler.stop()]);
   await control?.close();
-  await scheduler.stop();
   await db.close();
   return 0;
 }
