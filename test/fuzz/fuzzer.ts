@@ -104,13 +104,11 @@ export async function fuzzApi(api: Api, options: FuzzOptions): Promise<FuzzRepor
   const conformance = await conformanceOf(api.app);
   const resolveRef = (ref: string): JsonSchema =>
     toJsonSchema2020(resolvePointer(document, ref) as JsonSchema);
-  const operations = ordered(
-    operationsOf(document).filter(
-      (op) =>
-        options.operation === undefined ||
-        op.key === options.operation ||
-        op.operationId === options.operation,
-    ),
+  const operations = operationsOf(document).filter(
+    (op) =>
+      options.operation === undefined ||
+      op.key === options.operation ||
+      op.operationId === options.operation,
   );
   const findings: Finding[] = [];
   const reached = new Set<string>();
@@ -121,39 +119,46 @@ export async function fuzzApi(api: Api, options: FuzzOptions): Promise<FuzzRepor
     // A world per phase: the valid phase ends goals and pays balances, and the
     // mutated phase should find the same kind of data to break.
     const world = await buildWorld(api, phase);
-    for (const operation of operations) {
-      const phaseStarted = Date.now();
-      const plans = plansFor(operation, phase, world, resolveRef, options);
-      let failures = 0;
-      const statuses = new Map<number, number>();
-      for (const [index, plan] of plans) {
+    const runs = operations.map((operation) => ({
+      operation,
+      plans: plansFor(operation, phase, world, resolveRef, options),
+      failures: 0,
+      statuses: new Map<number, number>(),
+      elapsedMs: 0,
+    }));
+    for (const round of rounds(runs)) {
+      for (const [run, [index, plan]] of round) {
+        const { operation } = run;
         const context = { operation, phase, index, seed: options.seed, plan };
+        const sentAt = Date.now();
         const sent = await send(api, world, plan);
+        run.elapsedMs += Date.now() - sentAt;
         requests++;
         if ("error" in sent) {
           findings.push(finding(context, sent.request, undefined, "unsendable", sent.error));
-          failures++;
+          run.failures++;
           continue;
         }
         const { request, response } = sent;
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        run.statuses.set(response.status, (run.statuses.get(response.status) ?? 0) + 1);
         options.trace?.(
           `${phase} ${operation.key} #${index} ${plan.credential} ${request.method} ${request.url.slice(0, 200)} ${(request.payload ?? "").slice(0, 300)} -> ${response.status} ${response.body.slice(0, 300)}`,
         );
         if (response.status >= 200 && response.status < 400) reached.add(operation.key);
         for (const [kind, message] of judge(operation, plan, request, response, conformance)) {
           findings.push(finding(context, request, response, kind, message));
-          failures++;
+          run.failures++;
         }
       }
+    }
+    for (const run of runs)
       options.log?.(
-        `${phase.padEnd(7)} ${operation.key}: ${plans.length} requests, ${failures} findings, ${Date.now() - phaseStarted} ms; ` +
-          [...statuses]
+        `${phase.padEnd(7)} ${run.operation.key}: ${run.plans.length} requests, ${run.failures} findings, ${run.elapsedMs} ms; ` +
+          [...run.statuses]
             .sort(([a], [b]) => a - b)
             .map(([status, n]) => `${status}×${n}`)
             .join(" "),
       );
-    }
   }
   const count = (test: (f: Finding) => boolean) => findings.filter(test).length;
   return {
@@ -171,11 +176,27 @@ export async function fuzzApi(api: Api, options: FuzzOptions): Promise<FuzzRepor
   };
 }
 
-/** DELETEs last, so the resources they end are there for every other operation first. */
-function ordered(operations: Operation[]): Operation[] {
+/**
+ * The order requests go in: a round is every operation's next request, so
+ * operations that use up the same data (approving and rejecting the same
+ * flags) share it; DELETEs come after all the others, so the resources they
+ * end are there for every other operation first.
+ */
+function rounds<T extends { operation: Operation; plans: readonly [number, RequestPlan][] }>(
+  runs: readonly T[],
+): [T, [number, RequestPlan]][][] {
+  const inTurn = (selected: readonly T[]) => {
+    const longest = Math.max(0, ...selected.map((run) => run.plans.length));
+    return Array.from({ length: longest }, (_, i) =>
+      selected.flatMap((run) => {
+        const plan = run.plans[i];
+        return plan ? [[run, plan] as [T, [number, RequestPlan]]] : [];
+      }),
+    );
+  };
   return [
-    ...operations.filter((op) => op.method !== "DELETE"),
-    ...operations.filter((op) => op.method === "DELETE"),
+    ...inTurn(runs.filter((run) => run.operation.method !== "DELETE")),
+    ...inTurn(runs.filter((run) => run.operation.method === "DELETE")),
   ];
 }
 

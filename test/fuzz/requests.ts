@@ -24,7 +24,7 @@ export interface RequestPlan {
   /** The query string without `?`, already encoded; empty for none. */
   readonly query: string;
   readonly credential: CredentialName;
-  /** Sends one of AUTHORIZATION_VARIANTS of the credential's secret instead of `Bearer <secret>`. */
+  /** Sends an odd Authorization header around the credential's secret (see oddAuthorization). */
   readonly authorizationVariant?: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: PlannedBody;
@@ -353,11 +353,8 @@ const HOSTILE_STRINGS: readonly string[] = [
   "lrl_admin_x",
 ];
 
-/** Values of every JSON type, at the edges: huge, negative, fractional, past 2^53, nested nulls. */
-const HOSTILE_VALUES: readonly unknown[] = [
-  null,
-  true,
-  false,
+/** Numbers at the edges: zero, negative, fractional, huge, past 2^53, past a double. */
+const HOSTILE_NUMBERS: readonly (number | RawJson)[] = [
   0,
   -1,
   -0.5,
@@ -378,6 +375,14 @@ const HOSTILE_VALUES: readonly unknown[] = [
   new RawJson("1.0"),
   new RawJson("-0"),
   new RawJson("1E2"),
+];
+
+/** Values of every JSON type, at the edges: the numbers and strings above, and nested nulls. */
+const HOSTILE_VALUES: readonly unknown[] = [
+  null,
+  true,
+  false,
+  ...HOSTILE_NUMBERS,
   [],
   {},
   [null],
@@ -404,6 +409,12 @@ function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   else if (isPlainObject(value))
     for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out);
   return out;
+}
+
+function nodeAt(value: unknown, path: Path): unknown {
+  let node = value;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return node;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -454,12 +465,21 @@ function wrongTypeOf(node: unknown): unknown {
 
 /** Nested `{"a": {"a": ...}}` or `[[...]]`, deep enough to find recursion without a limit. */
 function deeplyNested(depth: number, asArray: boolean): RawJson {
-  return new RawJson(
-    asArray
-      ? `${"[".repeat(depth)}${"]".repeat(depth)}`
-      : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
-  );
+  // Made once per shape: a long run holds thousands of plans at once.
+  const key = `${depth}:${asArray}`;
+  let nested = NESTED.get(key);
+  if (!nested) {
+    nested = new RawJson(
+      asArray
+        ? `${"[".repeat(depth)}${"]".repeat(depth)}`
+        : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
+    );
+    NESTED.set(key, nested);
+  }
+  return nested;
 }
+
+const NESTED = new Map<string, RawJson>();
 
 type Mutation = (plan: RequestPlan) => RequestPlan;
 
@@ -620,7 +640,7 @@ function mutationArb(operation: Operation): fc.Arbitrary<Mutation> {
             edit(value, path, () => undefined),
             `drop ${path.join(".")}`,
           )
-        : plan;
+        : withJson(plan, {}, "an empty object for the body");
     }),
     // Put a hostile value anywhere, the root included.
     fc.tuple(index, hostileValue).map(([i, hostile]) => (plan) => {
@@ -631,6 +651,36 @@ function mutationArb(operation: Operation): fc.Arbitrary<Mutation> {
         edit(value, path, () => hostile),
         `set ${path.join(".") || "body"} to a hostile value`,
       );
+    }),
+    // A number at its edges where a number goes (amounts, counts, percentages).
+    fc.tuple(index, fc.constantFrom(...HOSTILE_NUMBERS)).map(([i, number]) => (plan) => {
+      const value = jsonValueOf(plan);
+      const path = pick(
+        pathsOf(value).filter((p) => typeof nodeAt(value, p) === "number"),
+        i,
+      );
+      return path
+        ? withJson(
+            plan,
+            edit(value, path, () => number),
+            `edge number at ${path.join(".")}`,
+          )
+        : withJson(plan, number, "an edge number for the body");
+    }),
+    // A string that breaks storage or parsing where a string goes (NUL, a lone surrogate, huge, dates).
+    fc.tuple(index, fc.constantFrom(...HOSTILE_STRINGS)).map(([i, text]) => (plan) => {
+      const value = jsonValueOf(plan);
+      const path = pick(
+        pathsOf(value).filter((p) => typeof nodeAt(value, p) === "string"),
+        i,
+      );
+      return path
+        ? withJson(
+            plan,
+            edit(value, path, () => text),
+            `edge string at ${path.join(".")}`,
+          )
+        : withJson(plan, text, "an edge string for the body");
     }),
     // Give a field a value of another type.
     index.map((i) => (plan) => {
@@ -647,11 +697,7 @@ function mutationArb(operation: Operation): fc.Arbitrary<Mutation> {
       .tuple(index, fc.constantFrom(...UNKNOWN_FIELDS), hostileValue)
       .map(([i, field, hostile]) => (plan) => {
         const value = jsonValueOf(plan);
-        const objects = pathsOf(value).filter((p) => {
-          let node: unknown = value;
-          for (const k of p) node = (node as Record<string | number, unknown>)[k];
-          return isPlainObject(node);
-        });
+        const objects = pathsOf(value).filter((p) => isPlainObject(nodeAt(value, p)));
         const path = pick(objects, i) ?? [];
         return withJson(
           plan,
