@@ -1,6 +1,7 @@
 import type { EventOutcome } from "../domain/process-events.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
+import { batchKeys, JOB_PROGRAM } from "./job-watermarks.ts";
 
 export interface InboxRow {
   eventId: string;
@@ -59,6 +60,11 @@ export async function insertInbox(
   return new Set(inserted.map((r) => r.event_id));
 }
 
+/**
+ * The stored events among `eventIds`. The program and the ids are hidden from
+ * the planner (job-watermarks.ts says why), so the search is by both, for a
+ * program newer than the statistics too.
+ */
 export async function findEvents(
   db: Queryable,
   programId: string,
@@ -67,7 +73,7 @@ export async function findEvents(
   if (eventIds.length === 0) return [];
   return db.query<StoredEvent>(
     `select event_id as "eventId", content_hash as "contentHash", status, outcome
-     from events where program_id = $1 and event_id = any($2::text[])`,
+     from events where program_id = ${JOB_PROGRAM} and event_id = any(${batchKeys(2)})`,
     [programId, eventIds],
   );
 }
@@ -100,7 +106,8 @@ export async function markProcessed(
   await db.query(
     `update events e set status = 'processed', outcome = o.outcome, processed_at = $4
      from unnest($2::text[], $3::jsonb[]) as o(event_id, outcome)
-     where e.program_id = $1 and e.event_id = o.event_id`,
+     where e.program_id = ${JOB_PROGRAM} and e.event_id = any(${batchKeys(2)})
+       and e.event_id = o.event_id`,
     [
       programId,
       outcomes.map((o) => o.id),

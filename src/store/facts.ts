@@ -7,6 +7,7 @@ import { bulkInsert } from "./bulk-insert.ts";
 import { insertFlags } from "./flags.ts";
 import { insertGrants, updateLastOrders, updateLevels, writeProgress } from "./progress.ts";
 import type { Queryable } from "./db.ts";
+import { batchKeys, JOB_PROGRAM } from "./job-watermarks.ts";
 
 /** Writes what a batch of events derived, each kind of fact in one statement. */
 export async function writeFacts(
@@ -144,7 +145,11 @@ export async function writeFacts(
   await bookJournals(db, programId, facts.journals, ids, at);
 }
 
-/** The stored orders `orderIds` name, with what earlier refunds returned per item. */
+/**
+ * The stored orders `orderIds` name, with what earlier refunds returned per
+ * item: searched by program and order id, both hidden from the planner
+ * (job-watermarks.ts says why).
+ */
 export async function loadOrders(
   db: Queryable,
   programId: string,
@@ -167,7 +172,7 @@ export async function loadOrders(
        array(select h.level from hold_releases h
              where h.program_id = o.program_id and h.order_id = o.order_id) as released
      from orders o left join refunds r on r.program_id = o.program_id and r.order_id = o.order_id
-     where o.program_id = $1 and o.order_id = any($2::text[])
+     where o.program_id = ${JOB_PROGRAM} and o.order_id = any(${batchKeys(2)})
      group by o.program_id, o.order_id`,
     [programId, orderIds],
   );

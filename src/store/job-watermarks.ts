@@ -22,6 +22,20 @@ export const COMMIT_MARGIN_MS = 10 * 60_000;
 export const JOB_PROGRAM = "(select $1::text)";
 
 /**
+ * The keys a batch looks up (`= any(…)`), as parameter `n` written
+ * `(select $n::text[])::text[]` (the cast makes it one array, not a subquery
+ * of arrays), so the planner does not see how many there are: it
+ * takes any array it cannot see as 10 keys. Seeing 1,000 keys of a column it
+ * has no statistics for (every column, before an ANALYZE), it estimates each
+ * to match 1 row in 200, all of them to match every row, and drops them from
+ * the index search: the search is then by the program alone, all of the
+ * program's rows to find the batch's. Taken as 10 keys, they are always the
+ * narrowest search, with the program (JOB_PROGRAM), on an index that leads
+ * with (program_id, key); the executor still looks up every key.
+ */
+export const batchKeys = (n: number): string => `(select $${n}::text[])::text[]`;
+
+/**
  * Ends a subquery of a job's query that looks up one row of the batch (a
  * `not exists (…)`, or a `lateral` join per key the batch names), so it
  * stays that: a lookup by key, once per row. An OFFSET keeps the planner

@@ -1,5 +1,6 @@
 import type { ParticipantStatus } from "../domain/commissions.ts";
 import type { Queryable } from "./db.ts";
+import { batchKeys, JOB_PROGRAM, PROBE_EACH } from "./job-watermarks.ts";
 
 export interface ParticipantRecord {
   id: string;
@@ -155,19 +156,44 @@ export async function updateParticipant(
   return rows[0] ?? null;
 }
 
-/** Loads the participants a batch of events names, by external id, id or code, in one query. */
+/**
+ * Loads the participants a batch of events names, by external id, id or code,
+ * in one query: a search of each key's own index (one arm of the union per
+ * kind of key the batch has), with the program and the keys hidden from the
+ * planner (job-watermarks.ts says why). Searched together, by one OR, they
+ * were matched against every participant of the program, read through an
+ * index by program alone, for a program newer than the statistics.
+ */
 export async function loadParticipants(
   db: Queryable,
   programId: string,
   keys: { refs: string[]; codes: string[] },
 ): Promise<ParticipantRecord[]> {
-  if (keys.refs.length === 0 && keys.codes.length === 0) return [];
-  return db.query<ParticipantRecord>(
-    `select ${columns} from participants
-     where program_id = $1
-       and (external_id = any($2::text[]) or id = any($2::text[]) or referral_code = any($3::text[]))`,
-    [programId, keys.refs, keys.codes],
-  );
+  const arms: string[] = [];
+  const params: unknown[] = [programId];
+  const by = (condition: string) =>
+    arms.push(
+      `select ${columns} from participants where program_id = ${JOB_PROGRAM} and ${condition}`,
+    );
+  if (keys.refs.length > 0) {
+    params.push(keys.refs);
+    by(`external_id = any(${batchKeys(params.length)})`);
+    by(`id = any(${batchKeys(params.length)})`);
+  }
+  if (keys.codes.length > 0) {
+    params.push(keys.codes);
+    // Codes are unique across programs: their own index finds one row per
+    // code, and the program is checked on that row. The OFFSET keeps the
+    // check out of the search, which the planner would otherwise AND with a
+    // search of the program's participants by an index that leads with it.
+    arms.push(
+      `select * from (select ${columns} from participants
+                      where referral_code = any(${batchKeys(params.length)}) ${PROBE_EACH}) p
+       where p."programId" = $1`,
+    );
+  }
+  if (arms.length === 0) return [];
+  return db.query<ParticipantRecord>(arms.join(" union "), params);
 }
 
 /** Moves a participant under a new sponsor; everyone below keeps their place under them. */

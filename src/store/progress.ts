@@ -9,6 +9,7 @@ import {
 import type { GoalWindow, GoalWindowSpan } from "../domain/goals.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
+import { batchKeys, JOB_PROGRAM } from "./job-watermarks.ts";
 
 /**
  * Where a goal window's values are stored: calendar and lifetime windows are
@@ -48,13 +49,16 @@ export async function loadGoalState(
   const windowKeys = [...new Set(windows.map((w) => w.key))];
   const perParticipant = goals.some((g) => g.goal.target.type === "per_participant");
   // One after the other: inside a transaction they share one connection.
+  // The program and the participants are hidden from the planner
+  // (job-watermarks.ts says why), so each read searches by both.
   const rows = await db.query<{
     participant_id: string;
     bucket: string;
     goal_values: Record<string, number>;
   }>(
     `select participant_id, bucket, goal_values from goal_progress
-     where program_id = $1 and participant_id = any($2::text[]) and bucket = any($3::text[])`,
+     where program_id = ${JOB_PROGRAM} and participant_id = any(${batchKeys(2)})
+       and bucket = any($3::text[])`,
     [programId, participantIds, buckets],
   );
   // By participant, not by goal: probing every goal for every participant
@@ -68,14 +72,16 @@ export async function loadGoalState(
     steps: number[];
   }>(
     `select goal_id, participant_id, window_key, array_agg(step) as steps from goal_grants
-     where program_id = $1 and participant_id = any($2::text[]) and window_key = any($3::text[])
+     where program_id = ${JOB_PROGRAM} and participant_id = any(${batchKeys(2)})
+       and window_key = any($3::text[])
      group by goal_id, participant_id, window_key`,
     args,
   );
   const targets = perParticipant
     ? await db.query<{ goal_id: string; participant_id: string; period: string; target: number }>(
         `select goal_id, participant_id, period, target from participant_targets
-         where program_id = $1 and participant_id = any($2::text[]) and period = any($3::text[])`,
+         where program_id = ${JOB_PROGRAM} and participant_id = any(${batchKeys(2)})
+           and period = any($3::text[])`,
         args,
       )
     : [];
@@ -234,6 +240,8 @@ export async function loadMemberships(
 /**
  * Moves sellers' latest order times forward (never back: batches may arrive
  * out of order), noting when each moved: a new spell of inactivity began.
+ * The sellers are found by program and id, both hidden from the planner
+ * (job-watermarks.ts), so it never reads the program's participants to join them.
  */
 export async function updateLastOrders(
   db: Queryable,
@@ -247,13 +255,14 @@ export async function updateLastOrders(
        activity_changed_at = case when p.last_order_at is null or x.at > p.last_order_at
                                   then $3::timestamptz else p.activity_changed_at end
      from json_to_recordset($2::json) as x(id text, at timestamptz)
-     where p.program_id = $1 and p.id = x.id`,
+     where p.program_id = ${JOB_PROGRAM} and p.id = any(${batchKeys(4)}) and p.id = x.id`,
     [
       programId,
       JSON.stringify(
         lastOrders.map((l) => ({ id: l.participantId, at: new Date(l.atMs).toISOString() })),
       ),
       at.toISOString(),
+      lastOrders.map((l) => l.participantId),
     ],
   );
 }

@@ -245,6 +245,8 @@ export interface NewProgram {
   program: ProgramRecord;
   orders: number;
   participants: number;
+  /** The participants' referral codes, in the order they joined: order n is sold by code n mod participants. */
+  codes: string[];
   /** When the orders were sold and booked; their 30-day holds are over at bookedAtMs + 30 days. */
   bookedAtMs: number;
 }
@@ -336,6 +338,7 @@ export async function startNewProgram(
     program,
     orders: options.orders,
     participants: count,
+    codes,
     bookedAtMs: options.bookedAtMs,
   };
 }

@@ -94,10 +94,24 @@ export function tableReads(plan: PlanNode): TableRead[] {
 const QUEUES = new Set(["events_pending"]);
 
 /**
+ * Whether `definition` is a unique index over all rows whose every column
+ * `condition` searches by: such a search reads one row per key, whatever
+ * program it is in (referral codes are unique across programs).
+ */
+function searchesWholeUniqueKey(definition: string, condition: string): boolean {
+  const key = /^CREATE UNIQUE INDEX \S+ ON \S+ USING \w+ \(([^()]+)\)$/.exec(definition)?.[1];
+  return (
+    key !== undefined &&
+    key.split(", ").every((column) => new RegExp(`\\b${column} = `).test(condition))
+  );
+}
+
+/**
  * The reads of `tables` in `statements` that are not bounded to the program
  * and the rows at hand: a scan of the whole table, an index that does not
- * lead with program_id, or one searched by nothing more than the program
- * (which reads all of the program's rows), unless the index is a queue.
+ * lead with program_id (unless it is unique and searched by its whole key),
+ * or one searched by nothing more than the program (which reads all of the
+ * program's rows), unless the index is a queue.
  */
 export async function unboundedReads(
   db: Queryable,
@@ -121,7 +135,9 @@ export async function unboundedReads(
         read.how === "Seq Scan"
           ? "scans the whole table"
           : !/USING \w+ \(program_id[,)]/.test(definition)
-            ? "through an index that does not lead with program_id"
+            ? read.condition !== null && searchesWholeUniqueKey(definition, read.condition)
+              ? null
+              : "through an index that does not lead with program_id"
             : read.condition === null
               ? queue
                 ? null
