@@ -1,18 +1,16 @@
 import { settleGrant, type GrantOutcome } from "../domain/goal-grants.ts";
-import {
-  closingGrant,
-  dueGrants,
-  type ActiveGoal,
-  type GrantFact,
-} from "../domain/goal-progress.ts";
+import { dueGrants, type ActiveGoal, type GrantFact } from "../domain/goal-progress.ts";
 import { creditedPrograms } from "../domain/goals.ts";
 import type { JournalFact, LevelChangeFact } from "../domain/process-events.ts";
 import type { Queryable } from "../store/db.ts";
 import { bookJournals } from "../store/facts.ts";
 import { lockParticipants } from "../store/locks.ts";
 import { loadParticipantsByIds } from "../store/participants.ts";
+import { JOB_PROGRAM, PROBE_EACH, readInIndexOrder } from "../store/job-watermarks.ts";
 import { bucketFor, insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
 import type { Services } from "./services.ts";
+
+const WINDOW_PAGE = 500;
 
 /**
  * Grants made outside event processing (a window closing, a PATCH that lowers
@@ -56,13 +54,23 @@ interface WindowRow {
   target: number | null;
 }
 
-/** Every participant's value in one window of a goal, with their level, grants and target. */
-async function windowRows(
+/**
+ * The next `limit` active participants after `after` with a value in one
+ * window of a goal, with their level, grants and target: goal_progress_bucket
+ * read in participant order from `after`, so each batch reads only its own
+ * rows, and each participant looked up by key. Their status is tested
+ * outside that lookup: inside, it would let the planner take an index made
+ * for active participants that does not lead with their id.
+ */
+export async function windowRows(
   tx: Queryable,
   programId: string,
   goal: ActiveGoal,
   windowKey: string,
+  after: string,
+  limit: number,
 ): Promise<WindowRow[]> {
+  await readInIndexOrder(tx);
   return tx.query<WindowRow>(
     `select gp.participant_id, (gp.goal_values ->> $2)::bigint as value, p.level,
        (select array_agg(gg.step) from goal_grants gg
@@ -72,39 +80,15 @@ async function windowRows(
          where t.program_id = gp.program_id and t.goal_id = $2
            and t.participant_id = gp.participant_id and t.period = $4) as target
      from goal_progress gp
-     join participants p on p.program_id = gp.program_id and p.id = gp.participant_id
-     where gp.program_id = $1 and gp.bucket = $3 and gp.goal_values ? $2 and p.status = 'active'
-     order by gp.participant_id`,
-    [programId, goal.id, bucketFor(goal.goal.window, windowKey), windowKey],
+     cross join lateral (select p.level, p.status from participants p
+                         where p.program_id = gp.program_id and p.id = gp.participant_id
+                         ${PROBE_EACH}) p
+     where gp.program_id = ${JOB_PROGRAM} and gp.bucket = $3 and gp.participant_id > $5
+       and gp.goal_values ? $2 and p.status = 'active'
+     order by gp.participant_id
+     limit $6`,
+    [programId, goal.id, bucketFor(goal.goal.window, windowKey), windowKey, after, limit],
   );
-}
-
-/**
- * At a window's close, the highest step each participant reached, once.
- * The caller holds the goal's window lock and has checked the window is not
- * closed yet.
- */
-export async function grantWindowClose(
-  tx: Queryable,
-  services: Services,
-  programId: string,
-  goal: ActiveGoal,
-  windowKey: string,
-): Promise<GrantOutcome[]> {
-  const rows = await windowRows(tx, programId, goal, windowKey);
-  const grants = rows.flatMap((r) => {
-    const grant = closingGrant(
-      goal,
-      { participantId: r.participant_id, level: r.level },
-      windowKey,
-      Number(r.value),
-      r.target === null ? null : Number(r.target),
-      r.steps ?? [],
-      services.voucherCode,
-    );
-    return grant ? [grant] : [];
-  });
-  return writeGrants(tx, services, programId, [goal], grants);
 }
 
 /**
@@ -122,14 +106,14 @@ export async function grantReachedSteps(
 ): Promise<GrantOutcome[]> {
   const grants: GrantFact[] = [];
   for (const windowKey of windowKeys) {
-    const seen = await windowRows(tx, programId, goal, windowKey);
+    const seen = await allWindowRows(tx, programId, goal, windowKey);
     await lockParticipants(
       tx,
       programId,
       seen.map((r) => r.participant_id),
     );
     // Read again under the locks: a batch that committed meanwhile may have granted.
-    for (const r of await windowRows(tx, programId, goal, windowKey))
+    for (const r of await allWindowRows(tx, programId, goal, windowKey))
       grants.push(
         ...dueGrants(
           goal,
@@ -144,4 +128,21 @@ export async function grantReachedSteps(
       );
   }
   return writeGrants(tx, services, programId, [goal], grants);
+}
+
+/** Every row of one window, read page by page as the window close reads it. */
+async function allWindowRows(
+  tx: Queryable,
+  programId: string,
+  goal: ActiveGoal,
+  windowKey: string,
+): Promise<WindowRow[]> {
+  const rows: WindowRow[] = [];
+  for (let after = ""; ;) {
+    const page = await windowRows(tx, programId, goal, windowKey, after, WINDOW_PAGE);
+    rows.push(...page);
+    const last = page.at(-1);
+    if (page.length < WINDOW_PAGE || last === undefined) return rows;
+    after = last.participant_id;
+  }
 }

@@ -20,7 +20,7 @@ import {
 import { lockGoalWindow, lockParticipants } from "../store/locks.ts";
 import { bucketFor, windowKeyOf } from "../store/progress.ts";
 import type { ProgramRecord } from "../store/programs.ts";
-import { writeGrants } from "./goal-grants.ts";
+import { windowRows, writeGrants } from "./goal-grants.ts";
 import { programRules } from "./program-rules.ts";
 import type { JobOptions } from "./release-holds.ts";
 import type { Services } from "./services.ts";
@@ -167,51 +167,6 @@ async function closeWindowBatch(
     ],
   );
   return { granted: written.length, closed };
-}
-
-interface WindowRow {
-  participant_id: string;
-  value: number;
-  level: string | null;
-  steps: number[] | null;
-  target: number | null;
-}
-
-/**
- * The next `limit` active participants after `after` with a value in one
- * window of a goal, with their level, grants and target: goal_progress_bucket
- * read in participant order from `after`, so each batch reads only its own
- * rows, and each participant looked up by key. Their status is tested
- * outside that lookup: inside, it would let the planner take an index made
- * for active participants that does not lead with their id.
- */
-async function windowRows(
-  tx: Queryable,
-  programId: string,
-  goal: ActiveGoal,
-  windowKey: string,
-  after: string,
-  limit: number,
-): Promise<WindowRow[]> {
-  await readInIndexOrder(tx);
-  return tx.query<WindowRow>(
-    `select gp.participant_id, (gp.goal_values ->> $2)::bigint as value, p.level,
-       (select array_agg(gg.step) from goal_grants gg
-         where gg.program_id = gp.program_id and gg.goal_id = $2
-           and gg.participant_id = gp.participant_id and gg.window_key = $4) as steps,
-       (select t.target from participant_targets t
-         where t.program_id = gp.program_id and t.goal_id = $2
-           and t.participant_id = gp.participant_id and t.period = $4) as target
-     from goal_progress gp
-     cross join lateral (select p.level, p.status from participants p
-                         where p.program_id = gp.program_id and p.id = gp.participant_id
-                         ${PROBE_EACH}) p
-     where gp.program_id = ${JOB_PROGRAM} and gp.bucket = $3 and gp.participant_id > $5
-       and gp.goal_values ? $2 and p.status = 'active'
-     order by gp.participant_id
-     limit $6`,
-    [programId, goal.id, bucketFor(goal.goal.window, windowKey), windowKey, after, limit],
-  );
 }
 
 /** When participant p's current spell began: their latest order, or their joining. */
