@@ -117,17 +117,20 @@ export async function markProcessed(
   );
 }
 
-/** A rejected event is forgotten, so the brand can fix it and send the same id again. */
+/**
+ * A rejected event is forgotten, so the brand can fix it and send the same id
+ * again. Found by program and id, both hidden from the planner (job-watermarks.ts).
+ */
 export async function deleteEvents(
   db: Queryable,
   programId: string,
   eventIds: string[],
 ): Promise<void> {
   if (eventIds.length === 0) return;
-  await db.query("delete from events where program_id = $1 and event_id = any($2::text[])", [
-    programId,
-    eventIds,
-  ]);
+  await db.query(
+    `delete from events where program_id = ${JOB_PROGRAM} and event_id = any(${batchKeys(2)})`,
+    [programId, eventIds],
+  );
 }
 
 export async function programsWithPendingEvents(db: Queryable): Promise<string[]> {

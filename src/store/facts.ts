@@ -7,7 +7,7 @@ import { bulkInsert } from "./bulk-insert.ts";
 import { insertFlags } from "./flags.ts";
 import { insertGrants, updateLastOrders, updateLevels, writeProgress } from "./progress.ts";
 import type { Queryable } from "./db.ts";
-import { batchKeys, JOB_PROGRAM } from "./job-watermarks.ts";
+import { batchKeys, JOB_PROGRAM, PROBE_EACH } from "./job-watermarks.ts";
 
 /** Writes what a batch of events derived, each kind of fact in one statement. */
 export async function writeFacts(
@@ -172,6 +172,7 @@ export async function loadOrders(
        array(select h.level from hold_releases h
              where h.program_id = o.program_id and h.order_id = o.order_id) as released
      from orders o left join refunds r on r.program_id = o.program_id and r.order_id = o.order_id
+       and r.program_id = ${JOB_PROGRAM} and r.order_id = any(${batchKeys(2)})
      where o.program_id = ${JOB_PROGRAM} and o.order_id = any(${batchKeys(2)})
      group by o.program_id, o.order_id`,
     [programId, orderIds],
@@ -205,8 +206,11 @@ export async function loadOrders(
   );
 }
 
-/** Refunds stored while waiting for the orders `orderIds` name, oldest first. */
-/** By event id: the type of each of `eventIds` stored as something other than an order. */
+/**
+ * By event id: the type of each of `eventIds` stored as something other than
+ * an order. Searched by program and id, both hidden from the planner
+ * (job-watermarks.ts says why).
+ */
 export async function loadOtherEventTypes(
   db: Queryable,
   programId: string,
@@ -215,12 +219,18 @@ export async function loadOtherEventTypes(
   if (eventIds.length === 0) return new Map();
   const rows = await db.query<{ event_id: string; type: string }>(
     `select event_id, type from events
-     where program_id = $1 and event_id = any($2::text[]) and type <> 'order'`,
+     where program_id = ${JOB_PROGRAM} and event_id = any(${batchKeys(2)}) and type <> 'order'`,
     [programId, eventIds],
   );
   return new Map(rows.map((r) => [r.event_id, r.type]));
 }
 
+/**
+ * Refunds stored while waiting for the orders `orderIds` name, oldest first:
+ * looked up order by order (PROBE_EACH), since the index of waiting refunds
+ * is small enough that, searched for all the keys at once, the planner
+ * preferred to read all of the program's.
+ */
 export async function loadWaitingRefunds(
   db: Queryable,
   programId: string,
@@ -233,9 +243,13 @@ export async function loadWaitingRefunds(
     order_id: string;
     items: { sku: string; quantity: number }[] | null;
   }>(
-    `select refund_id, order_id, items from refunds
-     where program_id = $1 and order_id = any($2::text[]) and state = 'waiting'
-     order by occurred_at, refund_id`,
+    `select r.refund_id, r.order_id, r.items
+     from unnest(${batchKeys(2)}) as k(order_id)
+     cross join lateral (
+       select refund_id, order_id, items, occurred_at from refunds
+       where program_id = ${JOB_PROGRAM} and order_id = k.order_id and state = 'waiting'
+       ${PROBE_EACH}) r
+     order by r.occurred_at, r.refund_id`,
     [programId, orderIds],
   );
   for (const r of rows)
@@ -339,6 +353,12 @@ async function bookProgramJournals(
   );
 }
 
+/**
+ * The clicks of `visitorIds` since `sinceMs`, by visitor: searched by the
+ * program and the visitors, both hidden from the planner (job-watermarks.ts).
+ * Shown them, it searched by the program and the time alone, every click of
+ * the program in the cookie window.
+ */
 export async function loadClicks(
   db: Queryable,
   programId: string,
@@ -349,7 +369,7 @@ export async function loadClicks(
   if (visitorIds.length === 0) return byVisitor;
   const rows = await db.query<{ visitor_id: string; participant_id: string; occurred_at: Date }>(
     `select visitor_id, participant_id, occurred_at from clicks
-     where program_id = $1 and visitor_id = any($2::text[]) and occurred_at >= $3`,
+     where program_id = ${JOB_PROGRAM} and visitor_id = any(${batchKeys(2)}) and occurred_at >= $3`,
     [programId, visitorIds, new Date(sinceMs).toISOString()],
   );
   for (const r of rows) {
@@ -360,6 +380,10 @@ export async function loadClicks(
   return byVisitor;
 }
 
+/**
+ * The participant each of the customer keys `keys` is bound to: searched by
+ * program and key, both hidden from the planner (job-watermarks.ts).
+ */
 export async function loadBindings(
   db: Queryable,
   programId: string,
@@ -368,7 +392,7 @@ export async function loadBindings(
   if (keys.length === 0) return new Map();
   const rows = await db.query<{ customer_key: string; participant_id: string }>(
     `select customer_key, participant_id from customer_bindings
-     where program_id = $1 and customer_key = any($2::text[])`,
+     where program_id = ${JOB_PROGRAM} and customer_key = any(${batchKeys(2)})`,
     [programId, keys],
   );
   return new Map(rows.map((r) => [r.customer_key, r.participant_id]));
@@ -401,7 +425,12 @@ export async function insertClick(
   );
 }
 
-/** When each of `participantIds` made their own attributed orders, within the window. */
+/**
+ * When each of `participantIds` made their own attributed orders, within the
+ * window: looked up participant by participant (PROBE_EACH), with the program
+ * hidden from the planner. Searched for all of them at once, a program newer
+ * than the statistics had its orders of the window read by time, everyone's.
+ */
 export async function loadPersonalOrders(
   db: Queryable,
   programId: string,
@@ -411,8 +440,12 @@ export async function loadPersonalOrders(
   const byParticipant = new Map<string, number[]>();
   if (participantIds.length === 0) return byParticipant;
   const rows = await db.query<{ participant_id: string; occurred_at: Date }>(
-    `select participant_id, occurred_at from orders
-     where program_id = $1 and participant_id = any($2::text[]) and occurred_at > $3 and occurred_at <= $4`,
+    `select k.participant_id, o.occurred_at
+     from unnest(${batchKeys(2)}) as k(participant_id)
+     cross join lateral (
+       select occurred_at from orders
+       where program_id = ${JOB_PROGRAM} and participant_id = k.participant_id
+         and occurred_at > $3 and occurred_at <= $4 ${PROBE_EACH}) o`,
     [
       programId,
       participantIds,
@@ -428,7 +461,13 @@ export async function loadPersonalOrders(
   return byParticipant;
 }
 
-/** Commission booked for the orders of one month: per participant, and in all. */
+/**
+ * Commission booked for the orders of one month: per participant, and in all.
+ * The month's orders are found by the program (hidden from the planner,
+ * job-watermarks.ts says why) and time, and each one's entries by its own
+ * key (PROBE_EACH): joined, the planner read every commission entry of the
+ * program to pick out the month's.
+ */
 export async function commissionsBookedBetween(
   db: Queryable,
   programId: string,
@@ -436,9 +475,11 @@ export async function commissionsBookedBetween(
 ): Promise<{ byParticipant: Map<string, number>; programMinor: number }> {
   const rows = await db.query<{ participant_id: string; total: number }>(
     `select l.participant_id, sum(l.amount_minor)::bigint as total
-     from ledger_entries l join orders o on o.program_id = l.program_id and o.order_id = l.order_id
-     where l.program_id = $1 and l.cause_type = 'commission' and l.account = 'participant'
-       and o.occurred_at >= $2 and o.occurred_at < $3
+     from orders o cross join lateral (
+       select l.participant_id, l.amount_minor from ledger_entries l
+       where l.program_id = o.program_id and l.order_id = o.order_id
+         and l.cause_type = 'commission' and l.account = 'participant' ${PROBE_EACH}) l
+     where o.program_id = ${JOB_PROGRAM} and o.occurred_at >= $2 and o.occurred_at < $3
      group by l.participant_id`,
     [programId, new Date(month.startMs).toISOString(), new Date(month.endMs).toISOString()],
   );
@@ -448,7 +489,13 @@ export async function commissionsBookedBetween(
   };
 }
 
-/** Times of the hour's clicks before `untilMs`, by `v:<visitor>` and `i:<ip hash>`. */
+/**
+ * Times of the hour's clicks before `untilMs`, by `v:<visitor>` and
+ * `i:<ip hash>`: looked up key by key (PROBE_EACH), with the program and the
+ * hour hidden from the planner. Shown an hour after the last of its
+ * statistics, it took the hour to hold no clicks and searched by the program
+ * and the hour alone, every click of the program's hour for each key.
+ */
 export async function loadRecentClicks(
   db: Queryable,
   programId: string,
@@ -457,14 +504,16 @@ export async function loadRecentClicks(
 ): Promise<Map<string, number[]>> {
   const recent = new Map<string, number[]>();
   if (keys.visitorIds.length === 0 && keys.ipHashes.length === 0) return recent;
-  const rows = await db.query<{
-    visitor_id: string | null;
-    ip_hash: string | null;
-    occurred_at: Date;
-  }>(
-    `select visitor_id, ip_hash, occurred_at from clicks
-     where program_id = $1 and occurred_at > $4 and occurred_at <= $5
-       and (visitor_id = any($2::text[]) or ip_hash = any($3::text[]))`,
+  const probe = (column: string, array: string) =>
+    `select '${column === "visitor_id" ? "v" : "i"}:' || k.key as key, c.occurred_at
+     from unnest(${array}) as k(key)
+     cross join lateral (
+       select occurred_at from clicks
+       where program_id = ${JOB_PROGRAM} and ${column} = k.key
+         and occurred_at > (select $4::timestamptz) and occurred_at <= (select $5::timestamptz)
+         ${PROBE_EACH}) c`;
+  const rows = await db.query<{ key: string; occurred_at: Date }>(
+    `${probe("visitor_id", batchKeys(2))} union all ${probe("ip_hash", batchKeys(3))}`,
     [
       programId,
       keys.visitorIds,
@@ -473,17 +522,17 @@ export async function loadRecentClicks(
       new Date(window.untilMs).toISOString(),
     ],
   );
-  const add = (key: string, atMs: number) => recent.set(key, [...(recent.get(key) ?? []), atMs]);
-  for (const r of rows) {
-    if (r.visitor_id !== null && keys.visitorIds.includes(r.visitor_id))
-      add(`v:${r.visitor_id}`, r.occurred_at.getTime());
-    if (r.ip_hash !== null && keys.ipHashes.includes(r.ip_hash))
-      add(`i:${r.ip_hash}`, r.occurred_at.getTime());
-  }
+  for (const r of rows) recent.set(r.key, [...(recent.get(r.key) ?? []), r.occurred_at.getTime()]);
   return recent;
 }
 
-/** For each participant, whether each of their latest `orders` attributed orders was refunded, newest first. */
+/**
+ * For each participant, whether each of their latest `orders` attributed
+ * orders was refunded, newest first: each one's orders in time order, with
+ * the program hidden from the planner (job-watermarks.ts). Shown a program
+ * newer than its statistics, it read the program's orders newest first,
+ * everyone's, to find each participant's.
+ */
 export async function loadRefundHistory(
   db: Queryable,
   programId: string,
@@ -498,7 +547,7 @@ export async function loadRefundHistory(
      cross join lateral (
        select exists (select 1 from refunds r where r.program_id = o.program_id and r.order_id = o.order_id
                       and r.state = 'applied') as refunded, o.occurred_at, o.order_id
-       from orders o where o.program_id = $1 and o.participant_id = p.id
+       from orders o where o.program_id = ${JOB_PROGRAM} and o.participant_id = p.id
        order by o.occurred_at desc, o.order_id desc limit $3) recent
      order by p.id, recent.occurred_at desc, recent.order_id desc`,
     [programId, participantIds, orders],

@@ -222,7 +222,11 @@ export async function insertGrants(
   );
 }
 
-/** By `programId|externalId`: memberships of the same people in other programs. */
+/**
+ * By `programId|externalId`: memberships of the same people in other
+ * programs, searched by both, the programs and the people hidden from the
+ * planner (batchKeys in job-watermarks.ts says why).
+ */
 export async function loadMemberships(
   db: Queryable,
   programIds: readonly string[],
@@ -231,7 +235,7 @@ export async function loadMemberships(
   if (programIds.length === 0 || externalIds.length === 0) return new Map();
   const rows = await db.query<{ program_id: string; external_id: string; id: string }>(
     `select program_id, external_id, id from participants
-     where program_id = any($1::text[]) and external_id = any($2::text[])`,
+     where program_id = any(${batchKeys(1)}) and external_id = any(${batchKeys(2)})`,
     [programIds, externalIds],
   );
   return new Map(rows.map((r) => [`${r.program_id}|${r.external_id}`, r.id]));

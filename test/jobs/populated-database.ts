@@ -9,14 +9,15 @@ import { insertBrand } from "../../src/store/brands.ts";
 import type { Database } from "../../src/store/db.ts";
 import { insertParticipant } from "../../src/store/participants.ts";
 import { insertProgram, type ProgramRecord } from "../../src/store/programs.ts";
+import type { ProgramInput } from "../../src/domain/program.ts";
 
 const DAY_MS = 86_400_000;
 
 /** Ledger entries each order of an established program leaves: see populateEstablishedPrograms. */
 export const LEDGER_ROWS_PER_ORDER = 7;
 
-/** The tables that grow with the programs' history: no job may scan them whole. */
-export const GROWING_TABLES = [
+/** The growing tables the scheduled jobs read (processing events reads them too). */
+export const JOB_TABLES = [
   "ledger_entries",
   "orders",
   "hold_releases",
@@ -26,6 +27,9 @@ export const GROWING_TABLES = [
   "goal_grants",
 ] as const;
 
+/** The tables that grow with the programs' history: no job, nor processing events, may scan them whole. */
+export const GROWING_TABLES = [...JOB_TABLES, "clicks", "customer_bindings", "refunds"] as const;
+
 const config = (name: string) => ({
   name,
   currency: "USD",
@@ -34,6 +38,7 @@ const config = (name: string) => ({
 });
 
 export interface Established {
+  brandId: string;
   programIds: string[];
   orders: number;
   ledgerRows: number;
@@ -48,8 +53,11 @@ export interface Established {
  * `workers` connections. Per order, as the engine writes them: the order
  * (held 30 days, released), its event (processed), the commission transfer
  * (seller, sponsor and the program's entry) and the release transfer (each
- * level out of pending and into available), 7 ledger entries, and two
- * hold_releases rows. Per participant: 13 goal_progress rows (lifetime and
+ * level out of pending and into available), 7 ledger entries, two
+ * hold_releases rows, the click it came from (an hour before, by its own
+ * visitor and IP) and its customer's binding to the seller; one order in 25
+ * has an applied refund, and one in 100 a refund still waiting for an order
+ * that never came. Per participant: 13 goal_progress rows (lifetime and
  * twelve months), a target for each of the months and 3 grants. The release
  * job's position in each program is where a job that has kept up would have
  * left it.
@@ -111,6 +119,7 @@ export async function populateEstablishedPrograms(
       [programId],
     );
   return {
+    brandId,
     programIds,
     orders: perProgram * programs,
     ledgerRows: perProgram * programs * LEDGER_ROWS_PER_ORDER,
@@ -120,7 +129,10 @@ export async function populateEstablishedPrograms(
   };
 }
 
-/** Orders from..to of one program (n is the order's number): order, event, 7 ledger entries, 2 releases. */
+/**
+ * Orders from..to of one program (n is the order's number): order, event, 7
+ * ledger entries, 2 releases, a click, a customer binding, and now and then a refund.
+ */
 async function insertOrders(
   db: Database,
   programId: string,
@@ -186,6 +198,28 @@ async function insertOrders(
        case l.level when 1 then o.amount else o.amount / 2 end, o.at + interval '30 days'
      ${lateral}
      cross join (values (1), (2)) as l(level)`,
+    params,
+  );
+  await db.query(
+    `insert into clicks (program_id, id, participant_id, code, visitor_id, ip_hash, event_id, occurred_at)
+     select $1, 'clk-' || n, o.seller, $1 || '-' || (n % $5), 'v-' || n, 'ip-' || n, 'evt-clk-' || n,
+       o.at - interval '1 hour'
+     ${lateral}`,
+    params,
+  );
+  await db.query(
+    `insert into customer_bindings (program_id, customer_key, participant_id, event_id, bound_at)
+     select $1, 'id:c-' || n, o.seller, o.event_id, o.at
+     ${lateral}`,
+    params,
+  );
+  await db.query(
+    `insert into refunds (program_id, refund_id, order_id, occurred_at, state, quantities, value_minor)
+     select $1, 'ref-' || n, case when n % 25 = 0 then o.order_id else 'late-' || n end,
+       o.at + interval '5 days', case when n % 25 = 0 then 'applied' else 'waiting' end,
+       case when n % 25 = 0 then '[1]'::jsonb end, case when n % 25 = 0 then o.amount * 10 else 0 end
+     ${lateral}
+     where n % 25 = 0 or n % 100 = 10`,
     params,
   );
 }
@@ -256,25 +290,36 @@ export interface NewProgram {
  * first sponsored by the one before), `orders` orders through ingestEvents,
  * the real path, all sold at `bookedAtMs` in one month and held 30 days; a
  * monthly at_window_end goal on sales, and an inactivity goal of 30 days. The
- * services' clock is `clock.ms`, for the caller to move.
+ * services' clock is `clock.ms`, for the caller to move. It has a brand of its
+ * own unless `brandId` names one; `config` replaces parts of its settings.
  */
 export async function startNewProgram(
   db: Database,
   clock: { ms: number },
-  options: { orders: number; participants?: number; bookedAtMs: number; batch?: number },
+  options: {
+    orders: number;
+    participants?: number;
+    bookedAtMs: number;
+    batch?: number;
+    brandId?: string;
+    config?: Partial<ProgramInput>;
+  },
 ): Promise<NewProgram> {
   const services = createServices(db, { now: () => new Date(clock.ms) });
   clock.ms = options.bookedAtMs;
   const count = options.participants ?? 300;
-  const brandId = services.ids.next("brd");
-  await insertBrand(db, { id: brandId, name: `new-${brandId}` });
+  let brandId = options.brandId;
+  if (brandId === undefined) {
+    brandId = services.ids.next("brd");
+    await insertBrand(db, { id: brandId, name: `new-${brandId}` });
+  }
   const program = await insertProgram(db, {
     id: services.ids.next("prg"),
     brandId,
     name: "New",
     currency: "USD",
     timezone: "UTC",
-    config: config("New"),
+    config: { ...config("New"), ...options.config },
   });
   let sponsor: { id: string; ancestors: string[] } | null = null;
   const codes: string[] = [];
