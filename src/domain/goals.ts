@@ -438,8 +438,11 @@ export function bandOf(value: number, target: number): Band {
 
 /** Whole percent achieved, rounded down so that 99.9% never reads as 100%. */
 export function percentAchieved(value: number, target: number): number {
-  if (target <= 0) return 0;
-  return Math.floor((Math.max(0, value) * 100) / target);
+  if (target <= 0 || value <= 0) return 0;
+  // Exact, and never past what a number counts exactly: a huge value over a
+  // tiny target would otherwise be a float rounded beyond 2^53.
+  const percent = (BigInt(Math.trunc(value)) * 100n) / BigInt(Math.trunc(target));
+  return percent > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(percent);
 }
 
 // ---------------------------------------------------------------- rewards

@@ -12,6 +12,9 @@ const RANGE_MESSAGE = "must be between 1970-01-01 and 2200-01-01";
 
 export const isSaneMs = (ms: number): boolean => ms >= EARLIEST_MS && ms < LATEST_MS;
 
+/** A calendar year whose months and quarters all lie in the sane range. */
+export const isSaneYear = (year: number): boolean => year >= 1970 && year < 2200;
+
 /** Whether an ISO-8601 instant or date (meaning its UTC midnight here) lies in the sane range. */
 export const isSaneText = (text: string): boolean =>
   isSaneMs(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text));

@@ -2,6 +2,8 @@
 // comes in as an argument, and the zone rules come from Intl (the ICU data
 // Node ships), so no time zone library is needed.
 
+import { isSaneYear } from "./instants.ts";
+
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
@@ -245,6 +247,8 @@ function computeCalendarPeriod(
 
 /** The period a key names (`2026-11`, `2026-Q4`), or null if it names none. */
 export function calendarPeriodByKey(key: string, timeZone: string): CalendarPeriod | null {
+  // Outside these years the calendar arithmetic below (four-digit years) means nothing.
+  if (!isSaneYear(Number(key.slice(0, 4)))) return null;
   const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(key);
   if (month) return periodFrom(Number(month[1]), Number(month[2]), 1, key, timeZone);
   const quarter = /^(\d{4})-Q([1-4])$/.exec(key);

@@ -210,6 +210,51 @@ describeEachBackend("input boundaries", (backend) => {
     });
   });
 
+  describe("progress of huge values and far periods", () => {
+    it.each(["0078-10", "9999-Q4", "1969-12"])(
+      "a progress period of %s is a 422 naming period, not a 500",
+      async (period) => {
+        const program = await createProgram(api);
+        const ana = await createParticipant(api, program.id, { externalId: "ana" });
+        const reply = await api.call<ErrorBody>(
+          "GET",
+          `/v1/programs/${program.id}/participants/${ana.id}/progress?period=${period}`,
+        );
+        expectError(reply, 422, "validation_failed");
+        expect(reply.body.error.details[0]?.path).toBe("period");
+      },
+    );
+
+    it("a value of 9e15 against a target of 2 reads as at most 2^53 − 1 percent, exactly", async () => {
+      const program = await createProgram(api);
+      const ana = await createParticipant(api, program.id, { externalId: "ana" });
+      const goal = await api.call<{ id: string }>("POST", `/v1/programs/${program.id}/goals`, {
+        name: "Two cents",
+        metric: "sales_amount",
+        window: { type: "lifetime" },
+        target: { type: "fixed" },
+        steps: [{ threshold: 2, reward: { type: "points", points: 1 } }],
+        evaluate: "immediately",
+        returns: "ignore",
+      });
+      expectStatus(goal, 201);
+      await sendEvents(
+        api,
+        program.id,
+        order("big", {
+          participant: "ana",
+          items: [{ sku: "A", quantity: 1, unitAmount: 9_000_000_000_000_000 }],
+        }),
+      );
+      const progress = await api.call<{ percent: number }[]>(
+        "GET",
+        `/v1/programs/${program.id}/participants/${ana.id}/progress`,
+      );
+      expectStatus(progress, 200);
+      expect(only(progress.body).percent).toBe(MAX_AMOUNT_MINOR);
+    });
+  });
+
   describe("a refund must name an order", () => {
     it("a refund whose orderId names a refund event is rejected, not left waiting forever", async () => {
       const program = await createProgram(api);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSaneYear } from "../../domain/instants.ts";
 import { goalInputSchema, goalPatchSchema } from "../../domain/goals.ts";
 import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
 import { closeGoalWindows, grantInactivity } from "../../engine/goal-jobs.ts";
@@ -32,6 +33,7 @@ const progressQuery = z.object({
   period: z
     .string()
     .regex(/^\d{4}-(\d{2}|Q[1-4])$/, "must be a month (2026-11) or a quarter (2026-Q4)")
+    .refine((key) => isSaneYear(Number(key.slice(0, 4))), "must be a period between 1970 and 2199")
     .optional()
     .describe("a past month or quarter to read instead of the current window"),
 });
