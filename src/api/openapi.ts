@@ -542,16 +542,20 @@ class SchemaComponents {
   }
 }
 
-/** A copy of a converted schema with its `#/$defs/X` refs pointing at the document's components. */
-function relinked(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(relinked);
+/** A copy of a schema whose `$ref`s starting with `from` start with `to` instead. */
+export function withRefsMoved(value: unknown, from: string, to: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => withRefsMoved(item, from, to));
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [
       key,
-      key === "$ref" && typeof inner === "string"
-        ? inner.replace(/^#\/\$defs\//, "#/components/schemas/")
-        : relinked(inner),
+      key === "$ref" && typeof inner === "string" && inner.startsWith(from)
+        ? to + inner.slice(from.length)
+        : withRefsMoved(inner, from, to),
     ]),
   );
 }
+
+/** A converted schema's `#/$defs/X` refs pointed at the document's components. */
+const relinked = (value: unknown): unknown =>
+  withRefsMoved(value, "#/$defs/", "#/components/schemas/");

@@ -5,6 +5,7 @@
 // routes answer. Responses of unknown routes must be the Error shape.
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { withRefsMoved } from "../../src/api/openapi.ts";
 
 // ajv-formats is CommonJS: under NodeNext its default export arrives as the module.
 const addFormats = addFormatsModule.default ?? addFormatsModule;
@@ -212,16 +213,6 @@ function report(exchange: CheckedExchange, operation: string, why: string): stri
   ].join("\n");
 }
 
-/** A copy of a schema whose `#/components/schemas/X` refs point where ajv holds the components. */
-function relinked(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(relinked);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key,
-      key === "$ref" && typeof inner === "string"
-        ? inner.replace(/^#\/components\/schemas\//, `${COMPONENTS}#/$defs/`)
-        : relinked(inner),
-    ]),
-  );
-}
+/** A schema whose `#/components/schemas/X` refs point where ajv holds the components. */
+const relinked = (value: unknown): unknown =>
+  withRefsMoved(value, "#/components/schemas/", `${COMPONENTS}#/$defs/`);
