@@ -46,11 +46,13 @@ export async function writeGrants(
   return outcomes;
 }
 
+/** A participant's standing in one window, in the shape the grant rules take it. */
 interface WindowRow {
-  participant_id: string;
-  value: number;
+  participantId: string;
   level: string | null;
-  steps: number[] | null;
+  value: number;
+  /** The steps already granted in the window. */
+  steps: number[];
   target: number | null;
 }
 
@@ -72,10 +74,10 @@ export async function windowRows(
 ): Promise<WindowRow[]> {
   await readInIndexOrder(tx);
   return tx.query<WindowRow>(
-    `select gp.participant_id, (gp.goal_values ->> $2)::bigint as value, p.level,
-       (select array_agg(gg.step) from goal_grants gg
+    `select gp.participant_id as "participantId", (gp.goal_values ->> $2)::bigint as value, p.level,
+       coalesce((select array_agg(gg.step) from goal_grants gg
          where gg.program_id = gp.program_id and gg.goal_id = $2
-           and gg.participant_id = gp.participant_id and gg.window_key = $4) as steps,
+           and gg.participant_id = gp.participant_id and gg.window_key = $4), '{}') as steps,
        (select t.target from participant_targets t
          where t.program_id = gp.program_id and t.goal_id = $2
            and t.participant_id = gp.participant_id and t.period = $4) as target
@@ -110,21 +112,12 @@ export async function grantReachedSteps(
     await lockParticipants(
       tx,
       programId,
-      seen.map((r) => r.participant_id),
+      seen.map((r) => r.participantId),
     );
     // Read again under the locks: a batch that committed meanwhile may have granted.
     for (const r of await allWindowRows(tx, programId, goal, windowKey))
       grants.push(
-        ...dueGrants(
-          goal,
-          { participantId: r.participant_id, level: r.level },
-          windowKey,
-          Number(r.value),
-          r.target === null ? null : Number(r.target),
-          r.steps ?? [],
-          null,
-          services.voucherCode,
-        ),
+        ...dueGrants(goal, r, windowKey, r.value, r.target, r.steps, null, services.voucherCode),
       );
   }
   return writeGrants(tx, services, programId, [goal], grants);
@@ -143,6 +136,6 @@ async function allWindowRows(
     rows.push(...page);
     const last = page.at(-1);
     if (page.length < WINDOW_PAGE || last === undefined) return rows;
-    after = last.participant_id;
+    after = last.participantId;
   }
 }

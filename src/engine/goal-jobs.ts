@@ -137,11 +137,11 @@ async function closeWindowBatch(
   const grants = rows.flatMap((r) => {
     const grant = closingGrant(
       goal,
-      { participantId: r.participant_id, level: r.level },
+      r,
       windowKey,
-      Number(r.value),
-      r.target === null ? null : Number(r.target),
-      r.steps ?? [],
+      r.value,
+      r.target,
+      r.steps,
       services.voucherCode,
     );
     return grant ? [grant] : [];
@@ -163,7 +163,7 @@ async function closeWindowBatch(
       goal.version,
       written.length,
       closed ? services.now().toISOString() : null,
-      rows.at(-1)?.participant_id ?? state?.after ?? "",
+      rows.at(-1)?.participantId ?? state?.after ?? "",
     ],
   );
   return { granted: written.length, closed };
