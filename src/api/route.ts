@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Services } from "../engine/services.ts";
-import { findUnsafeText } from "../domain/safe-text.ts";
+import { findUnsafeText, unsafeTextRefusal } from "../domain/safe-text.ts";
 import { ApiError, fromZod } from "./errors.ts";
 import { authenticate, type Caller } from "./auth.ts";
 import { claimKey, idempotencyKeyOf, requestHashOf, scopeOf } from "./idempotency.ts";
@@ -216,14 +216,11 @@ function parse<T extends z.ZodType>(
 }
 
 /** A string no database can store is refused at the door, naming where it is. */
-export function rejectUnsafeText(value: unknown, what: string): void {
+function rejectUnsafeText(value: unknown, what: string): void {
   const unsafe = findUnsafeText(value);
-  if (unsafe)
-    throw new ApiError(
-      "invalid_request",
-      `${what} is not valid: ${unsafe.path || "the value"} ${unsafe.message}`,
-      [{ path: unsafe.path, message: unsafe.message }],
-    );
+  if (!unsafe) return;
+  const { message, details } = unsafeTextRefusal(unsafe, what);
+  throw new ApiError("invalid_request", message, details);
 }
 
 /** `?cursor=&limit=` on every list. */

@@ -54,6 +54,17 @@ export function findUnsafeText(
   return null;
 }
 
+/** The message and details of a request refused for `unsafe`, found in `what` ("the event"). */
+export function unsafeTextRefusal(
+  unsafe: UnsafeText,
+  what: string,
+): { message: string; details: { path: string; message: string }[] } {
+  return {
+    message: `${what} is not valid: ${unsafe.path || "the value"} ${unsafe.message}`,
+    details: [{ path: unsafe.path, message: unsafe.message }],
+  };
+}
+
 /** In a multi-line text (a CSV file), also the line, since a position alone is hard to find. */
 function lineNote(text: string, index: number): string {
   const before = text.slice(0, index);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventSchema, type EventInput } from "../domain/events.ts";
-import { findUnsafeText } from "../domain/safe-text.ts";
+import { findUnsafeText, unsafeTextRefusal } from "../domain/safe-text.ts";
 import type { EventError, EventOutcome } from "../domain/process-events.ts";
 import { findEvents, insertInbox, type InboxRow } from "../store/events.ts";
 import { lockEvents } from "../store/locks.ts";
@@ -41,11 +41,7 @@ export async function ingestEvents(
       results[index] = {
         id: idOf(item),
         status: "rejected",
-        error: {
-          code: "invalid_event",
-          message: `the event is not valid: ${unsafe.path || "event"} ${unsafe.message}`,
-          details: [{ path: unsafe.path, message: unsafe.message }],
-        },
+        error: { code: "invalid_event", ...unsafeTextRefusal(unsafe, "the event") },
       };
       return;
     }
