@@ -8,7 +8,7 @@ export const BODY_LIMIT = 10 * 1024 * 1024;
 export const MAX_PARAM_LENGTH = 500;
 
 /** The contract's error body; `requestId` finds the request's log lines. */
-export function errorBody(
+function errorBody(
   request: FastifyRequest,
   code: ErrorCode,
   message: string,

@@ -5,8 +5,8 @@ import { z } from "zod";
  * always a mistake (a year typed as 0001 or 9999), and past them the time
  * zone and period arithmetic has nothing meaningful to say.
  */
-export const EARLIEST_MS = Date.UTC(1970, 0, 1);
-export const LATEST_MS = Date.UTC(2200, 0, 1);
+const EARLIEST_MS = Date.UTC(1970, 0, 1);
+const LATEST_MS = Date.UTC(2200, 0, 1);
 
 const RANGE_MESSAGE = "must be between 1970-01-01 and 2200-01-01";
 
@@ -16,7 +16,7 @@ export const isSaneMs = (ms: number): boolean => ms >= EARLIEST_MS && ms < LATES
 export const isSaneYear = (year: number): boolean => year >= 1970 && year < 2200;
 
 /** Whether an ISO-8601 instant or date (meaning its UTC midnight here) lies in the sane range. */
-export const isSaneText = (text: string): boolean =>
+const isSaneText = (text: string): boolean =>
   isSaneMs(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text));
 
 /**
