@@ -14,7 +14,7 @@ import { Conformance, type ConformanceDocument } from "./conformance.ts";
 /** Where the test server says it is reached; referral links start with it. */
 export const PUBLIC_URL = "https://laurel.test";
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface Reply<T = unknown> {
   status: number;
@@ -24,11 +24,15 @@ export interface Reply<T = unknown> {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
-/** A body sent as it is, with its own content type, instead of as JSON. */
+/**
+ * A body sent as it is, with its own content type, instead of as JSON, and
+ * any headers of its own: a store's webhook with its signature.
+ */
 export class RawBody {
   constructor(
     readonly contentType: string,
     readonly payload: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 }
 
@@ -104,6 +108,7 @@ export async function openApi(
         if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
         if (body !== undefined)
           headers["content-type"] = body instanceof RawBody ? body.contentType : "application/json";
+        if (body instanceof RawBody) Object.assign(headers, body.headers);
         const payload = body instanceof RawBody ? body.payload : JSON.stringify(body);
         const response = await app.inject({
           method,

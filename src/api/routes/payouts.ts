@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { currencyExponent } from "../../domain/currency.ts";
 import type { PayoutLine } from "../../domain/payouts.ts";
 import { createPayout } from "../../engine/create-payout.ts";
 import { findPayout, listPayouts, payoutLines, type PayoutRecord } from "../../store/payouts.ts";
@@ -26,14 +27,6 @@ function presentPayout(p: PayoutRecord, lines: readonly PayoutLine[]) {
       reference: l.reference,
     })),
   };
-}
-
-/** Digits after the decimal point in a currency's major unit (2 for USD, 0 for JPY). */
-function fractionDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  );
 }
 
 async function loadPayout(
@@ -141,7 +134,7 @@ export const payoutRoutes = [
         { header: "participant_id" },
         { header: "external_id" },
         { header: "email" },
-        { header: "amount", fractionDigits: fractionDigits(payout.currency) },
+        { header: "amount", fractionDigits: currencyExponent(payout.currency) ?? 2 },
         { header: "currency" },
         { header: "reference" },
       ];
