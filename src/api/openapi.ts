@@ -150,7 +150,11 @@ const TAGS = [
   { name: "Reports", description: "Sums and series over a period, for dashboards" },
   { name: "Me", description: "What a participant token reads: the participant's own data" },
   { name: "Widget", description: "What a storefront's widget reads, across origins" },
-  { name: "Tracking", description: "Referral links" },
+  { name: "Tracking", description: "Referral links, and clicks recorded by a shop's own pages" },
+  {
+    name: "Integrations",
+    description: "Store webhooks in their own formats: Shopify, Stripe and WooCommerce",
+  },
   { name: "Operations", description: "Health, readiness, metrics and this document" },
 ];
 
@@ -161,7 +165,7 @@ function operationOf(
   schemas: SchemaComponents,
   errorResponse: (status: number) => Json,
 ): Json {
-  const idempotent = r.method === "POST";
+  const idempotent = r.method === "POST" && !r.rawBody;
   const parameters = [
     ...objectParams(r.params, "path", schemas),
     ...objectParams(r.query, "query", schemas),
@@ -257,7 +261,7 @@ export function errorStatusesOf(r: AnyRoute): number[] {
   if (r.auth !== "public") statuses.add(401).add(403);
   if (r.url.includes("{")) statuses.add(404).add(414);
   if (r.method !== "GET") statuses.add(413).add(415);
-  if (r.method === "POST") statuses.add(409);
+  if (r.method === "POST" && !r.rawBody) statuses.add(409);
   if (r.body || (r.query && !takesAnyStrings(r.query))) statuses.add(422);
   return [...statuses].sort((a, b) => a - b);
 }

@@ -18,7 +18,7 @@ export interface RouteSpec<
   Q extends z.ZodType,
   B extends z.ZodType,
 > {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   url: string;
   /**
    * Verb and noun in camelCase (createProgram, listParticipants), unique
@@ -64,6 +64,15 @@ export interface RouteSpec<
   consumes?: string[];
   /** The largest body the route takes, in bytes, when it is not the app's default. */
   bodyLimit?: number;
+  /**
+   * The body reaches the handler as the exact bytes sent (a Buffer), of any
+   * content type, unparsed: a store's webhook is verified on its raw bytes
+   * before anything reads it. Such a route takes no Idempotency-Key; the
+   * provider's own delivery ids make it idempotent.
+   */
+  rawBody?: true;
+  /** Requests a minute per client address, when the route needs less than the app's limit. */
+  rateLimitPerMinute?: number;
   handler: (ctx: {
     services: Services;
     caller: A extends "admin"
@@ -97,13 +106,33 @@ export function route<
 }
 
 export function registerRoute(app: FastifyInstance, services: Services, spec: AnyRoute): void {
+  if (spec.rawBody) {
+    // Content-type parsers are per plugin scope: this one keeps every body as its bytes.
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) =>
+        done(null, body),
+      );
+      addRoute(scope, services, spec);
+    });
+    return;
+  }
+  addRoute(app, services, spec);
+}
+
+function addRoute(app: FastifyInstance, services: Services, spec: AnyRoute): void {
   const consumes = mediaTypesOf(spec);
   app.route({
     method: spec.method,
     url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
     ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     // The error handler names these when a body comes in a type no parser knows.
-    config: { consumes },
+    config: {
+      consumes,
+      ...(spec.rateLimitPerMinute === undefined
+        ? {}
+        : { rateLimit: { max: spec.rateLimitPerMinute, timeWindow: 60_000 } }),
+    },
     handler: async (request, reply) => {
       const caller =
         spec.auth === "public" ? null : await authenticate(services, request.headers.authorization);
@@ -116,12 +145,13 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
         );
       // The app parses every type any route takes; a route checks it got one of its own.
       const sent = mediaTypeOf(request);
-      if (spec.body && request.body !== undefined && !consumes.includes(sent))
+      if (spec.body && !spec.rawBody && request.body !== undefined && !consumes.includes(sent))
         throw unsupportedMediaType(consumes, sent);
       const params = parse(spec.params, request.params, "the path");
       const query = parse(spec.query, request.query, "the query string");
-      const body =
-        spec.body && !spec.bodyCheckedByHandler
+      const body = spec.rawBody
+        ? request.body
+        : spec.body && !spec.bodyCheckedByHandler
           ? parse(spec.body, request.body, "the request body")
           : request.body;
       const run = async () => {
@@ -138,7 +168,7 @@ export function registerRoute(app: FastifyInstance, services: Services, spec: An
           reply,
         });
       };
-      const key = spec.method === "POST" ? idempotencyKeyOf(request) : null;
+      const key = spec.method === "POST" && !spec.rawBody ? idempotencyKeyOf(request) : null;
       if (key === null) {
         const result = await run();
         return reply.sent ? reply : result;
