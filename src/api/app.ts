@@ -32,6 +32,7 @@ import { consoleRoutes } from "./routes/console.ts";
 import { portalRoutes } from "./routes/portal.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
+import { integrationRoutes } from "./routes/integrations.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
 export const VERSION = LAUREL_VERSION;
@@ -45,6 +46,7 @@ export const routes: readonly AnyRoute[] = [
   ...holdRoutes,
   ...meRoutes,
   ...trackingRoutes,
+  ...integrationRoutes,
   ...reportRoutes,
   ...goalRoutes,
   ...targetRoutes,

@@ -67,7 +67,7 @@ const cursor = z
   .describe("Pass as `?cursor=` to read the next page; null on the last page");
 
 /** `{"items": [...], "next": cursor | null}`, named `<id>`: every list answers one. */
-function collectionOf(item: z.ZodType, id: string, description: string) {
+export function collectionOf(item: z.ZodType, id: string, description: string) {
   return z.strictObject({ items: z.array(item), next: cursor }).meta({ id, description });
 }
 

@@ -16,7 +16,8 @@ export type IdPrefix =
   | "req"
   | "flg"
   | "gol"
-  | "tgi";
+  | "tgi"
+  | "dlv";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;

@@ -204,6 +204,8 @@ export const TABLES = [
   "ledger_entries",
   "participant_targets",
   "target_imports",
+  "integrations",
+  "integration_deliveries",
 ] as const;
 
 export type Table = (typeof TABLES)[number];

@@ -1,0 +1,162 @@
+import type { EventError } from "../domain/process-events.ts";
+import type { Mapping, ProviderAdapter, SignedRequest } from "../integrations/delivery.ts";
+import {
+  findFirstDelivery,
+  findIntegration,
+  insertDelivery,
+  type DeliveryRecord,
+  type DeliveryStatus,
+} from "../store/integrations.ts";
+import { findProgramById } from "../store/programs.ts";
+import { ingestEvents, type EventResult } from "./ingest.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * What a store's webhook delivery came to. `unverified` is the only answer
+ * that is not a 200: the provider keeps retrying until the brand fixes the
+ * secret. Everything else was recorded in the deliveries log, and answering
+ * 200 stops the provider from sending it again.
+ */
+export type DeliveryAnswer =
+  | { readonly kind: "unverified"; readonly reason: string }
+  | { readonly kind: "ping" }
+  | { readonly kind: "recorded"; readonly delivery: DeliveryRecord };
+
+/**
+ * Verifies a delivery on its raw bytes with the program's secret for that
+ * provider, then maps it to Laurel events and ingests them. A redelivery is
+ * a duplicate by the provider's own delivery id and, whatever the provider
+ * sends, by the event ids the mapping derives from the provider's own ids.
+ */
+export async function receiveDelivery(
+  services: Services,
+  adapter: ProviderAdapter,
+  programId: string,
+  request: SignedRequest,
+): Promise<DeliveryAnswer> {
+  if (adapter.isPing?.(request)) return { kind: "ping" };
+  const integration = await findIntegration(services.db, programId, adapter.provider);
+  // One answer whether the program is unknown or not connected: a hook URL tells no one which programs exist.
+  if (!integration)
+    return {
+      kind: "unverified",
+      reason: `no ${adapter.provider} integration is connected at this URL; connect it with PUT /v1/programs/{programId}/integrations/${adapter.provider}`,
+    };
+  const receivedAt = services.now();
+  const verification = adapter.verify(request, integration.secret, receivedAt.getTime());
+  if (!verification.ok) return { kind: "unverified", reason: verification.reason };
+
+  const record = async (
+    fields: Pick<DeliveryRecord, "status" | "eventIds" | "error"> & {
+      topic: string;
+      providerDeliveryId: string | null;
+    },
+  ): Promise<DeliveryAnswer> => {
+    const delivery: DeliveryRecord = {
+      id: services.ids.next("dlv"),
+      programId,
+      provider: adapter.provider,
+      receivedAt,
+      ...fields,
+    };
+    await insertDelivery(services.db, delivery);
+    return { kind: "recorded", delivery };
+  };
+
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString("utf8"));
+  } catch {
+    return record({
+      topic: "unknown",
+      providerDeliveryId: null,
+      status: "rejected",
+      eventIds: [],
+      error: { code: "invalid_delivery", message: "the signed body is not JSON" },
+    });
+  }
+  const topic = adapter.topicOf(request, body).slice(0, 200);
+  const providerDeliveryId = adapter.deliveryIdOf(request, body)?.slice(0, 200) ?? null;
+  const shop = adapter.shopOf?.(request) ?? null;
+  if (integration.shopDomain !== null && shop !== null && shop !== integration.shopDomain)
+    return record({
+      topic,
+      providerDeliveryId,
+      status: "rejected",
+      eventIds: [],
+      error: {
+        code: "invalid_delivery",
+        message: `the delivery comes from ${shop}, but this program is connected to ${integration.shopDomain}`,
+      },
+    });
+  if (providerDeliveryId !== null) {
+    const first = await findFirstDelivery(
+      services.db,
+      programId,
+      adapter.provider,
+      providerDeliveryId,
+    );
+    if (first)
+      return record({
+        topic,
+        providerDeliveryId,
+        status: "duplicate",
+        eventIds: first.eventIds,
+        error: null,
+      });
+  }
+
+  const mapping = adapter.map(topic, body);
+  if (mapping.kind !== "events")
+    return record({ topic, providerDeliveryId, ...outcomeOfMapping(mapping) });
+  const program = await findProgramById(services.db, programId);
+  if (!program) throw new Error(`program ${programId} has an integration but no row`);
+  const results = await ingestEvents(services, program, [...mapping.events]);
+  return record({ topic, providerDeliveryId, ...outcomeOfResults(results) });
+}
+
+function outcomeOfMapping(
+  mapping: Exclude<Mapping, { kind: "events" }>,
+): Pick<DeliveryRecord, "status" | "eventIds" | "error"> {
+  return mapping.kind === "ignored"
+    ? { status: "ignored", eventIds: [], error: { code: "ignored", message: mapping.reason } }
+    : {
+        status: "rejected",
+        eventIds: [],
+        error: { code: "invalid_delivery", message: mapping.reason },
+      };
+}
+
+/**
+ * A delivery is processed when any of its events was; a duplicate when all
+ * were already in (an event id that came back with other content is the
+ * same provider object seen through another topic, so it is a duplicate
+ * too); rejected when none could apply. The first rejection is its error.
+ */
+export function outcomeOfResults(
+  results: readonly EventResult[],
+): Pick<DeliveryRecord, "status" | "eventIds" | "error"> {
+  const isDuplicate = (r: EventResult) =>
+    r.status === "duplicate" || (r.status === "rejected" && r.error.code === "conflict");
+  const rejection = results.find(
+    (r): r is Extract<EventResult, { status: "rejected" }> =>
+      r.status === "rejected" && !isDuplicate(r),
+  );
+  const status: DeliveryStatus = results.some((r) => r.status === "processed")
+    ? "processed"
+    : results.every(isDuplicate)
+      ? "duplicate"
+      : "rejected";
+  return {
+    status,
+    eventIds: results.flatMap((r) => (r.id === null ? [] : [r.id])),
+    error: rejection ? errorOf(rejection.id, rejection.error) : null,
+  };
+}
+
+function errorOf(eventId: string | null, error: EventError): DeliveryRecord["error"] {
+  return {
+    code: error.code,
+    message: eventId === null ? error.message : `event ${eventId}: ${error.message}`,
+  };
+}
