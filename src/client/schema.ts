@@ -424,6 +424,94 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/programs/{programId}/integrations/{provider}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A connected store: its webhook URL and when it was connected (never the secret)
+     * @description Answers 404 when the program is not connected to that provider.
+     */
+    get: operations["getIntegration"];
+    /**
+     * Connect a store (Shopify, Stripe or WooCommerce), or replace its secret
+     * @description Stores the provider's webhook signing secret (never answered again) and answers the webhook URL to give the provider. Connecting again replaces the secret: deliveries signed with the old one are refused from then on.
+     */
+    put: operations["connectIntegration"];
+    post?: never;
+    /**
+     * Disconnect a store: its deliveries are refused from then on; the log stays
+     * @description Forgets the signing secret, so the webhook URL answers 401 to every delivery. The deliveries log and everything the deliveries booked stay.
+     */
+    delete: operations["disconnectIntegration"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/integrations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The stores a program is connected to
+     * @description Every connected provider with its webhook URL, in provider order.
+     */
+    get: operations["listIntegrations"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/integrations/{provider}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A store's webhook deliveries, newest first, with what each came to
+     * @description Every signed delivery: its topic, whether it was processed, a duplicate, ignored or rejected, the Laurel events it became, and the reason when it was ignored or rejected.
+     */
+    get: operations["listDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/hooks/{provider}/{programId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A store's webhook, in the provider's own format, trusted only by its signature
+     * @description Shopify (X-Shopify-Hmac-Sha256), Stripe (Stripe-Signature) and WooCommerce (X-WC-Webhook-Signature) deliveries, verified on the raw bytes in constant time with the program's secret. A bad, stale or missing signature is a 401; everything else is a 200 (processed, duplicate, ignored or rejected, as recorded in the deliveries log) so that the provider stops retrying.
+     */
+    post: operations["receiveStoreWebhook"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/programs/{programId}/reports/summary": {
     parameters: {
       query?: never;
@@ -1023,6 +1111,32 @@ export interface components {
       };
       value?: number;
     };
+    /** @description One signed webhook delivery and what it came to */
+    Delivery: {
+      id: string;
+      /** Format: date-time */
+      receivedAt: string;
+      /** @description The provider's topic or event type, such as orders/paid */
+      topic: string;
+      /**
+       * @description processed: its events were taken; duplicate: already taken; ignored: a topic or state that earns nothing; rejected: verified but could not be used (error says why)
+       * @enum {string}
+       */
+      status: "processed" | "duplicate" | "ignored" | "rejected";
+      /** @description The Laurel events the delivery became */
+      eventIds: string[];
+      /** @description Why it was ignored or rejected, or why one of its events was */
+      error: {
+        code: string;
+        message: string;
+      } | null;
+    };
+    /** @description Deliveries, newest first */
+    DeliveryCollection: {
+      items: components["schemas"]["Delivery"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
     /** @description A page of the participants below one participant */
     DownlinePage: {
       /** @description Participants in id order, each with how many levels below it is */
@@ -1376,6 +1490,30 @@ export interface components {
     Health: {
       /** @constant */
       status: "ok";
+    };
+    /** @description A program's connection to a store; the signing secret is never answered */
+    Integration: {
+      /**
+       * @description The store: shopify, stripe or woocommerce
+       * @enum {string}
+       */
+      provider: "shopify" | "stripe" | "woocommerce";
+      /**
+       * Format: uri
+       * @description Where the provider is to send its webhooks
+       */
+      webhookUrl: string;
+      shopDomain: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description Connected stores */
+    IntegrationCollection: {
+      items: components["schemas"]["Integration"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
     };
     Leaderboard: {
       period: {
@@ -1873,6 +2011,11 @@ export interface components {
         /** @description Commissions on the period's orders, less what the period's refunds took back */
         commissions: number;
       }[];
+    };
+    /** @description The answer to WooCommerce's unsigned test of a new URL */
+    WebhookPing: {
+      /** @constant */
+      ping: true;
     };
     WidgetSecret: {
       programId: string;
@@ -3773,6 +3916,289 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getIntegration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        /** @description The store: shopify, stripe or woocommerce */
+        provider: "shopify" | "stripe" | "woocommerce";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "provider": "shopify",
+           *       "webhookUrl": "https://laurel.example.com/v1/hooks/shopify/prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "shopDomain": "ana-shop.myshopify.com",
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "updatedAt": "2026-11-20T10:00:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Integration"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  connectIntegration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        /** @description The store: shopify, stripe or woocommerce */
+        provider: "shopify" | "stripe" | "woocommerce";
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "secret": "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",
+         *       "shopDomain": "ana-shop.myshopify.com"
+         *     }
+         */
+        "application/json": {
+          /** @description The provider's webhook signing secret: Shopify's app secret or webhook signing key, Stripe's endpoint secret (whsec_...), WooCommerce's webhook secret. Stored, never answered. */
+          secret: string;
+          /** @description Shopify only: deliveries from any other shop are rejected */
+          shopDomain?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "provider": "shopify",
+           *       "webhookUrl": "https://laurel.example.com/v1/hooks/shopify/prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "shopDomain": "ana-shop.myshopify.com",
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "updatedAt": "2026-11-20T10:00:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Integration"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  disconnectIntegration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        /** @description The store: shopify, stripe or woocommerce */
+        provider: "shopify" | "stripe" | "woocommerce";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listIntegrations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "provider": "shopify",
+           *           "webhookUrl": "https://laurel.example.com/v1/hooks/shopify/prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *           "shopDomain": "ana-shop.myshopify.com",
+           *           "createdAt": "2026-11-20T10:00:00.000Z",
+           *           "updatedAt": "2026-11-20T10:00:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["IntegrationCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listDeliveries: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        /** @description The store: shopify, stripe or woocommerce */
+        provider: "shopify" | "stripe" | "woocommerce";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "dlv_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *           "receivedAt": "2026-11-20T10:00:01.000Z",
+           *           "topic": "orders/paid",
+           *           "status": "processed",
+           *           "eventIds": [
+           *             "shopify:order:820982911946154508"
+           *           ],
+           *           "error": null
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["DeliveryCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  receiveStoreWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        provider: string;
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "id": 820982911946154500,
+         *       "currency": "USD",
+         *       "line_items": []
+         *     }
+         */
+        "application/json": {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "dlv_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *       "receivedAt": "2026-11-20T10:00:01.000Z",
+           *       "topic": "orders/paid",
+           *       "status": "processed",
+           *       "eventIds": [
+           *         "shopify:order:820982911946154508"
+           *       ],
+           *       "error": null
+           *     }
+           */
+          "application/json":
+            components["schemas"]["Delivery"] | components["schemas"]["WebhookPing"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
