@@ -21,6 +21,7 @@ export class ServerMetrics implements MetricsHook {
   readonly #requestSeconds: Histogram<"method" | "route">;
   readonly #events: Counter;
   readonly #jobRuns: Counter<"job" | "outcome">;
+  readonly #storeWebhooks: Counter<"provider" | "status">;
   /**
    * Signed webhooks and mail are not sent yet (the outbox's delivery worker
    * comes later); the counters are declared now, at zero, so dashboards and
@@ -54,6 +55,12 @@ export class ServerMetrics implements MetricsHook {
       name: "laurel_job_runs_total",
       help: "Runs of scheduled jobs, by job name and outcome (ok or failed).",
       labelNames: ["job", "outcome"],
+      registers,
+    });
+    this.#storeWebhooks = new Counter({
+      name: "laurel_store_webhooks_total",
+      help: "Store webhooks received (Shopify, Stripe, WooCommerce), by provider and what each came to: processed, duplicate, ignored, rejected, or unverified (a 401).",
+      labelNames: ["provider", "status"],
       registers,
     });
     this.webhookDeliveries = new Counter({
@@ -94,6 +101,10 @@ export class ServerMetrics implements MetricsHook {
 
   jobRun(job: string, outcome: "ok" | "failed"): void {
     this.#jobRuns.inc({ job, outcome });
+  }
+
+  storeWebhook(provider: string, status: string): void {
+    this.#storeWebhooks.inc({ provider, status });
   }
 
   /** The exposition text and its content type. */

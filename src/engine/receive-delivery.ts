@@ -34,6 +34,21 @@ export async function receiveDelivery(
   programId: string,
   request: SignedRequest,
 ): Promise<DeliveryAnswer> {
+  const answer = await receive(services, adapter, programId, request);
+  if (answer.kind !== "ping")
+    services.metrics.storeWebhook(
+      adapter.provider,
+      answer.kind === "unverified" ? "unverified" : answer.delivery.status,
+    );
+  return answer;
+}
+
+async function receive(
+  services: Services,
+  adapter: ProviderAdapter,
+  programId: string,
+  request: SignedRequest,
+): Promise<DeliveryAnswer> {
   if (adapter.isPing?.(request)) return { kind: "ping" };
   const integration = await findIntegration(services.db, programId, adapter.provider);
   // One answer whether the program is unknown or not connected: a hook URL tells no one which programs exist.

@@ -13,11 +13,14 @@ export interface MetricsHook {
   eventsProcessed(count: number): void;
   /** One run of a scheduled job. */
   jobRun(job: string, outcome: "ok" | "failed"): void;
+  /** One store webhook received, by what it came to (`unverified`: refused with a 401). */
+  storeWebhook(provider: string, status: string): void;
 }
 
 export const NO_METRICS: MetricsHook = {
   eventsProcessed: () => undefined,
   jobRun: () => undefined,
+  storeWebhook: () => undefined,
 };
 
 /** Everything the engine and the API need from the outside world, in one typed object. */

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newApp } from "../../src/api/app.ts";
@@ -21,7 +22,12 @@ interface Served {
   services: Services;
   app: FastifyInstance;
   key: string;
-  call(method: "GET" | "POST", url: string, body?: unknown, bearer?: string | null): Promise<Reply>;
+  call(
+    method: "GET" | "POST" | "PUT",
+    url: string,
+    body?: unknown,
+    bearer?: string | null,
+  ): Promise<Reply>;
 }
 
 /** An app as `laurel serve` builds it, with metrics on or off, and the default rate limits unless given. */
@@ -36,7 +42,7 @@ async function serve(
   const app = await newApp(services, { rateLimits: options.rateLimits });
   const { secret: key } = await createAdminKey(services, "brand-a");
   const call = async (
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "PUT",
     url: string,
     body?: unknown,
     bearer?: string | null,
@@ -274,6 +280,32 @@ describe("GET /metrics", () => {
     } finally {
       await scheduler.stop();
     }
+  });
+
+  it("counts store webhooks by provider and what each came to, refusals included", async () => {
+    const count = (text: string, status: string) =>
+      sample(text, "laurel_store_webhooks_total", { provider: "shopify", status }) ?? 0;
+    const before = await scrape();
+    const program = await served.call("POST", "/v1/programs", { name: "Shop", currency: "USD" });
+    const programId = (program.body as { id: string }).id;
+    const secret = "shpss_metrics_secret";
+    await served.call("PUT", `/v1/programs/${programId}/integrations/shopify`, { secret });
+    const deliver = (signedWith: string) =>
+      served.app.inject({
+        method: "POST",
+        url: `/v1/hooks/shopify/${programId}`,
+        headers: {
+          "content-type": "application/json",
+          "x-shopify-topic": "products/update",
+          "x-shopify-hmac-sha256": createHmac("sha256", signedWith).update("{}").digest("base64"),
+        },
+        payload: "{}",
+      });
+    expect((await deliver(secret)).statusCode).toBe(200);
+    expect((await deliver("not-the-secret")).statusCode).toBe(401);
+    const after = await scrape();
+    expect(count(after, "ignored")).toBe(count(before, "ignored") + 1);
+    expect(count(after, "unverified")).toBe(count(before, "unverified") + 1);
   });
 
   it("shows webhook and mail deliveries at zero for each outcome before any is sent", async () => {
