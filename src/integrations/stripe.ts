@@ -225,9 +225,9 @@ function mapStripe(topic: string, body: unknown): Mapping {
   switch (topic) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
-      return withObject(body, sessionSchema, (session) => mapSession(session));
+      return withObject(body, sessionSchema, mapSession);
     case "invoice.paid":
-      return withObject(body, invoiceSchema, (invoice) => mapInvoice(invoice));
+      return withObject(body, invoiceSchema, mapInvoice);
     case "charge.refunded":
       return withObject(body, chargeSchema, mapChargeRefund);
     default:
