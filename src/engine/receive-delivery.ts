@@ -90,8 +90,9 @@ async function receive(
       error: { code: "invalid_delivery", message: "the signed body is not JSON" },
     });
   }
-  const topic = adapter.topicOf(request, body).slice(0, 200);
-  const providerDeliveryId = adapter.deliveryIdOf(request, body)?.slice(0, 200) ?? null;
+  const topic = orElse(() => adapter.topicOf(request, body), "unknown").slice(0, 200);
+  const providerDeliveryId =
+    orElse(() => adapter.deliveryIdOf(request, body), null)?.slice(0, 200) ?? null;
   const shop = adapter.shopOf?.(request) ?? null;
   if (integration.shopDomain !== null && shop !== null && shop !== integration.shopDomain)
     return record({
@@ -121,13 +122,30 @@ async function receive(
       });
   }
 
-  const mapping = adapter.map(topic, body);
+  // A body the mapper trips over is the provider's data, not a server fault:
+  // rejected and logged, never a 500 the provider would retry for days.
+  const mapping = orElse(
+    () => adapter.map(topic, body),
+    (error): Mapping => ({
+      kind: "rejected",
+      reason: `the body could not be read as a ${adapter.provider} ${topic} delivery: ${error instanceof Error ? error.message : String(error)}`,
+    }),
+  );
   if (mapping.kind !== "events")
     return record({ topic, providerDeliveryId, ...outcomeOfMapping(mapping) });
   const program = await findProgramById(services.db, programId);
   if (!program) throw new Error(`program ${programId} has an integration but no row`);
   const results = await ingestEvents(services, program, [...mapping.events]);
   return record({ topic, providerDeliveryId, ...outcomeOfResults(results) });
+}
+
+/** What `read` answers, or the fallback (a value, or one made from the error) when it throws. */
+function orElse<T>(read: () => T, fallback: T | ((error: unknown) => T)): T {
+  try {
+    return read();
+  } catch (error) {
+    return typeof fallback === "function" ? (fallback as (error: unknown) => T)(error) : fallback;
+  }
 }
 
 function outcomeOfMapping(
