@@ -1826,10 +1826,13 @@ export interface components {
       /** Format: date-time */
       occurredAt?: string;
       orderId: string;
+      /** @description The units returned; without items or amount, everything left of the order */
       items?: {
         sku: string;
         quantity: number;
       }[];
+      /** @description Minor units refunded of the order's total as charged (items less discount, plus shipping and tax): every commission line is reversed in the same share, and no units come back */
+      amount?: number;
     };
     ReleasedCount: {
       /** @description Commissions whose hold ended and became available */

@@ -62,18 +62,43 @@ export const orderEventSchema = z
       return tooLarge(["shipping"], "the order's total with shipping and tax");
   });
 
-export const refundEventSchema = z.strictObject({
-  type: z.literal("refund"),
-  id: eventId,
-  occurredAt,
-  orderId: eventId,
-  items: z
-    .array(
-      z.strictObject({ sku: z.string().min(1).max(200), quantity: z.number().int().positive() }),
-    )
-    .min(1)
-    .optional(),
-});
+export const refundEventSchema = z
+  .strictObject({
+    type: z.literal("refund"),
+    id: eventId,
+    occurredAt,
+    orderId: eventId,
+    items: z
+      .array(
+        z.strictObject({ sku: z.string().min(1).max(200), quantity: z.number().int().positive() }),
+      )
+      .min(1)
+      .optional()
+      .describe("The units returned; without items or amount, everything left of the order"),
+    amount: z
+      .number()
+      .int()
+      .positive("a refund by amount returns at least one minor unit")
+      .max(MAX_AMOUNT_MINOR)
+      .optional()
+      .describe(
+        "Minor units refunded of the order's total as charged (items less discount, plus " +
+          "shipping and tax): every commission line is reversed in the same share, and no units " +
+          "come back",
+      ),
+  })
+  .superRefine((refund, context) => {
+    // Two forms of one refund that could disagree are a malformed event, like
+    // a field of the wrong type, not a value to weigh.
+    if (refund.items !== undefined && refund.amount !== undefined)
+      context.addIssue({
+        code: "invalid_type",
+        expected: "undefined",
+        input: refund.amount,
+        path: ["amount"],
+        message: "a refund names items or an amount, not both; send one or the other",
+      });
+  });
 
 export const reviewEventSchema = z.strictObject({
   type: z.literal("review"),

@@ -15,12 +15,21 @@ import {
 } from "./commissions.ts";
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
 import type { CommissionPlan } from "./program.ts";
-import { clipToLeft, planRefund, type OrderState, type Reversal } from "./refunds.ts";
+import {
+  clipToLeft,
+  isFullyRefunded,
+  planRefund,
+  refundedValuesMinor,
+  withRefund,
+  type OrderState,
+  type RefundItem,
+  type RefundRequest,
+  type Reversal,
+} from "./refunds.ts";
 import { applyCaps, type Caps, type Cut, type MonthUsage } from "./caps.ts";
 import { monthOf } from "./periods.ts";
 import {
   createGoalTracker,
-  unitsValue,
   type Activity,
   type GoalState,
   type GrantFact,
@@ -125,7 +134,9 @@ export interface FlagFact {
 
 export interface WaitingRefund {
   readonly refundId: string;
-  readonly items: readonly { readonly sku: string; readonly quantity: number }[] | undefined;
+  readonly items: readonly RefundItem[] | undefined;
+  /** Set for a refund by amount: minor units of the order's total. */
+  readonly amountMinor: number | undefined;
 }
 
 export interface EventError {
@@ -202,6 +213,9 @@ export interface OrderFact {
   readonly grossMinor: number;
   readonly discountMinor: number;
   readonly commissionableMinor: number;
+  /** Charged on top of the items; never commissionable, but part of what a refund by amount divides. */
+  readonly shippingMinor: number;
+  readonly taxMinor: number;
   readonly occurredAtMs: number;
   /** Per item per paid level: what a refund reverses in proportion. */
   readonly commissionLines: readonly CommissionLine[];
@@ -217,9 +231,16 @@ export interface OrderFact {
 export interface RefundFact {
   readonly refundId: string;
   readonly orderId: string;
-  readonly items: readonly { readonly sku: string; readonly quantity: number }[] | undefined;
+  readonly items: readonly RefundItem[] | undefined;
+  /** The amount of the order's total a refund by amount asked for. */
+  readonly amountMinor: number | undefined;
   readonly occurredAtMs: number;
-  readonly applied: { readonly quantities: readonly number[]; readonly valueMinor: number } | null;
+  readonly applied: {
+    readonly quantities: readonly number[];
+    /** What it took of the total by amount (less than asked when it waited and others took some). */
+    readonly amountMinor: number;
+    readonly valueMinor: number;
+  } | null;
 }
 
 /**
@@ -334,32 +355,34 @@ export function processEvents(
     }
     return settled.outcome;
   };
-  /** What a refund returns, as goals measure it: each item's units and their share of the value. */
-  const refundActivity = (order: OrderState, quantities: readonly number[]): Activity | null => {
-    if (order.participantId === null) return null;
-    const items = order.items.map((item, i) => {
-      const whole = {
-        sku: item.sku,
-        quantity: item.quantity,
-        valueMinor: order.lineBasesMinor[i] ?? 0,
-      };
-      const before = order.refundedQuantities[i] ?? 0;
-      const q = quantities[i] ?? 0;
-      // Cumulative, so that partial refunds of one item sum exactly to its value.
-      return {
-        sku: item.sku,
-        quantity: q,
-        valueMinor: unitsValue(whole, before + q) - unitsValue(whole, before),
-      };
-    });
+  /**
+   * What a refund returns, as goals measure it: each item's units (none for a
+   * refund by amount) and its share of the value. The value is the
+   * difference of what was refunded before and after, so that partial
+   * refunds of one item sum exactly to its value.
+   */
+  const refundActivity = (
+    before: OrderState,
+    after: OrderState,
+    quantities: readonly number[],
+  ): Activity | null => {
+    if (before.participantId === null) return null;
+    const was = refundedValuesMinor(before);
+    const now = refundedValuesMinor(after);
+    const orderFullyRefunded = isFullyRefunded(after);
+    const items = before.items.map((item, i) => ({
+      sku: item.sku,
+      quantity: quantities[i] ?? 0,
+      valueMinor: (now[i] ?? 0) - (was[i] ?? 0),
+    }));
     return {
       kind: "refund",
-      participantId: order.participantId,
-      atMs: order.occurredAtMs,
-      items: items.filter((i) => i.quantity > 0),
-      orderFullyRefunded: order.items.every(
-        (item, i) => (order.refundedQuantities[i] ?? 0) + (quantities[i] ?? 0) >= item.quantity,
-      ),
+      participantId: before.participantId,
+      atMs: before.occurredAtMs,
+      // The refund that leaves nothing names every item, so an order counted
+      // for any of its SKUs stops counting.
+      items: orderFullyRefunded ? items : items.filter((i) => i.quantity > 0 || i.valueMinor > 0),
+      orderFullyRefunded,
     };
   };
   const goalFields = (tracked: { grants: GrantOutcome[]; late: LateFact[] }) => ({
@@ -463,10 +486,6 @@ export function processEvents(
       })),
     });
   };
-  const refunded = (order: OrderState, quantities: readonly number[]): OrderState => ({
-    ...order,
-    refundedQuantities: order.refundedQuantities.map((q, i) => q + (quantities[i] ?? 0)),
-  });
   const reject = (id: string, code: string, message: string) =>
     facts.outcomes.push({ id, status: "rejected", error: { code, message } });
   const processed = (event: ReceivedEvent, fields: Partial<ProcessedOutcome> = {}) =>
@@ -630,6 +649,8 @@ export function processEvents(
             grossMinor: value.grossMinor,
             discountMinor: value.grossMinor - value.commissionableMinor,
             commissionableMinor: value.commissionableMinor,
+            shippingMinor: event.shipping ?? 0,
+            taxMinor: event.tax ?? 0,
             occurredAtMs: event.occurredAtMs,
             commissionLines,
             earners,
@@ -642,23 +663,27 @@ export function processEvents(
             occurredAtMs: event.occurredAtMs,
             items: event.items,
             lineBasesMinor: value.lineBasesMinor,
+            totalMinor: value.commissionableMinor + (event.shipping ?? 0) + (event.tax ?? 0),
             commissionLines,
             earners: earners.map((e) => e ?? ""),
             refundedQuantities: event.items.map(() => 0),
+            refundedAmountMinor: 0,
             releasedLevels: [],
           };
           // Refunds that arrived first are applied now, as far as the order allows.
           for (const early of waiting.get(event.id) ?? []) {
-            const plan = planRefund(
-              current,
-              early.items === undefined ? undefined : clipToLeft(current, early.items),
-            );
+            const plan = planRefund(current, clipToLeft(current, requestOf(early)));
             if (!plan.ok) continue;
             reverse(early.refundId, current, plan.reversals);
-            const returned = refundActivity(current, plan.quantities);
+            const next = withRefund(current, plan);
+            const returned = refundActivity(current, next, plan.quantities);
             if (returned) track(returned, early.refundId);
-            current = refunded(current, plan.quantities);
-            const applied = { quantities: plan.quantities, valueMinor: plan.valueMinor };
+            current = next;
+            const applied = {
+              quantities: plan.quantities,
+              amountMinor: plan.amountMinor,
+              valueMinor: plan.valueMinor,
+            };
             const fresh = facts.refunds.find((r) => r.refundId === early.refundId);
             if (fresh) facts.refunds[facts.refunds.indexOf(fresh)] = { ...fresh, applied };
             else
@@ -666,6 +691,7 @@ export function processEvents(
                 refundId: early.refundId,
                 orderId: event.id,
                 items: early.items,
+                amountMinor: early.amountMinor,
                 occurredAtMs: event.occurredAtMs,
                 applied,
               });
@@ -810,7 +836,7 @@ export function processEvents(
         }
         if (!target) {
           // Webhooks arrive out of order: the refund waits for its order.
-          const early = { refundId: event.id, items: event.items };
+          const early = { refundId: event.id, items: event.items, amountMinor: event.amount };
           waiting.set(event.orderId, [...(waiting.get(event.orderId) ?? []), early]);
           facts.refunds.push({
             ...early,
@@ -823,21 +849,30 @@ export function processEvents(
           });
           break;
         }
-        const plan = planRefund(target, event.items);
+        const plan = planRefund(
+          target,
+          requestOf({ items: event.items, amountMinor: event.amount }),
+        );
         if (!plan.ok) {
           reject(event.id, plan.code, plan.message);
           break;
         }
         reverse(event.id, target, plan.reversals);
-        const returned = refundActivity(target, plan.quantities);
+        const next = withRefund(target, plan);
+        const returned = refundActivity(target, next, plan.quantities);
         const tracked = returned ? track(returned, event.id) : { grants: [], late: [] };
-        orders.set(event.orderId, refunded(target, plan.quantities));
+        orders.set(event.orderId, next);
         facts.refunds.push({
           refundId: event.id,
           orderId: event.orderId,
           items: event.items,
+          amountMinor: event.amount,
           occurredAtMs: event.occurredAtMs,
-          applied: { quantities: plan.quantities, valueMinor: plan.valueMinor },
+          applied: {
+            quantities: plan.quantities,
+            amountMinor: plan.amountMinor,
+            valueMinor: plan.valueMinor,
+          },
         });
         processed(event, {
           ...goalFields(tracked),
@@ -886,6 +921,14 @@ export function processEvents(
   }
   for (const [participantId, atMs] of lastOrder) facts.lastOrders.push({ participantId, atMs });
   return { ...facts, progress: tracker.progress(), grants: tracker.grants() };
+}
+
+/** A refund's own fields as what it asks of its order: an amount, units, or everything left. */
+function requestOf(refund: {
+  readonly items: readonly RefundItem[] | undefined;
+  readonly amountMinor: number | undefined;
+}): RefundRequest {
+  return refund.amountMinor === undefined ? refund.items : { amountMinor: refund.amountMinor };
 }
 
 /** A customer is recognised by id and by email, whichever later orders carry. */

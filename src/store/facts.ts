@@ -69,6 +69,8 @@ export async function writeFacts(
       gross_minor: "bigint",
       discount_minor: "bigint",
       commissionable_minor: "bigint",
+      shipping_minor: "bigint",
+      tax_minor: "bigint",
       occurred_at: "timestamptz",
       commission_lines: "jsonb",
       commission_earners: "text[]",
@@ -86,6 +88,8 @@ export async function writeFacts(
       gross_minor: o.grossMinor,
       discount_minor: o.discountMinor,
       commissionable_minor: o.commissionableMinor,
+      shipping_minor: o.shippingMinor,
+      tax_minor: o.taxMinor,
       occurred_at: iso(o.occurredAtMs),
       // Compact on purpose: [level, item index or -1 for a per-order amount,
       // amount]. The earner of each level is on the ledger entry; the rest of a
@@ -105,25 +109,31 @@ export async function writeFacts(
       refund_id: "text",
       order_id: "text",
       items: "jsonb",
+      amount_minor: "bigint",
       occurred_at: "timestamptz",
       state: "text",
       quantities: "jsonb",
+      applied_amount_minor: "bigint",
       value_minor: "bigint",
     },
     facts.refunds.map((r) => ({
       refund_id: r.refundId,
       order_id: r.orderId,
       items: r.items ?? null,
+      amount_minor: r.amountMinor ?? null,
       occurred_at: iso(r.occurredAtMs),
       state: r.applied ? "applied" : "waiting",
       quantities: r.applied?.quantities ?? null,
+      applied_amount_minor: r.applied?.amountMinor ?? 0,
       value_minor: r.applied?.valueMinor ?? 0,
     })),
   );
   if (facts.appliedWaiting.length > 0) {
     await db.query(
-      `update refunds r set state = 'applied', quantities = a.quantities, value_minor = a.value_minor
-       from json_to_recordset($2::json) as a(refund_id text, quantities jsonb, value_minor bigint)
+      `update refunds r set state = 'applied', quantities = a.quantities,
+         applied_amount_minor = a.applied_amount_minor, value_minor = a.value_minor
+       from json_to_recordset($2::json)
+         as a(refund_id text, quantities jsonb, applied_amount_minor bigint, value_minor bigint)
        where r.program_id = $1 and r.refund_id = a.refund_id and r.state = 'waiting'`,
       [
         programId,
@@ -131,6 +141,7 @@ export async function writeFacts(
           facts.appliedWaiting.map((r) => ({
             refund_id: r.refundId,
             quantities: r.applied?.quantities ?? null,
+            applied_amount_minor: r.applied?.amountMinor ?? 0,
             value_minor: r.applied?.valueMinor ?? 0,
           })),
         ),
@@ -147,8 +158,8 @@ export async function writeFacts(
 
 /**
  * The stored orders `orderIds` name, with what earlier refunds returned per
- * item: searched by program and order id, both hidden from the planner
- * (job-watermarks.ts says why).
+ * item and of the total: searched by program and order id, both hidden from
+ * the planner (job-watermarks.ts says why).
  */
 export async function loadOrders(
   db: Queryable,
@@ -162,13 +173,19 @@ export async function loadOrders(
     occurred_at: Date;
     items: { sku: string; quantity: number; unitAmount: number }[];
     discount_minor: number;
+    shipping_minor: number;
+    tax_minor: number;
     commission_lines: [number, number, number][];
     commission_earners: (string | null)[];
     refunded: (number[] | null)[];
+    refunded_amount_minor: number;
     released: number[];
   }>(
-    `select o.order_id, o.participant_id, o.occurred_at, o.items, o.discount_minor, o.commission_lines, o.commission_earners,
+    `select o.order_id, o.participant_id, o.occurred_at, o.items, o.discount_minor,
+       o.shipping_minor, o.tax_minor, o.commission_lines, o.commission_earners,
        coalesce(array_agg(r.quantities) filter (where r.state = 'applied'), '{}') as refunded,
+       coalesce(sum(r.applied_amount_minor) filter (where r.state = 'applied'), 0)::bigint
+         as refunded_amount_minor,
        array(select h.level from hold_releases h
              where h.program_id = o.program_id and h.order_id = o.order_id) as released
      from orders o left join refunds r on r.program_id = o.program_id and r.order_id = o.order_id
@@ -184,12 +201,14 @@ export async function loadOrders(
         quantity: i.quantity,
         unitAmountMinor: i.unitAmount,
       }));
+      const value = valueOrder(items, o.discount_minor);
       const state: OrderState = {
         orderId: o.order_id,
         participantId: o.participant_id,
         occurredAtMs: o.occurred_at.getTime(),
         items,
-        lineBasesMinor: valueOrder(items, o.discount_minor).lineBasesMinor,
+        lineBasesMinor: value.lineBasesMinor,
+        totalMinor: value.commissionableMinor + o.shipping_minor + o.tax_minor,
         commissionLines: o.commission_lines.map(([level, item, amountMinor]) => ({
           level,
           itemIndex: item < 0 ? null : item,
@@ -199,6 +218,7 @@ export async function loadOrders(
         refundedQuantities: items.map((_, i) =>
           o.refunded.reduce((sum, q) => sum + (q?.[i] ?? 0), 0),
         ),
+        refundedAmountMinor: o.refunded_amount_minor,
         releasedLevels: o.released,
       };
       return [o.order_id, state];
@@ -242,11 +262,12 @@ export async function loadWaitingRefunds(
     refund_id: string;
     order_id: string;
     items: { sku: string; quantity: number }[] | null;
+    amount_minor: number | null;
   }>(
-    `select r.refund_id, r.order_id, r.items
+    `select r.refund_id, r.order_id, r.items, r.amount_minor
      from unnest(${batchKeys(2)}) as k(order_id)
      cross join lateral (
-       select refund_id, order_id, items, occurred_at from refunds
+       select refund_id, order_id, items, amount_minor, occurred_at from refunds
        where program_id = ${JOB_PROGRAM} and order_id = k.order_id and state = 'waiting'
        ${PROBE_EACH}) r
      order by r.occurred_at, r.refund_id`,
@@ -255,7 +276,11 @@ export async function loadWaitingRefunds(
   for (const r of rows)
     waiting.set(r.order_id, [
       ...(waiting.get(r.order_id) ?? []),
-      { refundId: r.refund_id, items: r.items ?? undefined },
+      {
+        refundId: r.refund_id,
+        items: r.items ?? undefined,
+        amountMinor: r.amount_minor ?? undefined,
+      },
     ]);
   return waiting;
 }

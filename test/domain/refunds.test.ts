@@ -14,6 +14,7 @@ const order: OrderState = {
     { sku: "HAT", quantity: 1 },
   ],
   lineBasesMinor: [4583, 917],
+  totalMinor: 5500,
   commissionLines: [
     { level: 1, itemIndex: 0, amountMinor: 917 },
     { level: 1, itemIndex: 1, amountMinor: 92 },
@@ -22,6 +23,7 @@ const order: OrderState = {
   ],
   earners: ["ana", "sam"],
   refundedQuantities: [0, 0],
+  refundedAmountMinor: 0,
   releasedLevels: [],
 };
 
@@ -31,6 +33,7 @@ describe("refunds reverse commissions in proportion", () => {
     expect(plan).toEqual({
       ok: true,
       quantities: [1, 0],
+      amountMinor: 0,
       valueMinor: 2292, // 4583 / 2 = 2291.5, rounded up
       reversals: [
         { participantId: "ana", level: 1, amountMinor: 459 }, // 917 / 2 = 458.5
