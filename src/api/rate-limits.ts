@@ -20,8 +20,13 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { perCredential: 20_000, perAddre
 /** For a benchmark: one client as fast as it can go would measure the limiter's window. */
 export const NO_RATE_LIMITS: RateLimits = { perCredential: 0, perAddress: 0 };
 
-/** What is never limited: the health check, the docs and the web apps' files. */
-const UNLIMITED = /^\/(health|openapi\.json|docs|admin|portal|assets|widget\.js)(\/|$|\?)/;
+/**
+ * What is never limited: the health check, the docs and the web apps' files,
+ * the tracking script among them (every page view of a shop loads it, and it
+ * must not use up the visitor's allowance for the API).
+ */
+const UNLIMITED =
+  /^\/(health|openapi\.json|docs|admin|portal|assets|widget\.js|track\.js)(\/|$|\?)/;
 
 /**
  * Counts requests per credential (its hash, so a key is never held in

@@ -73,6 +73,13 @@ export interface RouteSpec<
   rawBody?: true;
   /** Requests a minute per client address, when the route needs less than the app's limit. */
   rateLimitPerMinute?: number;
+  /**
+   * Pages on any origin call the route: every answer carries
+   * `Access-Control-Allow-Origin: *`, including the refusals made before the
+   * handler runs (a rate limit, a body that is not JSON), so a shop's script
+   * can read why it was refused.
+   */
+  anyOrigin?: true;
   handler: (ctx: {
     services: Services;
     caller: A extends "admin"
@@ -126,6 +133,12 @@ function addRoute(app: FastifyInstance, services: Services, spec: AnyRoute): voi
     method: spec.method,
     url: spec.url.replace(/\{(\w+)\}/g, ":$1"),
     ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
+    // A route's own onRequest hooks run before those plugins add to it (the rate limiter's).
+    onRequest: spec.anyOrigin
+      ? async (_request, reply) => {
+          reply.header("access-control-allow-origin", "*");
+        }
+      : undefined,
     // The error handler names these when a body comes in a type no parser knows.
     config: {
       consumes,
