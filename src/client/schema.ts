@@ -413,13 +413,57 @@ export interface paths {
     };
     /**
      * Follow a referral link: records the click, sets the visitor cookie, redirects
-     * @description Records a click for the participant whose referral code this is, sets the first-party visitor cookie for the program's cookie window, and redirects (302) to the program's landingUrl (`/` without one). A `?to=` on landingUrl's own host picks another page.
+     * @description Records a click for the participant whose referral code this is, sets the first-party visitor cookie for the program's cookie window, and redirects (302) to the program's landingUrl (`/` without one) with the visitor's id added as `?lrl_vid=`, which the shop's `/track.js` keeps in a cookie of the shop's own. A `?to=` on landingUrl's own host picks another page.
      */
     get: operations["followReferralLink"];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/track.js": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tracking script for a shop's own pages (public; any origin)
+     * @description A small script, with the program's settings in it, for `<script src=".../track.js?program=ID">` on every page of the shop. It keeps the visitor id a referral link brings (`?lrl_vid=`) in a `laurel_vid` cookie on the shop's domain for the program's cookie window, records a landing on the shop's own `?via=CODE` links through POST /v1/track/{programId}/clicks, answers `LaurelTrack.visitorId()`, and on a Shopify storefront puts the id in the cart attribute `laurel_vid`, which the order webhook carries back.
+     */
+    get: operations["getTrackScript"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/track/{programId}/clicks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record a landing on a shop's own ?via= link as a click (public; any origin); 201 when counted, 200 when not
+     * @description What /track.js sends when a page opens with `?via=CODE`: a click on that participant's code, under the visitor id sent (or a new one), attributed like a click on /r/{code}: an order with the visitor id within the program's cookie window pays the code's participant. A click past the program's clicks an hour (click flooding) is not counted and answers 200 with `recorded: false`. At most 120 a minute per client address; every answer, errors too, allows any origin.
+     */
+    post: operations["recordTrackedClick"];
+    delete?: never;
+    /**
+     * CORS preflight for shops' pages on other origins
+     * @description What a browser asks before a shop's page posts a JSON click to this URL: any origin may, with a Content-Type (and an Idempotency-Key).
+     */
+    options: operations["preflightTrackedClick"];
     head?: never;
     patch?: never;
     trace?: never;
@@ -2014,6 +2058,24 @@ export interface components {
         /** @description Commissions on the period's orders, less what the period's refunds took back */
         commissions: number;
       }[];
+    };
+    /** @description A landing on a shop's own `?via=` link */
+    TrackClickInput: {
+      /** @description The referral code the page's `?via=` names */
+      code: string;
+      /** @description The visitor's id, as the shop's cookie keeps it; without one, or with one Laurel would not make (1 to 200 of A-Z a-z 0-9 _ . : -), the click gets a new id */
+      visitorId?: string;
+      /**
+       * Format: uri
+       * @description The page the visitor landed on, for the caller's own records: a click keeps only the code, the visitor and a hash of the address
+       */
+      url?: string;
+    };
+    TrackedClick: {
+      /** @description The id the click is recorded under: keep it for the order */
+      visitorId: string;
+      /** @description false when the click was not counted: the visitor or the address clicked more than the program allows in an hour */
+      recorded: boolean;
     };
     /** @description The answer to WooCommerce's unsigned test of a new URL */
     WebhookPing: {
@@ -3908,7 +3970,7 @@ export interface operations {
       302: {
         headers: {
           "Request-Id": components["headers"]["RequestId"];
-          /** @description The landing page */
+          /** @description The landing page, with `lrl_vid=<the visitor's id>` added to its query */
           Location: string;
           /** @description laurel_vid, the visitor's id, for the program's cookie window */
           "Set-Cookie": string;
@@ -3919,6 +3981,148 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getTrackScript: {
+    parameters: {
+      query: {
+        /** @description The program's id */
+        program: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description public, max-age=300: a changed cookie window reaches pages within minutes */
+          "Cache-Control": string;
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /** @example (function (config) { /* … *\/ })({"programId":"prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C","cookieDays":30,"apiBase":"https://laurel.example.com"}); */
+          "text/javascript": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  recordTrackedClick: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "code": "ANA42",
+         *       "visitorId": "v_3f0c9a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6"
+         *     }
+         */
+        "application/json": components["schemas"]["TrackClickInput"];
+      };
+    };
+    responses: {
+      /** @description Not counted: the visitor or the address clicked too often this hour */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "visitorId": "v_3f0c9a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6",
+           *       "recorded": true
+           *     }
+           */
+          "application/json": components["schemas"]["TrackedClick"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "visitorId": "v_3f0c9a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6",
+           *       "recorded": true
+           *     }
+           */
+          "application/json": components["schemas"]["TrackedClick"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  preflightTrackedClick: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description * */
+          "Access-Control-Allow-Origin": string;
+          /** @description POST, OPTIONS */
+          "Access-Control-Allow-Methods": string;
+          /** @description content-type, idempotency-key */
+          "Access-Control-Allow-Headers": string;
+          /** @description 600 */
+          "Access-Control-Max-Age": string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
       429: components["responses"]["TooManyRequests"];
     };
   };
