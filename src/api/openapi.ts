@@ -131,6 +131,25 @@ export function buildOpenApi(routes: readonly AnyRoute[], options: OpenApiOption
           description:
             "A shop customer's token: a JWT (HS256) the shop's server signs with the program's widget secret",
         },
+        shopifySignature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Shopify-Hmac-Sha256",
+          description: "Shopify's base64 HMAC-SHA256 of the raw body with the integration's secret",
+        },
+        stripeSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "Stripe-Signature",
+          description:
+            "Stripe's `t=<unix time>,v1=<hex HMAC-SHA256 of t.body>` with the endpoint secret; 300 s tolerance",
+        },
+        wooCommerceSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-WC-Webhook-Signature",
+          description: "WooCommerce's base64 HMAC-SHA256 of the raw body with the webhook's secret",
+        },
       },
     },
   };
@@ -207,7 +226,11 @@ function operationOf(
 function securityOf(r: AnyRoute): Json[] {
   if (r.auth === "admin") return [{ adminKey: [] }];
   if (r.auth === "participant") return [{ participantToken: [] }];
-  return r.credential === "customer" ? [{ customerToken: [] }] : [];
+  if (r.credential === "customer") return [{ customerToken: [] }];
+  // Any one of the stores' signatures: each alternative is one requirement.
+  if (r.credential === "storeSignature")
+    return [{ shopifySignature: [] }, { stripeSignature: [] }, { wooCommerceSignature: [] }];
+  return [];
 }
 
 function successResponse(r: AnyRoute, schemas: SchemaComponents, idempotent: boolean): Json {
@@ -259,6 +282,7 @@ const SUCCESS_DESCRIPTIONS = new Map([
 export function errorStatusesOf(r: AnyRoute): number[] {
   const statuses = new Set([400, 429, ...(r.errors ?? [])]);
   if (r.auth !== "public") statuses.add(401).add(403);
+  if (r.credential !== undefined) statuses.add(401);
   if (r.url.includes("{")) statuses.add(404).add(414);
   if (r.method !== "GET") statuses.add(413).add(415);
   if (r.method === "POST" && !r.rawBody) statuses.add(409);

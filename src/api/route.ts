@@ -30,8 +30,11 @@ export interface RouteSpec<
   description: string;
   tag: string;
   auth: A;
-  /** A public route that checks a credential of its own: the widget's customer token. */
-  credential?: "customer";
+  /**
+   * A public route that checks a credential of its own: the widget's
+   * customer token, or a store's signature over the webhook it sends.
+   */
+  credential?: "customer" | "storeSignature";
   params?: P;
   query?: Q;
   body?: B;

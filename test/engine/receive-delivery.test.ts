@@ -9,12 +9,17 @@ import { openMigrated, backends } from "../support/backends.ts";
 
 const processed = (id: string): EventResult => ({
   id,
+  type: "order",
   status: "processed",
   attributedTo: null,
+  attribution: null,
   commissions: [],
   grants: [],
 });
-const duplicate = (id: string): EventResult => ({ ...processed(id), status: "duplicate" });
+const duplicate = (id: string): EventResult => ({
+  ...(processed(id) as Extract<EventResult, { status: "processed" }>),
+  status: "duplicate",
+});
 const rejectedWith = (id: string, code: string): EventResult => ({
   id,
   status: "rejected",

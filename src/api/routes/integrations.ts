@@ -249,13 +249,12 @@ export const integrationRoutes = [
       "the provider stops retrying.",
     tag: "Integrations",
     auth: "public",
+    credential: "storeSignature",
     params: z.object({ provider: z.string(), programId: z.string() }),
     body: z.looseObject({}).describe("The provider's webhook body, exactly as it sends it"),
     bodyExample: { id: 820982911946154500, currency: "USD", line_items: [] },
     rawBody: true,
     bodyLimit: 5 * 1024 * 1024,
-    // Public, but it checks a credential of its own: the provider's signature.
-    errors: [401],
     response: z.union([deliverySchema, pingSchema]),
     responseExample: deliveryExample,
     handler: async ({ services, params, request }) => {
