@@ -94,7 +94,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     return page;
   }
 
-  it("the admin console's sign-in, overview, goals and participant pages have no violations", async () => {
+  it("the admin console's sign-in, overview, goals, participant and integrations pages have no violations", async () => {
     const page = await signedIn();
     await page.getByLabel("Orders", { exact: true }).filter({ hasText: "1" }).waitFor();
     expect(await audit(page)).toEqual([]);
@@ -104,6 +104,9 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
     await page.getByRole("link", { name: "Ana Lima" }).click();
     await page.getByRole("progressbar").first().waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("navigation").getByRole("link", { name: "Integrations" }).click();
+    await page.getByRole("region", { name: "WooCommerce" }).getByLabel("Signing secret").waitFor();
     expect(await audit(page)).toEqual([]);
     await page.close();
   });

@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import "../shared/styles.css";
 import { ApiError, ok } from "../shared/api.ts";
 import { Goals } from "./goals.tsx";
+import { Integrations } from "./integrations.tsx";
 import { Overview } from "./overview.tsx";
 import { ParticipantDetail, Participants } from "./participants.tsx";
 import { Fraud, Payouts } from "./money.tsx";
@@ -80,6 +81,7 @@ const SECTIONS = [
   { path: "/participants", label: "Participants" },
   { path: "/fraud", label: "Fraud review" },
   { path: "/payouts", label: "Payouts" },
+  { path: "/integrations", label: "Integrations" },
   { path: "/program", label: "Program" },
 ] as const;
 
@@ -174,6 +176,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Fraud key={program.id} program={program} />;
     case "payouts":
       return <Payouts key={program.id} program={program} />;
+    case "integrations":
+      return <Integrations key={program.id} program={program} />;
     case "program":
       return <ProgramSettings key={program.id} program={program} />;
     default:
