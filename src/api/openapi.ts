@@ -276,7 +276,8 @@ const SUCCESS_DESCRIPTIONS = new Map([
  * (401) or the wrong kind (403); a path naming a resource a 404 (and a 414
  * for a segment longer than any id); a request
  * with a body one too large (413) or of a type the server does not take
- * (415); a checked query or body a 422; a POST a 409 for a reused Idempotency-Key.
+ * (415); a checked path, query or body a 422 (a path segment from a closed list:
+ * the store of an integration); a POST a 409 for a reused Idempotency-Key.
  * A route adds what its handler answers besides.
  */
 export function errorStatusesOf(r: AnyRoute): number[] {
@@ -286,7 +287,9 @@ export function errorStatusesOf(r: AnyRoute): number[] {
   if (r.url.includes("{")) statuses.add(404).add(414);
   if (r.method !== "GET") statuses.add(413).add(415);
   if (r.method === "POST" && !r.rawBody) statuses.add(409);
-  if (r.body || (r.query && !takesAnyStrings(r.query))) statuses.add(422);
+  const checked = (schema: z.ZodType | undefined) =>
+    schema !== undefined && !takesAnyStrings(schema);
+  if (r.body || checked(r.query) || checked(r.params)) statuses.add(422);
   return [...statuses].sort((a, b) => a - b);
 }
 
