@@ -294,14 +294,13 @@ function refundsOf(
     if (amount.value === 0) continue;
     mappedRefunds.push({
       amount: amount.value,
-      // The amount form of a refund is built loosely until refundEventSchema names it.
       event: {
         type: "refund",
         id: `woocommerce:refund:${refund.id}`,
         orderId,
         occurredAt,
         amount: amount.value,
-      } as EventInput,
+      },
     });
   }
   return { ok: true, value: mappedRefunds };
