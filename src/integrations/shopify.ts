@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { currencyExponent, decimalToMinor } from "../domain/currency.ts";
 import type { EventInput, OrderEvent } from "../domain/events.ts";
@@ -11,6 +10,7 @@ import {
   type SignedRequest,
   type Verification,
 } from "./delivery.ts";
+import { MAX_TEXT, pathText, usableEmail, usableText, verifyBase64Hmac } from "./fields.ts";
 
 /**
  * Shopify's webhooks (Admin REST format, any recent API version): an order
@@ -21,8 +21,6 @@ import {
  * (never `financial_status`, `updated_at` or the `current_*` amounts), so the
  * second topic to arrive is the same event with the same content: a duplicate.
  */
-
-const MAX_TEXT = 200;
 
 // Shopify's ids are integers; a few tools relay them as strings.
 const shopifyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]);
@@ -114,21 +112,13 @@ export const shopify: ProviderAdapter = {
 
 /** Shopify signs the raw body: base64 of its HMAC-SHA256 with the app's or the shop's webhook secret. */
 function verifyShopify(request: SignedRequest, secret: string): Verification {
-  const header = request.headers[SIGNATURE_HEADER];
-  if (header === undefined || header.trim() === "")
-    return {
-      ok: false,
-      reason:
-        "no X-Shopify-Hmac-Sha256 header: Shopify signs every webhook it sends, so this request did not come from Shopify",
-    };
-  const expected = Buffer.from(createHmac("sha256", secret).update(request.body).digest("base64"));
-  const given = Buffer.from(header.trim());
-  if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };
-  return {
-    ok: false,
-    reason:
+  return verifyBase64Hmac(request, secret, {
+    header: SIGNATURE_HEADER,
+    missing:
+      "no X-Shopify-Hmac-Sha256 header: Shopify signs every webhook it sends, so this request did not come from Shopify",
+    mismatch:
       "the X-Shopify-Hmac-Sha256 signature does not match the body: the secret is not the shop's webhook signing secret, or the body was changed on the way",
-  };
+  });
 }
 
 function mapShopify(topic: string, body: unknown): Mapping {
@@ -324,7 +314,9 @@ function shippingOf(
 function attributionOf(order: ShopifyOrder): Attribution {
   const fields: Attribution = {};
   const customerId = order.customer?.id == null ? undefined : String(order.customer.id);
-  const email = [order.email, order.customer?.email, order.contact_email].find(isEmail);
+  const email = [order.email, order.customer?.email, order.contact_email]
+    .map(usableEmail)
+    .find((e) => e !== undefined);
   if (customerId !== undefined || email !== undefined)
     fields.customer = {
       ...(customerId === undefined ? {} : { id: customerId }),
@@ -341,16 +333,6 @@ function attributionOf(order: ShopifyOrder): Attribution {
     .find((candidate) => candidate !== undefined && candidate !== "" && candidate.length <= 100);
   if (ip !== undefined) fields.ip = ip;
   return fields;
-}
-
-const emailSchema = z.email();
-const isEmail = (text: string | null | undefined): text is string =>
-  text != null && text.length <= MAX_TEXT && emailSchema.safeParse(text).success;
-
-/** A code or visitor id cut short would name someone else, so an over-long one is left out. */
-function usableText(text: string | null | undefined): string | undefined {
-  const trimmed = text?.trim();
-  return trimmed === undefined || trimmed === "" || trimmed.length > MAX_TEXT ? undefined : trimmed;
 }
 
 function instantOf(
@@ -394,10 +376,3 @@ function amountReader(exponent: number): AmountReader {
 }
 
 const sum = (amounts: readonly number[]): number => amounts.reduce((a, b) => a + b, 0);
-
-function pathText(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "the body";
-  return path
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`))
-    .join("");
-}

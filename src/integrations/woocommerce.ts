@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { currencyExponent, decimalToMinor } from "../domain/currency.ts";
 import type { EventInput } from "../domain/events.ts";
@@ -11,6 +11,14 @@ import {
   type SignedRequest,
   type Verification,
 } from "./delivery.ts";
+import {
+  MAX_TEXT,
+  pathText,
+  splitExactly,
+  usableEmail,
+  usableText,
+  verifyBase64Hmac,
+} from "./fields.ts";
 
 /**
  * WooCommerce webhooks: the order as its REST API v3 gives it, signed with
@@ -20,7 +28,6 @@ import {
 const SIGNATURE_HEADER = "x-wc-webhook-signature";
 const ORDER_TOPICS = new Set(["order.created", "order.updated"]);
 const COUNTED_STATUSES = new Set(["processing", "completed"]);
-const MAX_TEXT = 200;
 const MAX_IP = 100;
 
 const lineItemSchema = z.looseObject({
@@ -57,31 +64,17 @@ type Item = { sku: string; quantity: number; unitAmount: number };
 type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const statusSchema = z.looseObject({ status: z.string() });
-const emailSchema = z.email();
-
 export const woocommerce: ProviderAdapter = {
   provider: "woocommerce",
 
   verify(request: SignedRequest, secret: string): Verification {
-    const header = request.headers[SIGNATURE_HEADER];
-    if (header === undefined || header === "")
-      return {
-        ok: false,
-        reason:
-          "no X-WC-Webhook-Signature header: WooCommerce signs every delivery with the webhook's secret",
-      };
-    const expected = Buffer.from(
-      createHmac("sha256", secret).update(request.body).digest("base64"),
-      "utf8",
-    );
-    const given = Buffer.from(header.trim(), "utf8");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return {
-        ok: false,
-        reason:
-          "X-WC-Webhook-Signature does not match the body: the webhook's secret in WooCommerce differs from the one connected to Laurel",
-      };
-    return { ok: true };
+    return verifyBase64Hmac(request, secret, {
+      header: SIGNATURE_HEADER,
+      missing:
+        "no X-WC-Webhook-Signature header: WooCommerce signs every delivery with the webhook's secret",
+      mismatch:
+        "X-WC-Webhook-Signature does not match the body: the webhook's secret in WooCommerce differs from the one connected to Laurel",
+    });
   },
 
   topicOf(request: SignedRequest): string {
@@ -205,10 +198,10 @@ function orderEventOf(
   }
 
   const customerId = order.customer_id > 0 ? String(order.customer_id) : undefined;
-  const email = validEmail(order.billing?.email);
-  const code = shortText(order.coupon_lines?.[0]?.code, MAX_TEXT);
+  const email = usableEmail(order.billing?.email);
+  const code = usableText(order.coupon_lines?.[0]?.code);
   const visitorId = visitorIdOf(order.meta_data ?? []);
-  const ip = shortText(order.customer_ip_address, MAX_IP);
+  const ip = usableText(order.customer_ip_address, MAX_IP);
   return {
     ok: true,
     value: {
@@ -237,9 +230,7 @@ function orderEventOf(
 
 /**
  * One line as Laurel items: its subtotal (before coupons, without tax, as
- * the discount is counted once for the whole order) over its quantity.
- * When the subtotal does not divide by the quantity, the remainder goes one
- * minor unit each to as many units, so quantity and subtotal both stay exact.
+ * the discount is counted once for the whole order) split exactly over its quantity.
  */
 function itemsOf(line: LineItem, path: string, exponent: number): Result<Item[]> {
   if (line.quantity <= 0)
@@ -248,17 +239,7 @@ function itemsOf(line: LineItem, path: string, exponent: number): Result<Item[]>
   if (sku.length > MAX_TEXT) return fail(`${path}.sku is longer than ${MAX_TEXT} characters`);
   const subtotal = amountOf(line.subtotal, `${path}.subtotal`, exponent);
   if (!subtotal.ok) return subtotal;
-  const remainder = subtotal.value % line.quantity;
-  const unitMinor = (subtotal.value - remainder) / line.quantity;
-  if (remainder === 0)
-    return { ok: true, value: [{ sku, quantity: line.quantity, unitAmount: unitMinor }] };
-  return {
-    ok: true,
-    value: [
-      { sku, quantity: line.quantity - remainder, unitAmount: unitMinor },
-      { sku, quantity: remainder, unitAmount: unitMinor + 1 },
-    ],
-  };
+  return { ok: true, value: splitExactly(sku, line.quantity, subtotal.value) };
 }
 
 /** The product's SKU, or, for a product without one, the variation or product it is. */
@@ -323,21 +304,10 @@ function instantOf(gmt: string | null): string | null {
 function visitorIdOf(meta: readonly { key: string; value: unknown }[]): string | undefined {
   for (const key of ["laurel_vid", "_laurel_vid"]) {
     const entry = meta.find((m) => m.key === key && typeof m.value === "string");
-    const value = shortText(typeof entry?.value === "string" ? entry.value : undefined, MAX_TEXT);
+    const value = usableText(typeof entry?.value === "string" ? entry.value : undefined);
     if (value !== undefined) return value;
   }
   return undefined;
-}
-
-/** A value too long for Laurel to have issued it (a code, a visitor id) cannot match one, so it is left out. */
-function shortText(value: string | null | undefined, max: number): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed && trimmed.length <= max ? trimmed : undefined;
-}
-
-function validEmail(value: string | null | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed && emailSchema.safeParse(trimmed).success ? trimmed : undefined;
 }
 
 function formatMinor(minor: number, exponent: number): string {
@@ -350,12 +320,7 @@ function formatMinor(minor: number, exponent: number): string {
 function issueOf(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "the body is not a WooCommerce order";
-  const path = issue.path
-    .map((part, index) =>
-      typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`,
-    )
-    .join("");
-  return path === "" ? issue.message : `${path}: ${issue.message}`;
+  return issue.path.length === 0 ? issue.message : `${pathText(issue.path)}: ${issue.message}`;
 }
 
 function fail(reason: string): { ok: false; reason: string } {
