@@ -441,7 +441,7 @@ function mapChargeRefund(charge: Charge, previousAttributes: unknown): Mapping {
     : instantOf(charge.created, "data.object.created");
   const problem = reader.money.problem() ?? occurredAt.problem;
   if (problem !== null) return rejected(problem);
-  const event = {
+  const event: EventInput = {
     type: "refund",
     id: `stripe:${charge.id}:refunded:${charge.amount_refunded}`,
     orderId: `stripe:${orderRef}`,
@@ -449,7 +449,7 @@ function mapChargeRefund(charge: Charge, previousAttributes: unknown): Mapping {
     // The refund that empties the charge takes back everything left, so
     // rounding in earlier partial refunds can never leave a remainder behind.
     ...(charge.refunded === true ? {} : { amount: amountMinor }),
-  } as EventInput;
+  };
   return mapped([event]);
 }
 
