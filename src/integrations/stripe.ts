@@ -12,6 +12,7 @@ import {
   type SignedRequest,
   type Verification,
 } from "./delivery.ts";
+import { MAX_TEXT, pathText, splitExactly, usableEmail, usableText } from "./fields.ts";
 
 /**
  * Stripe's webhooks, in the event envelope of any API version from 2020 on:
@@ -25,7 +26,6 @@ import {
  * or the same object seen through another topic, maps to the same events.
  */
 
-const MAX_TEXT = 200;
 const TOLERANCE_SECONDS = 300;
 const SIGNATURE_HEADER = "stripe-signature";
 
@@ -498,21 +498,6 @@ function chargedOrder(
   };
 }
 
-/**
- * A line's total as items that keep both its quantity and its total exact:
- * when the total does not divide by the quantity, r units (the remainder)
- * cost one minor unit more than the others.
- */
-function splitExactly(sku: string, quantity: number, totalMinor: number): OrderItem[] {
-  const unitAmount = Math.floor(totalMinor / quantity);
-  const remainder = totalMinor - unitAmount * quantity;
-  if (remainder === 0) return [{ sku, quantity, unitAmount }];
-  return [
-    { sku, quantity: quantity - remainder, unitAmount },
-    { sku, quantity: remainder, unitAmount: unitAmount + 1 },
-  ];
-}
-
 /** The price a line bills, else its product, else the line itself. */
 function skuOf(line: InvoiceLine): string {
   const price = typeof line.price === "string" ? line.price : line.price?.id;
@@ -567,23 +552,13 @@ function attributionOf(source: {
   const code = fromMetadata("laurel_code") ?? source.codeFallback;
   if (code !== undefined) fields.code = code;
   const customerId = usableText(idOf(source.customer));
-  const email = source.emails.find(isEmail);
+  const email = source.emails.map(usableEmail).find((e) => e !== undefined);
   if (customerId !== undefined || email !== undefined)
     fields.customer = {
       ...(customerId === undefined ? {} : { id: customerId }),
       ...(email === undefined ? {} : { email }),
     };
   return fields;
-}
-
-const emailSchema = z.email();
-const isEmail = (text: string | null | undefined): text is string =>
-  text != null && text.length <= MAX_TEXT && emailSchema.safeParse(text).success;
-
-/** A code or visitor id cut short would name someone else, so an over-long one is left out. */
-function usableText(text: string | null | undefined): string | undefined {
-  const trimmed = text?.trim();
-  return trimmed === undefined || trimmed === "" || trimmed.length > MAX_TEXT ? undefined : trimmed;
 }
 
 function instantOf(seconds: number, path: string): { iso: string; problem: string | null } {
@@ -649,8 +624,5 @@ function issueText(error: z.ZodError, prefix: readonly PropertyKey[]): string {
   if (issue === undefined) return "the body is not a Stripe event";
   const path = [...prefix, ...issue.path];
   if (path.length === 0) return `the body is not a Stripe event: ${issue.message}`;
-  const text = path
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`))
-    .join("");
-  return `${text}: ${issue.message}`;
+  return `${pathText(path)}: ${issue.message}`;
 }
