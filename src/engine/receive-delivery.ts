@@ -1,9 +1,12 @@
 import type { EventError } from "../domain/process-events.ts";
 import type { Mapping, ProviderAdapter, SignedRequest } from "../integrations/delivery.ts";
+import type { EventInput } from "../domain/events.ts";
 import {
   findFirstDelivery,
   findIntegration,
+  findLinkedOrders,
   insertDelivery,
+  insertOrderLinks,
   type DeliveryRecord,
   type DeliveryStatus,
 } from "../store/integrations.ts";
@@ -133,10 +136,27 @@ async function receive(
   );
   if (mapping.kind !== "events")
     return record({ topic, providerDeliveryId, ...outcomeOfMapping(mapping) });
+  await insertOrderLinks(services.db, programId, mapping.links ?? [], receivedAt);
+  if (mapping.events.length === 0)
+    return record({ topic, providerDeliveryId, status: "processed", eventIds: [], error: null });
   const program = await findProgramById(services.db, programId);
   if (!program) throw new Error(`program ${programId} has an integration but no row`);
-  const results = await ingestEvents(services, program, [...mapping.events]);
+  const events = await withLinkedOrders(services, programId, mapping.events);
+  const results = await ingestEvents(services, program, events);
   return record({ topic, providerDeliveryId, ...outcomeOfResults(results) });
+}
+
+/** Refunds that name an order by a linked id name the order itself. */
+async function withLinkedOrders(
+  services: Services,
+  programId: string,
+  events: readonly EventInput[],
+): Promise<EventInput[]> {
+  const named = events.flatMap((e) => (e.type === "refund" ? [e.orderId] : []));
+  const linked = await findLinkedOrders(services.db, programId, named);
+  return events.map((e) =>
+    e.type === "refund" ? { ...e, orderId: linked.get(e.orderId) ?? e.orderId } : e,
+  );
 }
 
 /** What `read` answers, or the fallback (a value, or one made from the error) when it throws. */

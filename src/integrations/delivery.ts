@@ -11,13 +11,32 @@ export type Provider = (typeof PROVIDERS)[number];
  * Each provider's mapper is a pure function from its body to a Mapping.
  */
 export type Mapping =
-  | { readonly kind: "events"; readonly events: readonly EventInput[] }
+  | {
+      readonly kind: "events";
+      readonly events: readonly EventInput[];
+      /** Other ids the provider refunds these orders by (Stripe: a payment intent for its invoice). */
+      readonly links?: readonly OrderLink[];
+    }
   | { readonly kind: "ignored"; readonly reason: string }
   | { readonly kind: "rejected"; readonly reason: string };
 
 export const ignored = (reason: string): Mapping => ({ kind: "ignored", reason });
 export const rejected = (reason: string): Mapping => ({ kind: "rejected", reason });
-export const mapped = (events: readonly EventInput[]): Mapping => ({ kind: "events", events });
+export const mapped = (events: readonly EventInput[], links?: readonly OrderLink[]): Mapping =>
+  links === undefined || links.length === 0
+    ? { kind: "events", events }
+    : { kind: "events", events, links };
+
+/**
+ * An order known to the provider by a second id: a refund naming `alias`
+ * refunds the order `orderId`. Stripe refunds a subscription's invoice by
+ * the payment intent that paid it, and from API version 2025-03-31 only a
+ * separate `invoice_payment.paid` says which intent paid which invoice.
+ */
+export interface OrderLink {
+  readonly alias: string;
+  readonly orderId: string;
+}
 
 /** A webhook request as received: its exact bytes and its headers, names lower-cased. */
 export interface SignedRequest {

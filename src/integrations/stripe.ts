@@ -8,6 +8,7 @@ import {
   mapped,
   rejected,
   type Mapping,
+  type OrderLink,
   type ProviderAdapter,
   type SignedRequest,
   type Verification,
@@ -142,6 +143,18 @@ const invoiceSchema = z.looseObject({
   // The subscription's metadata: at the top before 2025-03-31, under parent from then on.
   subscription_details: subscriptionDetails,
   parent: z.looseObject({ subscription_details: subscriptionDetails }).nullish(),
+  // What paid it, for its charge's refunds: payment_intent before 2025-03-31,
+  // payments from then on (when the event includes them; invoice_payment.paid always says).
+  payment_intent: expandable.nullish(),
+  payments: z
+    .looseObject({
+      data: z.array(
+        z.looseObject({
+          payment: z.looseObject({ payment_intent: expandable.nullish() }).nullish(),
+        }),
+      ),
+    })
+    .nullish(),
 });
 
 const chargeSchema = z.looseObject({
@@ -156,6 +169,12 @@ const chargeSchema = z.looseObject({
   payment_intent: expandable.nullish(),
   // Listed only by API versions before 2022-11-15.
   refunds: z.looseObject({ data: z.array(z.looseObject({ created: unixSeconds })) }).nullish(),
+});
+
+/** An invoice payment (API versions from 2025-03-31): which payment intent paid which invoice. */
+const invoicePaymentSchema = z.looseObject({
+  invoice: expandable,
+  payment: z.looseObject({ payment_intent: expandable.nullish(), charge: expandable.nullish() }),
 });
 
 const previousChargeSchema = z.looseObject({ amount_refunded: nonNegative.nullish() });
@@ -230,6 +249,8 @@ function mapStripe(topic: string, body: unknown): Mapping {
       return withObject(body, invoiceSchema, mapInvoice);
     case "charge.refunded":
       return withObject(body, chargeSchema, mapChargeRefund);
+    case "invoice_payment.paid":
+      return withObject(body, invoicePaymentSchema, mapInvoicePayment);
     default:
       return ignored(`topic ${topic} is not handled`);
   }
@@ -299,22 +320,32 @@ function mapSession(session: Session): Mapping {
 
   const order = chargedOrder(parts, charged, "amount_total");
   if (!order.ok) return rejected(order.reason);
-  return mapped([
-    {
-      type: "order",
-      id: `stripe:${orderId}`,
-      occurredAt: occurredAt.iso,
-      ...attributionOf({
-        metadata: [session.metadata],
-        visitorFallback: session.client_reference_id,
-        codeFallback: promotionCodeOf(session),
-        customer: session.customer,
-        emails: [session.customer_details?.email, session.customer_email],
-      }),
-      ...order.parts,
-      currency: reader.currency,
-    },
-  ]);
+  return mapped(
+    [
+      {
+        type: "order",
+        id: `stripe:${orderId}`,
+        occurredAt: occurredAt.iso,
+        ...attributionOf({
+          metadata: [session.metadata],
+          visitorFallback: session.client_reference_id,
+          codeFallback: promotionCodeOf(session),
+          customer: session.customer,
+          emails: [session.customer_details?.email, session.customer_email],
+        }),
+        ...order.parts,
+        currency: reader.currency,
+      },
+    ],
+    linkOf(idOf(session.payment_intent), orderId),
+  );
+}
+
+/** A payment intent that paid an order known by another id: its charge's refunds name the intent. */
+function linkOf(intent: string | undefined, orderId: string): OrderLink[] {
+  return intent === undefined || intent === orderId
+    ? []
+    : [{ alias: `stripe:${intent}`, orderId: `stripe:${orderId}` }];
 }
 
 function mapInvoice(invoice: Invoice): Mapping {
@@ -388,24 +419,32 @@ function mapInvoice(invoice: Invoice): Mapping {
 
   const order = chargedOrder(parts, charged, "amount_paid");
   if (!order.ok) return rejected(order.reason);
-  return mapped([
-    {
-      type: "order",
-      id: `stripe:${invoice.id}`,
-      occurredAt: occurredAt.iso,
-      ...attributionOf({
-        metadata: [
-          invoice.parent?.subscription_details?.metadata,
-          invoice.subscription_details?.metadata,
-          invoice.metadata,
-        ],
-        customer: invoice.customer,
-        emails: [invoice.customer_email],
-      }),
-      ...order.parts,
-      currency: reader.currency,
-    },
-  ]);
+  return mapped(
+    [
+      {
+        type: "order",
+        id: `stripe:${invoice.id}`,
+        occurredAt: occurredAt.iso,
+        ...attributionOf({
+          metadata: [
+            invoice.parent?.subscription_details?.metadata,
+            invoice.subscription_details?.metadata,
+            invoice.metadata,
+          ],
+          customer: invoice.customer,
+          emails: [invoice.customer_email],
+        }),
+        ...order.parts,
+        currency: reader.currency,
+      },
+    ],
+    [
+      ...linkOf(idOf(invoice.payment_intent), invoice.id),
+      ...(invoice.payments?.data ?? []).flatMap((p) =>
+        linkOf(idOf(p.payment?.payment_intent), invoice.id),
+      ),
+    ],
+  );
 }
 
 /**
@@ -451,6 +490,20 @@ function mapChargeRefund(charge: Charge, previousAttributes: unknown): Mapping {
     ...(charge.refunded === true ? {} : { amount: amountMinor }),
   };
   return mapped([event]);
+}
+
+/**
+ * From API version 2025-03-31 a charge names only its payment intent, and
+ * an invoice no longer names the intent that paid it: this event is what
+ * ties them, so that a charge.refunded of a subscription's invoice finds its
+ * order. It books nothing itself.
+ */
+function mapInvoicePayment(payment: z.infer<typeof invoicePaymentSchema>): Mapping {
+  const invoice = idOf(payment.invoice);
+  const intent = idOf(payment.payment.payment_intent);
+  if (invoice === undefined || intent === undefined)
+    return ignored("the payment names no payment intent, so no refund can name it");
+  return mapped([], [{ alias: `stripe:${intent}`, orderId: `stripe:${invoice}` }]);
 }
 
 /**

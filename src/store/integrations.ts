@@ -139,3 +139,33 @@ export async function listDeliveries(
     [programId, provider, page.after, page.limit],
   );
 }
+
+/** Remembers the orders a store knows by a second id; a link once made is kept. */
+export async function insertOrderLinks(
+  db: Queryable,
+  programId: string,
+  links: readonly { alias: string; orderId: string }[],
+  at: Date,
+): Promise<void> {
+  if (links.length === 0) return;
+  await db.query(
+    `insert into order_links (program_id, alias, order_id, created_at)
+     select $1, alias, order_id, $4 from unnest($2::text[], $3::text[]) as l (alias, order_id)
+     on conflict (program_id, alias) do nothing`,
+    [programId, links.map((l) => l.alias), links.map((l) => l.orderId), at],
+  );
+}
+
+/** By alias: the order each of `aliases` links to, for those linked. */
+export async function findLinkedOrders(
+  db: Queryable,
+  programId: string,
+  aliases: readonly string[],
+): Promise<Map<string, string>> {
+  if (aliases.length === 0) return new Map();
+  const rows = await db.query<{ alias: string; order_id: string }>(
+    `select alias, order_id from order_links where program_id = $1 and alias = any($2::text[])`,
+    [programId, [...aliases]],
+  );
+  return new Map(rows.map((r) => [r.alias, r.order_id]));
+}

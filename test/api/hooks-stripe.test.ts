@@ -413,6 +413,59 @@ describeEachBackend("Stripe webhooks", (backend) => {
       expect(await balances(shop)).toEqual({ ana: 0, ben: 0 });
     });
 
+    it("from API version 2025-03-31, invoice_payment.paid ties a subscription charge's refund to its invoice's order", async () => {
+      const shop = await setUpShop(api);
+      const invoice = objectOf(fixture("invoice-paid-2025-03-31"));
+      const intent = "pi_3QdB2bLm2nOp3qRs0SubFirst";
+      await shop.deliver(invoiceWithCode("invoice-paid-2025-03-31", shop.ana.referralCode));
+      const paid = await balances(shop);
+      expect(paid.ana).toBeGreaterThan(0);
+      // Stripe's InvoicePayment, as the event of that name carries it.
+      const payment = {
+        id: "evt_1QdB2cLm2nOp3qRsInvPay",
+        object: "event",
+        api_version: "2025-03-31.basil",
+        created: 1731490000,
+        type: "invoice_payment.paid",
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        data: {
+          object: {
+            id: "inpay_1QdB2cLm2nOp3qRsSubFirst",
+            object: "invoice_payment",
+            amount_paid: invoice.amount_paid,
+            amount_requested: invoice.amount_paid,
+            created: 1731490000,
+            currency: invoice.currency,
+            invoice: invoice.id,
+            is_default: true,
+            livemode: false,
+            payment: { type: "payment_intent", payment_intent: intent },
+            status: "paid",
+            status_transitions: { canceled_at: null, paid_at: 1731490000 },
+          },
+        },
+      };
+      expect((await shop.deliver(payment)).body).toMatchObject({
+        topic: "invoice_payment.paid",
+        status: "processed",
+        eventIds: [],
+      });
+      // The charge names only its payment intent, as charges do from 2025-03-31.
+      const refund = changed(fixture("charge-refunded"), {
+        id: "ch_3QdB2bLm2nOp3qRs0SubFirst",
+        amount: invoice.amount_paid,
+        amount_refunded: invoice.amount_paid,
+        refunded: true,
+        currency: invoice.currency,
+        payment_intent: intent,
+        invoice: null,
+      });
+      expect((await shop.deliver(refund)).body).toMatchObject({ status: "processed" });
+      expect(await balances(shop)).toEqual({ ana: 0, ben: 0 });
+    });
+
     it("a refund before its order waits for it, then applies when the order arrives", async () => {
       const shop = await setUpShop(api);
       const early = await shop.deliver(fixture("charge-refunded"));

@@ -110,6 +110,11 @@ const newerInvoiceOrder: OrderEvent = {
   currency: "USD",
 };
 
+/** An invoice of API versions before 2025-03-31 names the payment intent that paid it: refunds of its charge name that intent. */
+const olderInvoiceLinks = [
+  { alias: "stripe:pi_3PcR7tLm2nOp3qRs0Renewal", orderId: "stripe:in_1PcR7sLm2nOp3qRsRenewal" },
+];
+
 const olderInvoiceOrder: OrderEvent = {
   type: "order",
   id: "stripe:in_1PcR7sLm2nOp3qRsRenewal",
@@ -182,9 +187,17 @@ const checkoutRows: Row[] = [
     ]),
   },
   {
-    name: "a one-time payment that made an invoice (invoice_creation) is that invoice's order, so invoice.paid cannot count it again",
+    name: "a one-time payment that made an invoice (invoice_creation) is that invoice's order, so invoice.paid cannot count it again, and its payment intent is linked to it for refunds",
     body: changed(card, { invoice: "in_1QbX9aLm2nOp3qRsReceipt" }),
-    expected: mapped([{ ...cardOrder, id: "stripe:in_1QbX9aLm2nOp3qRsReceipt" }]),
+    expected: mapped(
+      [{ ...cardOrder, id: "stripe:in_1QbX9aLm2nOp3qRsReceipt" }],
+      [
+        {
+          alias: "stripe:pi_3QbX8nLm2nOp3qRs1AbCdEfG",
+          orderId: "stripe:in_1QbX9aLm2nOp3qRsReceipt",
+        },
+      ],
+    ),
   },
   {
     name: "a payment without a payment intent is the order of the session",
@@ -415,7 +428,7 @@ const invoiceRows: Row[] = [
   {
     name: "a renewal (API 2022-08-01: subscription_details, price, total_tax_amounts) is an order too, so recurring commissions work",
     body: fixture(olderInvoice),
-    expected: mapped([olderInvoiceOrder]),
+    expected: mapped([olderInvoiceOrder], olderInvoiceLinks),
   },
   {
     name: "3 seats for 100.00 are 2 at 33.33 and 1 at 33.34, so quantity and total stay exact",
@@ -437,7 +450,7 @@ const invoiceRows: Row[] = [
   {
     name: "an invoice with only the older tax field counts it as tax",
     body: changed(olderInvoice, { total_tax_amounts: null }),
-    expected: mapped([olderInvoiceOrder]),
+    expected: mapped([olderInvoiceOrder], olderInvoiceLinks),
   },
   {
     name: "an invoice that paid nothing is ignored",
@@ -447,7 +460,7 @@ const invoiceRows: Row[] = [
   {
     name: "a customer balance that paid part of the invoice is taken off as discount, so only what was charged earns",
     body: changed(olderInvoice, { starting_balance: -1000, amount_due: 9800, amount_paid: 9800 }),
-    expected: mapped([{ ...olderInvoiceOrder, discount: 1000 }]),
+    expected: mapped([{ ...olderInvoiceOrder, discount: 1000 }], olderInvoiceLinks),
   },
   {
     name: "a proration credit line lowers the order as a discount",
