@@ -87,6 +87,7 @@ const GUIDES: readonly Guide[] = [
       { code: "checkout.session.async_payment_succeeded" },
       { code: "invoice.paid" },
       { code: "charge.refunded" },
+      { code: "invoice_payment.paid" },
     ],
     tryIt:
       "send a test webhook from your store (the endpoint in Stripe's Developers → Webhooks, or stripe trigger checkout.session.completed), or wait for the next payment, then Refresh.",
