@@ -433,7 +433,7 @@ export interface paths {
     };
     /**
      * The tracking script for a shop's own pages (public; any origin)
-     * @description A small script, with the program's settings in it, for `<script src=".../track.js?program=ID">` on every page of the shop. It keeps the visitor id a referral link brings (`?lrl_vid=`) in a `laurel_vid` cookie on the shop's domain for the program's cookie window, records a landing on the shop's own `?via=CODE` links through POST /v1/track/{programId}/clicks, answers `LaurelTrack.visitorId()`, and on a Shopify storefront puts the id in the cart attribute `laurel_vid`, which the order webhook carries back.
+     * @description A small script, with the program's settings in it, loaded from `.../track.js?program=ID` by every page of the shop. It keeps the visitor id a referral link brings (`?lrl_vid=`) in a `laurel_vid` cookie on the shop's domain for the program's cookie window, records a landing on the shop's own `?via=CODE` links through POST /v1/track/{programId}/clicks, answers `LaurelTrack.visitorId()`, and on a Shopify storefront puts the id in the cart attribute `laurel_vid`, which the order webhook carries back.
      */
     get: operations["getTrackScript"];
     put?: never;
@@ -4163,6 +4163,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4252,6 +4253,7 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };

@@ -157,8 +157,8 @@ export const trackingRoutes: AnyRoute[] = [
     operationId: "getTrackScript",
     summary: "The tracking script for a shop's own pages (public; any origin)",
     description:
-      'A small script, with the program\'s settings in it, for `<script src=".../track.js?program=ID">` ' +
-      "on every page of the shop. It keeps the visitor id a referral link brings (`?lrl_vid=`) in " +
+      "A small script, with the program's settings in it, loaded from " +
+      "`.../track.js?program=ID` by every page of the shop. It keeps the visitor id a referral link brings (`?lrl_vid=`) in " +
       "a `laurel_vid` cookie on the shop's domain for the program's cookie window, records a " +
       "landing on the shop's own `?via=CODE` links through POST /v1/track/{programId}/clicks, " +
       "answers `LaurelTrack.visitorId()`, and on a Shopify storefront puts the id in the cart " +
