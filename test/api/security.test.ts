@@ -30,6 +30,7 @@ const name = (r: AnyRoute) => `${r.method} ${r.url}`;
 const validBodies: Record<string, unknown> = {
   "POST /v1/programs": { name: "Intruders", currency: "USD" },
   "PATCH /v1/programs/{programId}": { name: "Renamed by an intruder" },
+  "PUT /v1/programs/{programId}/integrations/{provider}": { secret: "an-intruders-secret" },
   "POST /v1/programs/{programId}/participants": { externalId: "intruder" },
   "PATCH /v1/programs/{programId}/participants/{participantId}": { name: "Renamed" },
   "POST /v1/programs/{programId}/events": order("intruder-order", { participant: "owner" }),
@@ -93,6 +94,10 @@ describeEachBackend("every route checks who is calling", (backend) => {
     });
     expectStatus(goal, 201);
     ids.goalId = goal.body.id;
+    const shop = await api.call("PUT", `/v1/programs/${program.id}/integrations/shopify`, {
+      secret: "brand-a-shopify-secret",
+    });
+    expectStatus(shop, 200);
   });
 
   /** The route's URL with brand A's real ids in place of its path parameters. */
@@ -103,6 +108,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "payoutId") return ids.payoutId;
       if (param === "flagId") return ids.flagId;
       if (param === "goalId") return ids.goalId;
+      if (param === "provider") return "shopify";
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }
