@@ -1680,6 +1680,7 @@ export interface components {
       participant?: string;
       code?: string;
       visitorId?: string;
+      subscription?: string;
       ip?: string;
       items: {
         sku: string;

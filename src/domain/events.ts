@@ -32,6 +32,12 @@ export const orderEventSchema = z
     participant: ref.optional(),
     code: ref.optional(),
     visitorId: ref.optional(),
+    /**
+     * The recurring billing this order is one payment of: every order of a
+     * subscription pays whoever its first attributed order paid, so
+     * recurring commissions need no referral on each renewal.
+     */
+    subscription: ref.optional(),
     /** The buyer's IP address; only its hash is compared with participants'. */
     ip: z.string().min(1).max(100).optional(),
     items: z.array(orderItemSchema).min(1, "an order needs at least one item").max(1000),

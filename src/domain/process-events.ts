@@ -517,6 +517,20 @@ export function processEvents(
     }
   };
 
+  /** A subscription is bound to its first order's participant whatever the program says of customers: its renewals are that sale going on. */
+  const bindSubscription = (event: ReceivedEvent & { type: "order" }, participantId: string) => {
+    for (const key of subscriptionKeys(event)) {
+      if (bindings.has(key)) continue;
+      bindings.set(key, participantId);
+      facts.bindings.push({
+        customerKey: key,
+        participantId,
+        eventId: event.id,
+        boundAtMs: event.occurredAtMs,
+      });
+    }
+  };
+
   // What each id of the batch is, so a refund naming a refund (or itself) is refused.
   const batchTypes = new Map(events.map((e) => [e.id, e.type]));
   for (const event of events) {
@@ -609,7 +623,7 @@ export function processEvents(
               rules.clickModel,
             )
           : null;
-        const boundTo = customerKeys(event.customer)
+        const boundTo = [...customerKeys(event.customer), ...subscriptionKeys(event)]
           .map((k) => bindings.get(k))
           .find((p) => p !== undefined);
         const candidates: Partial<Record<AttributionSource, Candidate>> = {
@@ -744,6 +758,7 @@ export function processEvents(
         if (!seller)
           throw new Error(`attributed participant ${attribution.participantId} was not loaded`);
         bind(event, event.customer, seller.participantId);
+        bindSubscription(event, seller.participantId);
         personal.set(seller.participantId, [
           ...(personal.get(seller.participantId) ?? []),
           event.occurredAtMs,
@@ -932,6 +947,13 @@ function requestOf(refund: {
 }
 
 /** A customer is recognised by id and by email, whichever later orders carry. */
+/** The binding key of an order's subscription, kept beside customers' (`subscription:sub_123`). */
+export function subscriptionKeys(order: { type: string; subscription?: string }): string[] {
+  return order.type === "order" && order.subscription !== undefined
+    ? [`subscription:${order.subscription}`]
+    : [];
+}
+
 export function customerKeys(customer: { id?: string; email?: string } | undefined): string[] {
   const keys: string[] = [];
   if (customer?.id !== undefined) keys.push(`id:${customer.id}`);

@@ -1,6 +1,7 @@
 import { eventSchema, normalizeCode, type ReceivedEvent } from "../domain/events.ts";
 import {
   customerKeys,
+  subscriptionKeys,
   processEvents,
   type BatchState,
   type EventOutcome,
@@ -119,6 +120,8 @@ async function loadBatchState(
   const codes = new Set<string>();
   const visitors = new Set<string>();
   const customers = new Set<string>();
+  // Subscriptions are bound whatever the program says of customers.
+  const subscriptions = new Set<string>();
   const refunded = new Set<string>();
   const orderIds = new Set<string>();
   let earliestMs = Number.POSITIVE_INFINITY;
@@ -144,6 +147,7 @@ async function loadBatchState(
     if (e.type === "order") {
       if (e.visitorId !== undefined) visitors.add(e.visitorId);
       for (const k of customerKeys(e.customer)) customers.add(k);
+      for (const k of subscriptionKeys(e)) subscriptions.add(k);
       orderIds.add(e.id);
       earliestMs = Math.min(earliestMs, e.occurredAtMs);
       latestMs = Math.max(latestMs, e.occurredAtMs);
@@ -162,9 +166,10 @@ async function loadBatchState(
     [...visitors],
     earliestMs - cookieDays * 86_400_000,
   );
-  const bindings = bindCustomer
-    ? await loadBindings(tx, programId, [...customers])
-    : new Map<string, string>();
+  const bindings = await loadBindings(tx, programId, [
+    ...(bindCustomer ? customers : []),
+    ...subscriptions,
+  ]);
   const orders = await loadOrders(tx, programId, [...refunded]);
   const waitingRefunds = await loadWaitingRefunds(tx, programId, [...orderIds]);
   const otherEvents = await loadOtherEventTypes(

@@ -79,6 +79,7 @@ const sessionSchema = z.looseObject({
     .nullish(),
   payment_intent: expandable.nullish(),
   invoice: expandable.nullish(),
+  subscription: expandable.nullish(),
   client_reference_id: z.string().nullish(),
   metadata,
   customer: expandable.nullish(),
@@ -120,7 +121,9 @@ const invoiceLineSchema = z.looseObject({
   discount_amounts: z.array(amountEntry).nullish(),
 });
 
-const subscriptionDetails = z.looseObject({ metadata }).nullish();
+const subscriptionDetails = z
+  .looseObject({ metadata, subscription: expandable.nullish() })
+  .nullish();
 
 const invoiceSchema = z.looseObject({
   object: z.literal("invoice"),
@@ -146,6 +149,8 @@ const invoiceSchema = z.looseObject({
   // What paid it, for its charge's refunds: payment_intent before 2025-03-31,
   // payments from then on (when the event includes them; invoice_payment.paid always says).
   payment_intent: expandable.nullish(),
+  // The subscription it bills: at the top before 2025-03-31, under parent.subscription_details from then on.
+  subscription: expandable.nullish(),
   payments: z
     .looseObject({
       data: z.array(
@@ -333,12 +338,22 @@ function mapSession(session: Session): Mapping {
           customer: session.customer,
           emails: [session.customer_details?.email, session.customer_email],
         }),
+        ...subscriptionOf(idOf(session.subscription)),
         ...order.parts,
         currency: reader.currency,
       },
     ],
     linkOf(idOf(session.payment_intent), orderId),
   );
+}
+
+/**
+ * Every invoice of one subscription is an order of that subscription, so each
+ * renewal pays whoever the first was attributed to, whether or not the
+ * program binds customers.
+ */
+function subscriptionOf(id: string | undefined): { subscription?: string } {
+  return id === undefined ? {} : { subscription: `stripe:${id}` };
 }
 
 /** A payment intent that paid an order known by another id: its charge's refunds name the intent. */
@@ -434,6 +449,9 @@ function mapInvoice(invoice: Invoice): Mapping {
           customer: invoice.customer,
           emails: [invoice.customer_email],
         }),
+        ...subscriptionOf(
+          idOf(invoice.parent?.subscription_details?.subscription) ?? idOf(invoice.subscription),
+        ),
         ...order.parts,
         currency: reader.currency,
       },

@@ -500,4 +500,60 @@ describeEachBackend("events API", (backend) => {
       expect(later.attributedTo).toBeNull();
     });
   });
+
+  describe("subscriptions", () => {
+    it("every order of a subscription pays whoever its first attributed order paid, whether or not the program binds customers", async () => {
+      const { ana, ben, sendOne } = await network();
+      const first = await sendOne(
+        order("inv-1", { code: ana.referralCode, subscription: "sub-1", customer: { id: "c-1" } }),
+      );
+      expect(first.attributedTo).toBe(ana.id);
+      const renewal = await sendOne(
+        order("inv-2", { subscription: "sub-1", occurredAt: "2026-12-20T10:00:00Z" }),
+      );
+      expect(renewal).toMatchObject({
+        attributedTo: ana.id,
+        attribution: { source: "customer" },
+        commissions: [
+          { participantId: ana.id, level: 1, amount: 500 },
+          { participantId: ben.id, level: 2, amount: 150 },
+        ],
+      });
+      // The customer alone is not bound: the program does not bind customers.
+      const other = await sendOne(
+        order("o-3", { customer: { id: "c-1" }, occurredAt: "2026-12-21T10:00:00Z" }),
+      );
+      expect(other.attributedTo).toBeNull();
+    });
+
+    it("a renewal's own code still wins over the subscription's first referrer", async () => {
+      const { ana, ben, sendOne } = await network();
+      await sendOne(order("inv-1", { code: ana.referralCode, subscription: "sub-2" }));
+      const renewal = await sendOne(
+        order("inv-2", {
+          subscription: "sub-2",
+          code: ben.referralCode,
+          occurredAt: "2026-12-20T10:00:00Z",
+        }),
+      );
+      expect(renewal).toMatchObject({ attributedTo: ben.id, attribution: { source: "code" } });
+    });
+
+    it("a subscription whose first order was not attributed is bound by its first attributed one", async () => {
+      const { ana, sendOne } = await network();
+      const unattributed = await sendOne(order("inv-1", { subscription: "sub-3" }));
+      expect(unattributed.attributedTo).toBeNull();
+      await sendOne(
+        order("inv-2", {
+          subscription: "sub-3",
+          code: ana.referralCode,
+          occurredAt: "2026-12-20T10:00:00Z",
+        }),
+      );
+      const third = await sendOne(
+        order("inv-3", { subscription: "sub-3", occurredAt: "2027-01-20T10:00:00Z" }),
+      );
+      expect(third.attributedTo).toBe(ana.id);
+    });
+  });
 });

@@ -370,6 +370,24 @@ describeEachBackend("Stripe webhooks", (backend) => {
       expect(expected).toEqual({ ana: 2000, ben: 600 });
       expect(await balances(shop)).toEqual(expected);
     });
+    it("a renewal with no code, no visitor and another customer still pays the subscription's first referrer, though the program binds no customers", async () => {
+      const shop = await setUpShop(api);
+      await shop.deliver(invoiceWithCode("invoice-paid-2025-03-31", shop.ana.referralCode));
+      const first = await balances(shop);
+      expect(first.ana).toBeGreaterThan(0);
+      const renewal = changed(
+        fixture("invoice-paid-2025-03-31"),
+        {
+          id: "in_1QeC3bLm2nOp3qRsSecondMonth",
+          customer: "cus_SomeoneElseEntirely",
+          customer_email: "someone.else@example.org",
+          billing_reason: "subscription_cycle",
+        },
+        { id: "evt_1QeC3cLm2nOp3qRsInvPaid2" },
+      );
+      expect((await shop.deliver(renewal)).body).toMatchObject({ status: "processed" });
+      expect(await balances(shop)).toEqual({ ana: first.ana * 2, ben: first.ben * 2 });
+    });
   });
 
   describe("refunds", () => {

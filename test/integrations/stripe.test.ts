@@ -103,6 +103,7 @@ const newerInvoiceOrder: OrderEvent = {
   occurredAt: "2025-11-15T09:47:12.000Z",
   code: "TEAM10",
   customer: { id: "cus_RkV2gH6iJ7kL8m", email: "ops@acme-widgets.example" },
+  subscription: "stripe:sub_1QdB2aLm2nOp3qRsSeats",
   items: [{ sku: "price_1QaZ3cLm2nOp3qRsTeamSeat", quantity: 3, unitAmount: 2000 }],
   discount: 600,
   shipping: 0,
@@ -122,6 +123,7 @@ const olderInvoiceOrder: OrderEvent = {
   visitorId: "v_gx4b8d2f6a1c",
   code: "GLOBEX",
   customer: { id: "cus_QbR1sT2uV3wX4y", email: "billing@globex.example" },
+  subscription: "stripe:sub_1PaB3dLm2nOp3qRsGlobex",
   items: [
     { sku: "price_1PaB2cLm2nOp3qRsAnalyst", quantity: 2, unitAmount: 3333 },
     { sku: "price_1PaB2cLm2nOp3qRsAnalyst", quantity: 1, unitAmount: 3334 },
@@ -178,6 +180,7 @@ const checkoutRows: Row[] = [
         visitorId: "v_5a1b9c3d7e2f",
         code: "TEAM10",
         customer: { id: "cus_RkV2gH6iJ7kL8m", email: "ops@acme-widgets.example" },
+        subscription: "stripe:sub_1QdB2aLm2nOp3qRsSeats",
         items: [{ sku: "checkout", quantity: 1, unitAmount: 6000 }],
         discount: 600,
         shipping: 0,
