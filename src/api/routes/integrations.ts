@@ -25,7 +25,7 @@ const integrationInput = z.strictObject({
   secret: z
     .string()
     .trim()
-    .min(8, "is the provider's signing secret, at least 8 characters")
+    .min(1, "is the provider's signing secret, as the store shows it")
     .max(500)
     .describe(
       "The provider's webhook signing secret: Shopify's app secret or webhook signing key, " +
@@ -35,7 +35,13 @@ const integrationInput = z.strictObject({
     .string()
     .trim()
     .toLowerCase()
-    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's x.myshopify.com domain")
+    // As copied from the address bar: https://x.myshopify.com/ is the shop x.myshopify.com.
+    .transform((domain) => domain.replace(/^https?:\/\//, "").replace(/\/+$/, ""))
+    .pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's x.myshopify.com domain"),
+    )
     .optional()
     .describe("Shopify only: deliveries from any other shop are rejected"),
 });
