@@ -49,12 +49,12 @@ function shopifyDelivery(
 describeEachBackend("store integrations: connect, read, disconnect", (backend) => {
   const api = useApi(backend);
 
-  it("connects Shopify and answers the webhook URL on the public base, never the secret", async () => {
+  it("connects Shopify (the shop as copied from the address bar) and answers the webhook URL on the public base, never the secret", async () => {
     const program = await createProgram(api);
     const put = await api.call<IntegrationBody>(
       "PUT",
       `/v1/programs/${program.id}/integrations/shopify`,
-      { secret: SECRET, shopDomain: "Ana-Shop.myshopify.com" },
+      { secret: SECRET, shopDomain: "https://Ana-Shop.myshopify.com/" },
     );
     expectStatus(put, 200);
     expect(put.body).toEqual({
