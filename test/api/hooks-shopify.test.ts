@@ -2,22 +2,22 @@ import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  createParticipant,
-  createProgram,
   expectError,
   expectStatus,
   only,
   RawBody,
-  sendEvents,
   useApi,
   type Api,
-  type BalancesBody,
-  type Collection,
-  type ParticipantBody,
-  type ProgramBody,
   type Reply,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import {
+  balances,
+  bookedAsLaurelEvents,
+  setUpStore,
+  type ConnectedStore,
+  type DeliveryBody,
+} from "../support/store-hooks.ts";
 
 const SECRET = "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";
 const SHOP = "laurel-goods.myshopify.com";
@@ -42,15 +42,6 @@ function withCode(name: Fixture, code: string): Json {
   const body = fixture(name);
   body.discount_codes = [{ code, amount: "8.40", type: "percentage" }];
   return body;
-}
-
-interface DeliveryBody {
-  id: string;
-  receivedAt: string;
-  topic: string;
-  status: "processed" | "duplicate" | "ignored" | "rejected";
-  eventIds: string[];
-  error: { code: string; message: string } | null;
 }
 
 /** What the orders-create fixture means, as a brand would send it to Laurel itself. */
@@ -82,45 +73,19 @@ const laurelRefund = {
   ],
 };
 
-interface Shop {
-  program: ProgramBody;
-  ana: ParticipantBody;
-  ben: ParticipantBody;
+interface Shop extends ConnectedStore {
   deliver(
     topic: string,
     body: unknown,
     options?: { eventId?: string; secret?: string; shop?: string },
   ): Promise<Reply<DeliveryBody>>;
-  cash(participant: ParticipantBody): Promise<number>;
-  log(): Promise<DeliveryBody[]>;
 }
 
-/** A program with Ana, sponsored by Ben (10% to the seller, 3% to the sponsor). */
-async function setUpProgram(api: Api, fields: Json = {}): Promise<Omit<Shop, "deliver" | "log">> {
-  const program = await createProgram(api, fields);
-  const ben = await createParticipant(api, program.id, { externalId: "ben" });
-  const ana = await createParticipant(api, program.id, { externalId: "ana", sponsor: "ben" });
-  const cash = async (participant: ParticipantBody) => {
-    const reply = await api.call<BalancesBody>(
-      "GET",
-      `/v1/programs/${program.id}/participants/${participant.id}/balances`,
-    );
-    expectStatus(reply, 200);
-    return reply.body.cash.pending;
-  };
-  return { program, ana, ben, cash };
-}
-
-/** The same, connected to a Shopify shop that signs its webhooks with SECRET. */
+/** A program with Ana and Ben, connected to a Shopify shop that signs its webhooks with SECRET. */
 async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
-  const base = await setUpProgram(api, fields);
-  const connected = await api.call("PUT", `/v1/programs/${base.program.id}/integrations/shopify`, {
-    secret: SECRET,
-    shopDomain: SHOP,
-  });
-  expectStatus(connected, 200);
+  const store = await setUpStore(api, "shopify", { secret: SECRET, shopDomain: SHOP }, fields);
   return {
-    ...base,
+    ...store,
     // Shopify sends compact JSON and signs exactly those bytes.
     deliver: (topic, body, options = {}) => {
       const payload = JSON.stringify(body);
@@ -129,7 +94,7 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
         .digest("base64");
       return api.call<DeliveryBody>(
         "POST",
-        `/v1/hooks/shopify/${base.program.id}`,
+        `/v1/hooks/shopify/${store.program.id}`,
         new RawBody("application/json", payload, {
           "x-shopify-topic": topic,
           "x-shopify-hmac-sha256": signature,
@@ -142,28 +107,11 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
         null,
       );
     },
-    log: async () => {
-      const reply = await api.call<Collection<DeliveryBody>>(
-        "GET",
-        `/v1/programs/${base.program.id}/integrations/shopify/deliveries`,
-      );
-      expectStatus(reply, 200);
-      return reply.body.items;
-    },
   };
 }
 
 describeEachBackend("Shopify webhooks", (backend) => {
   const api = useApi(backend);
-
-  /** The same events sent to a program of their own as Laurel events: what the deliveries must book. */
-  async function bookedAsLaurelEvents(events: (code: string) => unknown[], fields: Json = {}) {
-    const { ana, ben, program, cash } = await setUpProgram(api, fields);
-    const reply = await sendEvents(api, program.id, { events: events(ana.referralCode) });
-    expectStatus(reply, 200);
-    for (const result of reply.body.results) expect(result.status).toBe("processed");
-    return { ana: await cash(ana), ben: await cash(ben) };
-  }
 
   describe("an order", () => {
     it("orders/create books the commission the same order sent as a Laurel event books", async () => {
@@ -179,10 +127,10 @@ describeEachBackend("Shopify webhooks", (backend) => {
         eventIds: ["shopify:order:6310247993426"],
         error: null,
       });
-      const expected = await bookedAsLaurelEvents((code) => [laurelOrder(code)]);
+      const expected = await bookedAsLaurelEvents(api, (code) => [laurelOrder(code)]);
       // 10% and 3% of the items less their discount (75.60); shipping and tax earn nothing.
       expect(expected).toEqual({ ana: 756, ben: 227 });
-      expect({ ana: await shop.cash(shop.ana), ben: await shop.cash(shop.ben) }).toEqual(expected);
+      expect(await balances(shop)).toEqual(expected);
     });
 
     it("a redelivery is a duplicate and pays nothing more", async () => {
@@ -222,6 +170,7 @@ describeEachBackend("Shopify webhooks", (backend) => {
       const reply = await shop.deliver("orders/paid", body);
       expect(reply.body).toMatchObject({ status: "processed" });
       const expected = await bookedAsLaurelEvents(
+        api,
         (code) => [
           {
             type: "order",
@@ -240,7 +189,7 @@ describeEachBackend("Shopify webhooks", (backend) => {
         ],
         { currency: "JPY" },
       );
-      expect({ ana: await shop.cash(shop.ana), ben: await shop.cash(shop.ben) }).toEqual(expected);
+      expect(await balances(shop)).toEqual(expected);
       // 10% of the lines without their consumption tax: 7,909 yen.
       expect(expected.ana).toBe(791);
     });
@@ -269,8 +218,8 @@ describeEachBackend("Shopify webhooks", (backend) => {
         status: "processed",
         eventIds: ["shopify:refund:1009876543210"],
       });
-      const expected = await bookedAsLaurelEvents((code) => [laurelOrder(code), laurelRefund]);
-      expect({ ana: await shop.cash(shop.ana), ben: await shop.cash(shop.ben) }).toEqual(expected);
+      const expected = await bookedAsLaurelEvents(api, (code) => [laurelOrder(code), laurelRefund]);
+      expect(await balances(shop)).toEqual(expected);
       expect(expected.ana).toBeLessThan(756);
     });
 
@@ -281,8 +230,8 @@ describeEachBackend("Shopify webhooks", (backend) => {
       expect(early.body).toMatchObject({ eventIds: ["shopify:refund:1009876543210"] });
       expect(early.body.status).not.toBe("rejected");
       await shop.deliver("orders/paid", withCode("orders-paid", shop.ana.referralCode));
-      const expected = await bookedAsLaurelEvents((code) => [laurelOrder(code), laurelRefund]);
-      expect({ ana: await shop.cash(shop.ana), ben: await shop.cash(shop.ben) }).toEqual(expected);
+      const expected = await bookedAsLaurelEvents(api, (code) => [laurelOrder(code), laurelRefund]);
+      expect(await balances(shop)).toEqual(expected);
     });
 
     it("orders/cancelled takes back everything the order paid", async () => {
@@ -293,7 +242,7 @@ describeEachBackend("Shopify webhooks", (backend) => {
         status: "processed",
         eventIds: ["shopify:order:6310247993426:cancelled"],
       });
-      expect({ ana: await shop.cash(shop.ana), ben: await shop.cash(shop.ben) }).toEqual({
+      expect(await balances(shop)).toEqual({
         ana: 0,
         ben: 0,
       });

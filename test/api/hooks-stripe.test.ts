@@ -2,21 +2,21 @@ import { readFileSync } from "node:fs";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import {
-  createParticipant,
-  createProgram,
   expectError,
   expectStatus,
   RawBody,
-  sendEvents,
   useApi,
   type Api,
-  type BalancesBody,
-  type Collection,
-  type ParticipantBody,
-  type ProgramBody,
   type Reply,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import {
+  balances,
+  bookedAsLaurelEvents,
+  setUpStore,
+  type ConnectedStore,
+  type DeliveryBody,
+} from "../support/store-hooks.ts";
 
 const SECRET = "whsec_9c2e4a6b8d0f1e3c5a7b9d1f3e5c7a9b";
 
@@ -75,15 +75,6 @@ function invoiceWithCode(name: Fixture, code: string): Json {
   );
 }
 
-interface DeliveryBody {
-  id: string;
-  receivedAt: string;
-  topic: string;
-  status: "processed" | "duplicate" | "ignored" | "rejected";
-  eventIds: string[];
-  error: { code: string; message: string } | null;
-}
-
 /** What the card checkout means, as a brand would send it to Laurel itself. */
 const laurelCardOrder = (code: string) => ({
   type: "order",
@@ -115,43 +106,18 @@ const laurelRenewal = (code: string, id = "stripe:in_1PcR7sLm2nOp3qRsRenewal") =
   currency: "USD",
 });
 
-interface Shop {
-  program: ProgramBody;
-  ana: ParticipantBody;
-  ben: ParticipantBody;
+interface Shop extends ConnectedStore {
   deliver(
     body: Json,
     options?: { secret?: string; signedAtMs?: number },
   ): Promise<Reply<DeliveryBody>>;
-  cash(participant: ParticipantBody): Promise<number>;
-  log(): Promise<DeliveryBody[]>;
 }
 
-/** A program with Ana, sponsored by Ben (10% to the seller, 3% to the sponsor). */
-async function setUpProgram(api: Api, fields: Json = {}): Promise<Omit<Shop, "deliver" | "log">> {
-  const program = await createProgram(api, fields);
-  const ben = await createParticipant(api, program.id, { externalId: "ben" });
-  const ana = await createParticipant(api, program.id, { externalId: "ana", sponsor: "ben" });
-  const cash = async (participant: ParticipantBody) => {
-    const reply = await api.call<BalancesBody>(
-      "GET",
-      `/v1/programs/${program.id}/participants/${participant.id}/balances`,
-    );
-    expectStatus(reply, 200);
-    return reply.body.cash.pending;
-  };
-  return { program, ana, ben, cash };
-}
-
-/** The same, connected to a Stripe webhook endpoint whose signing secret is SECRET. */
+/** A program with Ana and Ben, connected to a Stripe webhook endpoint whose signing secret is SECRET. */
 async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
-  const base = await setUpProgram(api, fields);
-  const connected = await api.call("PUT", `/v1/programs/${base.program.id}/integrations/stripe`, {
-    secret: SECRET,
-  });
-  expectStatus(connected, 200);
+  const store = await setUpStore(api, "stripe", { secret: SECRET }, fields);
   return {
-    ...base,
+    ...store,
     deliver: (body, options = {}) => {
       // Stripe sends its events as indented JSON and signs those exact bytes with the time it sent them.
       const payload = JSON.stringify(body, null, 2);
@@ -162,7 +128,7 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
       });
       return api.call<DeliveryBody>(
         "POST",
-        `/v1/hooks/stripe/${base.program.id}`,
+        `/v1/hooks/stripe/${store.program.id}`,
         new RawBody("application/json; charset=utf-8", payload, {
           "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
           "stripe-signature": header,
@@ -170,33 +136,11 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
         null,
       );
     },
-    log: async () => {
-      const reply = await api.call<Collection<DeliveryBody>>(
-        "GET",
-        `/v1/programs/${base.program.id}/integrations/stripe/deliveries`,
-      );
-      expectStatus(reply, 200);
-      return reply.body.items;
-    },
   };
 }
 
 describeEachBackend("Stripe webhooks", (backend) => {
   const api = useApi(backend);
-
-  /** The same events sent to a program of their own as Laurel events: what the deliveries must book. */
-  async function bookedAsLaurelEvents(events: (code: string) => unknown[], fields: Json = {}) {
-    const { ana, ben, program, cash } = await setUpProgram(api, fields);
-    const reply = await sendEvents(api, program.id, { events: events(ana.referralCode) });
-    expectStatus(reply, 200);
-    for (const result of reply.body.results) expect(result.status).toBe("processed");
-    return { ana: await cash(ana), ben: await cash(ben) };
-  }
-
-  const balances = async (shop: Shop) => ({
-    ana: await shop.cash(shop.ana),
-    ben: await shop.cash(shop.ben),
-  });
 
   describe("checkout sessions", () => {
     it("checkout.session.completed books the commission the same order sent as a Laurel event books", async () => {
@@ -211,7 +155,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
         eventIds: ["stripe:pi_3QbX8nLm2nOp3qRs1AbCdEfG"],
         error: null,
       });
-      const expected = await bookedAsLaurelEvents((code) => [laurelCardOrder(code)]);
+      const expected = await bookedAsLaurelEvents(api, (code) => [laurelCardOrder(code)]);
       // 10% and 3% of the items less the discount (72.00); shipping and tax earn nothing.
       expect(expected).toEqual({ ana: 720, ben: 216 });
       expect(await balances(shop)).toEqual(expected);
@@ -258,6 +202,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
       );
       expect(reply.body).toMatchObject({ status: "processed" });
       const expected = await bookedAsLaurelEvents(
+        api,
         (code) => [
           {
             type: "order",
@@ -285,6 +230,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
       );
       expect(reply.body).toMatchObject({ status: "processed" });
       const expected = await bookedAsLaurelEvents(
+        api,
         (code) => [
           {
             type: "order",
@@ -359,7 +305,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
         status: "processed",
         eventIds: ["stripe:in_1PdS8tLm2nOp3qRsRenewal2"],
       });
-      const expected = await bookedAsLaurelEvents((code) => [
+      const expected = await bookedAsLaurelEvents(api, (code) => [
         laurelRenewal(code),
         {
           ...laurelRenewal(code, "stripe:in_1PdS8tLm2nOp3qRsRenewal2"),
@@ -400,7 +346,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
         status: "processed",
         eventIds: ["stripe:ch_3QbX8nLm2nOp3qRs1HgIjKlM:refunded:2000"],
       });
-      const expected = await bookedAsLaurelEvents((code) => [
+      const expected = await bookedAsLaurelEvents(api, (code) => [
         laurelCardOrder(code),
         {
           type: "refund",
@@ -490,7 +436,7 @@ describeEachBackend("Stripe webhooks", (backend) => {
       expectStatus(early, 200);
       expect(early.body.status).not.toBe("rejected");
       await shop.deliver(sessionWithCode("checkout-session-completed", shop.ana.referralCode));
-      const expected = await bookedAsLaurelEvents((code) => [
+      const expected = await bookedAsLaurelEvents(api, (code) => [
         {
           type: "refund",
           id: "refund-1",

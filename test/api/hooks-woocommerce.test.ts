@@ -2,21 +2,21 @@ import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  createParticipant,
-  createProgram,
   expectError,
   expectStatus,
   RawBody,
-  sendEvents,
   useApi,
   type Api,
-  type BalancesBody,
-  type Collection,
-  type ParticipantBody,
-  type ProgramBody,
   type Reply,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import {
+  balances,
+  bookedAsLaurelEvents,
+  setUpStore,
+  type ConnectedStore,
+  type DeliveryBody,
+} from "../support/store-hooks.ts";
 
 const SECRET = "q7Vn2#xK9@pL4!sR8&mT3%wZ";
 
@@ -48,15 +48,6 @@ function withCoupon(name: Fixture, code: string): Json {
   return body;
 }
 
-interface DeliveryBody {
-  id: string;
-  receivedAt: string;
-  topic: string;
-  status: "processed" | "duplicate" | "ignored" | "rejected";
-  eventIds: string[];
-  error: { code: string; message: string } | null;
-}
-
 /** What order 4180 means, as a brand would send it to Laurel itself: 20.00 over 3 totes is 6.66 + 2 × 6.67. */
 const laurelOrder = (code: string) => ({
   type: "order",
@@ -83,46 +74,19 @@ const laurelRefund = (id: number, amount: number) => ({
   amount,
 });
 
-interface Shop {
-  program: ProgramBody;
-  ana: ParticipantBody;
-  ben: ParticipantBody;
+interface Shop extends ConnectedStore {
   deliver(
     topic: string,
     body: unknown,
     options?: { deliveryId?: string; secret?: string },
   ): Promise<Reply<DeliveryBody>>;
-  cash(participant: ParticipantBody): Promise<number>;
-  log(): Promise<DeliveryBody[]>;
 }
 
-/** A program with Ana, sponsored by Ben (10% to the seller, 3% to the sponsor). */
-async function setUpProgram(api: Api, fields: Json = {}): Promise<Omit<Shop, "deliver" | "log">> {
-  const program = await createProgram(api, fields);
-  const ben = await createParticipant(api, program.id, { externalId: "ben" });
-  const ana = await createParticipant(api, program.id, { externalId: "ana", sponsor: "ben" });
-  const cash = async (participant: ParticipantBody) => {
-    const reply = await api.call<BalancesBody>(
-      "GET",
-      `/v1/programs/${program.id}/participants/${participant.id}/balances`,
-    );
-    expectStatus(reply, 200);
-    return reply.body.cash.pending;
-  };
-  return { program, ana, ben, cash };
-}
-
-/** The same, connected to a WooCommerce shop whose webhooks are signed with SECRET. */
+/** A program with Ana and Ben, connected to a WooCommerce shop whose webhooks are signed with SECRET. */
 async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
-  const base = await setUpProgram(api, fields);
-  const connected = await api.call(
-    "PUT",
-    `/v1/programs/${base.program.id}/integrations/woocommerce`,
-    { secret: SECRET },
-  );
-  expectStatus(connected, 200);
+  const store = await setUpStore(api, "woocommerce", { secret: SECRET }, fields);
   return {
-    ...base,
+    ...store,
     deliver: (topic, body, options = {}) => {
       // wp_json_encode writes compact JSON with every slash escaped, and WooCommerce signs those bytes.
       const payload = JSON.stringify(body).replaceAll("/", "\\/");
@@ -131,7 +95,7 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
         .digest("base64");
       return api.call<DeliveryBody>(
         "POST",
-        `/v1/hooks/woocommerce/${base.program.id}`,
+        `/v1/hooks/woocommerce/${store.program.id}`,
         new RawBody("application/json", payload, {
           "user-agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)",
           "x-wc-webhook-source": "https://shop.example.com/",
@@ -145,33 +109,11 @@ async function setUpShop(api: Api, fields: Json = {}): Promise<Shop> {
         null,
       );
     },
-    log: async () => {
-      const reply = await api.call<Collection<DeliveryBody>>(
-        "GET",
-        `/v1/programs/${base.program.id}/integrations/woocommerce/deliveries`,
-      );
-      expectStatus(reply, 200);
-      return reply.body.items;
-    },
   };
 }
 
 describeEachBackend("WooCommerce webhooks", (backend) => {
   const api = useApi(backend);
-
-  /** The same events sent to a program of their own as Laurel events: what the deliveries must book. */
-  async function bookedAsLaurelEvents(events: (code: string) => unknown[], fields: Json = {}) {
-    const { ana, ben, program, cash } = await setUpProgram(api, fields);
-    const reply = await sendEvents(api, program.id, { events: events(ana.referralCode) });
-    expectStatus(reply, 200);
-    for (const result of reply.body.results) expect(result.status).toBe("processed");
-    return { ana: await cash(ana), ben: await cash(ben) };
-  }
-
-  const balances = async (shop: Shop) => ({
-    ana: await shop.cash(shop.ana),
-    ben: await shop.cash(shop.ben),
-  });
 
   describe("an order", () => {
     it("order.created at processing books the commission the same order sent as a Laurel event books", async () => {
@@ -187,7 +129,7 @@ describeEachBackend("WooCommerce webhooks", (backend) => {
         eventIds: ["woocommerce:order:4180"],
         error: null,
       });
-      const expected = await bookedAsLaurelEvents((code) => [laurelOrder(code)]);
+      const expected = await bookedAsLaurelEvents(api, (code) => [laurelOrder(code)]);
       // 10% and 3% of the items less the coupon (45.00); shipping and tax earn nothing.
       expect(expected).toEqual({ ana: 450, ben: 135 });
       expect(await balances(shop)).toEqual(expected);
@@ -233,6 +175,7 @@ describeEachBackend("WooCommerce webhooks", (backend) => {
       );
       expect(reply.body).toMatchObject({ status: "processed" });
       const expected = await bookedAsLaurelEvents(
+        api,
         (code) => [
           {
             type: "order",
@@ -265,6 +208,7 @@ describeEachBackend("WooCommerce webhooks", (backend) => {
       );
       expect(reply.body).toMatchObject({ status: "processed" });
       const expected = await bookedAsLaurelEvents(
+        api,
         (code) => [
           {
             type: "order",
@@ -312,7 +256,7 @@ describeEachBackend("WooCommerce webhooks", (backend) => {
         status: "processed",
         eventIds: ["woocommerce:order:4180", "woocommerce:refund:4190"],
       });
-      const expected = await bookedAsLaurelEvents((code) => [
+      const expected = await bookedAsLaurelEvents(api, (code) => [
         laurelOrder(code),
         laurelRefund(4190, 600),
       ]);
@@ -364,7 +308,7 @@ describeEachBackend("WooCommerce webhooks", (backend) => {
         "order.created",
         withCoupon("order-created-processing", shop.ana.referralCode),
       );
-      const expected = await bookedAsLaurelEvents((code) => [
+      const expected = await bookedAsLaurelEvents(api, (code) => [
         laurelRefund(4190, 600),
         laurelRefund(4195, 5340),
         laurelOrder(code),

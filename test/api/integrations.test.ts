@@ -11,23 +11,12 @@ import {
   type Collection,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-
-interface IntegrationBody {
-  provider: string;
-  webhookUrl: string;
-  shopDomain: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface DeliveryBody {
-  id: string;
-  receivedAt: string;
-  topic: string;
-  status: string;
-  eventIds: string[];
-  error: { code: string; message: string } | null;
-}
+import {
+  connect,
+  deliveryLog,
+  type DeliveryBody,
+  type IntegrationBody,
+} from "../support/store-hooks.ts";
 
 const SECRET = "shpss_0123456789abcdef";
 
@@ -149,8 +138,8 @@ describeEachBackend("store integrations: connect, read, disconnect", (backend) =
     expectError(await api.call("GET", url), 404, "not_found");
     expectError(await api.call("DELETE", url), 404, "not_found");
     expectError(await api.call("POST", hook, shopifyDelivery("{}"), null), 401, "unauthorized");
-    const log = await api.call<Collection<DeliveryBody>>("GET", `${url}/deliveries`);
-    expect(log.body.items.map((d) => d.id)).toEqual([delivered.body.id]);
+    const log = await deliveryLog(api, program.id, "shopify");
+    expect(log.map((d) => d.id)).toEqual([delivered.body.id]);
   });
 });
 
@@ -159,7 +148,7 @@ describeEachBackend("store webhooks: what every delivery gets", (backend) => {
 
   async function connected() {
     const program = await createProgram(api);
-    await api.call("PUT", `/v1/programs/${program.id}/integrations/shopify`, {
+    await connect(api, program.id, "shopify", {
       secret: SECRET,
       shopDomain: "ana-shop.myshopify.com",
     });
@@ -210,11 +199,8 @@ describeEachBackend("store webhooks: what every delivery gets", (backend) => {
       status: "rejected",
       error: { message: "the signed body is not JSON" },
     });
-    const log = await api.call<Collection<DeliveryBody>>(
-      "GET",
-      `/v1/programs/${program.id}/integrations/shopify/deliveries`,
-    );
-    expect(log.body.items[0]).toEqual(reply.body);
+    const log = await deliveryLog(api, program.id, "shopify");
+    expect(log[0]).toEqual(reply.body);
   });
 
   it("a delivery from another shop than the one connected is rejected", async () => {
