@@ -10,6 +10,7 @@ import {
   type TargetImportFigures,
 } from "./goals.ts";
 import { measureJobsOnPglite, measureJobsOnPostgres, printJobs, type JobsResult } from "./jobs.ts";
+import { measureHooks, printHooks, type HooksResult } from "./hooks.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
@@ -41,9 +42,12 @@ const JOBS_ORDERS = Number(process.env.BENCH_JOBS_ORDERS ?? 290_000);
 const JOBS_NEW_ORDERS = Number(process.env.BENCH_JOBS_NEW_ORDERS ?? 3000);
 const JOBS_PGLITE = process.env.BENCH_JOBS_PGLITE !== "0";
 const PROFILE = process.env.BENCH_PROFILE === "1";
-/** Which parts run: throughput (the original figures), goals, chain, payout, jobs. */
+const HOOK_DELIVERIES = Number(process.env.BENCH_HOOK_DELIVERIES ?? 2000);
+/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs").split(",").map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks")
+    .split(",")
+    .map((s) => s.trim()),
 );
 /** Sellers in the chain scenario are at least this deep, so 10 upline levels are always full. */
 const MIN_SELLER_DEPTH = 11;
@@ -109,12 +113,23 @@ async function main(): Promise<void> {
   let chain: ChainResult | null = null;
   const profileRows: ProfileRow[] = [];
   const notes: string[] = [];
+  const hooks: { database: string; result: HooksResult }[] = [];
+  const hookOptions = { deliveries: HOOK_DELIVERIES, concurrency: 8, participants: 100 };
 
   if (ONLY.has("throughput")) {
     const lite = await openPglite();
     try {
       await migrate(lite);
       rows.push(await measure("PGlite (embedded)", lite, 1));
+    } finally {
+      await lite.close();
+    }
+  }
+  if (ONLY.has("hooks")) {
+    const lite = await openPglite();
+    try {
+      await migrate(lite);
+      hooks.push({ database: "PGlite (embedded)", result: await measureHooks(lite, hookOptions) });
     } finally {
       await lite.close();
     }
@@ -184,6 +199,8 @@ async function main(): Promise<void> {
         rows.push(await measure("PostgreSQL", db, 1));
         rows.push(await measure("PostgreSQL", db, 2));
       }
+      if (ONLY.has("hooks"))
+        hooks.push({ database: "PostgreSQL", result: await measureHooks(db, hookOptions) });
       const profile = PROFILE ? profiled(db) : null;
       const target = profile?.db ?? db;
       if (ONLY.has("goals")) {
@@ -247,6 +264,7 @@ async function main(): Promise<void> {
       })),
     );
   }
+  if (hooks.length > 0) printHooks(hooks);
   if (goals.length > 0) printGoals(goals);
   if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);
