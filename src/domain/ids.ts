@@ -17,7 +17,10 @@ export type IdPrefix =
   | "flg"
   | "gol"
   | "tgi"
-  | "dlv";
+  | "dlv"
+  | "whe"
+  | "wep"
+  | "whd";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;
