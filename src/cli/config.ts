@@ -41,6 +41,11 @@ const envSchema = z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })
       .transform((v) => v === "true" || v === "1")
       .default(false),
+    // Development and tests only: webhooks to http:// and private addresses.
+    LAUREL_WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+      .transform((v) => v === "true" || v === "1")
+      .default(false),
   })
   .superRefine((env, ctx) => {
     if (env.LAUREL_SFTP_URL === undefined) return;

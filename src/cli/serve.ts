@@ -23,6 +23,7 @@ export async function serve(config: Config): Promise<number> {
       config.LAUREL_METRICS_TOKEN === undefined
         ? undefined
         : new ServerMetrics(config.LAUREL_METRICS_TOKEN),
+    allowPrivateWebhooks: config.LAUREL_WEBHOOKS_ALLOW_PRIVATE,
   });
   await tellBootstrap(services.db, await bootstrapFirstBrand(services, config.LAUREL_ADMIN_KEY));
   const app = await newApp(services, {

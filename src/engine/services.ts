@@ -33,11 +33,22 @@ export interface Services {
   /** A new, unguessable voucher code for a free-product reward. */
   readonly voucherCode: () => string;
   readonly metrics: MetricsHook;
+  /**
+   * Webhooks may go to http:// and private addresses
+   * (LAUREL_WEBHOOKS_ALLOW_PRIVATE, for development and tests); otherwise
+   * https:// and public addresses only.
+   */
+  readonly allowPrivateWebhooks: boolean;
 }
 
 export function createServices(
   db: Database,
-  options: { publicUrl?: string; now?: () => Date; metrics?: MetricsHook } = {},
+  options: {
+    publicUrl?: string;
+    now?: () => Date;
+    metrics?: MetricsHook;
+    allowPrivateWebhooks?: boolean;
+  } = {},
 ): Services {
   const now = options.now ?? (() => new Date());
   return {
@@ -50,5 +61,6 @@ export function createServices(
     voucherCode: () => voucherCodeFrom(randomBytes(10)),
     publicUrl: (options.publicUrl ?? "http://localhost:3000").replace(/\/$/, ""),
     metrics: options.metrics ?? NO_METRICS,
+    allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
   };
 }
