@@ -1,17 +1,15 @@
--- Every fact worth telling, written in the transaction of the fact itself:
--- nothing is told that did not commit, and nothing that committed is left
--- untold. The dispatcher turns each into one delivery per endpoint that wants
--- it, and marks it dispatched.
+-- Every fact worth telling, written in the transaction of the fact itself
+-- with one delivery row per endpoint that wants it: nothing is told that did
+-- not commit, and nothing that committed is left untold. A fact no endpoint
+-- wants is not written at all.
 create table outbox_events (
   id text primary key,
   brand_id text not null,
   program_id text,
   type text not null,
   data jsonb not null,
-  created_at timestamptz not null,
-  dispatched_at timestamptz
+  created_at timestamptz not null
 );
-create index outbox_events_undispatched on outbox_events (created_at, id) where dispatched_at is null;
 
 -- A brand's webhook endpoints, brand-wide or for one program. The secret
 -- signs deliveries (Standard Webhooks); it is answered once, at creation.
@@ -30,8 +28,7 @@ create table webhook_endpoints (
 );
 create index webhook_endpoints_brand on webhook_endpoints (brand_id, id);
 
--- One row per event and endpoint, whatever number of servers dispatch: the
--- unique key makes a second dispatch of the same event a no-op. A worker
+-- One row per event and endpoint, written with the event. A worker
 -- claims a due row by taking a lease, so two servers never send the same
 -- attempt; a lease that runs out (the worker died) makes the row due again.
 create table webhook_deliveries (
