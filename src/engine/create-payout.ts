@@ -1,5 +1,7 @@
 import { planPayout, type PayoutLine } from "../domain/payouts.ts";
+import { payoutCreated } from "../domain/outbox-of-facts.ts";
 import { bookJournals } from "../store/facts.ts";
+import { tell } from "../store/outbox.ts";
 import { lockProgram } from "../store/locks.ts";
 import { availableBalances, insertPayout, type PayoutRecord } from "../store/payouts.ts";
 import type { ProgramRecord } from "../store/programs.ts";
@@ -57,6 +59,13 @@ export async function createPayout(
           },
         ],
       })),
+      services.ids,
+      now,
+    );
+    await tell(
+      tx,
+      program.id,
+      [payoutCreated({ ...payout, lines: lines.length })],
       services.ids,
       now,
     );

@@ -8,6 +8,8 @@ import { lockParticipants } from "../store/locks.ts";
 import { loadParticipantsByIds } from "../store/participants.ts";
 import { JOB_PROGRAM, PROBE_EACH, readInIndexOrder } from "../store/job-watermarks.ts";
 import { bucketFor, insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
+import { outboxOfGrants } from "../domain/outbox-of-facts.ts";
+import { tell } from "../store/outbox.ts";
 import type { Services } from "./services.ts";
 
 const WINDOW_PAGE = 500;
@@ -43,6 +45,23 @@ export async function writeGrants(
   await insertGrants(tx, programId, grants, at);
   await bookJournals(tx, programId, journals, services.ids, at);
   await updateLevels(tx, programId, levelChanges);
+  await tell(
+    tx,
+    programId,
+    outboxOfGrants(
+      { grants, levelChanges },
+      {
+        publicUrl: services.publicUrl,
+        externalIds,
+        goalNames: new Map(goals.map((g) => [g.id, g.goal.name])),
+        participants: new Map(
+          people.map((p) => [p.id, { ...p, createdAtMs: p.createdAt.getTime() }]),
+        ),
+      },
+    ),
+    services.ids,
+    at,
+  );
   return outcomes;
 }
 

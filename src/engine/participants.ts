@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { normalizeCode } from "../domain/events.ts";
 import { checkSponsor, suggestReferralCode } from "../domain/sponsorship.ts";
 import type { ParticipantStatus } from "../domain/commissions.ts";
+import {
+  participantCreated,
+  participantUpdated,
+  type ParticipantFields,
+} from "../domain/outbox-of-facts.ts";
 import type { Queryable } from "../store/db.ts";
+import { tell } from "../store/outbox.ts";
 import { lockProgram } from "../store/locks.ts";
 import {
   codeTaken,
@@ -122,6 +128,13 @@ export async function enrollParticipant(
           input.name ?? input.externalId,
         ),
       });
+      await tell(
+        tx,
+        program.id,
+        [participantCreated(fieldsOf(participant), services.publicUrl)],
+        services.ids,
+        services.now(),
+      );
       return { ok: true as const, participant, created: true };
     });
   });
@@ -147,7 +160,7 @@ export async function changeParticipant(
         if (!check.ok) throw refuse("sponsor_cycle", check.message, "sponsor", check.reason);
         await moveParticipant(tx, program.id, participant.id, sponsor?.id ?? null, check.ancestors);
       }
-      return updateParticipant(tx, {
+      const after = await updateParticipant(tx, {
         programId: program.id,
         id: participant.id,
         level: change.level === undefined ? participant.level : change.level,
@@ -156,9 +169,18 @@ export async function changeParticipant(
         name: change.name === undefined ? participant.name : change.name,
         ipHashes: change.ips === undefined ? participant.ipHashes : change.ips.map(hashIp),
       });
+      const told = after
+        ? participantUpdated(fieldsOf(participant), fieldsOf(after), services.publicUrl)
+        : null;
+      if (told) await tell(tx, program.id, [told], services.ids, services.now());
+      return after;
     });
     return { ok: true as const, participant: updated };
   });
+}
+
+function fieldsOf(p: ParticipantRecord): ParticipantFields {
+  return { ...p, createdAtMs: p.createdAt.getTime() };
 }
 
 function checkLevel(program: ProgramRecord, level: string | null | undefined): void {

@@ -38,6 +38,8 @@ import type { ActiveGoal } from "../domain/goal-progress.ts";
 import { creditedPrograms, windowAt, type GoalWindowSpan } from "../domain/goals.ts";
 import { listGoals } from "../store/goals.ts";
 import { loadGoalState, loadMemberships } from "../store/progress.ts";
+import { outboxOfFacts, type ParticipantFields } from "../domain/outbox-of-facts.ts";
+import { tell } from "../store/outbox.ts";
 
 /**
  * Decides and writes what a batch of events derives, inside the caller's
@@ -53,7 +55,7 @@ export async function applyEvents(
   if (events.length === 0) return [];
   const rules = programRules(program, services.now());
   const goals = await activeGoals(tx, program.id);
-  const loaded = await loadBatchState(tx, program.id, events, rules, goals);
+  const { records, ...loaded } = await loadBatchState(tx, program.id, events, rules, goals);
   if (rules.caps.programMonthlyMinor !== null) await lockProgram(tx, program.id, "monthlyBudget");
   const participantIds = [...loaded.participants.keys()];
   await lockParticipants(tx, program.id, participantIds);
@@ -72,7 +74,25 @@ export async function applyEvents(
   );
   const state = { ...loaded, monthUsage, goals: goalState, memberships };
   const facts = processEvents(rules, state, events, services.voucherCode);
-  await writeFacts(tx, program.id, facts, services.ids, services.now());
+  const at = services.now();
+  const { flagIds } = await writeFacts(tx, program.id, facts, services.ids, at);
+  await tell(
+    tx,
+    program.id,
+    outboxOfFacts(facts, {
+      currency: rules.currency,
+      nowMs: rules.nowMs,
+      publicUrl: services.publicUrl,
+      externalIds: new Map(
+        [...loaded.participants.values()].map((p) => [p.participantId, p.externalId]),
+      ),
+      goalNames: new Map(goals.map((g) => [g.id, g.goal.name])),
+      flagIds,
+      participants: records,
+    }),
+    services.ids,
+    at,
+  );
   return [...facts.outcomes];
 }
 
@@ -115,7 +135,12 @@ async function loadBatchState(
   events: readonly ReceivedEvent[],
   { cookieDays, bindCustomer, plan, refundAbuse }: ProgramRules,
   goals: readonly ActiveGoal[],
-): Promise<Omit<BatchState, "monthUsage" | "goals" | "memberships">> {
+): Promise<
+  Omit<BatchState, "monthUsage" | "goals" | "memberships"> & {
+    /** By participant id, as stored before the batch: what a level change is told from. */
+    records: Map<string, ParticipantFields>;
+  }
+> {
   const refs = new Set<string>();
   const codes = new Set<string>();
   const visitors = new Set<string>();
@@ -184,6 +209,7 @@ async function loadBatchState(
     { sinceMs: firstClickMs - 3_600_000, untilMs: lastClickMs },
   );
   const participants = new Map(direct.map((p) => [p.id, toState(p)]));
+  const records = new Map(direct.map((p) => [p.id, fieldsOf(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name
   // participants by id; one more query brings them all.
   const more = new Set<string>();
@@ -193,8 +219,10 @@ async function loadBatchState(
   for (const o of orders.values()) if (o.participantId !== null) more.add(o.participantId);
   const referrers = [...more].filter((id) => !participants.has(id));
   if (referrers.length > 0) {
-    for (const p of await loadParticipantsByIds(tx, programId, referrers))
+    for (const p of await loadParticipantsByIds(tx, programId, referrers)) {
       participants.set(p.id, toState(p));
+      records.set(p.id, fieldsOf(p));
+    }
   }
   // Only the sponsors the plan pays are read (and so locked): a chain deeper
   // than the upline costs nothing more.
@@ -206,8 +234,10 @@ async function loadBatchState(
   for (const p of [...participants.values()])
     for (const a of p.ancestors.slice(0, paidLevels)) if (!participants.has(a)) ancestors.add(a);
   if (ancestors.size > 0) {
-    for (const p of await loadParticipantsByIds(tx, programId, [...ancestors]))
+    for (const p of await loadParticipantsByIds(tx, programId, [...ancestors])) {
       participants.set(p.id, toState(p));
+      records.set(p.id, fieldsOf(p));
+    }
   }
   const byRef = new Map<string, ParticipantState>();
   const byCode = new Map<string, ParticipantState>();
@@ -228,6 +258,7 @@ async function loadBatchState(
     ? await loadRefundHistory(tx, programId, [...participants.keys()], refundAbuse.orders)
     : new Map<string, boolean[]>();
   return {
+    records,
     recentClicks,
     refundHistory,
     personalOrders,
@@ -284,6 +315,10 @@ function toState(p: ParticipantRecord): ParticipantState {
     ipHashes: p.ipHashes,
     lastOrderAtMs: p.lastOrderAt?.getTime() ?? null,
   };
+}
+
+function fieldsOf(p: ParticipantRecord): ParticipantFields {
+  return { ...p, createdAtMs: p.createdAt.getTime() };
 }
 
 /** The goals that count and grant now: every goal not ended, at its current version. */

@@ -1,6 +1,8 @@
 import { floodingReason, hourOf, isFlooding } from "../domain/fraud.ts";
 import { DEFAULT_MAX_CLICKS_PER_HOUR } from "../domain/program.ts";
+import { flagsRaised } from "../domain/outbox-of-facts.ts";
 import { insertFlags } from "../store/flags.ts";
+import { tell } from "../store/outbox.ts";
 import { insertClick, loadRecentClicks } from "../store/facts.ts";
 import type { ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
@@ -32,22 +34,18 @@ export async function recordLinkClick(
       isFlooding(times, now.getTime(), maxPerHour),
     );
     if (flooding) {
-      await insertFlags(
-        tx,
-        program.id,
-        [
-          {
-            rule: "click_flooding",
-            participantId: participant.id,
-            eventId: `link:${participant.referralCode}`,
-            orderId: null,
-            reason: floodingReason(maxPerHour),
-            key: `click_flooding:v:${visitor.visitorId}:${hourOf(now.getTime())}`,
-          },
-        ],
-        services.ids,
-        now,
-      );
+      const flags = [
+        {
+          rule: "click_flooding" as const,
+          participantId: participant.id,
+          eventId: `link:${participant.referralCode}`,
+          orderId: null,
+          reason: floodingReason(maxPerHour),
+          key: `click_flooding:v:${visitor.visitorId}:${hourOf(now.getTime())}`,
+        },
+      ];
+      const flagIds = await insertFlags(tx, program.id, flags, services.ids, now);
+      await tell(tx, program.id, flagsRaised(flags, flagIds), services.ids, now);
       return "flooding";
     }
     await insertClick(tx, program.id, {

@@ -9,14 +9,17 @@ import { insertGrants, updateLastOrders, updateLevels, writeProgress } from "./p
 import type { Queryable } from "./db.ts";
 import { batchKeys, JOB_PROGRAM, PROBE_EACH } from "./job-watermarks.ts";
 
-/** Writes what a batch of events derived, each kind of fact in one statement. */
+/**
+ * Writes what a batch of events derived, each kind of fact in one statement.
+ * Returns the ids of the flags written, by key.
+ */
 export async function writeFacts(
   db: Queryable,
   programId: string,
   facts: BatchFacts,
   ids: IdSource,
   at: Date,
-): Promise<void> {
+): Promise<{ flagIds: Map<string, string> }> {
   const iso = (ms: number) => new Date(ms).toISOString();
   await bulkInsert(
     db,
@@ -148,12 +151,13 @@ export async function writeFacts(
       ],
     );
   }
-  await insertFlags(db, programId, facts.flags, ids, at);
+  const flagIds = await insertFlags(db, programId, facts.flags, ids, at);
   await insertGrants(db, programId, facts.grants, at);
   await writeProgress(db, programId, facts.progress, at);
   await updateLastOrders(db, programId, facts.lastOrders, at);
   await updateLevels(db, programId, facts.levelChanges);
   await bookJournals(db, programId, facts.journals, ids, at);
+  return { flagIds };
 }
 
 /**

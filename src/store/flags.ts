@@ -59,15 +59,18 @@ export async function decideFlag(
   return rows[0] ?? null;
 }
 
-/** Raises flags, open; a flag whose key was raised before is not raised again. */
+/**
+ * Raises flags, open; a flag whose key was raised before is not raised again.
+ * Returns the flags written, by key.
+ */
 export async function insertFlags(
   db: Queryable,
   programId: string,
   flags: readonly FlagFact[],
   ids: IdSource,
   at: Date,
-): Promise<void> {
-  await bulkInsert(
+): Promise<Map<string, string>> {
+  const written = await bulkInsert<Record<string, unknown>, { id: string; key: string }>(
     db,
     "fraud_flags",
     programId,
@@ -93,6 +96,7 @@ export async function insertFlags(
       status: "open",
       created_at: at.toISOString(),
     })),
-    "on conflict (program_id, key) do nothing",
+    "on conflict (program_id, key) do nothing returning id, key",
   );
+  return new Map(written.map((f) => [f.key, f.id]));
 }
