@@ -30,9 +30,11 @@ import { reportRoutes } from "./routes/reports.ts";
 import { targetRoutes } from "./routes/targets.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { portalRoutes } from "./routes/portal.ts";
+import { portalSignInRoutes } from "./routes/portal-sign-in.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
 export const VERSION = LAUREL_VERSION;
@@ -47,11 +49,13 @@ export const routes: readonly AnyRoute[] = [
   ...meRoutes,
   ...trackingRoutes,
   ...integrationRoutes,
+  ...webhookEndpointRoutes,
   ...reportRoutes,
   ...goalRoutes,
   ...targetRoutes,
   ...widgetRoutes,
   ...portalRoutes,
+  ...portalSignInRoutes,
   ...consoleRoutes,
 ];
 

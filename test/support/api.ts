@@ -206,6 +206,9 @@ export const TABLES = [
   "target_imports",
   "integrations",
   "integration_deliveries",
+  "outbox_events",
+  "webhook_endpoints",
+  "webhook_deliveries",
 ] as const;
 
 export type Table = (typeof TABLES)[number];
