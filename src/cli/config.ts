@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS } from "../api/rate-limits.ts";
 import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
+import type { MailSetting } from "../engine/services.ts";
+import { parseSmtpUrl } from "../mail/smtp-url.ts";
 
 const envSchema = z
   .object({
@@ -41,6 +43,9 @@ const envSchema = z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })
       .transform((v) => v === "true" || v === "1")
       .default(false),
+    // Holds the SMTP password: its messages never repeat the value.
+    LAUREL_SMTP_URL: z.string().optional(),
+    LAUREL_MAIL_FROM: z.string().min(3).optional(),
     // Development and tests only: webhooks to http:// and private addresses.
     LAUREL_WEBHOOKS_ALLOW_PRIVATE: z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })
@@ -48,6 +53,18 @@ const envSchema = z
       .default(false),
   })
   .superRefine((env, ctx) => {
+    if ((env.LAUREL_SMTP_URL === undefined) !== (env.LAUREL_MAIL_FROM === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [env.LAUREL_SMTP_URL === undefined ? "LAUREL_MAIL_FROM" : "LAUREL_SMTP_URL"],
+        message:
+          "LAUREL_SMTP_URL and LAUREL_MAIL_FROM go together: set both to send mail, or neither",
+      });
+    if (env.LAUREL_SMTP_URL !== undefined) {
+      const smtp = parseSmtpUrl(env.LAUREL_SMTP_URL);
+      if (!smtp.ok)
+        ctx.addIssue({ code: "custom", path: ["LAUREL_SMTP_URL"], message: smtp.message });
+    }
     if (env.LAUREL_SFTP_URL === undefined) return;
     const url = parseSftpUrl(env.LAUREL_SFTP_URL);
     if (!url.ok) ctx.addIssue({ code: "custom", path: ["LAUREL_SFTP_URL"], message: url.message });
@@ -77,6 +94,13 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
 /** Where Laurel is reached from outside: LAUREL_PUBLIC_URL, or this machine's PORT. */
 export function publicUrlOf(config: Config): string {
   return config.LAUREL_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+}
+
+/** Where mail goes, from LAUREL_SMTP_URL and LAUREL_MAIL_FROM, or undefined when they are unset. */
+export function mailSettingOf(config: Config): MailSetting | undefined {
+  if (config.LAUREL_SMTP_URL === undefined || config.LAUREL_MAIL_FROM === undefined)
+    return undefined;
+  return { smtpUrl: config.LAUREL_SMTP_URL, from: config.LAUREL_MAIL_FROM };
 }
 
 /** A dropped file changed this recently may still be uploading; it waits for the next poll. */

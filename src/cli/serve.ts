@@ -2,12 +2,13 @@ import { newApp } from "../api/app.ts";
 import { ServerMetrics } from "../api/metrics.ts";
 import { createServices } from "../engine/services.ts";
 import { startScheduler } from "../jobs/scheduler.ts";
+import { startMailWorker } from "../jobs/send-mail.ts";
 import { listBrandNames } from "../store/brands.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { bootstrapFirstBrand, FIRST_BRAND, type Bootstrap } from "./bootstrap.ts";
 import { runCommand } from "./commands.ts";
-import { publicUrlOf, sftpConfigOf, type Config } from "./config.ts";
+import { mailSettingOf, publicUrlOf, sftpConfigOf, type Config } from "./config.ts";
 import { controlSocketOf, listenForCommands } from "./control-socket.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -24,6 +25,7 @@ export async function serve(config: Config): Promise<number> {
         ? undefined
         : new ServerMetrics(config.LAUREL_METRICS_TOKEN),
     allowPrivateWebhooks: config.LAUREL_WEBHOOKS_ALLOW_PRIVATE,
+    mail: mailSettingOf(config),
   });
   await tellBootstrap(services.db, await bootstrapFirstBrand(services, config.LAUREL_ADMIN_KEY));
   const app = await newApp(services, {
@@ -36,6 +38,7 @@ export async function serve(config: Config): Promise<number> {
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const scheduler = startScheduler(services, app.log, { sftp });
+  const mail = startMailWorker(services, app.log);
   // On the embedded database, other laurel commands are run by this process.
   const control = config.DATABASE_URL
     ? null
@@ -75,7 +78,7 @@ export async function serve(config: Config): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   // Jobs stop between batches while requests drain, so neither waits on the other.
-  await Promise.all([app.close(), scheduler.stop()]);
+  await Promise.all([app.close(), scheduler.stop(), mail.stop()]);
   await control?.close();
   await db.close();
   return 0;

@@ -20,7 +20,8 @@ export type IdPrefix =
   | "dlv"
   | "whe"
   | "wep"
-  | "whd";
+  | "whd"
+  | "eml";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;

@@ -23,6 +23,13 @@ export const NO_METRICS: MetricsHook = {
   storeWebhook: () => undefined,
 };
 
+/** The SMTP server and sender of LAUREL_SMTP_URL and LAUREL_MAIL_FROM. */
+export interface MailSetting {
+  /** Holds the SMTP password: never logged or answered. */
+  readonly smtpUrl: string;
+  readonly from: string;
+}
+
 /** Everything the engine and the API need from the outside world, in one typed object. */
 export interface Services {
   readonly db: Database;
@@ -39,6 +46,8 @@ export interface Services {
    * https:// and public addresses only.
    */
   readonly allowPrivateWebhooks: boolean;
+  /** Where mail goes; without it nothing is mailed (and nothing is written to be). */
+  readonly mail?: MailSetting;
 }
 
 export function createServices(
@@ -48,6 +57,7 @@ export function createServices(
     now?: () => Date;
     metrics?: MetricsHook;
     allowPrivateWebhooks?: boolean;
+    mail?: MailSetting;
   } = {},
 ): Services {
   const now = options.now ?? (() => new Date());
@@ -62,5 +72,6 @@ export function createServices(
     publicUrl: (options.publicUrl ?? "http://localhost:3000").replace(/\/$/, ""),
     metrics: options.metrics ?? NO_METRICS,
     allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
+    ...(options.mail ? { mail: options.mail } : {}),
   };
 }

@@ -233,3 +233,23 @@ export async function loadParticipantsByIds(
     [programId, ids],
   );
 }
+
+/**
+ * The first active participant with this email (any case), its row locked
+ * for the caller's transaction, so two requests for the same member take
+ * turns: the portal sign-in counts its recent mails under this lock.
+ */
+export async function lockActiveParticipantByEmail(
+  db: Queryable,
+  programId: string,
+  email: string,
+): Promise<ParticipantRecord | null> {
+  const rows = await db.query<ParticipantRecord>(
+    `select ${columns} from participants
+     where program_id = $1 and lower(email) = lower($2) and status = 'active'
+     order by id limit 1
+     for update`,
+    [programId, email],
+  );
+  return rows[0] ?? null;
+}
