@@ -174,6 +174,7 @@ const TAGS = [
     name: "Integrations",
     description: "Store webhooks in their own formats: Shopify, Stripe and WooCommerce",
   },
+  { name: "Webhooks", description: "Signed webhooks Laurel sends: endpoints, deliveries, retries" },
   { name: "Operations", description: "Health, readiness, metrics and this document" },
 ];
 

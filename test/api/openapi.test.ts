@@ -122,6 +122,7 @@ describe("the OpenAPI document", () => {
     const bodiless = successes.filter(({ response }) => response.content === undefined);
     expect(bodiless.map(({ name }) => name).sort()).toEqual([
       "DELETE /v1/programs/{programId}/integrations/{provider} 204",
+      "DELETE /v1/webhook-endpoints/{endpointId} 204",
       "GET /r/{code} 302",
       "OPTIONS /v1/track/{programId}/clicks 204",
       "OPTIONS /v1/widget/{programId}/me 204",
