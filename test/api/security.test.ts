@@ -23,6 +23,7 @@ const guarded = routes.filter((r) => r.auth !== "public");
 const adminRoutes = routes.filter((r) => r.auth === "admin");
 const participantRoutes = routes.filter((r) => r.auth === "participant");
 const programScoped = routes.filter((r) => r.auth === "admin" && r.url.includes("{programId}"));
+const endpointScoped = routes.filter((r) => r.auth === "admin" && r.url.includes("{endpointId}"));
 
 const name = (r: AnyRoute) => `${r.method} ${r.url}`;
 
@@ -40,6 +41,11 @@ const validBodies: Record<string, unknown> = {
     steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
   },
   "PATCH /v1/programs/{programId}/goals/{goalId}": { name: "Renamed by an intruder" },
+  "POST /v1/webhook-endpoints": {
+    url: "https://93.184.215.14/intruder",
+    events: ["commission.created"],
+  },
+  "PATCH /v1/webhook-endpoints/{endpointId}": { disabled: true },
   "POST /v1/programs/{programId}/targets": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
@@ -54,7 +60,15 @@ function bodyFor(r: AnyRoute): unknown {
 
 describeEachBackend("every route checks who is calling", (backend) => {
   const api = useApi(backend);
-  const ids = { programId: "", participantId: "", payoutId: "", flagId: "", goalId: "" };
+  const ids = {
+    programId: "",
+    participantId: "",
+    payoutId: "",
+    flagId: "",
+    goalId: "",
+    endpointId: "",
+    deliveryId: "",
+  };
   let participantToken = "";
 
   beforeAll(async () => {
@@ -98,6 +112,19 @@ describeEachBackend("every route checks who is calling", (backend) => {
       secret: "brand-a-shopify-secret",
     });
     expectStatus(shop, 200);
+    const endpoint = await api.call<{ id: string }>("POST", "/v1/webhook-endpoints", {
+      url: "https://93.184.215.14/brand-a",
+      events: ["commission.created"],
+      programId: program.id,
+    });
+    expectStatus(endpoint, 201);
+    ids.endpointId = endpoint.body.id;
+    const test = await api.call<{ id: string }>(
+      "POST",
+      `/v1/webhook-endpoints/${endpoint.body.id}/test`,
+    );
+    expectStatus(test, 202);
+    ids.deliveryId = test.body.id;
   });
 
   /** The route's URL with brand A's real ids in place of its path parameters. */
@@ -109,6 +136,8 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "flagId") return ids.flagId;
       if (param === "goalId") return ids.goalId;
       if (param === "provider") return "shopify";
+      if (param === "endpointId") return ids.endpointId;
+      if (param === "deliveryId") return ids.deliveryId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }
@@ -178,6 +207,17 @@ describeEachBackend("every route checks who is calling", (backend) => {
       );
       expectError(reply, 404, "not_found");
     });
+  });
+
+  describe("with another brand's admin key on this brand's webhook endpoint", () => {
+    for (const r of endpointScoped) {
+      it(`${name(r)} answers 404, not 403, and writes nothing`, async () => {
+        const before = await snapshot(api.db);
+        const reply = await api.call(r.method, urlOf(r), bodyFor(r), api.otherKey);
+        expectError(reply, 404, "not_found");
+        expect(await snapshot(api.db)).toEqual(before);
+      });
+    }
   });
 
   describe("with a participant token on an admin route", () => {
