@@ -23,9 +23,8 @@ export class ServerMetrics implements MetricsHook {
   readonly #jobRuns: Counter<"job" | "outcome">;
   readonly #storeWebhooks: Counter<"provider" | "status">;
   /**
-   * Signed webhooks and mail are not sent yet (the outbox's delivery worker
-   * comes later); the counters are declared now, at zero, so dashboards and
-   * alerts can be written against their names before the first delivery.
+   * Both counters show every outcome at zero from the start, so dashboards
+   * and alerts can be written against them before the first delivery.
    */
   readonly webhookDeliveries: Counter<"outcome">;
   readonly mailDeliveries: Counter<"outcome">;
@@ -105,6 +104,10 @@ export class ServerMetrics implements MetricsHook {
 
   storeWebhook(provider: string, status: string): void {
     this.#storeWebhooks.inc({ provider, status });
+  }
+
+  webhookDelivery(outcome: "delivered" | "failed"): void {
+    this.webhookDeliveries.inc({ outcome });
   }
 
   /** The exposition text and its content type. */

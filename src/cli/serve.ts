@@ -1,6 +1,7 @@
 import { newApp } from "../api/app.ts";
 import { ServerMetrics } from "../api/metrics.ts";
 import { createServices } from "../engine/services.ts";
+import { startWebhookWorker } from "../jobs/deliver-webhooks.ts";
 import { startScheduler } from "../jobs/scheduler.ts";
 import { startMailWorker } from "../jobs/send-mail.ts";
 import { listBrandNames } from "../store/brands.ts";
@@ -38,6 +39,7 @@ export async function serve(config: Config): Promise<number> {
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const scheduler = startScheduler(services, app.log, { sftp });
+  const webhooks = startWebhookWorker(services, app.log);
   const mail = startMailWorker(services, app.log);
   // On the embedded database, other laurel commands are run by this process.
   const control = config.DATABASE_URL
@@ -78,7 +80,7 @@ export async function serve(config: Config): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   // Jobs stop between batches while requests drain, so neither waits on the other.
-  await Promise.all([app.close(), scheduler.stop(), mail.stop()]);
+  await Promise.all([app.close(), scheduler.stop(), webhooks.stop(), mail.stop()]);
   await control?.close();
   await db.close();
   return 0;

@@ -15,12 +15,15 @@ export interface MetricsHook {
   jobRun(job: string, outcome: "ok" | "failed"): void;
   /** One store webhook received, by what it came to (`unverified`: refused with a 401). */
   storeWebhook(provider: string, status: string): void;
+  /** One attempt to send a webhook: it landed, or it failed (and is retried, or given up). */
+  webhookDelivery(outcome: "delivered" | "failed"): void;
 }
 
 export const NO_METRICS: MetricsHook = {
   eventsProcessed: () => undefined,
   jobRun: () => undefined,
   storeWebhook: () => undefined,
+  webhookDelivery: () => undefined,
 };
 
 /** The SMTP server and sender of LAUREL_SMTP_URL and LAUREL_MAIL_FROM. */

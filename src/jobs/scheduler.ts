@@ -1,5 +1,6 @@
 import type { Services } from "../engine/services.ts";
 import type { SftpConfig } from "../integrations/sftp.ts";
+import { deliverDueWebhooks } from "./deliver-webhooks.ts";
 import { drainInbox } from "./drain-inbox.ts";
 import { pickupTargets } from "./pickup-targets.ts";
 import { releaseDueHolds } from "./release-holds.ts";
@@ -43,6 +44,9 @@ export function startScheduler(
     ["release-holds", releaseDueHolds],
     ["close-goal-windows", closeDueGoalWindows],
     ["grant-inactivity", grantDueInactivity],
+    // The server's webhook worker (startWebhookWorker) sends within seconds;
+    // this run catches up wherever that loop is not running.
+    ["deliver-webhooks", (s, signal) => deliverDueWebhooks(s, signal)],
   ];
   const stopping = new AbortController();
   let running: Promise<void> | null = null;

@@ -1,0 +1,244 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { GIVE_UP_AFTER_MS, nextAttemptAt } from "../domain/retry-schedule.ts";
+import type { Services } from "../engine/services.ts";
+import { sendWebhook, type SendOutcome } from "../integrations/webhook-sender.ts";
+import type { Database, Queryable } from "../store/db.ts";
+import { findOutboxEvent } from "../store/outbox.ts";
+import type { Logger } from "./scheduler.ts";
+
+/**
+ * How long a claimed delivery is a worker's own. Longer than any attempt
+ * (10 s), so a live worker always writes its outcome in time; a worker that
+ * dies mid-send leaves it to run out, and the delivery is sent again.
+ */
+const LEASE_MS = 30_000;
+
+/** Deliveries claimed and sent at once. */
+const BATCH = 8;
+
+export interface DeliveryOptions {
+  /** How long a receiver has to answer (10 s unless a test wants it shorter). */
+  readonly timeoutMs?: number;
+}
+
+interface Claimed {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  attempts: number;
+  created_at: Date;
+  url: string;
+  secret: string;
+}
+
+/**
+ * Sends every webhook delivery that is due, a batch at a time, until none is
+ * due or `signal` stops it; answers the attempts made. Each batch is claimed
+ * in a short transaction that leases the rows and counts the attempt, so two
+ * servers on one database never send the same attempt; the sends happen
+ * outside any transaction, and each outcome is written on its own.
+ */
+export async function deliverDueWebhooks(
+  services: Services,
+  signal?: AbortSignal,
+  options: DeliveryOptions = {},
+): Promise<number> {
+  let attempted = 0;
+  while (!signal?.aborted) {
+    const claimed = await claimDue(services.db, services.now(), BATCH);
+    if (claimed.length === 0) break;
+    attempted += claimed.length;
+    const bodies = new Map<string, Promise<string | null>>();
+    const bodyOf = (eventId: string) => {
+      let body = bodies.get(eventId);
+      if (body === undefined) {
+        // Serialized once per event: every endpoint and every attempt gets these bytes.
+        body = findOutboxEvent(services.db, eventId).then((e) => (e ? JSON.stringify(e) : null));
+        bodies.set(eventId, body);
+      }
+      return body;
+    };
+    await Promise.all(
+      claimed.map(async (delivery) => {
+        const body = await bodyOf(delivery.event_id);
+        const outcome: SendOutcome =
+          body === null
+            ? { kind: "failed", statusCode: null, error: "the event is no longer stored" }
+            : await sendWebhook(
+                {
+                  url: delivery.url,
+                  secret: delivery.secret,
+                  eventId: delivery.event_id,
+                  body,
+                  at: services.now(),
+                },
+                {
+                  allowPrivate: services.allowPrivateWebhooks,
+                  timeoutMs: options.timeoutMs,
+                  signal,
+                },
+              );
+        await recordOutcome(services, delivery, outcome);
+      }),
+    );
+  }
+  return attempted;
+}
+
+/**
+ * Leases up to `limit` due deliveries of enabled endpoints, oldest due first,
+ * and counts their attempt. Rows another worker is claiming are skipped, not
+ * waited for; a row whose lease has run out is due again.
+ */
+function claimDue(db: Database, now: Date, limit: number): Promise<Claimed[]> {
+  return db.transaction((tx) =>
+    tx.query<Claimed>(
+      `with due as (
+         select d.id from webhook_deliveries d
+         join webhook_endpoints e on e.id = d.endpoint_id
+         where d.status = 'pending' and d.next_attempt_at <= $1
+           and (d.lease_until is null or d.lease_until < $1)
+           and not e.disabled
+         order by d.next_attempt_at, d.id
+         limit $2
+         for update of d skip locked
+       )
+       update webhook_deliveries d
+       set lease_until = $3, attempts = d.attempts + 1
+       from due, webhook_endpoints e
+       where d.id = due.id and e.id = d.endpoint_id
+       returning d.id, d.endpoint_id, d.event_id, d.attempts, d.created_at, e.url, e.secret`,
+      [now, limit, new Date(now.getTime() + LEASE_MS)],
+    ),
+  );
+}
+
+/**
+ * Writes what an attempt came to and clears its lease. Each write names the
+ * attempt it records (`attempts`), so a worker whose lease ran out and whose
+ * row another worker has claimed since writes nothing.
+ */
+async function recordOutcome(services: Services, delivery: Claimed, outcome: SendOutcome) {
+  const now = services.now();
+  const db = services.db;
+  if (outcome.kind === "cancelled") {
+    // The server is stopping: the delivery is due again at once, here or on
+    // another server, rather than when the lease runs out.
+    await db.query(
+      `update webhook_deliveries set lease_until = null
+       where id = $1 and attempts = $2 and status = 'pending'`,
+      [delivery.id, delivery.attempts],
+    );
+    return;
+  }
+  services.metrics.webhookDelivery(outcome.kind);
+  if (outcome.kind === "delivered") {
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `update webhook_deliveries
+         set status = 'delivered', delivered_at = $3, last_status_code = $4, last_error = null,
+             next_attempt_at = null, lease_until = null
+         where id = $1 and attempts = $2`,
+        [delivery.id, delivery.attempts, now, outcome.statusCode],
+      );
+      await tx.query(
+        `update webhook_endpoints set failing_since = null
+         where id = $1 and failing_since is not null`,
+        [delivery.endpoint_id],
+      );
+    });
+    return;
+  }
+  const next = nextAttemptAt(
+    { createdAt: delivery.created_at, failedAttempts: delivery.attempts },
+    now,
+  );
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `update webhook_deliveries
+       set status = $3, last_status_code = $4, last_error = $5, next_attempt_at = $6,
+           lease_until = null
+       where id = $1 and attempts = $2 and status = 'pending'`,
+      [
+        delivery.id,
+        delivery.attempts,
+        next === null ? "failed" : "pending",
+        outcome.statusCode,
+        outcome.error,
+        next,
+      ],
+    );
+    const failing = await tx.query<{ failing_since: Date }>(
+      `update webhook_endpoints set failing_since = coalesce(failing_since, $2) where id = $1
+       returning failing_since`,
+      [delivery.endpoint_id, now],
+    );
+    const since = failing[0]?.failing_since;
+    if (since && now.getTime() - since.getTime() >= GIVE_UP_AFTER_MS)
+      await disableEndpoint(tx, delivery, since, now, outcome);
+  });
+}
+
+/**
+ * An endpoint whose every attempt has failed for 3 days is disabled, and its
+ * pending deliveries are failed with it: a brand that fixes its receiver
+ * enables the endpoint again and retries what it needs. The update is
+ * conditional, so of two workers failing at once exactly one disables it.
+ */
+async function disableEndpoint(
+  tx: Queryable,
+  delivery: Claimed,
+  failingSince: Date,
+  now: Date,
+  outcome: Extract<SendOutcome, { kind: "failed" }>,
+): Promise<void> {
+  const last = outcome.statusCode === null ? outcome.error : `HTTP ${outcome.statusCode}`;
+  const reason = `every delivery failed for 3 days, since ${failingSince.toISOString()} (last: ${last ?? "no answer"})`;
+  const disabled = await tx.query(
+    `update webhook_endpoints set disabled = true, disabled_reason = $2, updated_at = $3
+     where id = $1 and not disabled returning id`,
+    [delivery.endpoint_id, reason, now],
+  );
+  if (disabled.length === 0) return;
+  // The attempt that disabled the endpoint keeps its own error.
+  await tx.query(
+    `update webhook_deliveries
+     set status = 'failed', next_attempt_at = null, lease_until = null,
+         last_error = case when id = $2 then last_error
+           else 'not sent: the endpoint was disabled after failing for 3 days' end
+     where endpoint_id = $1 and status = 'pending'`,
+    [delivery.endpoint_id, delivery.id],
+  );
+}
+
+/**
+ * Delivers webhooks within seconds of their event: the scheduler's minute is
+ * too slow for that, so the worker looks for due deliveries every `idleMs`
+ * (1 s) and, while there are some, sends them back to back. stop() ends the
+ * loop and cancels the sends in flight, whose deliveries are due again at
+ * once; it resolves when their outcomes are written.
+ */
+export function startWebhookWorker(
+  services: Services,
+  log: Logger,
+  options: DeliveryOptions & { idleMs?: number } = {},
+): { stop(): Promise<void> } {
+  const idleMs = options.idleMs ?? 1000;
+  const stopping = new AbortController();
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await deliverDueWebhooks(services, stopping.signal, options);
+      } catch (error) {
+        log.error({ job: "deliver-webhooks", err: error }, "webhook delivery failed; retrying");
+      }
+      await sleep(idleMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopping.abort();
+      await loop;
+    },
+  };
+}
