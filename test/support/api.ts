@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { newApp } from "../../src/api/app.ts";
 import type { RateLimits } from "../../src/api/rate-limits.ts";
 import { createAdminKey } from "../../src/cli/bootstrap.ts";
-import { createServices, type Services } from "../../src/engine/services.ts";
+import { createServices, type MailSetting, type Services } from "../../src/engine/services.ts";
 import type { Database, Queryable } from "../../src/store/db.ts";
 import { openMigrated, type Backend } from "./backends.ts";
 import { Conformance, type ConformanceDocument } from "./conformance.ts";
@@ -69,6 +69,8 @@ export interface ApiOptions {
    * serves, failing the call on any difference (on unless turned off).
    */
   conformance?: boolean;
+  /** The SMTP server mail goes to; without one nothing is mailed. */
+  mail?: MailSetting;
 }
 
 const conformances = new WeakMap<FastifyInstance, Promise<Conformance>>();
@@ -92,7 +94,11 @@ export async function openApi(
 ): Promise<Api & { close(): Promise<void> }> {
   const db = await openMigrated(backend);
   try {
-    const services = createServices(db, { publicUrl: PUBLIC_URL, now: options.now });
+    const services = createServices(db, {
+      publicUrl: PUBLIC_URL,
+      now: options.now,
+      mail: options.mail,
+    });
     const app = await newApp(services, { rateLimits: options.rateLimits });
     const { secret: key } = await createAdminKey(services, "brand-a");
     const { secret: otherKey } = await createAdminKey(services, "brand-b");
@@ -206,6 +212,7 @@ export const TABLES = [
   "target_imports",
   "integrations",
   "integration_deliveries",
+  "mail_outbox",
   "outbox_events",
   "webhook_endpoints",
   "webhook_deliveries",
