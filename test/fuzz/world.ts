@@ -1,7 +1,8 @@
 // The data the fuzzer's requests name: for each of the two brands a program
-// with participants, goals, targets, events, flags, a payout and a widget
-// secret, made through the API itself, so that path ids can be real ones of
-// the brand, real ones of the other brand, or made up.
+// with participants, goals, targets, events, flags, a payout, a widget
+// secret and a webhook endpoint with a delivery, made through the API
+// itself, so that path ids can be real ones of the brand, real ones of the
+// other brand, or made up.
 import { SignJWT } from "jose";
 import { findWidgetSecret } from "../../src/store/widget-secrets.ts";
 import { csvBody, type Api, type Reply } from "../support/api.ts";
@@ -9,7 +10,10 @@ import { csvBody, type Api, type Reply } from "../support/api.ts";
 /** Ids and values of one brand, by the name a path parameter or a field gives them. */
 export interface Scope {
   readonly brand: "own" | "other";
-  /** Path parameter name (programId, participantId, goalId, payoutId, flagId, code) -> ids. */
+  /**
+   * Path parameter name (programId, participantId, goalId, payoutId, flagId,
+   * code, endpointId, deliveryId) -> ids.
+   */
   readonly ids: Readonly<Record<string, readonly string[]>>;
   /** Field or query parameter name -> values that exist, offered besides generated ones. */
   readonly values: Readonly<Record<string, readonly (string | number)[]>>;
@@ -265,6 +269,14 @@ async function buildScope(
   const payout = await call<{ id: string }>("POST", `${base}/payouts`);
   await call("POST", `${base}/widget-secret`);
   const flags = await call<{ items: { id: string }[] }>("GET", `${base}/flags`);
+  // A public address literal: no host name resolves without a network.
+  const receiver = "https://93.184.215.14/laurel/webhooks";
+  const endpoint = await call<{ id: string }>("POST", "/v1/webhook-endpoints", {
+    url: receiver,
+    events: ["commission.created", "reward.granted"],
+    programId: program.id,
+  });
+  const delivery = await call<{ id: string }>("POST", `/v1/webhook-endpoints/${endpoint.id}/test`);
 
   const externalIds = participants.map((p) => p.externalId);
   const codes = participants.map((p) => p.referralCode);
@@ -287,6 +299,8 @@ async function buildScope(
         payoutId: [payout.id],
         flagId: flagIds,
         code: codes,
+        endpointId: [endpoint.id],
+        deliveryId: [delivery.id],
       },
       values: {
         participant: [...externalIds, ...codes],
@@ -308,6 +322,7 @@ async function buildScope(
         goalId: goalIds,
         timezone: ["America/New_York", "Europe/Paris", "UTC", "Asia/Kolkata"],
         period: [month, `${month.slice(0, 4)}-Q${Math.ceil(Number(month.slice(5)) / 3)}`],
+        url: [receiver],
         cursor: cursors,
         q: ["an", "a", ...externalIds],
         email: ["ana@example.com", "ben@example.com"],
