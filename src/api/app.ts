@@ -31,7 +31,6 @@ import { targetRoutes } from "./routes/targets.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { portalRoutes } from "./routes/portal.ts";
 import { portalSignInRoutes } from "./routes/portal-sign-in.ts";
-import { portalSignInRoutes } from "./routes/portal-sign-in.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
@@ -56,7 +55,6 @@ export const routes: readonly AnyRoute[] = [
   ...targetRoutes,
   ...widgetRoutes,
   ...portalRoutes,
-  ...portalSignInRoutes,
   ...portalSignInRoutes,
   ...consoleRoutes,
 ];
