@@ -556,6 +556,138 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/webhook-endpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The brand's webhook endpoints (never their secrets)
+     * @description Every endpoint of the brand, brand-wide and per program, in id order.
+     */
+    get: operations["listWebhookEndpoints"];
+    put?: never;
+    /**
+     * Add a webhook endpoint: where Laurel tells the brand's backend what happened
+     * @description Deliveries of the listed event types, of one program or of every program of the brand, signed as Standard Webhooks with the secret answered here and never again (rotate it to get a new one). The URL must be https:// and its host must resolve, now, to public addresses only; a program of another brand is a 404. The endpoint hears of what happens from now on.
+     */
+    post: operations["createWebhookEndpoint"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook-endpoints/{endpointId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A webhook endpoint: its URL, event types and whether it is disabled (never the secret)
+     * @description Answers 404 for an endpoint of another brand, as for one that does not exist.
+     */
+    get: operations["getWebhookEndpoint"];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook endpoint and its deliveries
+     * @description Nothing more is sent to it, including deliveries still pending; its deliveries log goes too.
+     */
+    delete: operations["deleteWebhookEndpoint"];
+    options?: never;
+    head?: never;
+    /**
+     * Change an endpoint's URL or event types, or disable or enable it
+     * @description Changes the fields sent and keeps the others. A new URL is checked as on creation. `"disabled": true` stops deliveries; `"disabled": false` resumes them and clears why and since when it was failing, so an endpoint Laurel disabled starts afresh.
+     */
+    patch: operations["updateWebhookEndpoint"];
+    trace?: never;
+  };
+  "/v1/webhook-endpoints/{endpointId}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give an endpoint a new signing secret (shown once; the old one stops at once)
+     * @description Every delivery from now on, retries of earlier events included, is signed with the new secret only; update the receiver before or right after rotating.
+     */
+    post: operations["rotateWebhookSecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook-endpoints/{endpointId}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An endpoint's deliveries, newest first: attempts, status and the last outcome
+     * @description One row per event sent to the endpoint: how many attempts it took, whether it is pending, delivered or failed, the last status code or error, and when it is tried next.
+     */
+    get: operations["listWebhookDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again now
+     * @description Makes the delivery pending and due at once, keeping its attempts so far. A failed delivery gets another round of retries; a delivered one is sent again too (the same webhook-id, so a receiver that keeps ids sees a duplicate).
+     */
+    post: operations["retryWebhookDelivery"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook-endpoints/{endpointId}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send the endpoint a test event
+     * @description Writes one event of the endpoint's first event type with data `{"test": true, "message": "A test event from Laurel"}` and a delivery to this endpoint only, due now, and answers that delivery; follow it in the deliveries log.
+     */
+    post: operations["sendTestWebhook"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/programs/{programId}/reports/summary": {
     parameters: {
       query?: never;
@@ -898,6 +1030,26 @@ export interface paths {
     get: operations["getMyLeaderboard"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/portal/sign-in": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Email a member a link that signs them in to the portal
+     * @description Mails an active participant with this email (any case) a portal link with a new participant token, at most 5 an hour per address and program. Always 202 with the same body: for an unknown email or program, over the hourly limit, or with no SMTP server configured (then nothing is written), so the answer never says who is a member.
+     */
+    post: operations["requestPortalSignIn"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1666,6 +1818,35 @@ export interface components {
         }[];
       }[];
     };
+    /** @description A new endpoint with its signing secret, which is shown only this once */
+    NewWebhookEndpoint: {
+      id: string;
+      /** Format: uri */
+      url: string;
+      events: (
+        | "commission.created"
+        | "commission.reversed"
+        | "reward.granted"
+        | "participant.created"
+        | "participant.updated"
+        | "application.submitted"
+        | "payout.created"
+        | "fraud_flag.raised"
+      )[];
+      /** @description The one program it hears of; null for brand-wide */
+      programId: string | null;
+      disabled: boolean;
+      /** @description Why Laurel disabled it (it kept failing); null when enabled or disabled by the brand */
+      disabledReason: string | null;
+      /** @description Since when every delivery has failed; null while deliveries succeed */
+      failingSince: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description The Standard Webhooks signing secret (whsec_ and base64), shown only now: verify each delivery's webhook-signature with it */
+      secret: string;
+    };
     OrderEvent: {
       /** @constant */
       type: "order";
@@ -1764,6 +1945,19 @@ export interface components {
       expiresAt: string;
       programId: string;
       participantId: string;
+    };
+    /** @description The same answer whoever asks, so it tells no one who is a member */
+    PortalSignInAccepted: {
+      /** @constant */
+      status: "accepted";
+    };
+    /** @description Who asks for a sign-in link */
+    PortalSignInInput: {
+      /**
+       * Format: email
+       * @description The address the participant is known by in this program
+       */
+      email: string;
     };
     /** @description A program's settings, as created and last changed */
     Program: {
@@ -2078,10 +2272,85 @@ export interface components {
       /** @description false when the click was not counted: the visitor or the address clicked more than the program allows in an hour */
       recorded: boolean;
     };
+    /** @description One event on its way to one endpoint */
+    WebhookDelivery: {
+      id: string;
+      /** @description The event delivered: the webhook body's id and webhook-id */
+      eventId: string;
+      /** @enum {string} */
+      type:
+        | "commission.created"
+        | "commission.reversed"
+        | "reward.granted"
+        | "participant.created"
+        | "participant.updated"
+        | "application.submitted"
+        | "payout.created"
+        | "fraud_flag.raised";
+      attempts: number;
+      /**
+       * @description pending: to be sent (again); delivered: a 2xx came back; failed: retries gave up
+       * @enum {string}
+       */
+      status: "pending" | "delivered" | "failed";
+      /** @description The HTTP status the last attempt got; null before any or when none came back */
+      lastStatusCode: number | null;
+      /** @description What went wrong on the last attempt, if anything */
+      lastError: string | null;
+      /** @description When it is sent next; null when not pending */
+      nextAttemptAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      deliveredAt: string | null;
+    };
+    /** @description Deliveries, newest first */
+    WebhookDeliveryCollection: {
+      items: components["schemas"]["WebhookDelivery"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description Where a brand's backend hears what happened; the signing secret is never answered */
+    WebhookEndpoint: {
+      id: string;
+      /** Format: uri */
+      url: string;
+      events: (
+        | "commission.created"
+        | "commission.reversed"
+        | "reward.granted"
+        | "participant.created"
+        | "participant.updated"
+        | "application.submitted"
+        | "payout.created"
+        | "fraud_flag.raised"
+      )[];
+      /** @description The one program it hears of; null for brand-wide */
+      programId: string | null;
+      disabled: boolean;
+      /** @description Why Laurel disabled it (it kept failing); null when enabled or disabled by the brand */
+      disabledReason: string | null;
+      /** @description Since when every delivery has failed; null while deliveries succeed */
+      failingSince: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description Endpoints in id order */
+    WebhookEndpointCollection: {
+      items: components["schemas"]["WebhookEndpoint"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
     /** @description The answer to WooCommerce's unsigned test of a new URL */
     WebhookPing: {
       /** @constant */
       ping: true;
+    };
+    /** @description An endpoint's new signing secret; the previous one no longer signs anything */
+    WebhookSecret: {
+      /** @description The Standard Webhooks signing secret (whsec_ and base64), shown only now: verify each delivery's webhook-signature with it */
+      secret: string;
     };
     WidgetSecret: {
       programId: string;
@@ -4412,6 +4681,498 @@ export interface operations {
       429: components["responses"]["TooManyRequests"];
     };
   };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "wep_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *           "url": "https://api.ana-shop.example/laurel/webhooks",
+           *           "events": [
+           *             "commission.created",
+           *             "reward.granted"
+           *           ],
+           *           "programId": "prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *           "disabled": false,
+           *           "disabledReason": null,
+           *           "failingSince": null,
+           *           "createdAt": "2026-11-20T10:00:00.000Z",
+           *           "updatedAt": "2026-11-20T10:00:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookEndpointCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://api.ana-shop.example/laurel/webhooks",
+         *       "events": [
+         *         "commission.created",
+         *         "reward.granted"
+         *       ],
+         *       "programId": "prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7"
+         *     }
+         */
+        "application/json": {
+          /**
+           * Format: uri
+           * @description Where deliveries are POSTed: https:// on a name that resolves to public addresses only (LAUREL_WEBHOOKS_ALLOW_PRIVATE=true also allows http:// and private addresses)
+           */
+          url: string;
+          /** @description The event types to send to this endpoint */
+          events: (
+            | "commission.created"
+            | "commission.reversed"
+            | "reward.granted"
+            | "participant.created"
+            | "participant.updated"
+            | "application.submitted"
+            | "payout.created"
+            | "fraud_flag.raised"
+          )[];
+          /** @description Only this program's events; brand-wide (every program's) when left out */
+          programId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "wep_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "url": "https://api.ana-shop.example/laurel/webhooks",
+           *       "events": [
+           *         "commission.created",
+           *         "reward.granted"
+           *       ],
+           *       "programId": "prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "disabled": false,
+           *       "disabledReason": null,
+           *       "failingSince": null,
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "updatedAt": "2026-11-20T10:00:00.000Z",
+           *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+           *     }
+           */
+          "application/json": components["schemas"]["NewWebhookEndpoint"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "wep_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "url": "https://api.ana-shop.example/laurel/webhooks",
+           *       "events": [
+           *         "commission.created",
+           *         "reward.granted"
+           *       ],
+           *       "programId": "prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "disabled": false,
+           *       "disabledReason": null,
+           *       "failingSince": null,
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "updatedAt": "2026-11-20T10:00:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookEndpoint"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  deleteWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "disabled": false
+         *     }
+         */
+        "application/json": {
+          /**
+           * Format: uri
+           * @description Where deliveries are POSTed: https:// on a name that resolves to public addresses only (LAUREL_WEBHOOKS_ALLOW_PRIVATE=true also allows http:// and private addresses)
+           */
+          url?: string;
+          /** @description The event types to send to this endpoint */
+          events?: (
+            | "commission.created"
+            | "commission.reversed"
+            | "reward.granted"
+            | "participant.created"
+            | "participant.updated"
+            | "application.submitted"
+            | "payout.created"
+            | "fraud_flag.raised"
+          )[];
+          /** @description true stops deliveries; false resumes them and forgets why Laurel disabled it */
+          disabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "wep_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "url": "https://api.ana-shop.example/laurel/webhooks",
+           *       "events": [
+           *         "commission.created",
+           *         "reward.granted"
+           *       ],
+           *       "programId": "prg_01JD0Q6G8ZK3F1M2N3P4Q5R6S7",
+           *       "disabled": false,
+           *       "disabledReason": null,
+           *       "failingSince": null,
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "updatedAt": "2026-11-20T10:00:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookEndpoint"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookSecret"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "whd_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *           "eventId": "whe_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *           "type": "commission.created",
+           *           "attempts": 2,
+           *           "status": "pending",
+           *           "lastStatusCode": 503,
+           *           "lastError": "the endpoint answered 503",
+           *           "nextAttemptAt": "2026-11-20T10:00:35.000Z",
+           *           "createdAt": "2026-11-20T10:00:01.000Z",
+           *           "deliveredAt": null
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookDeliveryCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  retryWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        endpointId: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "whd_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *       "eventId": "whe_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *       "type": "commission.created",
+           *       "attempts": 2,
+           *       "status": "pending",
+           *       "lastStatusCode": 503,
+           *       "lastError": "the endpoint answered 503",
+           *       "nextAttemptAt": "2026-11-20T10:05:00.000Z",
+           *       "createdAt": "2026-11-20T10:00:01.000Z",
+           *       "deliveredAt": null
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookDelivery"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  sendTestWebhook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "whd_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *       "eventId": "whe_01JD0Q7H9ZK3F1M2N3P4Q5R6S7",
+           *       "type": "commission.created",
+           *       "attempts": 0,
+           *       "status": "pending",
+           *       "lastStatusCode": null,
+           *       "lastError": null,
+           *       "nextAttemptAt": "2026-11-20T10:00:01.000Z",
+           *       "createdAt": "2026-11-20T10:00:01.000Z",
+           *       "deliveredAt": null
+           *     }
+           */
+          "application/json": components["schemas"]["WebhookDelivery"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
   getReportSummary: {
     parameters: {
       query?: {
@@ -5861,6 +6622,58 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  requestPortalSignIn: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "email": "ana@example.com"
+         *     }
+         */
+        "application/json": components["schemas"]["PortalSignInInput"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "accepted"
+           *     }
+           */
+          "application/json": components["schemas"]["PortalSignInAccepted"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
