@@ -184,8 +184,9 @@ export async function listWebhookDeliveries(
 
 /**
  * Makes a delivery pending and due at `at`, whatever its status, keeping its
- * attempts and the outcome of the last one. Its lease is dropped, so the
- * next worker pass takes it. Null when the endpoint has no such delivery.
+ * attempts and the outcome of the last one. A lease is left alone: an
+ * attempt under way finishes first, and two workers never send one delivery
+ * at once. Null when the endpoint has no such delivery.
  */
 export async function retryWebhookDelivery(
   db: Queryable,
@@ -194,7 +195,7 @@ export async function retryWebhookDelivery(
   at: Date,
 ): Promise<WebhookDeliveryRecord | null> {
   const rows = await db.query<WebhookDeliveryRecord>(
-    `update webhook_deliveries set status = 'pending', next_attempt_at = $3, lease_until = null
+    `update webhook_deliveries set status = 'pending', next_attempt_at = $3
      where endpoint_id = $1 and id = $2
      returning ${deliveryColumns}`,
     [endpointId, id, at],
