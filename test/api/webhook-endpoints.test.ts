@@ -3,10 +3,13 @@
 // and the console's test event.
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { Webhook } from "standardwebhooks";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPublicAddress } from "../../src/integrations/public-address.ts";
+import { deliverDueWebhooks } from "../../src/jobs/deliver-webhooks.ts";
 import { findOutboxEvent, tell } from "../../src/store/outbox.ts";
 import {
   countRows,
@@ -45,6 +48,44 @@ interface DeliveryBody {
   nextAttemptAt: string | null;
   createdAt: string;
   deliveredAt: string | null;
+}
+
+interface Hit {
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface Receiver {
+  url: string;
+  hits: Hit[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on loopback that answers 200 and keeps what it was sent. */
+async function startReceiver(): Promise<Receiver> {
+  const hits: Hit[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === "string") headers[name] = value;
+      hits.push({ headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 // Nothing resolves a public name offline, so the receivers here are public
@@ -516,5 +557,91 @@ describeEachBackend("webhook endpoints", (backend) => {
       expect(list.body.items.map((e) => e.id)).not.toContain(theirs.id);
       expect(list.body.items.length).toBeGreaterThan(0);
     });
+  });
+});
+
+describeEachBackend("webhook endpoints, delivered to a receiver on loopback", (backend) => {
+  // LAUREL_WEBHOOKS_ALLOW_PRIVATE, as in development: http:// and loopback are taken.
+  const api = useApi(backend, { allowPrivateWebhooks: true });
+  let receiver: Receiver;
+  let endpoint: EndpointBody & { secret: string };
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    const reply = await api.call<EndpointBody & { secret: string }>(
+      "POST",
+      "/v1/webhook-endpoints",
+      { url: receiver.url, events: ["participant.created"] },
+    );
+    expectStatus(reply, 201);
+    endpoint = reply.body;
+  });
+  afterAll(() => receiver.close());
+
+  /** Sends the test event and runs the delivery worker once; the hit the receiver got. */
+  async function sendTestEvent(): Promise<{ delivery: DeliveryBody; hit: Hit }> {
+    const reply = await api.call<DeliveryBody>("POST", `/v1/webhook-endpoints/${endpoint.id}/test`);
+    expectStatus(reply, 202);
+    const before = receiver.hits.length;
+    await deliverDueWebhooks(api.services);
+    const hit = only(receiver.hits.slice(before));
+    return { delivery: reply.body, hit };
+  }
+
+  it("takes an http:// URL on loopback", () => {
+    expect(endpoint.url).toBe(receiver.url);
+  });
+
+  it("delivers the test event signed with the endpoint's secret, and logs it delivered", async () => {
+    const { delivery, hit } = await sendTestEvent();
+    expect(hit.headers["webhook-id"]).toBe(delivery.eventId);
+    expect(new Webhook(endpoint.secret).verify(hit.body, hit.headers)).toEqual({
+      id: delivery.eventId,
+      type: "participant.created",
+      createdAt: delivery.createdAt,
+      programId: null,
+      data: { test: true, message: "A test event from Laurel" },
+    });
+    const [logged] = (
+      await api.call<Collection<DeliveryBody>>(
+        "GET",
+        `/v1/webhook-endpoints/${endpoint.id}/deliveries`,
+      )
+    ).body.items;
+    expect(logged).toMatchObject({
+      id: delivery.id,
+      status: "delivered",
+      attempts: 1,
+      lastStatusCode: 200,
+      nextAttemptAt: null,
+      deliveredAt: expect.any(String),
+    });
+  });
+
+  it("sends a delivered delivery again on retry, with the same webhook-id", async () => {
+    const { delivery } = await sendTestEvent();
+    const retried = await api.call<DeliveryBody>(
+      "POST",
+      `/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivery.id}/retry`,
+    );
+    expect(retried.body).toMatchObject({ status: "pending", attempts: 1 });
+    const before = receiver.hits.length;
+    await deliverDueWebhooks(api.services);
+    expect(only(receiver.hits.slice(before)).headers["webhook-id"]).toBe(delivery.eventId);
+  });
+
+  it("signs with the new secret only, from the moment it is rotated", async () => {
+    const old = endpoint.secret;
+    const rotated = await api.call<{ secret: string }>(
+      "POST",
+      `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+    );
+    expectStatus(rotated, 200);
+    const { hit } = await sendTestEvent();
+    expect(new Webhook(rotated.body.secret).verify(hit.body, hit.headers)).toMatchObject({
+      data: { test: true },
+    });
+    expect(() => new Webhook(old).verify(hit.body, hit.headers)).toThrow();
+    endpoint = { ...endpoint, secret: rotated.body.secret };
   });
 });

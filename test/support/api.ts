@@ -71,6 +71,8 @@ export interface ApiOptions {
   conformance?: boolean;
   /** The SMTP server mail goes to; without one nothing is mailed. */
   mail?: MailSetting;
+  /** Webhooks may go to http:// and loopback receivers (LAUREL_WEBHOOKS_ALLOW_PRIVATE). */
+  allowPrivateWebhooks?: boolean;
 }
 
 const conformances = new WeakMap<FastifyInstance, Promise<Conformance>>();
@@ -98,6 +100,7 @@ export async function openApi(
       publicUrl: PUBLIC_URL,
       now: options.now,
       mail: options.mail,
+      allowPrivateWebhooks: options.allowPrivateWebhooks,
     });
     const app = await newApp(services, { rateLimits: options.rateLimits });
     const { secret: key } = await createAdminKey(services, "brand-a");
