@@ -659,7 +659,7 @@ export interface paths {
     put?: never;
     /**
      * Send a delivery again now
-     * @description Makes the delivery pending and due at once, keeping its attempts so far. A failed delivery gets another round of retries; a delivered one is sent again too (the same webhook-id, so a receiver that keeps ids sees a duplicate).
+     * @description Makes the delivery pending and due at once, keeping its attempts so far, whatever its status: a failed delivery is sent once more, and retried on the usual schedule while its event is under 3 days old; a delivered one is sent again too (the same webhook-id, so a receiver that keeps ids sees a duplicate). A disabled endpoint's delivery waits until the endpoint is enabled again.
      */
     post: operations["retryWebhookDelivery"];
     delete?: never;
