@@ -18,6 +18,7 @@ import {
   type PortalSession,
   type SessionProblem,
 } from "./session.ts";
+import { EmailSignIn, programIdFromAddress } from "./sign-in.tsx";
 import { buttonClass, QueryState } from "./ui.tsx";
 
 type State =
@@ -27,15 +28,18 @@ type State =
 
 function App() {
   const [state, setState] = useState<State>({ kind: "starting" });
+  // Known from the address, or from the session once one is open: an ended session can ask for a new link.
+  const [programId, setProgramId] = useState<string | null>(programIdFromAddress);
   const start = () => {
     setState({ kind: "starting" });
-    void startSession().then((result) =>
+    void startSession().then((result) => {
+      if (typeof result !== "string") setProgramId(result.programId);
       setState(
         typeof result === "string"
           ? { kind: "problem", problem: result }
           : { kind: "ready", session: result },
-      ),
-    );
+      );
+    });
   };
   useEffect(start, []);
   return (
@@ -47,6 +51,7 @@ function App() {
       ) : state.kind === "problem" ? (
         <Problem
           problem={state.problem}
+          programId={programId}
           retry={() => {
             resetStart();
             start();
@@ -95,8 +100,35 @@ const PROBLEMS: Record<SessionProblem, { title: string; text: string }> = {
   },
 };
 
-function Problem({ problem, retry }: { problem: SessionProblem; retry: () => void }) {
+function Problem({
+  problem,
+  programId,
+  retry,
+}: {
+  problem: SessionProblem;
+  programId: string | null;
+  retry: () => void;
+}) {
   const { title, text } = PROBLEMS[problem];
+  return (
+    <>
+      <ProblemAlert problem={problem} title={title} text={text} retry={retry} />
+      {programId !== null && problem !== "unreachable" && <EmailSignIn programId={programId} />}
+    </>
+  );
+}
+
+function ProblemAlert({
+  problem,
+  title,
+  text,
+  retry,
+}: {
+  problem: SessionProblem;
+  title: string;
+  text: string;
+  retry: () => void;
+}) {
   return (
     <div
       role="alert"
