@@ -29,8 +29,12 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `laurel serve` on a new embedded database and a free port, as `LAUREL_ADMIN_KEY=… npm start` runs it. */
-export async function startServer(): Promise<Server> {
+/**
+ * `laurel serve` on a new embedded database and a free port, as
+ * `LAUREL_ADMIN_KEY=… npm start` runs it, with the page's own settings
+ * (`LAUREL_WEBHOOKS_ALLOW_PRIVATE=true …`) besides.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dataDir = await mkdtemp(join(tmpdir(), "laurel-walkthrough-"));
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, "bin/laurel.js"), "serve"], {
@@ -40,6 +44,7 @@ export async function startServer(): Promise<Server> {
       PORT: String(port),
       LAUREL_ADMIN_KEY: WALKTHROUGH_KEY,
       HOST: "127.0.0.1",
+      ...env,
     },
     stdio: "ignore",
   });
