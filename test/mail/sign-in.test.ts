@@ -156,6 +156,43 @@ describeEachBackend("portal sign-in by email", (backend) => {
     expect((await sendMail()).sent).toBe(6);
   });
 
+  it("counts sign-ins that arrive together one after another: 8 at once still make 5 mails", async () => {
+    const program = await createProgram(api, { name: "Crowded" });
+    await createParticipant(api, program.id, { externalId: "gus", email: "gus@example.com" });
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        signIn(api, program.id, "gus@example.com", `198.51.100.${90 + i}`),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(8).fill(202));
+    expect(await outboxOf(api, program.id)).toHaveLength(5);
+    expect((await sendMail()).sent).toBe(5);
+  });
+
+  it("sends each mail once when two servers' workers run at the same time", async () => {
+    const program = await createProgram(api, { name: "Two servers" });
+    const { inbox } = smtp();
+    const before = inbox.received.length;
+    for (const name of ["hal", "ivy", "jo"]) {
+      await createParticipant(api, program.id, { externalId: name, email: `${name}@example.com` });
+      expect((await signIn(api, program.id, `${name}@example.com`, "198.51.100.100")).status).toBe(
+        202,
+      );
+    }
+    const other = createMailer(inbox.setting);
+    try {
+      const runs = await Promise.all([sendMail(), sendDueMails(api.services, other)]);
+      expect(runs[0].sent + runs[1].sent).toBe(3);
+    } finally {
+      other.close();
+    }
+    const to = inbox.received
+      .slice(before)
+      .flatMap((m) => m.to)
+      .sort();
+    expect(to).toEqual(["hal@example.com", "ivy@example.com", "jo@example.com"]);
+  });
+
   it("refuses an address that asks more than 10 times a minute with a 429", async () => {
     const program = await createProgram(api, { name: "Flooded" });
     const statuses: number[] = [];
