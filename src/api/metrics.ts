@@ -110,6 +110,10 @@ export class ServerMetrics implements MetricsHook {
     this.webhookDeliveries.inc({ outcome });
   }
 
+  mailDelivery(outcome: "delivered" | "failed"): void {
+    this.mailDeliveries.inc({ outcome });
+  }
+
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };

@@ -17,6 +17,8 @@ export interface MetricsHook {
   storeWebhook(provider: string, status: string): void;
   /** One attempt to send a webhook: it landed, or it failed (and is retried, or given up). */
   webhookDelivery(outcome: "delivered" | "failed"): void;
+  /** One attempt to send a mail: sent, or failed (to be retried, or given up). */
+  mailDelivery(outcome: "delivered" | "failed"): void;
 }
 
 export const NO_METRICS: MetricsHook = {
@@ -24,6 +26,7 @@ export const NO_METRICS: MetricsHook = {
   jobRun: () => undefined,
   storeWebhook: () => undefined,
   webhookDelivery: () => undefined,
+  mailDelivery: () => undefined,
 };
 
 /** The SMTP server and sender of LAUREL_SMTP_URL and LAUREL_MAIL_FROM. */

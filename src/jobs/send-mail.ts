@@ -62,9 +62,11 @@ async function sendOne(
   } catch (error) {
     const retryAt = nextMailAttemptAt(mail.attempts, mail.createdAt, services.now());
     await markMailAttemptFailed(services.db, mail.id, reasonOf(error), retryAt);
+    services.metrics.mailDelivery("failed");
     return retryAt ? "retried" : "failed";
   }
   await markMailSent(services.db, mail.id, services.now());
+  services.metrics.mailDelivery("delivered");
   return "sent";
 }
 
