@@ -13,15 +13,21 @@ export interface WebServer extends Api {
 /**
  * Starts the app once per file on a free loopback port; closes it after.
  * `mail` is asked for when the server starts, so a test's own SMTP server,
- * started in an earlier beforeAll, can be named.
+ * started in an earlier beforeAll, can be named. `allowPrivateWebhooks` lets
+ * webhook endpoints be receivers on loopback (LAUREL_WEBHOOKS_ALLOW_PRIVATE).
  */
-export function useWebServer(options: { mail?: () => MailSetting } = {}): WebServer {
+export function useWebServer(
+  options: { mail?: () => MailSetting; allowPrivateWebhooks?: boolean } = {},
+): WebServer {
   let opened: (Api & { close(): Promise<void> }) | undefined;
   let url = "";
   beforeAll(async () => {
     const pglite = backends.find((b) => b.name === "pglite");
     if (!pglite) throw new Error("no PGlite backend");
-    opened = await openApi(pglite, { mail: options.mail?.() });
+    opened = await openApi(pglite, {
+      mail: options.mail?.(),
+      allowPrivateWebhooks: options.allowPrivateWebhooks,
+    });
     await opened.app.listen({ port: 0, host: "127.0.0.1" });
     url = `http://127.0.0.1:${(opened.app.server.address() as AddressInfo).port}`;
   });

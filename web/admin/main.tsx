@@ -10,6 +10,7 @@ import { ParticipantDetail, Participants } from "./participants.tsx";
 import { Fraud, Payouts } from "./money.tsx";
 import { ProgramSettings } from "./program.tsx";
 import { Targets } from "./targets.tsx";
+import { Webhooks } from "./webhooks.tsx";
 import { Link, navigate, usePath } from "./router.tsx";
 import { api, onKeyRefused, session, type Program } from "./session.ts";
 import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
@@ -82,6 +83,7 @@ const SECTIONS = [
   { path: "/fraud", label: "Fraud review" },
   { path: "/payouts", label: "Payouts" },
   { path: "/integrations", label: "Integrations" },
+  { path: "/webhooks", label: "Webhooks" },
   { path: "/program", label: "Program" },
 ] as const;
 
@@ -178,6 +180,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Payouts key={program.id} program={program} />;
     case "integrations":
       return <Integrations key={program.id} program={program} />;
+    case "webhooks":
+      return <Webhooks key={program.id} program={program} />;
     case "program":
       return <ProgramSettings key={program.id} program={program} />;
     default:
