@@ -40,6 +40,8 @@ export interface Serving {
   output(): { stdout: string; stderr: string };
   /** SIGTERM, and its exit code once it has exited. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash or the OOM killer would end it: nothing is cleaned up. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `laurel serve` on a free port; resolves once it says it listens, rejects if it exits first. */
@@ -64,6 +66,10 @@ export async function startServe(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Pr
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
     },
   };
   const listening = new Promise<void>((resolve, reject) => {
