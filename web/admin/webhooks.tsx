@@ -497,11 +497,11 @@ function EndpointCard({
         )}
         {endpoint.disabled && (
           <>
-            <dt className="text-slate-600">Disabled</dt>
+            <dt className="text-slate-600">Why disabled</dt>
             <dd className="text-red-800">
               {endpoint.disabledReason
-                ? `by Laurel: ${endpoint.disabledReason}`
-                : "by the brand: nothing is sent until it is enabled again"}
+                ? `Laurel disabled it: ${endpoint.disabledReason}`
+                : "disabled by the brand: nothing is sent until it is enabled again"}
             </dd>
           </>
         )}
@@ -1020,7 +1020,7 @@ function DeliveryRow({
         )}
         {delivery.deliveredAt && (
           <div className="flex gap-1">
-            <dt className="text-slate-600">Delivered</dt>
+            <dt className="text-slate-600">Delivered at</dt>
             <dd>
               <time dateTime={delivery.deliveredAt}>
                 {formatAttemptTime(delivery.deliveredAt, timeZone)}
@@ -1035,7 +1035,9 @@ function DeliveryRow({
           {delivery.lastError}
         </p>
       )}
-      {delivery.status !== "pending" && (
+      {/* A pending delivery not tried yet is due now anyway; one waiting after a
+          failed attempt may be sent at once instead of at its next attempt. */}
+      {(delivery.status !== "pending" || delivery.attempts > 0) && (
         <div>
           <Button variant="secondary" aria-disabled={retrying} onClick={onRetry}>
             {retrying ? "Retrying…" : "Retry"}
