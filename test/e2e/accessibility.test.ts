@@ -94,7 +94,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     return page;
   }
 
-  it("the admin console's sign-in, overview, goals, participant and integrations pages have no violations", async () => {
+  it("the admin console's sign-in, overview, goals, participant, integrations and webhooks pages have no violations", async () => {
     const page = await signedIn();
     await page.getByLabel("Orders", { exact: true }).filter({ hasText: "1" }).waitFor();
     expect(await audit(page)).toEqual([]);
@@ -107,6 +107,17 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     expect(await audit(page)).toEqual([]);
     await page.getByRole("navigation").getByRole("link", { name: "Integrations" }).click();
     await page.getByRole("region", { name: "WooCommerce" }).getByLabel("Signing secret").waitFor();
+    expect(await audit(page)).toEqual([]);
+    // An endpoint added through the form, with its secret shown and a delivery listed.
+    await page.getByRole("navigation").getByRole("link", { name: "Webhooks" }).click();
+    await page.getByLabel("URL").fill("https://93.184.215.14/laurel/webhooks");
+    await page.getByRole("checkbox", { name: "commission.created" }).check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const endpoint = page.getByRole("region", { name: "https://93.184.215.14/laurel/webhooks" });
+    await endpoint.getByLabel("Signing secret").waitFor();
+    await endpoint.getByRole("button", { name: /^Send test event/ }).click();
+    await endpoint.getByRole("button", { name: /^Refresh deliveries/ }).click();
+    await endpoint.getByRole("list", { name: "Recent deliveries" }).getByRole("listitem").waitFor();
     expect(await audit(page)).toEqual([]);
     await page.close();
   });
