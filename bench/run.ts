@@ -11,6 +11,7 @@ import {
 } from "./goals.ts";
 import { measureJobsOnPglite, measureJobsOnPostgres, printJobs, type JobsResult } from "./jobs.ts";
 import { measureHooks, printHooks, type HooksResult } from "./hooks.ts";
+import { measureWebhooksOut, printWebhooksOut, type WebhooksOutResult } from "./webhooks-out.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
@@ -22,7 +23,8 @@ import { profiled, type ProfileRow } from "./profile.ts";
  * network, and a payout over many available balances with its CSV export;
  * on both, order throughput with 50 goals per participant against none, the
  * progress read of one participant on those goals, a large target import,
- * and the scheduled jobs of a new program next to millions of ledger rows.
+ * and the scheduled jobs of a new program next to millions of ledger rows;
+ * and webhooks out of the outbox against plain POSTs of the same bodies.
  * See bench/README.md for the targets and how to read the figures.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -43,9 +45,10 @@ const JOBS_NEW_ORDERS = Number(process.env.BENCH_JOBS_NEW_ORDERS ?? 3000);
 const JOBS_PGLITE = process.env.BENCH_JOBS_PGLITE !== "0";
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const HOOK_DELIVERIES = Number(process.env.BENCH_HOOK_DELIVERIES ?? 2000);
-/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks. */
+const WEBHOOKS_OUT = Number(process.env.BENCH_WEBHOOKS_OUT ?? 2000);
+/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks")
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks")
     .split(",")
     .map((s) => s.trim()),
 );
@@ -115,6 +118,8 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const hooks: { database: string; result: HooksResult }[] = [];
   const hookOptions = { deliveries: HOOK_DELIVERIES, concurrency: 8, participants: 100 };
+  const webhooksOut: { database: string; result: WebhooksOutResult }[] = [];
+  const webhooksOutOptions = { events: WEBHOOKS_OUT, concurrency: 8 };
 
   if (ONLY.has("throughput")) {
     const lite = await openPglite();
@@ -130,6 +135,18 @@ async function main(): Promise<void> {
     try {
       await migrate(lite);
       hooks.push({ database: "PGlite (embedded)", result: await measureHooks(lite, hookOptions) });
+    } finally {
+      await lite.close();
+    }
+  }
+  if (ONLY.has("webhooks")) {
+    const lite = await openPglite();
+    try {
+      await migrate(lite);
+      webhooksOut.push({
+        database: "PGlite (embedded)",
+        result: await measureWebhooksOut(lite, webhooksOutOptions),
+      });
     } finally {
       await lite.close();
     }
@@ -201,6 +218,11 @@ async function main(): Promise<void> {
       }
       if (ONLY.has("hooks"))
         hooks.push({ database: "PostgreSQL", result: await measureHooks(db, hookOptions) });
+      if (ONLY.has("webhooks"))
+        webhooksOut.push({
+          database: "PostgreSQL",
+          result: await measureWebhooksOut(db, webhooksOutOptions),
+        });
       const profile = PROFILE ? profiled(db) : null;
       const target = profile?.db ?? db;
       if (ONLY.has("goals")) {
@@ -265,6 +287,7 @@ async function main(): Promise<void> {
     );
   }
   if (hooks.length > 0) printHooks(hooks);
+  if (webhooksOut.length > 0) printWebhooksOut(webhooksOut);
   if (goals.length > 0) printGoals(goals);
   if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);
