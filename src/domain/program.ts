@@ -90,6 +90,22 @@ const programFields = {
         .describe("customers signed in to the shop may join the program from the widget"),
     })
     .optional(),
+  /**
+   * Which transactional mails the program sends (with mail configured). Each
+   * is on unless set to false, so a program made before a mail existed sends
+   * it without being changed.
+   */
+  notifications: z
+    .strictObject({
+      rewardGranted: z.boolean().optional().describe("mail a participant each reward granted"),
+      payoutSent: z.boolean().optional().describe("mail each participant a payout pays"),
+      applicationDecided: z
+        .boolean()
+        .optional()
+        .describe("mail an applicant when their application is approved or rejected"),
+    })
+    .optional()
+    .describe("transactional mails the program sends; each is on unless set to false"),
   /** How long after a goal window closes an event dated inside it still counts (default 0). */
   goalGraceHours: z
     .number()
@@ -174,3 +190,11 @@ export function toCommissionPlan(input: CommissionInput | undefined): Commission
 export const DEFAULT_COOKIE_DAYS = 30;
 /** More clicks than this from one visitor or IP in an hour is flooding. */
 export const DEFAULT_MAX_CLICKS_PER_HOUR = 20;
+
+export type NotificationKind = keyof NonNullable<ProgramInput["notifications"]>;
+
+/** Whether the program sends a kind of transactional mail: on unless turned off. */
+export const notificationOn = (
+  config: Pick<ProgramInput, "notifications">,
+  kind: NotificationKind,
+): boolean => config.notifications?.[kind] !== false;

@@ -5,6 +5,7 @@ import { tell } from "../store/outbox.ts";
 import { lockProgram } from "../store/locks.ts";
 import { availableBalances, insertPayout, type PayoutRecord } from "../store/payouts.ts";
 import type { ProgramRecord } from "../store/programs.ts";
+import { mailPayoutSent } from "./notification-mails.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -69,6 +70,7 @@ export async function createPayout(
       services.ids,
       now,
     );
+    await mailPayoutSent(tx, services, program, lines);
     return { payout, lines };
   });
 }

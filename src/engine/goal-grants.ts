@@ -10,6 +10,8 @@ import { JOB_PROGRAM, PROBE_EACH, readInIndexOrder } from "../store/job-watermar
 import { bucketFor, insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
 import { outboxOfGrants } from "../domain/outbox-of-facts.ts";
 import { tell } from "../store/outbox.ts";
+import { findProgramById } from "../store/programs.ts";
+import { mailRewardsGranted, uncreditedGrants } from "./notification-mails.ts";
 import type { Services } from "./services.ts";
 
 const WINDOW_PAGE = 500;
@@ -62,6 +64,14 @@ export async function writeGrants(
     services.ids,
     at,
   );
+  // The program is read only when there is mail to send; event batches have it at hand.
+  const program = services.mail ? await findProgramById(tx, programId) : null;
+  if (program)
+    await mailRewardsGranted(tx, services, program, grants, {
+      goals,
+      known: new Map(people.map((p) => [p.id, p])),
+      uncredited: uncreditedGrants(outcomes),
+    });
   return outcomes;
 }
 

@@ -40,6 +40,7 @@ import { listGoals } from "../store/goals.ts";
 import { loadGoalState, loadMemberships } from "../store/progress.ts";
 import { outboxOfFacts, type ParticipantFields } from "../domain/outbox-of-facts.ts";
 import { tell } from "../store/outbox.ts";
+import { mailRewardsGranted, uncreditedGrants } from "./notification-mails.ts";
 
 /**
  * Decides and writes what a batch of events derives, inside the caller's
@@ -93,6 +94,13 @@ export async function applyEvents(
     services.ids,
     at,
   );
+  await mailRewardsGranted(tx, services, program, facts.grants, {
+    goals,
+    known: records,
+    uncredited: uncreditedGrants(
+      facts.outcomes.flatMap((o) => (o.status === "processed" ? o.grants : [])),
+    ),
+  });
   return [...facts.outcomes];
 }
 

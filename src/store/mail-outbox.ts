@@ -1,3 +1,4 @@
+import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
 
 /** One mail to send: the template names what it is, the data fills it in. */
@@ -23,6 +24,46 @@ export async function enqueueMail(db: Queryable, mail: MailToSend, at: Date): Pr
        (id, brand_id, program_id, to_address, template, data, status, attempts, next_attempt_at, created_at)
      values ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)`,
     [mail.id, mail.brandId, mail.programId, mail.to, mail.template, JSON.stringify(mail.data), at],
+  );
+}
+
+/**
+ * Writes many mails of one program in one statement, due at once: a payout
+ * of many lines, or a batch of many grants, costs one round trip however
+ * many mails it makes.
+ */
+export async function enqueueMails(
+  db: Queryable,
+  programId: string,
+  mails: readonly Omit<MailToSend, "programId">[],
+  at: Date,
+): Promise<void> {
+  await bulkInsert(
+    db,
+    "mail_outbox",
+    programId,
+    {
+      id: "text",
+      brand_id: "text",
+      to_address: "text",
+      template: "text",
+      data: "jsonb",
+      status: "text",
+      attempts: "int",
+      next_attempt_at: "timestamptz",
+      created_at: "timestamptz",
+    },
+    mails.map((m) => ({
+      id: m.id,
+      brand_id: m.brandId,
+      to_address: m.to,
+      template: m.template,
+      data: m.data,
+      status: "pending",
+      attempts: 0,
+      next_attempt_at: at.toISOString(),
+      created_at: at.toISOString(),
+    })),
   );
 }
 

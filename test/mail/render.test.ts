@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { readConfig, mailSettingOf } from "../../src/cli/config.ts";
 import { renderMail } from "../../src/mail/render.ts";
 import { parseSmtpUrl } from "../../src/mail/smtp-url.ts";
-import { loadMailTemplate, MAIL_TEMPLATES } from "../../src/mail/templates.ts";
+import {
+  loadMailTemplate,
+  MAIL_TEMPLATES,
+  type MailTemplateName,
+} from "../../src/mail/templates.ts";
+import type { GrantedReward } from "../../src/domain/goals.ts";
+import { describeReward, formatMoney } from "../../src/engine/notification-mails.ts";
 
 const template = {
   text: "Subject: Welcome to {{programName}}\n\nHello {{name}}, open {{link}}\n",
@@ -42,15 +48,136 @@ describe("rendering a mail template", () => {
     expect(() => renderMail({ text: "Hello", html: "" }, {})).toThrow(/Subject/);
   });
 
+  /** Each template with the data its mail is written with: every placeholder it names has a value. */
+  const samples: Record<MailTemplateName, { data: Record<string, string>; says: string[] }> = {
+    "sign-in": {
+      data: { programName: "Ambassadors", name: "Ana", link: "https://laurel.test/portal#token=t" },
+      says: ["Hello Ana"],
+    },
+    "reward-granted": {
+      data: {
+        programName: "Ambassadors",
+        name: "Ana",
+        goalName: "Summer sprint",
+        step: "2",
+        reward: "a free SHIRT-M with voucher code 7K2M-Q9XA-PL3D-W8RT",
+        link: "https://laurel.test/portal?program=prg_1",
+      },
+      says: ["Hello Ana", "Summer sprint", "step 2", "7K2M-Q9XA-PL3D-W8RT"],
+    },
+    "payout-sent": {
+      data: {
+        programName: "Ambassadors",
+        amount: "$25.00",
+        reference: "pay_1-1",
+        link: "https://laurel.test/portal?program=prg_1",
+      },
+      says: ["$25.00", "pay_1-1"],
+    },
+  };
+
   it.each(MAIL_TEMPLATES)("the %s template renders from its files", async (name) => {
-    const mail = renderMail(await loadMailTemplate(name), {
-      programName: "Ambassadors",
-      name: "Ana",
-      link: "https://laurel.test/portal#token=t",
-    });
+    const { data, says } = samples[name];
+    const mail = renderMail(await loadMailTemplate(name), data);
     expect(mail.subject).toContain("Ambassadors");
-    expect(mail.html).toContain('href="https://laurel.test/portal#token=t"');
-    expect(mail.text).toContain("https://laurel.test/portal#token=t");
+    expect(mail.html).toContain(`href="${data.link ?? ""}"`);
+    expect(mail.text).toContain(data.link);
+    for (const words of says) {
+      expect(mail.text).toContain(words);
+      expect(mail.html).toContain(words);
+    }
+  });
+
+  it("the reward-granted subject names the step, the goal and the program", async () => {
+    const mail = renderMail(
+      await loadMailTemplate("reward-granted"),
+      samples["reward-granted"].data,
+    );
+    expect(mail.subject).toBe("You reached step 2 of Summer sprint in Ambassadors");
+  });
+
+  it("the payout-sent subject names the program and the amount", async () => {
+    const mail = renderMail(await loadMailTemplate("payout-sent"), samples["payout-sent"].data);
+    expect(mail.subject).toBe("Ambassadors has paid you $25.00");
+  });
+});
+
+describe("what a reward mail says was granted", () => {
+  const program = {
+    id: "prg_1",
+    name: "Ambassadors",
+    currency: "USD",
+    config: {
+      name: "Ambassadors",
+      currency: "USD",
+      timezone: "UTC",
+      levels: [{ key: "gold", name: "Gold" }],
+    },
+  };
+  const partners = {
+    id: "prg_2",
+    name: "Partners",
+    currency: "EUR",
+    config: { name: "Partners", currency: "EUR", timezone: "UTC" },
+  };
+  const plain = { program, credited: undefined, configured: undefined, moneyMetric: false };
+
+  it.each<[string, GrantedReward, Omit<Parameters<typeof describeReward>[1], "program">]>([
+    ["150 points", { type: "points", points: 150 }, { ...plain, valueAchieved: 5 }],
+    ["1 point", { type: "points", points: 1 }, { ...plain, valueAchieved: 5 }],
+    ["$25.00", { type: "cash", amount: 2500 }, { ...plain, valueAchieved: 5 }],
+    [
+      "$12.50 (10% of $125.00)",
+      { type: "cash", amount: 1250 },
+      {
+        ...plain,
+        configured: { type: "percent_of_value", percent: 10 },
+        moneyMetric: true,
+        valueAchieved: 12500,
+      },
+    ],
+    [
+      "3 points (2.5% of 120)",
+      { type: "points", points: 3 },
+      {
+        ...plain,
+        configured: { type: "percent_of_value", percent: "2.5" },
+        valueAchieved: 120,
+      },
+    ],
+    [
+      "30 points (10 points for every $1.00)",
+      { type: "points", points: 30 },
+      {
+        ...plain,
+        configured: { type: "points_per", points: 10, per: 100 },
+        moneyMetric: true,
+        valueAchieved: 350,
+      },
+    ],
+    [
+      "a free SHIRT-M with voucher code 7K2M-Q9XA-PL3D-W8RT",
+      { type: "free_product", sku: "SHIRT-M", voucherCode: "7K2M-Q9XA-PL3D-W8RT" },
+      { ...plain, valueAchieved: 30 },
+    ],
+    ["the Gold level", { type: "level", level: "gold" }, { ...plain, valueAchieved: 30 }],
+    [
+      "€40.00 in Partners",
+      { type: "cash", amount: 4000, program: "prg_2" },
+      { ...plain, credited: partners, valueAchieved: 30 },
+    ],
+  ])("%s", (words, reward, context) => {
+    expect(describeReward(reward, { ...context, program })).toBe(words);
+  });
+
+  it.each([
+    [2500, "USD", "$25.00"],
+    [5, "USD", "$0.05"],
+    [250000, "JPY", "¥250,000"],
+    [1250, "KWD", "KWD 1.250"],
+    [900719925474099, "USD", "$9,007,199,254,740.99"],
+  ])("%i minor units of %s read %s, exactly", (amountMinor, currency, words) => {
+    expect(formatMoney(amountMinor, currency).replace(/\u00a0/g, " ")).toBe(words);
   });
 });
 
