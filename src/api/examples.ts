@@ -52,12 +52,14 @@ export const programExample = {
 export const programPatchExample = {
   commission: { rate: { percent: 12 } },
   payouts: { minimum: 2500 },
+  notifications: { payoutSent: false },
 };
 
 export const patchedProgramExample = {
   ...programExample,
   commission: { ...programInputExample.commission, rate: { percent: 12 } },
   payouts: { minimum: 2500 },
+  notifications: { payoutSent: false },
   updatedAt: CHANGED,
 };
 

@@ -47,7 +47,7 @@ export interface paths {
     head?: never;
     /**
      * Change a program; rates and caps apply to the next event
-     * @description A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, a null removes one, objects merge (a rate replaces the whole rate). The result is checked as a whole program; the currency cannot change.
+     * @description A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, a null removes one, objects merge (a rate replaces the whole rate). The result is checked as a whole program; the currency cannot change. `notifications` turns the program's transactional mails off or on again (each is on unless set to false).
      */
     patch: operations["updateProgram"];
     trace?: never;
@@ -1985,6 +1985,15 @@ export interface components {
         /** @description customers signed in to the shop may join the program from the widget */
         enrol: boolean;
       };
+      /** @description transactional mails the program sends; each is on unless set to false */
+      notifications?: {
+        /** @description mail a participant each reward granted */
+        rewardGranted?: boolean;
+        /** @description mail each participant a payout pays */
+        payoutSent?: boolean;
+        /** @description mail an applicant when their application is approved or rejected */
+        applicationDecided?: boolean;
+      };
       goalGraceHours?: number;
       /** Format: date-time */
       createdAt: string;
@@ -2819,6 +2828,15 @@ export interface operations {
             /** @description customers signed in to the shop may join the program from the widget */
             enrol: boolean;
           };
+          /** @description transactional mails the program sends; each is on unless set to false */
+          notifications?: {
+            /** @description mail a participant each reward granted */
+            rewardGranted?: boolean;
+            /** @description mail each participant a payout pays */
+            payoutSent?: boolean;
+            /** @description mail an applicant when their application is approved or rejected */
+            applicationDecided?: boolean;
+          };
           goalGraceHours?: number;
         };
       };
@@ -3016,6 +3034,9 @@ export interface operations {
          *       },
          *       "payouts": {
          *         "minimum": 2500
+         *       },
+         *       "notifications": {
+         *         "payoutSent": false
          *       }
          *     }
          */
@@ -3090,7 +3111,10 @@ export interface operations {
            *       },
            *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "createdAt": "2026-11-02T14:05:09.512Z",
-           *       "updatedAt": "2026-11-10T09:30:00.000Z"
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "notifications": {
+           *         "payoutSent": false
+           *       }
            *     }
            */
           "application/json": components["schemas"]["Program"];

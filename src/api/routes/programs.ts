@@ -106,7 +106,8 @@ export const programRoutes = [
     description:
       "A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, " +
       "a null removes one, objects merge (a rate replaces the whole rate). The result is checked " +
-      "as a whole program; the currency cannot change.",
+      "as a whole program; the currency cannot change. `notifications` turns the program's " +
+      "transactional mails off or on again (each is on unless set to false).",
     tag: "Programs",
     auth: "admin",
     params: programParams,
