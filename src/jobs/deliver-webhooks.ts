@@ -3,7 +3,7 @@ import { GIVE_UP_AFTER_MS, nextAttemptAt } from "../domain/retry-schedule.ts";
 import type { Services } from "../engine/services.ts";
 import { sendWebhook, type SendOutcome } from "../integrations/webhook-sender.ts";
 import type { Database, Queryable } from "../store/db.ts";
-import { findOutboxEvent } from "../store/outbox.ts";
+import { webhookBodyOf } from "../store/outbox.ts";
 import type { Logger } from "./scheduler.ts";
 
 /**
@@ -29,6 +29,11 @@ interface Claimed {
   created_at: Date;
   url: string;
   secret: string;
+  /** The event's stored parts, read with the claim; null once the event is gone. */
+  event_type: string | null;
+  event_program_id: string | null;
+  event_data: Record<string, unknown> | null;
+  event_created_at: Date | null;
 }
 
 /**
@@ -48,19 +53,20 @@ export async function deliverDueWebhooks(
     const claimed = await claimDue(services.db, services.now(), BATCH);
     if (claimed.length === 0) break;
     attempted += claimed.length;
-    const bodies = new Map<string, Promise<string | null>>();
-    const bodyOf = (eventId: string) => {
-      let body = bodies.get(eventId);
+    const bodies = new Map<string, string | null>();
+    const bodyOf = (delivery: Claimed) => {
+      let body = bodies.get(delivery.event_id);
       if (body === undefined) {
         // Serialized once per event: every endpoint and every attempt gets these bytes.
-        body = findOutboxEvent(services.db, eventId).then((e) => (e ? JSON.stringify(e) : null));
-        bodies.set(eventId, body);
+        body = bodyFromClaim(delivery);
+        bodies.set(delivery.event_id, body);
       }
       return body;
     };
+    const delivered: { delivery: Claimed; statusCode: number | null }[] = [];
     await Promise.all(
       claimed.map(async (delivery) => {
-        const body = await bodyOf(delivery.event_id);
+        const body = bodyOf(delivery);
         const outcome: SendOutcome =
           body === null
             ? { kind: "failed", statusCode: null, error: "the event is no longer stored" }
@@ -78,11 +84,67 @@ export async function deliverDueWebhooks(
                   signal,
                 },
               );
-        await recordOutcome(services, delivery, outcome);
+        // Successes of a batch are written together below; the rest one by one.
+        if (outcome.kind === "delivered") {
+          services.metrics.webhookDelivery("delivered");
+          delivered.push({ delivery, statusCode: outcome.statusCode });
+        } else await recordOutcome(services, delivery, outcome);
       }),
     );
+    await recordDelivered(services, delivered);
   }
   return attempted;
+}
+
+function bodyFromClaim(delivery: Claimed): string | null {
+  if (
+    delivery.event_type === null ||
+    delivery.event_data === null ||
+    delivery.event_created_at === null
+  )
+    return null;
+  return JSON.stringify(
+    webhookBodyOf({
+      id: delivery.event_id,
+      type: delivery.event_type as Parameters<typeof webhookBodyOf>[0]["type"],
+      program_id: delivery.event_program_id,
+      data: delivery.event_data,
+      created_at: delivery.event_created_at,
+    }),
+  );
+}
+
+/**
+ * Writes the batch's successful attempts in one transaction of two
+ * statements, each row guarded by the attempt it records, and clears the
+ * failing mark of their endpoints.
+ */
+async function recordDelivered(
+  services: Services,
+  delivered: readonly { delivery: Claimed; statusCode: number | null }[],
+): Promise<void> {
+  if (delivered.length === 0) return;
+  const now = services.now();
+  await services.db.transaction(async (tx) => {
+    await tx.query(
+      `update webhook_deliveries d
+       set status = 'delivered', delivered_at = $4, last_status_code = u.code, last_error = null,
+           next_attempt_at = null, lease_until = null
+       from unnest($1::text[], $2::int[], $3::int[]) as u (id, attempts, code)
+       where d.id = u.id and d.attempts = u.attempts`,
+      [
+        delivered.map((d) => d.delivery.id),
+        delivered.map((d) => d.delivery.attempts),
+        delivered.map((d) => d.statusCode),
+        now,
+      ],
+    );
+    await tx.query(
+      `update webhook_endpoints set failing_since = null
+       where id = any($1::text[]) and failing_since is not null`,
+      [[...new Set(delivered.map((d) => d.delivery.endpoint_id))]],
+    );
+  });
 }
 
 /**
@@ -102,12 +164,17 @@ function claimDue(db: Database, now: Date, limit: number): Promise<Claimed[]> {
          order by d.next_attempt_at, d.id
          limit $2
          for update of d skip locked
+       ), claimed as (
+         update webhook_deliveries d
+         set lease_until = $3, attempts = d.attempts + 1
+         from due, webhook_endpoints e
+         where d.id = due.id and e.id = d.endpoint_id
+         returning d.id, d.endpoint_id, d.event_id, d.attempts, d.created_at, e.url, e.secret
        )
-       update webhook_deliveries d
-       set lease_until = $3, attempts = d.attempts + 1
-       from due, webhook_endpoints e
-       where d.id = due.id and e.id = d.endpoint_id
-       returning d.id, d.endpoint_id, d.event_id, d.attempts, d.created_at, e.url, e.secret`,
+       -- The event's body is read with the claim: one round trip for the batch.
+       select c.*, o.type as event_type, o.program_id as event_program_id,
+              o.data as event_data, o.created_at as event_created_at
+       from claimed c left join outbox_events o on o.id = c.event_id`,
       [now, limit, new Date(now.getTime() + LEASE_MS)],
     ),
   );
@@ -118,7 +185,11 @@ function claimDue(db: Database, now: Date, limit: number): Promise<Claimed[]> {
  * attempt it records (`attempts`), so a worker whose lease ran out and whose
  * row another worker has claimed since writes nothing.
  */
-async function recordOutcome(services: Services, delivery: Claimed, outcome: SendOutcome) {
+async function recordOutcome(
+  services: Services,
+  delivery: Claimed,
+  outcome: Exclude<SendOutcome, { kind: "delivered" }>,
+) {
   const now = services.now();
   const db = services.db;
   if (outcome.kind === "cancelled") {
@@ -132,23 +203,6 @@ async function recordOutcome(services: Services, delivery: Claimed, outcome: Sen
     return;
   }
   services.metrics.webhookDelivery(outcome.kind);
-  if (outcome.kind === "delivered") {
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `update webhook_deliveries
-         set status = 'delivered', delivered_at = $3, last_status_code = $4, last_error = null,
-             next_attempt_at = null, lease_until = null
-         where id = $1 and attempts = $2`,
-        [delivery.id, delivery.attempts, now, outcome.statusCode],
-      );
-      await tx.query(
-        `update webhook_endpoints set failing_since = null
-         where id = $1 and failing_since is not null`,
-        [delivery.endpoint_id],
-      );
-    });
-    return;
-  }
   const next = nextAttemptAt(
     { createdAt: delivery.created_at, failedAttempts: delivery.attempts },
     now,

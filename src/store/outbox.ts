@@ -66,23 +66,32 @@ export async function tell(
   );
 }
 
-/** One event as its webhook body: the same bytes on every attempt of every endpoint. */
+/** The stored parts of an event, as a row gives them. */
+export interface OutboxEventRow {
+  id: string;
+  program_id: string | null;
+  type: WebhookBody["type"];
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** An event's webhook body, its fields in one order, so every attempt of every endpoint sends the same bytes. */
+export function webhookBodyOf(row: OutboxEventRow): WebhookBody {
+  return {
+    id: row.id,
+    type: row.type,
+    createdAt: row.created_at.toISOString(),
+    programId: row.program_id,
+    data: row.data,
+  };
+}
+
+/** One event as its webhook body. */
 export async function findOutboxEvent(db: Queryable, id: string): Promise<WebhookBody | null> {
-  const rows = await db.query<{
-    id: string;
-    program_id: string | null;
-    type: WebhookBody["type"];
-    data: Record<string, unknown>;
-    created_at: Date;
-  }>(`select id, program_id, type, data, created_at from outbox_events where id = $1`, [id]);
-  const r = rows[0];
-  return r
-    ? {
-        id: r.id,
-        type: r.type,
-        createdAt: r.created_at.toISOString(),
-        programId: r.program_id,
-        data: r.data,
-      }
-    : null;
+  const rows = await db.query<OutboxEventRow>(
+    `select id, program_id, type, data, created_at from outbox_events where id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  return row ? webhookBodyOf(row) : null;
 }
