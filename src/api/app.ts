@@ -31,6 +31,7 @@ import { targetRoutes } from "./routes/targets.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { portalRoutes } from "./routes/portal.ts";
 import { portalSignInRoutes } from "./routes/portal-sign-in.ts";
+import { broadcastRoutes, registerUnsubscribePage } from "./routes/broadcasts.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
@@ -56,6 +57,7 @@ export const routes: readonly AnyRoute[] = [
   ...widgetRoutes,
   ...portalRoutes,
   ...portalSignInRoutes,
+  ...broadcastRoutes,
   ...consoleRoutes,
 ];
 
@@ -117,5 +119,6 @@ export async function newApp(
   app.get("/openapi.json", async () => document);
   for (const spec of routes) registerRoute(app, services, spec);
   await registerWeb(app);
+  registerUnsubscribePage(app, services);
   return app;
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS } from "../api/rate-limits.ts";
 import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
-import type { MailSetting } from "../engine/services.ts";
+import { DEFAULT_BROADCAST_PER_MINUTE, type MailSetting } from "../engine/services.ts";
 import { parseSmtpUrl } from "../mail/smtp-url.ts";
 
 const envSchema = z
@@ -46,6 +46,12 @@ const envSchema = z
     // Holds the SMTP password: its messages never repeat the value.
     LAUREL_SMTP_URL: z.string().optional(),
     LAUREL_MAIL_FROM: z.string().min(3).optional(),
+    LAUREL_BROADCAST_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(60_000)
+      .default(DEFAULT_BROADCAST_PER_MINUTE),
     // Development and tests only: webhooks to http:// and private addresses.
     LAUREL_WEBHOOKS_ALLOW_PRIVATE: z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })

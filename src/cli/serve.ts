@@ -27,6 +27,7 @@ export async function serve(config: Config): Promise<number> {
         : new ServerMetrics(config.LAUREL_METRICS_TOKEN),
     allowPrivateWebhooks: config.LAUREL_WEBHOOKS_ALLOW_PRIVATE,
     mail: mailSettingOf(config),
+    broadcastPerMinute: config.LAUREL_BROADCAST_PER_MINUTE,
   });
   await tellBootstrap(services.db, await bootstrapFirstBrand(services, config.LAUREL_ADMIN_KEY));
   const app = await newApp(services, {

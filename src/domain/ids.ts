@@ -21,7 +21,8 @@ export type IdPrefix =
   | "whe"
   | "wep"
   | "whd"
-  | "eml";
+  | "eml"
+  | "brc";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;

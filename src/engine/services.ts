@@ -54,7 +54,12 @@ export interface Services {
   readonly allowPrivateWebhooks: boolean;
   /** Where mail goes; without it nothing is mailed (and nothing is written to be). */
   readonly mail?: MailSetting;
+  /** Broadcast mails sent a minute at most (LAUREL_BROADCAST_PER_MINUTE), so a large audience does not flood the SMTP server. */
+  readonly broadcastPerMinute: number;
 }
+
+/** Broadcast mails a minute unless LAUREL_BROADCAST_PER_MINUTE says otherwise. */
+export const DEFAULT_BROADCAST_PER_MINUTE = 600;
 
 export function createServices(
   db: Database,
@@ -64,6 +69,7 @@ export function createServices(
     metrics?: MetricsHook;
     allowPrivateWebhooks?: boolean;
     mail?: MailSetting;
+    broadcastPerMinute?: number;
   } = {},
 ): Services {
   const now = options.now ?? (() => new Date());
@@ -79,5 +85,6 @@ export function createServices(
     metrics: options.metrics ?? NO_METRICS,
     allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
     ...(options.mail ? { mail: options.mail } : {}),
+    broadcastPerMinute: options.broadcastPerMinute ?? DEFAULT_BROADCAST_PER_MINUTE,
   };
 }

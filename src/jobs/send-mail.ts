@@ -1,6 +1,7 @@
 import type { Services } from "../engine/services.ts";
 import { renderMail } from "../mail/render.ts";
 import { nextMailAttemptAt } from "../mail/retry.ts";
+import { listUnsubscribeHeaders } from "../mail/list-unsubscribe.ts";
 import { createMailer, type Mailer } from "../mail/send.ts";
 import { isMailTemplateName, loadMailTemplate } from "../mail/templates.ts";
 import {
@@ -58,7 +59,7 @@ async function sendOne(
   try {
     if (!isMailTemplateName(mail.template)) throw new Error(`no mail template ${mail.template}`);
     const rendered = renderMail(await loadMailTemplate(mail.template), mail.data);
-    await mailer.send(mail.to, rendered);
+    await mailer.send(mail.to, rendered, listUnsubscribeHeaders(mail.data));
   } catch (error) {
     const retryAt = nextMailAttemptAt(mail.attempts, mail.createdAt, services.now());
     await markMailAttemptFailed(services.db, mail.id, reasonOf(error), retryAt);

@@ -15,7 +15,13 @@ export interface RenderedMail {
   readonly html: string;
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+/**
+ * `{{name}}`, or `{{{name}}}` for a value that is HTML already and goes into
+ * the HTML part as it is: a broadcast's Markdown, rendered with raw HTML off.
+ * One pattern, so a value is never read again for placeholders of its own.
+ */
+const PLACEHOLDER =
+  /\{\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}\}|\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 const SUBJECT_LINE = /^Subject:[ \t]*(.*)\r?\n(?:\r?\n)?/;
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -41,11 +47,12 @@ export function renderMail(
   const subjectLine = SUBJECT_LINE.exec(template.text);
   if (!subjectLine) throw new Error("the text template must start with a 'Subject: …' line");
   const fill = (source: string, escape: (value: string) => string) =>
-    source.replace(PLACEHOLDER, (_match, name: string) => {
+    source.replace(PLACEHOLDER, (_match, raw: string | undefined, named: string | undefined) => {
+      const name = raw ?? named ?? "";
       const value = data[name];
       if (value === undefined)
         throw new Error(`the template names {{${name}}}, which this mail has no value for`);
-      return escape(value);
+      return raw === undefined ? escape(value) : value;
     });
   const plain = (value: string) => value;
   return {

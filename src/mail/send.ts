@@ -5,7 +5,8 @@ import { parseSmtpUrl } from "./smtp-url.ts";
 
 /** Sends one mail, or throws why the SMTP server did not take it. */
 export interface Mailer {
-  send(to: string, mail: RenderedMail): Promise<void>;
+  /** `headers`: any beyond those every mail has, such as a broadcast's List-Unsubscribe. */
+  send(to: string, mail: RenderedMail, headers?: Readonly<Record<string, string>>): Promise<void>;
   close(): void;
 }
 
@@ -27,13 +28,14 @@ export function createMailer(setting: MailSetting): Mailer {
     socketTimeout: SMTP_TIMEOUT_MS,
   });
   return {
-    send: async (to, mail) => {
+    send: async (to, mail, headers = {}) => {
       await transport.sendMail({
         from: setting.from,
         to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        headers: { ...headers },
       });
     },
     close: () => transport.close(),

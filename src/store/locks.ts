@@ -9,7 +9,8 @@ import type { Queryable } from "./db.ts";
  *   events -> orders -> program-wide -> participants
  *
  * (Payouts, sponsor-tree changes and target imports take their program-wide
- * lock alone, and so does closing a goal window.)
+ * lock alone, and so does closing a goal window; so does writing a broadcast,
+ * whose lock is server-wide.)
  *
  * A hash collision only makes two unrelated transactions wait for each other.
  */
@@ -22,6 +23,7 @@ const SEEDS = {
   participant: 6,
   targetImports: 7,
   goalWindow: 8,
+  broadcastSchedule: 9,
 } as const;
 
 async function lockKeys(
@@ -72,3 +74,10 @@ export const lockGoalWindow = (
   goalId: string,
   windowKey: string,
 ) => lockKeys(tx, "goalWindow", programId, [`${goalId}/${windowKey}`]);
+
+/**
+ * Broadcasts are written one at a time across the server: each queues its
+ * mails behind the last one's, so two written together still keep to the
+ * sending rate.
+ */
+export const lockBroadcastSchedule = (tx: Queryable) => lockKeys(tx, "broadcastSchedule", "", [""]);

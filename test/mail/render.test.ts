@@ -43,6 +43,15 @@ describe("rendering a mail template", () => {
     expect(mail.subject).toBe("Welcome to A Bcc: x@evil.test");
   });
 
+  it("puts a {{{triple}}} placeholder's value, HTML already, into the HTML part as it is, and reads no placeholder inside it", () => {
+    const mail = renderMail(
+      { text: "Subject: {{name}}\n\n{{{body}}}", html: "<div>{{{body}}}</div><p>{{name}}</p>" },
+      { name: "<Ana>", body: "<p><em>Hi</em> {{name}}</p>" },
+    );
+    expect(mail.html).toBe("<div><p><em>Hi</em> {{name}}</p></div><p>&lt;Ana&gt;</p>");
+    expect(mail.text).toBe("<p><em>Hi</em> {{name}}</p>");
+  });
+
   it("refuses a placeholder the mail has no value for, and a text part without a subject", () => {
     expect(() => renderMail(template, { programName: "A", name: "B" })).toThrow(/\{\{link\}\}/);
     expect(() => renderMail({ text: "Hello", html: "" }, {})).toThrow(/Subject/);
@@ -73,6 +82,18 @@ describe("rendering a mail template", () => {
         link: "https://laurel.test/portal?program=prg_1",
       },
       says: ["$25.00", "pay_1-1"],
+    },
+    broadcast: {
+      data: {
+        programName: "Ambassadors",
+        subject: "New rates at Ambassadors",
+        bodyText: "Rates go up on **June 1**.",
+        bodyHtml: "<p>Rates go up on <strong>June 1</strong>.</p>",
+        unsubscribeUrl: "https://laurel.test/v1/unsubscribe/uns_1",
+        // The link the shared check looks for: here, the unsubscribe link.
+        link: "https://laurel.test/v1/unsubscribe/uns_1",
+      },
+      says: ["Rates go up on", "June 1", "member of Ambassadors"],
     },
   };
 
