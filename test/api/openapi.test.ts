@@ -254,8 +254,12 @@ describe("the OpenAPI document", () => {
   });
 });
 
-/** POSTs that take no Idempotency-Key: a store's webhook, idempotent on the provider's own ids. */
-const UNKEYED = ["POST /v1/hooks/{provider}/{programId}"];
+/**
+ * POSTs that take no Idempotency-Key: a store's webhook, idempotent on the
+ * provider's own ids, and a mail client's one-click unsubscribe, which sends
+ * only its form and does the same however often it is sent.
+ */
+const UNKEYED = ["POST /v1/hooks/{provider}/{programId}", "POST /v1/unsubscribe/{token}"];
 
 describe("the conformance check the API tests run on every response", () => {
   const exchange = (fields: {

@@ -17,6 +17,8 @@ import {
   type Collection,
   type ProgramBody,
 } from "../support/api.ts";
+import { insertBroadcast } from "../../src/store/broadcasts.ts";
+import { findProgramById } from "../../src/store/programs.ts";
 import { describeEachBackend } from "../support/backends.ts";
 
 const guarded = routes.filter((r) => r.auth !== "public");
@@ -46,6 +48,8 @@ const validBodies: Record<string, unknown> = {
     events: ["commission.created"],
   },
   "PATCH /v1/webhook-endpoints/{endpointId}": { disabled: true },
+  "POST /v1/programs/{programId}/broadcasts": { subject: "Intrusion", body: "Hello." },
+  "POST /v1/programs/{programId}/broadcasts/preview": { subject: "Intrusion", body: "Hello." },
   "POST /v1/programs/{programId}/targets": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
@@ -68,6 +72,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
     goalId: "",
     endpointId: "",
     deliveryId: "",
+    broadcastId: "",
   };
   let participantToken = "";
 
@@ -125,6 +130,18 @@ describeEachBackend("every route checks who is calling", (backend) => {
     );
     expectStatus(test, 202);
     ids.deliveryId = test.body.id;
+    // Written directly: this app has no SMTP server, so the API would refuse to broadcast.
+    ids.broadcastId = api.services.ids.next("brc");
+    await insertBroadcast(api.db, {
+      id: ids.broadcastId,
+      programId: program.id,
+      brandId: (await findProgramById(api.db, program.id))?.brandId ?? "",
+      subject: "Owned by brand A",
+      body: "Hello.",
+      audience: {},
+      recipients: 0,
+      createdAt: new Date(),
+    });
   });
 
   /** The route's URL with brand A's real ids in place of its path parameters. */
@@ -138,6 +155,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "provider") return "shopify";
       if (param === "endpointId") return ids.endpointId;
       if (param === "deliveryId") return ids.deliveryId;
+      if (param === "broadcastId") return ids.broadcastId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }
