@@ -1056,6 +1056,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/programs/{programId}/broadcasts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's broadcasts, newest first
+     * @description Each broadcast with its recipients, sent and failed mails, and status.
+     */
+    get: operations["listBroadcasts"];
+    put?: never;
+    /**
+     * Mail a message to the program's participants
+     * @description Writes the broadcast and one mail per participant in the audience who has an email and has not unsubscribed from broadcasts, in one transaction. The mails go out at a steady rate (LAUREL_BROADCAST_PER_MINUTE, 600 by default, after any broadcast still sending), each with a one-click unsubscribe link. 409 when no SMTP server is configured (nothing is written); 422 for a level the program does not have.
+     */
+    post: operations["createBroadcast"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/broadcasts/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * How many a broadcast would reach, and its mail as rendered, without sending
+     * @description Takes the same body as creating a broadcast and answers the number of participants it would mail now and the mail's subject, HTML and text, with an example unsubscribe link. Writes nothing; refuses what creating would refuse.
+     */
+    post: operations["previewBroadcast"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/broadcasts/{broadcastId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A broadcast: its recipients, sent and failed mails, and status
+     * @description Counts come from the broadcast's mails as they stand: sent once the SMTP server took one, failed once it was given up on after a day of retries.
+     */
+    get: operations["getBroadcast"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/unsubscribe/{token}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * One-click unsubscribe from a program's broadcasts (RFC 8058)
+     * @description What a mail client posts, `List-Unsubscribe=One-Click` form-encoded, when its reader unsubscribes, and what the page at the same address posts. Stops broadcasts to the participant the token names; mail about their own sign-in links, rewards and payouts still goes. Needs no credential but the token; 404 for a token that names no one.
+     */
+    post: operations["unsubscribeFromBroadcasts"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/programs/{programId}/reports/timeseries": {
     parameters: {
       query?: never;
@@ -1201,6 +1285,66 @@ export interface components {
         /** @description Minor units paid out so far */
         paid: number;
       };
+    };
+    /** @description A broadcast and what its mails have come to */
+    Broadcast: {
+      id: string;
+      subject: string;
+      audience: components["schemas"]["BroadcastAudience"];
+      /** @description Mails written: one per participant it reached */
+      recipients: number;
+      /** @description Mails the SMTP server took */
+      sent: number;
+      /** @description Mails given up on after a day of retries */
+      failed: number;
+      /**
+       * @description sending while any of its mails waits to be sent (or tried again); sent after
+       * @enum {string}
+       */
+      status: "sending" | "sent";
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** @description A broadcast written with its mails */
+    BroadcastAccepted: {
+      id: string;
+      recipients: number;
+      /**
+       * @description sending while any of its mails waits to be sent (or tried again); sent after
+       * @enum {string}
+       */
+      status: "sending" | "sent";
+    };
+    /** @description Who a broadcast goes to */
+    BroadcastAudience: {
+      /** @description The program's level keys to mail; absent: every level, and none */
+      levels?: string[];
+      /** @description Participant statuses to mail; absent: every status */
+      status?: ("applied" | "active" | "suspended")[];
+    };
+    /** @description Broadcasts, newest first */
+    BroadcastCollection: {
+      items: components["schemas"]["Broadcast"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description A message to a program's participants */
+    BroadcastInput: {
+      /** @description The mails' subject line */
+      subject: string;
+      /** @description Markdown; raw HTML in it is shown as text, never as markup */
+      body: string;
+      audience?: components["schemas"]["BroadcastAudience"];
+    };
+    /** @description A broadcast as it would be mailed; nothing sent */
+    BroadcastPreview: {
+      /** @description Participants it would mail now */
+      recipients: number;
+      subject: string;
+      /** @description The mail's HTML part, with an example unsubscribe link */
+      html: string;
+      /** @description The mail's text part, with an example unsubscribe link */
+      text: string;
     };
     ChangedGoal: {
       id: string;
@@ -2280,6 +2424,11 @@ export interface components {
       visitorId: string;
       /** @description false when the click was not counted: the visitor or the address clicked more than the program allows in an hour */
       recorded: boolean;
+    };
+    /** @description Broadcasts stopped; other mail still comes */
+    Unsubscribed: {
+      /** @constant */
+      status: "unsubscribed";
     };
     /** @description One event on its way to one endpoint */
     WebhookDelivery: {
@@ -6694,6 +6843,291 @@ export interface operations {
       400: components["responses"]["BadRequest"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listBroadcasts: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "brc_01JW6P2Y1R8M4K7V9C3D5F0H2Q",
+           *           "subject": "New rates from June 1",
+           *           "audience": {
+           *             "levels": [
+           *               "gold"
+           *             ],
+           *             "status": [
+           *               "active"
+           *             ]
+           *           },
+           *           "recipients": 120,
+           *           "sent": 118,
+           *           "failed": 2,
+           *           "status": "sent",
+           *           "createdAt": "2026-05-20T09:00:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["BroadcastCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createBroadcast: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "subject": "New rates from June 1",
+         *       "body": "Hello! From **June 1** every sale pays **12%**.\n\nSee https://brand.example/rates",
+         *       "audience": {
+         *         "levels": [
+         *           "gold"
+         *         ],
+         *         "status": [
+         *           "active"
+         *         ]
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["BroadcastInput"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "brc_01JW6P2Y1R8M4K7V9C3D5F0H2Q",
+           *       "recipients": 120,
+           *       "status": "sending"
+           *     }
+           */
+          "application/json": components["schemas"]["BroadcastAccepted"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  previewBroadcast: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "subject": "New rates from June 1",
+         *       "body": "Hello! From **June 1** every sale pays **12%**.\n\nSee https://brand.example/rates",
+         *       "audience": {
+         *         "levels": [
+         *           "gold"
+         *         ],
+         *         "status": [
+         *           "active"
+         *         ]
+         *       }
+         *     }
+         */
+        "application/json": components["schemas"]["BroadcastInput"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "recipients": 120,
+           *       "subject": "New rates from June 1",
+           *       "html": "<!doctype html>…<p>Hello! From <strong>June 1</strong> every sale pays <strong>12%</strong>.</p>…",
+           *       "text": "Hello! From **June 1** every sale pays **12%**.…"
+           *     }
+           */
+          "application/json": components["schemas"]["BroadcastPreview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        broadcastId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "brc_01JW6P2Y1R8M4K7V9C3D5F0H2Q",
+           *       "subject": "New rates from June 1",
+           *       "audience": {
+           *         "levels": [
+           *           "gold"
+           *         ],
+           *         "status": [
+           *           "active"
+           *         ]
+           *       },
+           *       "recipients": 120,
+           *       "sent": 118,
+           *       "failed": 2,
+           *       "status": "sent",
+           *       "createdAt": "2026-05-20T09:00:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Broadcast"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  unsubscribeFromBroadcasts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The participant's unsubscribe token, from a broadcast */
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "List-Unsubscribe": "One-Click"
+         *     }
+         */
+        "application/x-www-form-urlencoded": {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "unsubscribed"
+           *     }
+           */
+          "application/json": components["schemas"]["Unsubscribed"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
