@@ -3,6 +3,7 @@ import { StrictMode, useCallback, useEffect, useState, type FormEvent } from "re
 import { createRoot } from "react-dom/client";
 import "../shared/styles.css";
 import { ApiError, ok } from "../shared/api.ts";
+import { Broadcasts } from "./broadcasts.tsx";
 import { Goals } from "./goals.tsx";
 import { Integrations } from "./integrations.tsx";
 import { Overview } from "./overview.tsx";
@@ -84,6 +85,7 @@ const SECTIONS = [
   { path: "/payouts", label: "Payouts" },
   { path: "/integrations", label: "Integrations" },
   { path: "/webhooks", label: "Webhooks" },
+  { path: "/broadcasts", label: "Broadcasts" },
   { path: "/program", label: "Program" },
 ] as const;
 
@@ -182,6 +184,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Integrations key={program.id} program={program} />;
     case "webhooks":
       return <Webhooks key={program.id} program={program} />;
+    case "broadcasts":
+      return <Broadcasts key={program.id} program={program} />;
     case "program":
       return <ProgramSettings key={program.id} program={program} />;
     default:
