@@ -12,6 +12,7 @@ import {
 import { measureJobsOnPglite, measureJobsOnPostgres, printJobs, type JobsResult } from "./jobs.ts";
 import { measureHooks, printHooks, type HooksResult } from "./hooks.ts";
 import { measureWebhooksOut, printWebhooksOut, type WebhooksOutResult } from "./webhooks-out.ts";
+import { measureMailOut, printMailOut, type MailOutResult } from "./mail-out.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
@@ -46,9 +47,10 @@ const JOBS_PGLITE = process.env.BENCH_JOBS_PGLITE !== "0";
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const HOOK_DELIVERIES = Number(process.env.BENCH_HOOK_DELIVERIES ?? 2000);
 const WEBHOOKS_OUT = Number(process.env.BENCH_WEBHOOKS_OUT ?? 2000);
-/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks. */
+const MAILS_OUT = Number(process.env.BENCH_MAILS ?? 300);
+/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks, mail. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks")
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks,mail")
     .split(",")
     .map((s) => s.trim()),
 );
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   const hooks: { database: string; result: HooksResult }[] = [];
   const hookOptions = { deliveries: HOOK_DELIVERIES, concurrency: 8, participants: 100 };
   const webhooksOut: { database: string; result: WebhooksOutResult }[] = [];
+  const mailsOut: { database: string; result: MailOutResult }[] = [];
   const webhooksOutOptions = { events: WEBHOOKS_OUT, concurrency: 8 };
 
   if (ONLY.has("throughput")) {
@@ -146,6 +149,18 @@ async function main(): Promise<void> {
       webhooksOut.push({
         database: "PGlite (embedded)",
         result: await measureWebhooksOut(lite, webhooksOutOptions),
+      });
+    } finally {
+      await lite.close();
+    }
+  }
+  if (ONLY.has("mail")) {
+    const lite = await openPglite();
+    try {
+      await migrate(lite);
+      mailsOut.push({
+        database: "PGlite (embedded)",
+        result: await measureMailOut(lite, MAILS_OUT),
       });
     } finally {
       await lite.close();
@@ -223,6 +238,8 @@ async function main(): Promise<void> {
           database: "PostgreSQL",
           result: await measureWebhooksOut(db, webhooksOutOptions),
         });
+      if (ONLY.has("mail"))
+        mailsOut.push({ database: "PostgreSQL", result: await measureMailOut(db, MAILS_OUT) });
       const profile = PROFILE ? profiled(db) : null;
       const target = profile?.db ?? db;
       if (ONLY.has("goals")) {
@@ -288,6 +305,7 @@ async function main(): Promise<void> {
   }
   if (hooks.length > 0) printHooks(hooks);
   if (webhooksOut.length > 0) printWebhooksOut(webhooksOut);
+  if (mailsOut.length > 0) printMailOut(mailsOut);
   if (goals.length > 0) printGoals(goals);
   if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);

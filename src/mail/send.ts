@@ -23,6 +23,10 @@ export function createMailer(setting: MailSetting): Mailer {
     port: server.port,
     secure: server.secure,
     ...(server.auth ? { auth: server.auth } : {}),
+    // One SMTP connection kept open across mails: a new connection (and its
+    // greeting and login) for every mail is what limits a broadcast's rate.
+    pool: true,
+    maxConnections: 1,
     connectionTimeout: SMTP_TIMEOUT_MS,
     greetingTimeout: SMTP_TIMEOUT_MS,
     socketTimeout: SMTP_TIMEOUT_MS,
