@@ -1,25 +1,20 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import {
-  useEffect,
-  useId,
-  useRef,
-  useState,
-  type FormEvent,
-  type ReactNode,
-  type RefObject,
-} from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, ok, type Schema } from "../shared/api.ts";
-import { formatDateTime, formatNumber } from "../shared/format.ts";
+import { formatDateTime } from "../shared/format.ts";
+import { PagedList, formatWithSeconds, usePagedQuery } from "./paged-list.tsx";
 import { api, type Program } from "./session.ts";
 import {
+  Badge,
   Button,
   ConfirmDialog,
-  Empty,
+  CopyField,
   ErrorMessage,
   Field,
   Loading,
   inputClass,
   invalid,
+  type BadgeTone,
 } from "./ui.tsx";
 
 type Integration = Schema<"Integration">;
@@ -118,15 +113,6 @@ const GUIDES: readonly Guide[] = [
     shopDomain: false,
   },
 ];
-
-// Deliveries come seconds apart, so their times show the seconds too.
-function formatReceived(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, {
-    dateStyle: "medium",
-    timeStyle: "medium",
-    timeZone,
-  }).format(new Date(iso));
-}
 
 export function Integrations({ program }: { program: Program }) {
   const integrations = useQuery({
@@ -228,11 +214,9 @@ function ProviderCard({
         >
           {guide.name}
         </h3>
-        <span
-          className={`rounded-full px-2 py-0.5 text-xs font-medium ${integration ? "bg-emerald-100 text-emerald-900" : "bg-slate-100 text-slate-700"}`}
-        >
+        <Badge tone={integration ? "good" : "neutral"}>
           {integration ? "Connected" : "Not connected"}
-        </span>
+        </Badge>
         <p role="status" className="text-sm text-emerald-800">
           {notice}
         </p>
@@ -268,6 +252,7 @@ function ProviderCard({
             id={`${guide.provider}-webhook-url`}
             label="Webhook URL"
             copyLabel={`${guide.name} webhook URL`}
+            what="URL"
             value={integration.webhookUrl}
             inputRef={urlInput}
           />
@@ -482,177 +467,44 @@ function ConnectForm({
   );
 }
 
-/** A read-only value with a Copy button, and a confirmation screen readers hear. */
-function CopyField({
-  id,
-  label,
-  copyLabel,
-  value,
-  inputRef,
-}: {
-  id: string;
-  label: string;
-  copyLabel: string;
-  value: string;
-  inputRef: RefObject<HTMLInputElement | null>;
-}) {
-  const [said, setSaid] = useState("");
-  useEffect(() => {
-    if (said === "") return;
-    const timer = setTimeout(() => setSaid(""), 5000);
-    return () => clearTimeout(timer);
-  }, [said]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setSaid("Copied");
-    } catch {
-      // Without clipboard access the text is selected, so a keyboard copy works.
-      inputRef.current?.select();
-      setSaid("Could not copy: the URL is selected, press Ctrl+C or ⌘C.");
-    }
-  };
-  return (
-    <Field id={id} label={label}>
-      <div className="flex gap-2">
-        <input
-          id={id}
-          ref={inputRef}
-          readOnly
-          value={value}
-          onFocus={(e) => e.currentTarget.select()}
-          className={`${inputClass} min-w-0 flex-1 font-mono`}
-        />
-        <Button variant="secondary" onClick={() => void copy()}>
-          Copy<span className="sr-only"> {copyLabel}</span>
-        </Button>
-      </div>
-      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-800">
-        {said}
-      </p>
-    </Field>
-  );
-}
-
-const DELIVERIES_PAGE = 20;
-
-const STATUS_LOOK: Record<Delivery["status"], { label: string; look: string }> = {
-  processed: { label: "Processed", look: "bg-emerald-100 text-emerald-900" },
-  duplicate: { label: "Duplicate", look: "bg-slate-100 text-slate-700" },
-  ignored: { label: "Ignored", look: "bg-amber-100 text-amber-900" },
-  rejected: { label: "Rejected", look: "bg-red-100 text-red-800" },
+const STATUS_LOOK: Record<Delivery["status"], { label: string; tone: BadgeTone }> = {
+  processed: { label: "Processed", tone: "good" },
+  duplicate: { label: "Duplicate", tone: "neutral" },
+  ignored: { label: "Ignored", tone: "warning" },
+  rejected: { label: "Rejected", tone: "bad" },
 };
 
 function Deliveries({ program, guide }: { program: Program; guide: Guide }) {
-  const deliveries = useInfiniteQuery({
-    queryKey: ["deliveries", program.id, guide.provider],
-    queryFn: ({ pageParam }) =>
-      ok(
-        api.GET("/v1/programs/{programId}/integrations/{provider}/deliveries", {
-          params: {
-            path: { programId: program.id, provider: guide.provider },
-            query: { limit: DELIVERIES_PAGE, ...(pageParam ? { cursor: pageParam } : {}) },
-          },
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next,
-  });
-  const list = useRef<HTMLOListElement>(null);
-  // Once the next page is in, focus goes to its first delivery, so a keyboard
-  // user reads on from there rather than from a button that may be gone.
-  const [focusRow, setFocusRow] = useState<number | null>(null);
-  const rows = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
-  useEffect(() => {
-    if (focusRow === null || rows.length <= focusRow) return;
-    list.current?.querySelectorAll<HTMLLIElement>(":scope > li")[focusRow]?.focus();
-    setFocusRow(null);
-  }, [focusRow, rows.length]);
-  const refreshing = deliveries.isRefetching && !deliveries.isFetchingNextPage;
-  const headingId = useId();
+  const deliveries = usePagedQuery(["deliveries", program.id, guide.provider], (query) =>
+    ok(
+      api.GET("/v1/programs/{programId}/integrations/{provider}/deliveries", {
+        params: { path: { programId: program.id, provider: guide.provider }, query },
+      }),
+    ),
+  );
   return (
-    <div className="flex flex-col gap-2">
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <h4 id={headingId} className="text-sm font-semibold text-slate-700">
-          Recent deliveries
-        </h4>
-        <div className="flex items-center gap-2">
-          <p role="status" className="text-xs text-slate-500">
-            {deliveries.dataUpdatedAt > 0 &&
-              !refreshing &&
-              `Checked ${formatReceived(new Date(deliveries.dataUpdatedAt).toISOString(), program.timezone)}`}
-          </p>
-          <Button
-            variant="secondary"
-            // aria-disabled, not disabled: a disabled button drops keyboard focus.
-            aria-disabled={deliveries.isFetching}
-            onClick={() => {
-              if (deliveries.isFetching) return;
-              void deliveries.refetch();
-            }}
-          >
-            {refreshing ? "Refreshing…" : "Refresh"}
-            <span className="sr-only"> {guide.name} deliveries</span>
-          </Button>
-        </div>
-      </div>
-      {deliveries.isPending ? (
-        <Loading what="deliveries" />
-      ) : deliveries.error && rows.length === 0 ? (
-        <ErrorMessage error={deliveries.error} />
-      ) : rows.length === 0 ? (
-        <Empty>No deliveries yet: {guide.tryIt}</Empty>
-      ) : (
-        <>
-          <ol
-            ref={list}
-            aria-labelledby={headingId}
-            className="flex flex-col divide-y divide-slate-200 rounded border border-slate-200"
-          >
-            {rows.map((d) => (
-              <DeliveryRow key={d.id} delivery={d} timeZone={program.timezone} />
-            ))}
-          </ol>
-          {deliveries.error && <ErrorMessage error={deliveries.error} />}
-          <div className="flex flex-wrap items-center gap-3">
-            {deliveries.hasNextPage && (
-              <Button
-                variant="secondary"
-                aria-disabled={deliveries.isFetchingNextPage}
-                onClick={() => {
-                  if (deliveries.isFetchingNextPage) return;
-                  setFocusRow(rows.length);
-                  void deliveries.fetchNextPage();
-                }}
-              >
-                {deliveries.isFetchingNextPage ? "Loading…" : "Show more"}
-                <span className="sr-only"> {guide.name} deliveries</span>
-              </Button>
-            )}
-            <span className="text-xs text-slate-500">
-              {formatNumber(rows.length)} shown, newest first
-            </span>
-          </div>
-        </>
-      )}
-    </div>
+    <PagedList
+      query={deliveries}
+      title="Recent deliveries"
+      headingLevel="h4"
+      what="deliveries"
+      buttonsLabel={`${guide.name} deliveries`}
+      timeZone={program.timezone}
+      empty={<>No deliveries yet: {guide.tryIt}</>}
+      renderRow={(d) => <DeliveryRow delivery={d} timeZone={program.timezone} />}
+    />
   );
 }
 
 function DeliveryRow({ delivery, timeZone }: { delivery: Delivery; timeZone: string }) {
   const status = STATUS_LOOK[delivery.status];
   return (
-    <li
-      tabIndex={-1}
-      className="flex flex-col gap-1 p-3 text-sm focus:outline-2 focus:outline-emerald-700"
-    >
+    <>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.look}`}>
-          {status.label}
-        </span>
+        <Badge tone={status.tone}>{status.label}</Badge>
         <code className="break-all">{delivery.topic}</code>
         <time dateTime={delivery.receivedAt} className="text-slate-600">
-          {formatReceived(delivery.receivedAt, timeZone)}
+          {formatWithSeconds(delivery.receivedAt, timeZone)}
         </time>
       </div>
       {delivery.eventIds.length > 0 ? (
@@ -676,6 +528,6 @@ function DeliveryRow({ delivery, timeZone }: { delivery: Delivery; timeZone: str
           {delivery.error.message}
         </p>
       )}
-    </li>
+    </>
   );
 }

@@ -1,6 +1,14 @@
 import * as DialogPrimitive from "@radix-ui/react-dialog";
 import * as LabelPrimitive from "@radix-ui/react-label";
-import { useRef, useState, type ComponentProps, type ReactElement, type ReactNode } from "react";
+import {
+  useEffect,
+  useRef,
+  useState,
+  type ComponentProps,
+  type ReactElement,
+  type ReactNode,
+  type RefObject,
+} from "react";
 import { ApiError } from "../shared/api.ts";
 
 export function Button({
@@ -212,5 +220,81 @@ export function ConfirmDialog({
         </DialogPrimitive.Content>
       </DialogPrimitive.Portal>
     </DialogPrimitive.Root>
+  );
+}
+
+const BADGE_LOOK = {
+  good: "bg-emerald-100 text-emerald-900",
+  neutral: "bg-slate-100 text-slate-700",
+  warning: "bg-amber-100 text-amber-900",
+  bad: "bg-red-100 text-red-800",
+} as const;
+
+export type BadgeTone = keyof typeof BADGE_LOOK;
+
+/** A short state in a coloured pill; the words carry the meaning, the colour only repeats it. */
+export function Badge({ tone, children }: { tone: BadgeTone; children: ReactNode }) {
+  return (
+    <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${BADGE_LOOK[tone]}`}>
+      {children}
+    </span>
+  );
+}
+
+/** A read-only value with a Copy button, and a confirmation screen readers hear. */
+export function CopyField({
+  id,
+  label,
+  copyLabel,
+  what,
+  value,
+  inputRef,
+}: {
+  id: string;
+  label: string;
+  /** Told to screen readers after Copy, to say what is copied. */
+  copyLabel: string;
+  /** What the value is, in the message when the clipboard is out of reach. */
+  what: string;
+  value: string;
+  inputRef: RefObject<HTMLInputElement | null>;
+}) {
+  const [said, setSaid] = useState("");
+  useEffect(() => {
+    if (said === "") return;
+    const timer = setTimeout(() => setSaid(""), 5000);
+    return () => clearTimeout(timer);
+  }, [said]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setSaid("Copied");
+    } catch {
+      // Without clipboard access the text is selected, so a keyboard copy works.
+      inputRef.current?.select();
+      setSaid(`Could not copy: the ${what} is selected, press Ctrl+C or ⌘C.`);
+    }
+  };
+  return (
+    <Field id={id} label={label}>
+      <div className="flex gap-2">
+        <input
+          id={id}
+          ref={inputRef}
+          readOnly
+          autoComplete="off"
+          spellCheck={false}
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          className={`${inputClass} min-w-0 flex-1 font-mono`}
+        />
+        <Button variant="secondary" onClick={() => void copy()}>
+          Copy<span className="sr-only"> {copyLabel}</span>
+        </Button>
+      </div>
+      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-800">
+        {said}
+      </p>
+    </Field>
   );
 }

@@ -1,24 +1,22 @@
 import * as DialogPrimitive from "@radix-ui/react-dialog";
-import {
-  useInfiniteQuery,
-  useMutation,
-  useQuery,
-  useQueryClient,
-  type InfiniteData,
-} from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
+import { useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError, ok, type Schema } from "../shared/api.ts";
 import { formatDateTime, formatNumber } from "../shared/format.ts";
+import { PagedList, formatWithSeconds, usePagedQuery } from "./paged-list.tsx";
 import { api, type Program } from "./session.ts";
 import {
+  Badge,
   Button,
   ConfirmDialog,
+  CopyField,
   Empty,
   ErrorMessage,
   Field,
   Loading,
   inputClass,
   invalid,
+  type BadgeTone,
 } from "./ui.tsx";
 
 type Endpoint = Schema<"WebhookEndpoint">;
@@ -52,15 +50,6 @@ interface Revealed {
   endpointId: string;
   secret: string;
   why: "created" | "rotated";
-}
-
-// Deliveries are tried seconds apart, so their times show the seconds too.
-function formatAttemptTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, {
-    dateStyle: "medium",
-    timeStyle: "medium",
-    timeZone,
-  }).format(new Date(iso));
 }
 
 /** The endpoint as it is listed: the secret is never kept beside it. */
@@ -461,11 +450,9 @@ function EndpointCard({
         >
           {endpoint.url}
         </h4>
-        <span
-          className={`rounded-full px-2 py-0.5 text-xs font-medium ${endpoint.disabled ? "bg-red-100 text-red-800" : "bg-emerald-100 text-emerald-900"}`}
-        >
+        <Badge tone={endpoint.disabled ? "bad" : "good"}>
           {endpoint.disabled ? "Disabled" : "Enabled"}
-        </span>
+        </Badge>
       </div>
       <dl className="grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
         <dt className="text-slate-600">Events</dt>
@@ -757,7 +744,14 @@ function SecretReveal({ revealed, onForget }: { revealed: Revealed; onForget: ()
           ? "The endpoint's signing secret. Copy it now: you won't see it again."
           : "The new signing secret. Copy it now: you won't see it again."}
       </p>
-      <CopyField id={id} label="Signing secret" value={revealed.secret} inputRef={input} />
+      <CopyField
+        id={id}
+        label="Signing secret"
+        copyLabel="signing secret"
+        what="secret"
+        value={revealed.secret}
+        inputRef={input}
+      />
       <p className="text-sm text-slate-700">
         Give it to the receiver to verify each delivery's <code>webhook-signature</code>. Laurel
         never shows it again, here or through the API; leaving this screen forgets it. Lost, it can
@@ -772,81 +766,21 @@ function SecretReveal({ revealed, onForget }: { revealed: Revealed; onForget: ()
   );
 }
 
-function CopyField({
-  id,
-  label,
-  value,
-  inputRef,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  inputRef: RefObject<HTMLInputElement | null>;
-}) {
-  const [said, setSaid] = useState("");
-  useEffect(() => {
-    if (said === "") return;
-    const timer = setTimeout(() => setSaid(""), 5000);
-    return () => clearTimeout(timer);
-  }, [said]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setSaid("Copied");
-    } catch {
-      // Without clipboard access the text is selected, so a keyboard copy works.
-      inputRef.current?.select();
-      setSaid("Could not copy: the secret is selected, press Ctrl+C or ⌘C.");
-    }
-  };
-  return (
-    <Field id={id} label={label}>
-      <div className="flex gap-2">
-        <input
-          id={id}
-          ref={inputRef}
-          readOnly
-          autoComplete="off"
-          spellCheck={false}
-          value={value}
-          onFocus={(e) => e.currentTarget.select()}
-          className={`${inputClass} min-w-0 flex-1 font-mono`}
-        />
-        <Button variant="secondary" onClick={() => void copy()}>
-          Copy<span className="sr-only"> {label.toLowerCase()}</span>
-        </Button>
-      </div>
-      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-800">
-        {said}
-      </p>
-    </Field>
-  );
-}
-
-const DELIVERIES_PAGE = 20;
-
-const STATUS_LOOK: Record<WebhookDelivery["status"], { label: string; look: string }> = {
-  pending: { label: "Pending", look: "bg-amber-100 text-amber-900" },
-  delivered: { label: "Delivered", look: "bg-emerald-100 text-emerald-900" },
-  failed: { label: "Failed", look: "bg-red-100 text-red-800" },
+const STATUS_LOOK: Record<WebhookDelivery["status"], { label: string; tone: BadgeTone }> = {
+  pending: { label: "Pending", tone: "warning" },
+  delivered: { label: "Delivered", tone: "good" },
+  failed: { label: "Failed", tone: "bad" },
 };
 
 function Deliveries({ endpoint, program }: { endpoint: Endpoint; program: Program }) {
   const queryClient = useQueryClient();
-  const deliveries = useInfiniteQuery({
-    queryKey: deliveriesKey(endpoint.id),
-    queryFn: ({ pageParam }) =>
-      ok(
-        api.GET("/v1/webhook-endpoints/{endpointId}/deliveries", {
-          params: {
-            path: { endpointId: endpoint.id },
-            query: { limit: DELIVERIES_PAGE, ...(pageParam ? { cursor: pageParam } : {}) },
-          },
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next,
-  });
+  const deliveries = usePagedQuery(deliveriesKey(endpoint.id), (query) =>
+    ok(
+      api.GET("/v1/webhook-endpoints/{endpointId}/deliveries", {
+        params: { path: { endpointId: endpoint.id }, query },
+      }),
+    ),
+  );
   const [said, setSaid] = useState("");
   const retry = useMutation({
     mutationFn: (deliveryId: string) =>
@@ -873,102 +807,37 @@ function Deliveries({ endpoint, program }: { endpoint: Endpoint; program: Progra
       );
     },
   });
-  const list = useRef<HTMLOListElement>(null);
-  // Once the next page is in, focus goes to its first delivery, so a keyboard
-  // user reads on from there rather than from a button that may be gone.
-  const [focusRow, setFocusRow] = useState<number | null>(null);
-  const rows = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
-  useEffect(() => {
-    if (focusRow === null || rows.length <= focusRow) return;
-    list.current?.querySelectorAll<HTMLLIElement>(":scope > li")[focusRow]?.focus();
-    setFocusRow(null);
-  }, [focusRow, rows.length]);
-  const refreshing = deliveries.isRefetching && !deliveries.isFetchingNextPage;
-  const headingId = useId();
   return (
-    <div className="flex flex-col gap-2">
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <h5 id={headingId} className="text-sm font-semibold text-slate-700">
-          Recent deliveries
-        </h5>
-        <div className="flex items-center gap-2">
-          <p role="status" className="text-xs text-slate-500">
-            {deliveries.dataUpdatedAt > 0 &&
-              !refreshing &&
-              `Checked ${formatAttemptTime(new Date(deliveries.dataUpdatedAt).toISOString(), program.timezone)}`}
-          </p>
-          <Button
-            variant="secondary"
-            // aria-disabled, not disabled: a disabled button drops keyboard focus.
-            aria-disabled={deliveries.isFetching}
-            onClick={() => {
-              if (deliveries.isFetching) return;
-              setSaid("");
-              void deliveries.refetch();
-            }}
-          >
-            {refreshing ? "Refreshing…" : "Refresh"}
-            <span className="sr-only"> deliveries to {endpoint.url}</span>
-          </Button>
-        </div>
-      </div>
-      <p role="status" className="text-sm text-emerald-800">
-        {said}
-      </p>
-      <ErrorMessage error={retry.error} />
-      {deliveries.isPending ? (
-        <Loading what="deliveries" />
-      ) : deliveries.error && rows.length === 0 ? (
-        <ErrorMessage error={deliveries.error} />
-      ) : rows.length === 0 ? (
-        <Empty>
-          No deliveries yet: Send test event, or wait for the next event of a type it takes, then
-          Refresh.
-        </Empty>
-      ) : (
+    <PagedList
+      query={deliveries}
+      title="Recent deliveries"
+      headingLevel="h5"
+      what="deliveries"
+      buttonsLabel={`deliveries to ${endpoint.url}`}
+      timeZone={program.timezone}
+      empty="No deliveries yet: Send test event, or wait for the next event of a type it takes, then Refresh."
+      onRefresh={() => setSaid("")}
+      notices={
         <>
-          <ol
-            ref={list}
-            aria-labelledby={headingId}
-            className="flex flex-col divide-y divide-slate-200 rounded border border-slate-200"
-          >
-            {rows.map((d) => (
-              <DeliveryRow
-                key={d.id}
-                delivery={d}
-                timeZone={program.timezone}
-                retrying={retry.isPending && retry.variables === d.id}
-                onRetry={() => {
-                  if (retry.isPending) return;
-                  setSaid("");
-                  retry.mutate(d.id);
-                }}
-              />
-            ))}
-          </ol>
-          {deliveries.error && <ErrorMessage error={deliveries.error} />}
-          <div className="flex flex-wrap items-center gap-3">
-            {deliveries.hasNextPage && (
-              <Button
-                variant="secondary"
-                aria-disabled={deliveries.isFetchingNextPage}
-                onClick={() => {
-                  if (deliveries.isFetchingNextPage) return;
-                  setFocusRow(rows.length);
-                  void deliveries.fetchNextPage();
-                }}
-              >
-                {deliveries.isFetchingNextPage ? "Loading…" : "Show more"}
-                <span className="sr-only"> deliveries to {endpoint.url}</span>
-              </Button>
-            )}
-            <span className="text-xs text-slate-500">
-              {formatNumber(rows.length)} shown, newest first
-            </span>
-          </div>
+          <p role="status" className="text-sm text-emerald-800">
+            {said}
+          </p>
+          <ErrorMessage error={retry.error} />
         </>
+      }
+      renderRow={(d) => (
+        <DeliveryRow
+          delivery={d}
+          timeZone={program.timezone}
+          retrying={retry.isPending && retry.variables === d.id}
+          onRetry={() => {
+            if (retry.isPending) return;
+            setSaid("");
+            retry.mutate(d.id);
+          }}
+        />
       )}
-    </div>
+    />
   );
 }
 
@@ -985,18 +854,13 @@ function DeliveryRow({
 }) {
   const status = STATUS_LOOK[delivery.status];
   return (
-    <li
-      tabIndex={-1}
-      className="flex flex-col gap-1 p-3 text-sm focus:outline-2 focus:outline-emerald-700"
-    >
+    <>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.look}`}>
-          {status.label}
-        </span>
+        <Badge tone={status.tone}>{status.label}</Badge>
         <code className="break-all">{delivery.type}</code>
         <code className="break-all text-slate-600">{delivery.eventId}</code>
         <time dateTime={delivery.createdAt} className="text-slate-600">
-          {formatAttemptTime(delivery.createdAt, timeZone)}
+          {formatWithSeconds(delivery.createdAt, timeZone)}
         </time>
       </div>
       <dl className="flex flex-wrap gap-x-4 gap-y-1">
@@ -1013,7 +877,7 @@ function DeliveryRow({
             <dt className="text-slate-600">Next attempt</dt>
             <dd>
               <time dateTime={delivery.nextAttemptAt}>
-                {formatAttemptTime(delivery.nextAttemptAt, timeZone)}
+                {formatWithSeconds(delivery.nextAttemptAt, timeZone)}
               </time>
             </dd>
           </div>
@@ -1023,7 +887,7 @@ function DeliveryRow({
             <dt className="text-slate-600">Delivered at</dt>
             <dd>
               <time dateTime={delivery.deliveredAt}>
-                {formatAttemptTime(delivery.deliveredAt, timeZone)}
+                {formatWithSeconds(delivery.deliveredAt, timeZone)}
               </time>
             </dd>
           </div>
@@ -1045,6 +909,6 @@ function DeliveryRow({
           </Button>
         </div>
       )}
-    </li>
+    </>
   );
 }
