@@ -1,3 +1,4 @@
+import { participantData } from "../domain/outbox-of-facts.ts";
 import type { ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 
@@ -14,18 +15,7 @@ export function presentProgram(p: ProgramRecord) {
   };
 }
 
+/** A participant as the API presents one: the same shape its webhooks carry. */
 export function presentParticipant(p: ParticipantRecord, publicUrl: string) {
-  return {
-    id: p.id,
-    programId: p.programId,
-    externalId: p.externalId,
-    email: p.email,
-    name: p.name,
-    level: p.level,
-    status: p.status,
-    sponsorId: p.sponsorId,
-    referralCode: p.referralCode,
-    referralLink: `${publicUrl}/r/${encodeURIComponent(p.referralCode)}`,
-    createdAt: p.createdAt.toISOString(),
-  };
+  return participantData({ ...p, createdAtMs: p.createdAt.getTime() }, publicUrl);
 }

@@ -499,37 +499,29 @@ export function processEvents(
       grants: [],
       ...fields,
     });
+  /** Binds each key not bound yet to the participant; the first binding stands. */
+  const bindKeys = (event: ReceivedEvent, keys: readonly string[], participantId: string) => {
+    for (const key of keys) {
+      if (bindings.has(key)) continue;
+      bindings.set(key, participantId);
+      facts.bindings.push({
+        customerKey: key,
+        participantId,
+        eventId: event.id,
+        boundAtMs: event.occurredAtMs,
+      });
+    }
+  };
   const bind = (
     event: ReceivedEvent,
     customer: { id?: string; email?: string } | undefined,
     participantId: string,
   ) => {
-    if (!rules.bindCustomer) return;
-    for (const key of customerKeys(customer)) {
-      if (bindings.has(key)) continue;
-      bindings.set(key, participantId);
-      facts.bindings.push({
-        customerKey: key,
-        participantId,
-        eventId: event.id,
-        boundAtMs: event.occurredAtMs,
-      });
-    }
+    if (rules.bindCustomer) bindKeys(event, customerKeys(customer), participantId);
   };
-
   /** A subscription is bound to its first order's participant whatever the program says of customers: its renewals are that sale going on. */
-  const bindSubscription = (event: ReceivedEvent & { type: "order" }, participantId: string) => {
-    for (const key of subscriptionKeys(event)) {
-      if (bindings.has(key)) continue;
-      bindings.set(key, participantId);
-      facts.bindings.push({
-        customerKey: key,
-        participantId,
-        eventId: event.id,
-        boundAtMs: event.occurredAtMs,
-      });
-    }
-  };
+  const bindSubscription = (event: ReceivedEvent & { type: "order" }, participantId: string) =>
+    bindKeys(event, subscriptionKeys(event), participantId);
 
   // What each id of the batch is, so a refund naming a refund (or itself) is refused.
   const batchTypes = new Map(events.map((e) => [e.id, e.type]));
