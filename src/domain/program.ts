@@ -83,6 +83,21 @@ const programFields = {
   levels: z.array(levelSchema).max(100).optional(),
   payouts: z.strictObject({ minimum: z.number().int().nonnegative() }).optional(),
   fraud: fraudSchema.optional(),
+  /** How the portal, the widget and the apply page look: the brand's own logo and colour. */
+  branding: z
+    .strictObject({
+      logoUrl: z
+        .url({ protocol: /^https?$/ })
+        .max(2000)
+        .optional()
+        .describe("an http(s) URL of the logo image shown in the portal and widget"),
+      color: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/, "must be a colour as #RRGGBB, such as #0f766e")
+        .optional()
+        .describe("the accent colour of the portal and widget"),
+    })
+    .optional(),
   widget: z
     .strictObject({
       enrol: z
