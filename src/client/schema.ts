@@ -47,7 +47,7 @@ export interface paths {
     head?: never;
     /**
      * Change a program; rates and caps apply to the next event
-     * @description A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, a null removes one, objects merge (a rate replaces the whole rate). The result is checked as a whole program; the currency cannot change. `notifications` turns the program's transactional mails off or on again (each is on unless set to false).
+     * @description A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, a null removes one, objects merge (a rate replaces the whole rate). The result is checked as a whole program. The currency can change only while the program has no events and no ledger entries (a 422 naming `currency` after that). `notifications` turns the program's transactional mails off or on again (each is on unless set to false).
      */
     patch: operations["updateProgram"];
     trace?: never;
@@ -352,10 +352,50 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The participant the token belongs to
-     * @description The token holder's membership, as an admin reads it.
+     * The participant the token belongs to, with their stats over [from, to)
+     * @description The token holder's membership, as an admin reads it, and `stats` for their own traffic over [from, to) (the last 30 local days by default, as the summary report): clicks on their link, signups and orders attributed to them, sales, the conversion rate and the cash they earned, each counted at the time of its event.
      */
     get: operations["getMe"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/earnings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The token holder's cash earned per week or month over [from, to)
+     * @description Cash earned (as `stats.earnings` counts it) per local week or month of the program's time zone, every bucket present, zeros included, starting no earlier than the participant joined or first earned. At most 1000 buckets.
+     */
+    get: operations["getMyEarnings"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/payouts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The payouts that paid the token holder, newest first
+     * @description Each payout that had a line for the token holder: when it was made, what it paid them and its reference, newest first, a page at a time.
+     */
+    get: operations["listMyPayouts"];
     put?: never;
     post?: never;
     delete?: never;
@@ -688,6 +728,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/brand": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The brand the admin key belongs to
+     * @description Its name, the contact email Laurel writes to when it disables a failing webhook endpoint, and whether the server sends mail at all (LAUREL_SMTP_URL and LAUREL_MAIL_FROM) with the sender it uses. The SMTP URL itself is never answered.
+     */
+    get: operations["getBrand"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Change the brand's settings
+     * @description Sets the contact email (null clears it: an endpoint Laurel disables is then told to no one but its own deliveries log). Fields left out keep their values; `mail` follows the server's environment and cannot be changed here.
+     */
+    patch: operations["updateBrand"];
+    trace?: never;
+  };
   "/v1/programs/{programId}/reports/summary": {
     parameters: {
       query?: never;
@@ -696,8 +760,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Summarize clicks, sales, refunds and commissions over a period
-     * @description Clicks, attributed orders and sales, refunds, commissions (by level) and the top performers over [from, to), the last 30 local days by default.
+     * Summarize clicks, sales, refunds, commissions and goals over a period
+     * @description Clicks, attributed orders and sales by how they came (referral link, code, direct), refunds, commissions by upline level, the top performers and each goal's progress and grants over [from, to), the last 30 local days by default; with the same figures over the period of the same length just before, to compare with.
      */
     get: operations["getReportSummary"];
     put?: never;
@@ -984,8 +1048,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The program the token holder belongs to: name, currency and time zone
-     * @description What the portal needs of the program to show amounts and dates.
+     * The program the token holder belongs to: name, currency, time zone and branding
+     * @description What the portal needs of the program to show amounts and dates, and its logo and colour.
      */
     get: operations["getMyProgram"];
     put?: never;
@@ -1286,6 +1350,32 @@ export interface components {
         paid: number;
       };
     };
+    /** @description The brand the admin key belongs to, and its settings */
+    Brand: {
+      id: string;
+      name: string;
+      /** @description Who Laurel mails when it disables a failing webhook endpoint; null: no one */
+      contactEmail: string | null;
+      mail: components["schemas"]["BrandMail"];
+    };
+    Branding: {
+      /** @description An http(s) URL of the program's logo image */
+      logoUrl?: string;
+      /** @description The program's accent colour, #RRGGBB */
+      color?: string;
+    };
+    /** @description How the server sends mail, read-only: never the SMTP URL or its password */
+    BrandMail: {
+      /** @description Whether LAUREL_SMTP_URL and LAUREL_MAIL_FROM are set; false: no mail is sent */
+      configured: boolean;
+      /** @description The sender mails go out from; null without mail */
+      from: string | null;
+    };
+    /** @description The brand's settings to change; the rest stay */
+    BrandPatch: {
+      /** @description Who Laurel mails when it disables a failing webhook endpoint; null clears it */
+      contactEmail?: string | null;
+    };
     /** @description A broadcast and what its mails have come to */
     Broadcast: {
       id: string;
@@ -1432,7 +1522,10 @@ export interface components {
         member: boolean;
         /** @description Not a member, and the program lets customers join */
         canJoin: boolean;
+        /** @description The member's referral link to share; null for a customer who is not a member */
+        referralLink: string | null;
       };
+      branding: components["schemas"]["Branding"];
       items: components["schemas"]["Progress"][];
       next: null;
     };
@@ -1524,6 +1617,30 @@ export interface components {
       }[];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
+    };
+    EarningsSeries: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      /** @enum {string} */
+      interval: "week" | "month";
+      items: {
+        /**
+         * Format: date
+         * @description The local date the week (Monday) or month starts, in the program's time zone
+         */
+        start: string;
+        /** @description Cash earned in it, as the stats count earnings */
+        amount: number;
+      }[];
     };
     /** @description Every error answer, whatever the status */
     Error: {
@@ -1696,12 +1813,36 @@ export interface components {
       id: string;
       /** @enum {string} */
       rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
+      /** @description The rule in words: Click flooding, Refund abuse, … */
+      ruleName: string;
       participantId: string;
+      /** @description Who the flag is about */
+      participant: {
+        externalId: string;
+        name: string | null;
+        /**
+         * Format: uri
+         * @description The participant in the admin console
+         */
+        consoleUrl: string;
+      };
       eventId: string;
       orderId: string | null;
       reason: string;
       /** @enum {string} */
       status: "open" | "approved" | "rejected";
+      currency: string;
+      /** @description The commissions the flag holds: while open, what is still pending of its order; once decided, what approval released or rejection reversed; 0 for a flag on no order (click flooding), which holds nothing */
+      held: number;
+      /** @description Who the held commissions are for, and how much each */
+      commissions: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        /** @description 1 for the seller, 2 for their sponsor, … */
+        level: number;
+        amount: number;
+      }[];
       /** Format: date-time */
       createdAt: string;
       decidedAt: string | null;
@@ -1926,17 +2067,43 @@ export interface components {
       key: string;
       name: string;
     };
+    /** @description The token holder's membership, with their stats for a period */
+    Me: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** Format: date-time */
+      createdAt: string;
+      stats: components["schemas"]["ParticipantStats"];
+    };
     MemberProgram: {
       id: string;
       name: string;
       currency: string;
       timezone: string;
+      branding: components["schemas"]["Branding"];
     };
     /** @description The ladders a storefront shows */
     Milestones: {
       programId: string;
       name: string;
       currency: string;
+      branding: components["schemas"]["Branding"];
       milestones: {
         goalId: string;
         name: string;
@@ -1961,6 +2128,22 @@ export interface components {
           reward: components["schemas"]["Reward"];
         }[];
       }[];
+    };
+    MyPayout: {
+      id: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description What the payout paid this participant */
+      amount: number;
+      currency: string;
+      /** @description The reference the payout file gives the payment */
+      reference: string;
+    };
+    /** @description The payouts that paid the participant, newest first */
+    MyPayoutCollection: {
+      items: components["schemas"]["MyPayout"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
     };
     /** @description A new endpoint with its signing secret, which is shown only this once */
     NewWebhookEndpoint: {
@@ -2046,6 +2229,31 @@ export interface components {
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
     };
+    ParticipantStats: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      /** @description Clicks on the participant's referral link */
+      clicks: number;
+      /** @description Signups attributed to the participant */
+      signups: number;
+      /** @description Orders attributed to the participant */
+      orders: number;
+      /** @description Commissionable value of those orders */
+      sales: number;
+      /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
+      conversionRate: number;
+      /** @description Cash earned: commissions and cash rewards, less refunds and rejected reviews, at the time of the event that caused each */
+      earnings: number;
+    };
     ParticipantToken: {
       /** @description Shown once: a participant token, which reads only /v1/me */
       token: string;
@@ -2059,16 +2267,29 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
+      /**
+       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
+       * @enum {string}
+       */
+      status: "created" | "exported" | "paid";
+      /** @description When its CSV was first downloaded */
+      exportedAt: string | null;
+      /** @description When it was marked paid */
+      paidAt: string | null;
+      /** @description The payout provider's reference, given when it was marked paid */
+      paymentReference: string | null;
       lines: {
         participantId: string;
         externalId: string;
+        /** @description The participant's name when paid */
+        name: string | null;
         email: string | null;
         amount: number;
         /** @description A reference unique to the line, for the payout provider */
         reference: string;
       }[];
     };
-    /** @description Payouts, oldest first, without their lines */
+    /** @description Payouts, newest first, without their lines */
     PayoutCollection: {
       items: components["schemas"]["PayoutSummary"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
@@ -2081,6 +2302,17 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
+      /**
+       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
+       * @enum {string}
+       */
+      status: "created" | "exported" | "paid";
+      /** @description When its CSV was first downloaded */
+      exportedAt: string | null;
+      /** @description When it was marked paid */
+      paidAt: string | null;
+      /** @description The payout provider's reference, given when it was marked paid */
+      paymentReference: string | null;
     };
     PortalSession: {
       /** @description Reads what the participant token does, until expiresAt */
@@ -2124,6 +2356,15 @@ export interface components {
           orders: number;
           maxRefundPercent: number | string;
         };
+      };
+      branding?: {
+        /**
+         * Format: uri
+         * @description an http(s) URL of the logo image shown in the portal and widget
+         */
+        logoUrl?: string;
+        /** @description the accent colour of the portal and widget */
+        color?: string;
       };
       widget?: {
         /** @description customers signed in to the shop may join the program from the widget */
@@ -2335,17 +2576,57 @@ export interface components {
       clicks: number;
       /** @description Attributed orders */
       orders: number;
-      /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
+      /** @description Orders that came through a referral link's click / clicks, in percent with 2 decimals; 0 without clicks. Orders by code or named outright are not conversions of a click */
       conversionRate: number;
+      /** @description Attributed orders by what attributed them; the three add up to orders and sales */
+      conversionBySource: {
+        /** @description Through a referral link: the visitor's click chose the participant */
+        links: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+          clicks: number;
+          /** @description orders / clicks in percent */
+          conversionRate: number;
+        };
+        /** @description Through a referral code on the order */
+        codes: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+        };
+        /** @description Named on the order (`participant`), or a customer or subscription bound to a participant */
+        direct: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+        };
+      };
       /** @description Commissionable value of the attributed orders */
       sales: number;
       /** @description Value of the refunds applied to attributed orders */
       refunds: number;
+      /** @description How many refunds of attributed orders were applied */
+      refundCount: number;
       /** @description Commissions on the period's orders, less what the period's refunds took back */
       commissions: number;
       commissionsByLevel: {
         level: number;
         amount: number;
+      }[];
+      /** @description Per upline level, shallowest first */
+      byLevel: {
+        /** @description 1 the seller, 2 their sponsor, and so on */
+        level: number;
+        /** @description Net, as in commissionsByLevel */
+        commissions: number;
+        /** @description Commissionable value of the period's orders that paid this level */
+        sales: number;
+        /** @description Participants the period's orders paid at this level */
+        participants: number;
       }[];
       /** @description Participants with an attributed order */
       activeParticipants: number;
@@ -2367,6 +2648,122 @@ export interface components {
         commissions: number;
         orders: number;
       }[];
+      /** @description Every goal not ended, oldest first, over the period */
+      goals: components["schemas"]["SummaryGoal"][];
+      /** @description The same figures over the period of the same length just before (as many local days when from and to are dates); null with compare=none */
+      previous: components["schemas"]["SummaryFigures"] | null;
+    };
+    /** @description The summary's figures over one period */
+    SummaryFigures: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      clicks: number;
+      /** @description Attributed orders */
+      orders: number;
+      /** @description Orders that came through a referral link's click / clicks, in percent with 2 decimals; 0 without clicks. Orders by code or named outright are not conversions of a click */
+      conversionRate: number;
+      /** @description Attributed orders by what attributed them; the three add up to orders and sales */
+      conversionBySource: {
+        /** @description Through a referral link: the visitor's click chose the participant */
+        links: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+          clicks: number;
+          /** @description orders / clicks in percent */
+          conversionRate: number;
+        };
+        /** @description Through a referral code on the order */
+        codes: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+        };
+        /** @description Named on the order (`participant`), or a customer or subscription bound to a participant */
+        direct: {
+          /** @description Attributed orders that came this way */
+          orders: number;
+          /** @description Their commissionable value */
+          sales: number;
+        };
+      };
+      /** @description Commissionable value of the attributed orders */
+      sales: number;
+      /** @description Value of the refunds applied to attributed orders */
+      refunds: number;
+      /** @description How many refunds of attributed orders were applied */
+      refundCount: number;
+      /** @description Commissions on the period's orders, less what the period's refunds took back */
+      commissions: number;
+      commissionsByLevel: {
+        level: number;
+        amount: number;
+      }[];
+      /** @description Per upline level, shallowest first */
+      byLevel: {
+        /** @description 1 the seller, 2 their sponsor, and so on */
+        level: number;
+        /** @description Net, as in commissionsByLevel */
+        commissions: number;
+        /** @description Commissionable value of the period's orders that paid this level */
+        sales: number;
+        /** @description Participants the period's orders paid at this level */
+        participants: number;
+      }[];
+      /** @description Participants with an attributed order */
+      activeParticipants: number;
+      /** @description The 10 best by sales */
+      topPerformers: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        sales: number;
+        commissions: number;
+        orders: number;
+      }[];
+      /** @description The 10 best by net commissions */
+      topPerformersByCommission: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        sales: number;
+        commissions: number;
+        orders: number;
+      }[];
+      /** @description Every goal not ended, oldest first, over the period */
+      goals: components["schemas"]["SummaryGoal"][];
+    };
+    SummaryGoal: {
+      goalId: string;
+      name: string;
+      /** @description Participants with progress in a window of the goal that the period touches (a lifetime goal's: all of it); those who reached a step included */
+      participantsProgressing: number;
+      /** @description Participants granted any step in the period */
+      participantsReached: number;
+      /** @description Every step, first to last: the participants granted it in the period */
+      byStep: {
+        step: number;
+        reached: number;
+      }[];
+      /** @description What the period's grants paid into this program (not rewards credited elsewhere) */
+      rewardsPaid: {
+        /** @description Cash rewards, in minor units of the program's currency */
+        cash: number;
+        points: number;
+        /** @description Free products granted, one voucher each */
+        products: number;
+      };
     };
     /** @description Targets by goal and period */
     TargetCollection: {
@@ -2972,6 +3369,15 @@ export interface operations {
               orders: number;
               maxRefundPercent: number | string;
             };
+          };
+          branding?: {
+            /**
+             * Format: uri
+             * @description an http(s) URL of the logo image shown in the portal and widget
+             */
+            logoUrl?: string;
+            /** @description the accent colour of the portal and widget */
+            color?: string;
           };
           widget?: {
             /** @description customers signed in to the shop may join the program from the widget */
@@ -4266,7 +4672,12 @@ export interface operations {
   };
   getMe: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -4292,15 +4703,141 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
-           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "stats": {
+           *         "from": "2026-10-24T04:00:00.000Z",
+           *         "to": "2026-11-23T05:00:00.000Z",
+           *         "currency": "USD",
+           *         "clicks": 240,
+           *         "signups": 12,
+           *         "orders": 18,
+           *         "sales": 162000,
+           *         "conversionRate": 7.5,
+           *         "earnings": 16200
+           *       }
            *     }
            */
-          "application/json": components["schemas"]["Participant"];
+          "application/json": components["schemas"]["Me"];
         };
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyEarnings: {
+    parameters: {
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+        /** @description Weeks from Monday or calendar months, in the program's time zone (default week) */
+        interval?: "week" | "month";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "from": "2026-10-24T04:00:00.000Z",
+           *       "to": "2026-11-23T05:00:00.000Z",
+           *       "currency": "USD",
+           *       "interval": "week",
+           *       "items": [
+           *         {
+           *           "start": "2026-10-19",
+           *           "amount": 1800
+           *         },
+           *         {
+           *           "start": "2026-10-26",
+           *           "amount": 4200
+           *         },
+           *         {
+           *           "start": "2026-11-02",
+           *           "amount": 0
+           *         },
+           *         {
+           *           "start": "2026-11-09",
+           *           "amount": 6000
+           *         },
+           *         {
+           *           "start": "2026-11-16",
+           *           "amount": 4200
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["EarningsSeries"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listMyPayouts: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "amount": 12500,
+           *           "currency": "USD",
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *         },
+           *         {
+           *           "id": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0",
+           *           "createdAt": "2026-10-10T09:30:00.000Z",
+           *           "amount": 8000,
+           *           "currency": "USD",
+           *           "reference": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0-3"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["MyPayoutCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -5346,6 +5883,90 @@ export interface operations {
       429: components["responses"]["TooManyRequests"];
     };
   };
+  getBrand: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "brd_01JW6P2Y1R8M4K7V9C3D5F0H2Q",
+           *       "name": "Acme",
+           *       "contactEmail": "ops@acme.example",
+           *       "mail": {
+           *         "configured": true,
+           *         "from": "Acme Rewards <rewards@acme.example>"
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Brand"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  updateBrand: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "contactEmail": "ops@acme.example"
+         *     }
+         */
+        "application/json": components["schemas"]["BrandPatch"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "brd_01JW6P2Y1R8M4K7V9C3D5F0H2Q",
+           *       "name": "Acme",
+           *       "contactEmail": "ops@acme.example",
+           *       "mail": {
+           *         "configured": true,
+           *         "from": "Acme Rewards <rewards@acme.example>"
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Brand"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
   getReportSummary: {
     parameters: {
       query?: {
@@ -5353,6 +5974,8 @@ export interface operations {
         from?: string;
         /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
         to?: string;
+        /** @description previous (the default): `previous` holds the same figures over the period of the same length just before; none: `previous` is null */
+        compare?: "previous" | "none";
       };
       header?: never;
       path: {
@@ -5376,9 +5999,26 @@ export interface operations {
            *       "currency": "USD",
            *       "clicks": 812,
            *       "orders": 46,
-           *       "conversionRate": 5.67,
+           *       "conversionRate": 3.69,
+           *       "conversionBySource": {
+           *         "links": {
+           *           "clicks": 812,
+           *           "orders": 30,
+           *           "sales": 400000,
+           *           "conversionRate": 3.69
+           *         },
+           *         "codes": {
+           *           "orders": 12,
+           *           "sales": 170000
+           *         },
+           *         "direct": {
+           *           "orders": 4,
+           *           "sales": 40000
+           *         }
+           *       },
            *       "sales": 610000,
            *       "refunds": 25000,
+           *       "refundCount": 2,
            *       "commissions": 63250,
            *       "commissionsByLevel": [
            *         {
@@ -5388,6 +6028,20 @@ export interface operations {
            *         {
            *           "level": 2,
            *           "amount": 4750
+           *         }
+           *       ],
+           *       "byLevel": [
+           *         {
+           *           "level": 1,
+           *           "commissions": 58500,
+           *           "sales": 610000,
+           *           "participants": 9
+           *         },
+           *         {
+           *           "level": 2,
+           *           "commissions": 4750,
+           *           "sales": 190000,
+           *           "participants": 3
            *         }
            *       ],
            *       "activeParticipants": 9,
@@ -5410,7 +6064,126 @@ export interface operations {
            *           "commissions": 42000,
            *           "orders": 31
            *         }
-           *       ]
+           *       ],
+           *       "goals": [
+           *         {
+           *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *           "name": "Sell 5,000 this month",
+           *           "participantsProgressing": 9,
+           *           "participantsReached": 3,
+           *           "byStep": [
+           *             {
+           *               "step": 1,
+           *               "reached": 3
+           *             },
+           *             {
+           *               "step": 2,
+           *               "reached": 1
+           *             }
+           *           ],
+           *           "rewardsPaid": {
+           *             "cash": 15000,
+           *             "points": 0,
+           *             "products": 0
+           *           }
+           *         }
+           *       ],
+           *       "previous": {
+           *         "from": "2026-09-21T04:00:00.000Z",
+           *         "to": "2026-10-21T04:00:00.000Z",
+           *         "currency": "USD",
+           *         "clicks": 640,
+           *         "orders": 38,
+           *         "conversionRate": 3.59,
+           *         "conversionBySource": {
+           *           "links": {
+           *             "clicks": 640,
+           *             "orders": 23,
+           *             "sales": 310000,
+           *             "conversionRate": 3.59
+           *           },
+           *           "codes": {
+           *             "orders": 11,
+           *             "sales": 150000
+           *           },
+           *           "direct": {
+           *             "orders": 4,
+           *             "sales": 45000
+           *           }
+           *         },
+           *         "sales": 505000,
+           *         "refunds": 0,
+           *         "refundCount": 0,
+           *         "commissions": 52400,
+           *         "commissionsByLevel": [
+           *           {
+           *             "level": 1,
+           *             "amount": 48000
+           *           },
+           *           {
+           *             "level": 2,
+           *             "amount": 4400
+           *           }
+           *         ],
+           *         "byLevel": [
+           *           {
+           *             "level": 1,
+           *             "commissions": 48000,
+           *             "sales": 505000,
+           *             "participants": 8
+           *           },
+           *           {
+           *             "level": 2,
+           *             "commissions": 4400,
+           *             "sales": 146000,
+           *             "participants": 3
+           *           }
+           *         ],
+           *         "activeParticipants": 8,
+           *         "topPerformers": [
+           *           {
+           *             "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "sales": 420000,
+           *             "commissions": 42000,
+           *             "orders": 31
+           *           }
+           *         ],
+           *         "topPerformersByCommission": [
+           *           {
+           *             "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "sales": 420000,
+           *             "commissions": 42000,
+           *             "orders": 31
+           *           }
+           *         ],
+           *         "goals": [
+           *           {
+           *             "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *             "name": "Sell 5,000 this month",
+           *             "participantsProgressing": 9,
+           *             "participantsReached": 3,
+           *             "byStep": [
+           *               {
+           *                 "step": 1,
+           *                 "reached": 3
+           *               },
+           *               {
+           *                 "step": 2,
+           *                 "reached": 1
+           *               }
+           *             ],
+           *             "rewardsPaid": {
+           *               "cash": 15000,
+           *               "points": 0,
+           *               "products": 0
+           *             }
+           *           }
+           *         ]
+           *       }
            *     }
            */
           "application/json": components["schemas"]["Summary"];
@@ -6362,7 +7135,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [
            *         {
@@ -6442,7 +7220,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [],
            *       "next": null
@@ -6469,7 +7252,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [],
            *       "next": null
@@ -6550,6 +7338,10 @@ export interface operations {
            *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
+           *       },
            *       "milestones": [
            *         {
            *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
@@ -6680,7 +7472,11 @@ export interface operations {
            *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
-           *       "timezone": "America/New_York"
+           *       "timezone": "America/New_York",
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
+           *       }
            *     }
            */
           "application/json": components["schemas"]["MemberProgram"];

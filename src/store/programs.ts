@@ -57,6 +57,7 @@ export async function listPrograms(
   );
 }
 
+/** Writes the program's name, time zone and settings; its currency stays as it is. */
 export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<ProgramRecord> {
   const rows = await db.query<ProgramRecord>(
     `update programs set name = $3, timezone = $4, config = $5, updated_at = now()
@@ -64,6 +65,41 @@ export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<Pr
     [p.brandId, p.id, p.name, p.timezone, JSON.stringify(p.config)],
   );
   return one(rows);
+}
+
+/**
+ * Writes the program with a new currency, only while it has recorded nothing
+ * in the old one (no events, no ledger entries), checked in the same
+ * statement; null when that check refused it.
+ */
+export async function updateProgramAndCurrency(
+  db: Queryable,
+  p: ProgramRecord,
+): Promise<ProgramRecord | null> {
+  const rows = await db.query<ProgramRecord>(
+    `update programs set name = $3, currency = $4, timezone = $5, config = $6, updated_at = now()
+     where brand_id = $1 and id = $2
+       and not exists (select 1 from events where program_id = $2)
+       and not exists (select 1 from ledger_entries where program_id = $2)
+     returning ${columns}`,
+    [p.brandId, p.id, p.name, p.currency, p.timezone, JSON.stringify(p.config)],
+  );
+  return rows[0] ?? null;
+}
+
+/** What a program has recorded in its currency, which would read wrong in another. */
+export interface ProgramHistory {
+  events: boolean;
+  ledgerEntries: boolean;
+}
+
+export async function programHistory(db: Queryable, programId: string): Promise<ProgramHistory> {
+  const rows = await db.query<ProgramHistory>(
+    `select exists (select 1 from events where program_id = $1) as events,
+            exists (select 1 from ledger_entries where program_id = $1) as "ledgerEntries"`,
+    [programId],
+  );
+  return rows[0] ?? { events: false, ledgerEntries: false };
 }
 
 /** Every program of every brand, for work that runs across tenants (scheduled jobs). */

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   countRows,
+  createParticipant,
   createProgram,
   expectError,
   expectStatus,
+  order as orderEvent,
+  sendEvents,
   useApi,
   type Collection,
   type ErrorBody,
@@ -246,13 +249,62 @@ describeEachBackend("programs API", (backend) => {
       expect(reply.body).toMatchObject({ ...ambassadors, name: "Renamed", id: created.id });
     });
 
-    it("refuses a currency change with 422 naming currency, and changes nothing", async () => {
+    it("changes the currency of a program that has recorded nothing yet", async () => {
       const created = await createProgram(api);
-      const reply = await api.call("PATCH", `/v1/programs/${created.id}`, { currency: "EUR" });
-      expectError(reply, 422, "validation_failed");
-      expect(detailsNaming(reply, "currency")).not.toEqual([]);
+      const reply = await api.call<ProgramBody>("PATCH", `/v1/programs/${created.id}`, {
+        currency: "EUR",
+      });
+      expectStatus(reply, 200);
+      expect(reply.body).toMatchObject({ id: created.id, currency: "EUR", name: created.name });
       const read = await api.call<ProgramBody>("GET", `/v1/programs/${created.id}`);
-      expect(read.body).toEqual(created);
+      expect(read.body.currency).toBe("EUR");
+      // Events are checked against the new currency from then on.
+      const order = await sendEvents(api, created.id, orderEvent("o-eur", { currency: "EUR" }));
+      expectStatus(order, 200);
+    });
+
+    it("refuses a currency change once the program has an event, 422 naming why, and changes nothing", async () => {
+      const created = await createProgram(api);
+      expectStatus(await sendEvents(api, created.id, orderEvent("o-1")), 200);
+      const before = await api.call<ProgramBody>("GET", `/v1/programs/${created.id}`);
+      const reply = await api.call("PATCH", `/v1/programs/${created.id}`, {
+        currency: "EUR",
+        name: "Renamed with the currency",
+      });
+      expectError(reply, 422, "validation_failed");
+      expect((reply.body as ErrorBody).error.details).toEqual([
+        { path: "currency", message: "cannot change: the program has events in USD" },
+      ]);
+      const read = await api.call<ProgramBody>("GET", `/v1/programs/${created.id}`);
+      expect(read.body).toEqual(before.body);
+    });
+
+    it("refuses a currency change once the program has ledger entries, naming them", async () => {
+      const created = await createProgram(api);
+      await createParticipant(api, created.id, { externalId: "ana" });
+      expectStatus(
+        await sendEvents(api, created.id, orderEvent("o-2", { participant: "ana" })),
+        200,
+      );
+      const reply = await api.call("PATCH", `/v1/programs/${created.id}`, { currency: "GBP" });
+      expectError(reply, 422, "validation_failed");
+      expect((reply.body as ErrorBody).error.message).toMatch(
+        /has events and ledger entries in USD.*create a new program for another currency/,
+      );
+      expect((await api.call<ProgramBody>("GET", `/v1/programs/${created.id}`)).body.currency).toBe(
+        "USD",
+      );
+    });
+
+    it("takes the same currency as no change, whatever the program has recorded", async () => {
+      const created = await createProgram(api);
+      expectStatus(await sendEvents(api, created.id, orderEvent("o-3")), 200);
+      const reply = await api.call<ProgramBody>("PATCH", `/v1/programs/${created.id}`, {
+        currency: "USD",
+        name: "Same money",
+      });
+      expectStatus(reply, 200);
+      expect(reply.body).toMatchObject({ currency: "USD", name: "Same money" });
     });
 
     it("refuses a patch that makes the program invalid, and changes nothing", async () => {

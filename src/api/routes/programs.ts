@@ -4,7 +4,10 @@ import {
   findProgram,
   insertProgram,
   listPrograms,
+  programHistory,
   updateProgram,
+  updateProgramAndCurrency,
+  type ProgramHistory,
   type ProgramRecord,
 } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
@@ -33,6 +36,33 @@ export async function loadProgram(
   const program = await findProgram(services.db, brandId, programId);
   if (!program) throw notFound(`program ${programId}`);
   return program;
+}
+
+/** Amounts already recorded would read as another currency's, so history fixes the currency. */
+function currencyRefusal(program: ProgramRecord, history: ProgramHistory): ApiError {
+  const recorded =
+    [history.events && "events", history.ledgerEntries && "ledger entries"]
+      .filter(Boolean)
+      .join(" and ") || "events";
+  return new ApiError(
+    "validation_failed",
+    `program ${program.id} cannot change its currency: it has ${recorded} in ${program.currency}, ` +
+      "and a currency can change only before the first event; create a new program for another currency",
+    [
+      {
+        path: "currency",
+        message: `cannot change: the program has ${recorded} in ${program.currency}`,
+      },
+    ],
+  );
+}
+
+async function refuseCurrencyChangeWithHistory(
+  services: Services,
+  program: ProgramRecord,
+): Promise<void> {
+  const history = await programHistory(services.db, program.id);
+  if (history.events || history.ledgerEntries) throw currencyRefusal(program, history);
 }
 
 export const programRoutes = [
@@ -106,7 +136,8 @@ export const programRoutes = [
     description:
       "A JSON merge patch (RFC 7396) of the program's settings: the fields given replace theirs, " +
       "a null removes one, objects merge (a rate replaces the whole rate). The result is checked " +
-      "as a whole program; the currency cannot change. `notifications` turns the program's " +
+      "as a whole program. The currency can change only while the program has no events and no " +
+      "ledger entries (a 422 naming `currency` after that). `notifications` turns the program's " +
       "transactional mails off or on again (each is on unless set to false).",
     tag: "Programs",
     auth: "admin",
@@ -119,21 +150,16 @@ export const programRoutes = [
     responseExample: patchedProgramExample,
     handler: async ({ services, caller, params, body }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
-      if (body.currency !== undefined && body.currency !== program.currency)
-        throw new ApiError(
-          "validation_failed",
-          `a program's currency cannot change (it is ${program.currency}); create a new program for another currency`,
-          [{ path: "currency", message: "cannot change" }],
-        );
       const merged = programInputSchema.safeParse(mergePatch(program.config, body, isRate));
       if (!merged.success) throw fromZod(merged.error, "the program");
-      const { name, timezone } = merged.data;
-      const updated = await updateProgram(services.db, {
-        ...program,
-        name,
-        timezone,
-        config: merged.data,
-      });
+      const { name, currency, timezone } = merged.data;
+      const next = { ...program, name, currency, timezone, config: merged.data };
+      if (currency === program.currency)
+        return presentProgram(await updateProgram(services.db, next));
+      await refuseCurrencyChangeWithHistory(services, program);
+      const updated = await updateProgramAndCurrency(services.db, next);
+      // The first event can land between the check and the write, which checks again.
+      if (!updated) throw currencyRefusal(program, await programHistory(services.db, program.id));
       return presentProgram(updated);
     },
   }),
