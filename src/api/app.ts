@@ -36,6 +36,7 @@ import { widgetRoutes } from "./routes/widget.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
+import { brandRoutes } from "./routes/brand.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
 export const VERSION = LAUREL_VERSION;
@@ -51,6 +52,7 @@ export const routes: readonly AnyRoute[] = [
   ...trackingRoutes,
   ...integrationRoutes,
   ...webhookEndpointRoutes,
+  ...brandRoutes,
   ...reportRoutes,
   ...goalRoutes,
   ...targetRoutes,

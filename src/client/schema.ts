@@ -273,7 +273,7 @@ export interface paths {
     };
     /**
      * Fraud flags: self-referral, click flooding, refund abuse
-     * @description The program's fraud flags in id order, optionally only those of one status.
+     * @description The program's fraud flags in id order, optionally only those of one status, each with the participant it is about and the commissions it holds (who, which level, how much).
      */
     get: operations["listFlags"];
     put?: never;
@@ -295,7 +295,7 @@ export interface paths {
     put?: never;
     /**
      * Approve a flag; a held order's commissions become available
-     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
      */
     post: operations["approveFlag"];
     delete?: never;
@@ -315,9 +315,29 @@ export interface paths {
     put?: never;
     /**
      * Reject a flag; a held order's commissions are reversed
-     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
      */
     post: operations["rejectFlag"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/flags/review": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Release or reverse the commissions of several flags at once, all or none
+     * @description Decides every flag named in one transaction: `release` approves them (their held commissions become available), `reverse` rejects them (the commissions are reversed as fraud). When one is unknown (404), already decided or on no order (409), none is decided.
+     */
+    post: operations["reviewFlags"];
     delete?: never;
     options?: never;
     head?: never;
@@ -1853,6 +1873,11 @@ export interface components {
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
     };
+    /** @description Flags decided together, all or none */
+    FlagReview: {
+      /** @description Every flag decided, in the order sent */
+      flags: components["schemas"]["Flag"][];
+    };
     /** @description A goal at its current version, with every field filled in */
     Goal: {
       id: string;
@@ -2781,6 +2806,8 @@ export interface components {
       rows: number;
       /** @description The same file was imported before; nothing changed */
       duplicate: boolean;
+      /** @description Steps granted at once to participants whose new target they already reach */
+      grants: components["schemas"]["Grant"][];
     };
     TimeSeries: {
       /** Format: date-time */
@@ -4293,7 +4320,11 @@ export interface operations {
            *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *           "currency": "USD",
            *           "total": 17500,
-           *           "createdAt": "2026-11-10T09:30:00.000Z"
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "status": "paid",
+           *           "exportedAt": "2026-11-10T09:30:00.000Z",
+           *           "paidAt": "2026-11-10T09:30:00.000Z",
+           *           "paymentReference": "wise-batch-2211"
            *         }
            *       ],
            *       "next": null
@@ -4343,10 +4374,15 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "status": "created",
+           *       "exportedAt": null,
+           *       "paidAt": null,
+           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4354,6 +4390,7 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4401,10 +4438,15 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "status": "created",
+           *       "exportedAt": null,
+           *       "paidAt": null,
+           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4412,6 +4454,7 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4496,11 +4539,35 @@ export interface operations {
            *         {
            *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *           "rule": "refund_abuse",
+           *           "ruleName": "Refund abuse",
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "participant": {
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *           },
            *           "eventId": "order-1042",
            *           "orderId": "order-1042",
            *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *           "status": "open",
+           *           "currency": "USD",
+           *           "held": 585,
+           *           "commissions": [
+           *             {
+           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *               "externalId": "amb-42",
+           *               "name": "Ana Souza",
+           *               "level": 1,
+           *               "amount": 450
+           *             },
+           *             {
+           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *               "externalId": "amb-7",
+           *               "name": "Bruno Lima",
+           *               "level": 2,
+           *               "amount": 135
+           *             }
+           *           ],
            *           "createdAt": "2026-11-10T09:30:00.000Z",
            *           "decidedAt": null
            *         }
@@ -4550,11 +4617,35 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
+           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "participant": {
+           *         "externalId": "amb-42",
+           *         "name": "Ana Souza",
+           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "approved",
+           *       "currency": "USD",
+           *       "held": 585,
+           *       "commissions": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "level": 1,
+           *           "amount": 450
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "level": 2,
+           *           "amount": 135
+           *         }
+           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4603,11 +4694,35 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
+           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "participant": {
+           *         "externalId": "amb-42",
+           *         "name": "Ana Souza",
+           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "rejected",
+           *       "currency": "USD",
+           *       "held": 585,
+           *       "commissions": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "level": 1,
+           *           "amount": 450
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "level": 2,
+           *           "amount": 135
+           *         }
+           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4623,6 +4738,107 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  reviewFlags: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "flagIds": [
+         *         "flg_01JD3B2C4D6E8F0G2H4J6K8M0N"
+         *       ],
+         *       "decision": "release"
+         *     }
+         */
+        "application/json": {
+          /** @description The flags to decide, each open and on a held order */
+          flagIds: string[];
+          /**
+           * @description release: approve, the commissions become available; reverse: reject as fraud
+           * @enum {string}
+           */
+          decision: "release" | "reverse";
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "flags": [
+           *         {
+           *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
+           *           "rule": "refund_abuse",
+           *           "ruleName": "Refund abuse",
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "participant": {
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *           },
+           *           "eventId": "order-1042",
+           *           "orderId": "order-1042",
+           *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
+           *           "status": "approved",
+           *           "currency": "USD",
+           *           "held": 585,
+           *           "commissions": [
+           *             {
+           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *               "externalId": "amb-42",
+           *               "name": "Ana Souza",
+           *               "level": 1,
+           *               "amount": 450
+           *             },
+           *             {
+           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *               "externalId": "amb-7",
+           *               "name": "Bruno Lima",
+           *               "level": 2,
+           *               "amount": 135
+           *             }
+           *           ],
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "decidedAt": "2026-11-10T09:30:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["FlagReview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -6941,7 +7157,8 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false
+           *       "duplicate": false,
+           *       "grants": []
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];
@@ -6959,7 +7176,8 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false
+           *       "duplicate": false,
+           *       "grants": []
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];

@@ -102,3 +102,32 @@ export async function revokeAdminKey(
   );
   return rows[0] ?? null;
 }
+
+export interface BrandRecord {
+  id: string;
+  name: string;
+  /** Where Laurel writes to the brand itself (an endpoint it disabled); null: no one. */
+  contactEmail: string | null;
+}
+
+const brandColumns = `id, name, contact_email as "contactEmail"`;
+
+export async function findBrand(db: Queryable, id: string): Promise<BrandRecord | null> {
+  const rows = await db.query<BrandRecord>(`select ${brandColumns} from brands where id = $1`, [
+    id,
+  ]);
+  return rows[0] ?? null;
+}
+
+/** Sets or (with null) clears the brand's contact email; null when there is no such brand. */
+export async function updateBrandContactEmail(
+  db: Queryable,
+  id: string,
+  contactEmail: string | null,
+): Promise<BrandRecord | null> {
+  const rows = await db.query<BrandRecord>(
+    `update brands set contact_email = $2 where id = $1 returning ${brandColumns}`,
+    [id, contactEmail],
+  );
+  return rows[0] ?? null;
+}

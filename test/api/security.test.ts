@@ -48,6 +48,7 @@ const validBodies: Record<string, unknown> = {
     events: ["commission.created"],
   },
   "PATCH /v1/webhook-endpoints/{endpointId}": { disabled: true },
+  "PATCH /v1/brand": { contactEmail: "intruder@example.com" },
   "POST /v1/programs/{programId}/broadcasts": { subject: "Intrusion", body: "Hello." },
   "POST /v1/programs/{programId}/broadcasts/preview": { subject: "Intrusion", body: "Hello." },
   "POST /v1/programs/{programId}/targets": csvBody(
