@@ -3,7 +3,9 @@ import { GIVE_UP_AFTER_MS, nextAttemptAt } from "../domain/retry-schedule.ts";
 import type { Services } from "../engine/services.ts";
 import { sendWebhook, type SendOutcome } from "../integrations/webhook-sender.ts";
 import type { Database, Queryable } from "../store/db.ts";
+import { enqueueMail } from "../store/mail-outbox.ts";
 import { webhookBodyOf } from "../store/outbox.ts";
+import { disableFailingEndpoint, type DisabledEndpoint } from "../store/webhook-endpoints.ts";
 import type { Logger } from "./scheduler.ts";
 
 /**
@@ -126,6 +128,12 @@ async function recordDelivered(
   if (delivered.length === 0) return;
   const now = services.now();
   await services.db.transaction(async (tx) => {
+    // Endpoints before deliveries, the order recordOutcome locks them in.
+    await tx.query(
+      `update webhook_endpoints set failing_since = null
+       where id = any($1::text[]) and failing_since is not null`,
+      [[...new Set(delivered.map((d) => d.delivery.endpoint_id))]],
+    );
     await tx.query(
       `update webhook_deliveries d
        set status = 'delivered', delivered_at = $4, last_status_code = u.code, last_error = null,
@@ -138,11 +146,6 @@ async function recordDelivered(
         delivered.map((d) => d.statusCode),
         now,
       ],
-    );
-    await tx.query(
-      `update webhook_endpoints set failing_since = null
-       where id = any($1::text[]) and failing_since is not null`,
-      [[...new Set(delivered.map((d) => d.delivery.endpoint_id))]],
     );
   });
 }
@@ -208,6 +211,15 @@ async function recordOutcome(
     now,
   );
   await db.transaction(async (tx) => {
+    // The endpoint's row is locked before its delivery's, as everywhere a
+    // delivery's outcome is written: disabling it fails the endpoint's other
+    // pending deliveries, which a worker that locked one of them first and
+    // then waited for the endpoint would deadlock with.
+    const failing = await tx.query<{ failing_since: Date }>(
+      `update webhook_endpoints set failing_since = coalesce(failing_since, $2) where id = $1
+       returning failing_since`,
+      [delivery.endpoint_id, now],
+    );
     await tx.query(
       `update webhook_deliveries
        set status = $3, last_status_code = $4, last_error = $5, next_attempt_at = $6,
@@ -222,14 +234,9 @@ async function recordOutcome(
         next,
       ],
     );
-    const failing = await tx.query<{ failing_since: Date }>(
-      `update webhook_endpoints set failing_since = coalesce(failing_since, $2) where id = $1
-       returning failing_since`,
-      [delivery.endpoint_id, now],
-    );
     const since = failing[0]?.failing_since;
     if (since && now.getTime() - since.getTime() >= GIVE_UP_AFTER_MS)
-      await disableEndpoint(tx, delivery, since, now, outcome);
+      await disableEndpoint(tx, services, delivery, since, now, outcome);
   });
 }
 
@@ -241,6 +248,7 @@ async function recordOutcome(
  */
 async function disableEndpoint(
   tx: Queryable,
+  services: Services,
   delivery: Claimed,
   failingSince: Date,
   now: Date,
@@ -248,12 +256,8 @@ async function disableEndpoint(
 ): Promise<void> {
   const last = outcome.statusCode === null ? outcome.error : `HTTP ${outcome.statusCode}`;
   const reason = `every delivery failed for 3 days, since ${failingSince.toISOString()} (last: ${last ?? "no answer"})`;
-  const disabled = await tx.query(
-    `update webhook_endpoints set disabled = true, disabled_reason = $2, updated_at = $3
-     where id = $1 and not disabled returning id`,
-    [delivery.endpoint_id, reason, now],
-  );
-  if (disabled.length === 0) return;
+  const disabled = await disableFailingEndpoint(tx, delivery.endpoint_id, reason, now);
+  if (!disabled) return;
   // The attempt that disabled the endpoint keeps its own error.
   await tx.query(
     `update webhook_deliveries
@@ -262,6 +266,41 @@ async function disableEndpoint(
            else 'not sent: the endpoint was disabled after failing for 3 days' end
      where endpoint_id = $1 and status = 'pending'`,
     [delivery.endpoint_id, delivery.id],
+  );
+  await mailEndpointDisabled(tx, services, disabled, reason, now);
+}
+
+/**
+ * Tells the brand's contact that its endpoint was disabled, in the
+ * transaction that disabled it: the mail is written only if the disabling
+ * commits, and only by the one worker whose update disabled it, so each
+ * disabling makes exactly one mail. Without mail set up or a contact email,
+ * the endpoint's badge and reason in the console are all there is.
+ */
+async function mailEndpointDisabled(
+  tx: Queryable,
+  services: Services,
+  endpoint: DisabledEndpoint,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  if (!services.mail || endpoint.contactEmail === null) return;
+  await enqueueMail(
+    tx,
+    {
+      id: services.ids.next("eml"),
+      brandId: endpoint.brandId,
+      programId: endpoint.programId,
+      to: endpoint.contactEmail,
+      template: "endpoint-disabled",
+      data: {
+        brandName: endpoint.brandName,
+        url: endpoint.url,
+        reason,
+        link: `${services.publicUrl}/admin/webhooks`,
+      },
+    },
+    now,
   );
 }
 

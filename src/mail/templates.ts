@@ -2,7 +2,13 @@ import { readFile } from "node:fs/promises";
 import type { MailTemplate } from "./render.ts";
 
 /** The mails Laurel sends, each with a text and an HTML file in ./templates. */
-export const MAIL_TEMPLATES = ["sign-in", "reward-granted", "payout-sent", "broadcast"] as const;
+export const MAIL_TEMPLATES = [
+  "sign-in",
+  "reward-granted",
+  "payout-sent",
+  "broadcast",
+  "endpoint-disabled",
+] as const;
 export type MailTemplateName = (typeof MAIL_TEMPLATES)[number];
 
 const templatesDir = new URL("./templates/", import.meta.url);

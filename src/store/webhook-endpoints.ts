@@ -233,3 +233,35 @@ export async function insertTestDelivery(
   );
   return first(rows, "insert");
 }
+
+/** An endpoint Laurel has just disabled, with whom its brand wants told. */
+export interface DisabledEndpoint {
+  readonly id: string;
+  readonly brandId: string;
+  readonly brandName: string;
+  readonly programId: string | null;
+  readonly url: string;
+  readonly contactEmail: string | null;
+}
+
+/**
+ * Disables an enabled endpoint for `reason`, answering it with its brand's
+ * name and contact email; null when it was disabled already. The update is
+ * conditional, so of two workers failing at once exactly one disables it.
+ */
+export async function disableFailingEndpoint(
+  db: Queryable,
+  id: string,
+  reason: string,
+  at: Date,
+): Promise<DisabledEndpoint | null> {
+  const rows = await db.query<DisabledEndpoint>(
+    `update webhook_endpoints e set disabled = true, disabled_reason = $2, updated_at = $3
+     from brands b
+     where e.id = $1 and not e.disabled and b.id = e.brand_id
+     returning e.id, e.brand_id as "brandId", b.name as "brandName", e.program_id as "programId",
+               e.url, b.contact_email as "contactEmail"`,
+    [id, reason, at],
+  );
+  return rows[0] ?? null;
+}

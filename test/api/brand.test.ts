@@ -60,7 +60,7 @@ describeEachBackend("the brand's settings", (backend) => {
       const reply = await api.call<ErrorBody>("PATCH", "/v1/brand", {
         contactEmail: "ops at acme",
       });
-      expectError(reply, 400, "invalid_request");
+      expectError(reply, 422, "validation_failed");
       expect(reply.body.error.details).toContainEqual({
         path: "contactEmail",
         message: expect.stringContaining("email address"),

@@ -95,6 +95,15 @@ describe("rendering a mail template", () => {
       },
       says: ["Rates go up on", "June 1", "member of Ambassadors"],
     },
+    "endpoint-disabled": {
+      data: {
+        brandName: "Ambassadors",
+        url: "https://hooks.brand.example/laurel",
+        reason: "every delivery failed for 3 days, since 2026-03-01T12:00:00.000Z (last: HTTP 503)",
+        link: "https://laurel.test/admin/webhooks",
+      },
+      says: ["https://hooks.brand.example/laurel", "(last: HTTP 503)", "re-enable the endpoint"],
+    },
   };
 
   it.each(MAIL_TEMPLATES)("the %s template renders from its files", async (name) => {
