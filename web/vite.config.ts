@@ -22,6 +22,13 @@ export default defineConfig({
         admin: resolve(here, "admin/index.html"),
         portal: resolve(here, "portal/index.html"),
       },
+      output: {
+        // React changes far less often than the apps: in a chunk of its own,
+        // shared by the console and the portal, it stays cached across
+        // releases. The console's screens are split by their lazy imports.
+        manualChunks: (id) =>
+          /\/node_modules\/(?:react|react-dom|scheduler)\//.test(id) ? "react" : undefined,
+      },
     },
   },
 });

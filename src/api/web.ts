@@ -60,6 +60,8 @@ function pageCsp(nonces: FastifyReply["cspNonce"]): Directives {
     "script-src": ["'self'", `'nonce-${nonces.script}'`],
     "script-src-attr": ["'none'"],
     "style-src": ["'self'", `'nonce-${nonces.style}'`],
+    // A program's logo lives on the brand's own site (its branding.logoUrl, https only here).
+    "img-src": ["'self'", "https:"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
@@ -159,13 +161,21 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
       wildcard: false,
       // The shells are pages, answered at their app's paths with a nonce each time.
       allowedPath: (path) => !path.endsWith(".html"),
-      // Asset names carry a content hash; the widget does not.
+      // The build writes a .br and a .gz beside each script and stylesheet
+      // (bin/build-web.js); the one the browser accepts is sent.
+      preCompressed: true,
+      // send's own Cache-Control (max-age=0) would replace the one set below.
+      cacheControl: false,
+      // Asset names carry a content hash; the widget and the favicon do not.
       setHeaders: (res, path) => {
         if (path.includes("/assets/"))
           res.setHeader("cache-control", "public, max-age=31536000, immutable");
         else res.setHeader("cache-control", "no-cache");
+        // A cache keeps the brotli, gzip and plain answers apart.
+        res.setHeader("vary", "accept-encoding");
         // Storefronts on any origin load the widget.
-        if (path.endsWith("widget.js")) res.setHeader("access-control-allow-origin", "*");
+        if (/\/widget\.js(?:\.br|\.gz)?$/.test(path))
+          res.setHeader("access-control-allow-origin", "*");
       },
     });
   for (const appName of ["admin", "portal"] as const) {
