@@ -1,7 +1,7 @@
 import type { ParticipantStatus } from "./commissions.ts";
 import type { GrantFact } from "./goal-progress.ts";
 import type { OutboxEvent } from "./outbox-events.ts";
-import type { BatchFacts, FlagFact } from "./process-events.ts";
+import type { BatchFacts, FlagFact, LevelChangeFact } from "./process-events.ts";
 
 /**
  * What the outbox tells of written facts: plain data, the same for every
@@ -137,24 +137,62 @@ function rewardGranted(g: GrantFact, context: GrantContext): OutboxEvent {
 
 /**
  * A `participant.updated` per level a reward changes in this program. A
- * participant moved twice in one batch is told each step, from where the
- * previous one left them. A reward that sets a level in another program is
- * not told here: that membership was not loaded.
+ * reward that sets a level in another program is told in that program
+ * instead (`levelsChangedElsewhere`), where that membership's endpoints hear it.
  */
 function levelsChanged(
   facts: Pick<BatchFacts, "levelChanges">,
   context: GrantContext,
 ): OutboxEvent[] {
+  return levelSteps(
+    facts.levelChanges.filter((c) => c.programId === null),
+    context.participants,
+    context.publicUrl,
+  );
+}
+
+/**
+ * The `participant.updated` of each level a reward sets in another program
+ * (`{"type": "level", "program": …}`), by the program whose membership it
+ * changes, to be told in that program just as a level change made there is.
+ * `members` are those memberships as they were before the facts, by id; a
+ * change whose member is not among them tells nothing.
+ */
+export function levelsChangedElsewhere(
+  levelChanges: readonly LevelChangeFact[],
+  members: ReadonlyMap<string, ParticipantFields>,
+  publicUrl: string,
+): Map<string, OutboxEvent[]> {
+  const byProgram = new Map<string, LevelChangeFact[]>();
+  for (const change of levelChanges)
+    if (change.programId !== null)
+      byProgram.set(change.programId, [...(byProgram.get(change.programId) ?? []), change]);
+  return new Map(
+    [...byProgram].map(([programId, changes]) => [
+      programId,
+      levelSteps(changes, members, publicUrl),
+    ]),
+  );
+}
+
+/**
+ * One `participant.updated` per change that moves a participant's level. A
+ * participant moved twice in one batch is told each step, from where the
+ * previous one left them.
+ */
+function levelSteps(
+  changes: readonly LevelChangeFact[],
+  participants: ReadonlyMap<string, ParticipantFields>,
+  publicUrl: string,
+): OutboxEvent[] {
   const current = new Map<string, ParticipantFields>();
   const events: OutboxEvent[] = [];
-  for (const change of facts.levelChanges) {
-    if (change.programId !== null) continue;
-    const before =
-      current.get(change.participantId) ?? context.participants.get(change.participantId);
+  for (const change of changes) {
+    const before = current.get(change.participantId) ?? participants.get(change.participantId);
     if (!before) continue;
     const after = { ...before, level: change.level };
     current.set(change.participantId, after);
-    const told = participantUpdated(before, after, context.publicUrl);
+    const told = participantUpdated(before, after, publicUrl);
     if (told) events.push(told);
   }
   return events;

@@ -8,7 +8,11 @@ import { lockParticipants } from "../store/locks.ts";
 import { loadParticipantsByIds } from "../store/participants.ts";
 import { JOB_PROGRAM, PROBE_EACH, readInIndexOrder } from "../store/job-watermarks.ts";
 import { bucketFor, insertGrants, loadMemberships, updateLevels } from "../store/progress.ts";
-import { outboxOfGrants } from "../domain/outbox-of-facts.ts";
+import {
+  levelsChangedElsewhere,
+  outboxOfGrants,
+  type ParticipantFields,
+} from "../domain/outbox-of-facts.ts";
 import { tell } from "../store/outbox.ts";
 import { findProgramById } from "../store/programs.ts";
 import { mailRewardsGranted, uncreditedGrants } from "./notification-mails.ts";
@@ -46,6 +50,7 @@ export async function writeGrants(
   const at = services.now();
   await insertGrants(tx, programId, grants, at);
   await bookJournals(tx, programId, journals, services.ids, at);
+  await tellLevelsChangedElsewhere(tx, services, levelChanges, at);
   await updateLevels(tx, programId, levelChanges);
   await tell(
     tx,
@@ -73,6 +78,34 @@ export async function writeGrants(
       uncredited: uncreditedGrants(outcomes),
     });
   return outcomes;
+}
+
+/**
+ * Tells `participant.updated` in each other program whose membership a level
+ * reward changes, as a level change made in that program is told. Called
+ * before the levels are written: it reads those memberships as they were.
+ */
+export async function tellLevelsChangedElsewhere(
+  tx: Queryable,
+  services: Services,
+  levelChanges: readonly LevelChangeFact[],
+  at: Date,
+): Promise<void> {
+  const elsewhere = new Map<string, string[]>();
+  for (const c of levelChanges)
+    if (c.programId !== null)
+      elsewhere.set(c.programId, [...(elsewhere.get(c.programId) ?? []), c.participantId]);
+  if (elsewhere.size === 0) return;
+  const members = new Map<string, ParticipantFields>();
+  for (const [programId, ids] of elsewhere)
+    for (const p of await loadParticipantsByIds(tx, programId, [...new Set(ids)]))
+      members.set(p.id, { ...p, createdAtMs: p.createdAt.getTime() });
+  for (const [programId, events] of levelsChangedElsewhere(
+    levelChanges,
+    members,
+    services.publicUrl,
+  ))
+    await tell(tx, programId, events, services.ids, at);
 }
 
 /** A participant's standing in one window, in the shape the grant rules take it. */

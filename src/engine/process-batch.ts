@@ -41,6 +41,7 @@ import { loadGoalState, loadMemberships } from "../store/progress.ts";
 import { outboxOfFacts, type ParticipantFields } from "../domain/outbox-of-facts.ts";
 import { tell } from "../store/outbox.ts";
 import { mailRewardsGranted, uncreditedGrants } from "./notification-mails.ts";
+import { tellLevelsChangedElsewhere } from "./goal-grants.ts";
 
 /**
  * Decides and writes what a batch of events derives, inside the caller's
@@ -76,6 +77,8 @@ export async function applyEvents(
   const state = { ...loaded, monthUsage, goals: goalState, memberships };
   const facts = processEvents(rules, state, events, services.voucherCode);
   const at = services.now();
+  // Before the facts write the levels: it reads the other programs' memberships as they were.
+  await tellLevelsChangedElsewhere(tx, services, facts.levelChanges, at);
   const { flagIds } = await writeFacts(tx, program.id, facts, services.ids, at);
   await tell(
     tx,
