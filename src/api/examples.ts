@@ -277,36 +277,6 @@ export const payoutCsvExample =
   `${ANA},amb-42,ana@example.com,125.00,USD,${PAYOUT}-1\r\n` +
   `${BRUNO},amb-7,bruno@example.com,50.00,USD,${PAYOUT}-2\r\n`;
 
-const performers = [
-  {
-    participantId: ANA,
-    externalId: "amb-42",
-    name: "Ana Souza",
-    sales: 420000,
-    commissions: 42000,
-    orders: 31,
-  },
-];
-
-export const summaryExample = {
-  from: "2026-10-21T04:00:00.000Z",
-  to: "2026-11-20T05:00:00.000Z",
-  currency: "USD",
-  clicks: 812,
-  orders: 46,
-  conversionRate: 5.67,
-  sales: 610000,
-  refunds: 25000,
-  commissions: 63250,
-  commissionsByLevel: [
-    { level: 1, amount: 58500 },
-    { level: 2, amount: 4750 },
-  ],
-  activeParticipants: 9,
-  topPerformers: performers,
-  topPerformersByCommission: performers,
-};
-
 export const timeSeriesExample = {
   from: "2026-11-18T05:00:00.000Z",
   to: "2026-11-20T05:00:00.000Z",

@@ -458,34 +458,7 @@ export const payoutCollection = collectionOf(
 
 // ------------------------------------------------------------------ reports
 
-const performerSchema = z.strictObject({
-  participantId: z.string(),
-  externalId: z.string(),
-  name: z.string().nullable(),
-  sales: minor,
-  commissions: minor,
-  orders: count,
-});
-
-export const summarySchema = z
-  .strictObject({
-    from: timestamp.describe("The period's start, inclusive"),
-    to: timestamp.describe("The period's end, exclusive"),
-    currency: z.string(),
-    clicks: count,
-    orders: count.describe("Attributed orders"),
-    conversionRate: z.number().describe("orders / clicks in percent, 2 decimals; 0 without clicks"),
-    sales: minor.describe("Commissionable value of the attributed orders"),
-    refunds: minor.describe("Value of the refunds applied to attributed orders"),
-    commissions: minor.describe(
-      "Commissions on the period's orders, less what the period's refunds took back",
-    ),
-    commissionsByLevel: z.array(z.strictObject({ level: z.number().int(), amount: minor })),
-    activeParticipants: count.describe("Participants with an attributed order"),
-    topPerformers: z.array(performerSchema).describe("The 10 best by sales"),
-    topPerformersByCommission: z.array(performerSchema).describe("The 10 best by net commissions"),
-  })
-  .meta({ id: "Summary" });
+// The summary's shape is in summary-schema.ts.
 
 export const timeSeriesSchema = z
   .strictObject({

@@ -273,7 +273,7 @@ export interface paths {
     };
     /**
      * Fraud flags: self-referral, click flooding, refund abuse
-     * @description The program's fraud flags in id order, optionally only those of one status, each with the participant it is about and the commissions it holds (who, which level, how much).
+     * @description The program's fraud flags in id order, optionally only those of one status.
      */
     get: operations["listFlags"];
     put?: never;
@@ -295,7 +295,7 @@ export interface paths {
     put?: never;
     /**
      * Approve a flag; a held order's commissions become available
-     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
+     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
      */
     post: operations["approveFlag"];
     delete?: never;
@@ -315,29 +315,9 @@ export interface paths {
     put?: never;
     /**
      * Reject a flag; a held order's commissions are reversed
-     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
+     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
      */
     post: operations["rejectFlag"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/programs/{programId}/flags/review": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Release or reverse the commissions of several flags at once, all or none
-     * @description Decides every flag named in one transaction: `release` approves them (their held commissions become available), `reverse` rejects them (the commissions are reversed as fraud). When one is unknown (404), already decided or on no order (409), none is decided.
-     */
-    post: operations["reviewFlags"];
     delete?: never;
     options?: never;
     head?: never;
@@ -372,50 +352,10 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The participant the token belongs to, with their stats over [from, to)
-     * @description The token holder's membership, as an admin reads it, and `stats` for their own traffic over [from, to) (the last 30 local days by default, as the summary report): clicks on their link, signups and orders attributed to them, sales, the conversion rate and the cash they earned, each counted at the time of its event.
+     * The participant the token belongs to
+     * @description The token holder's membership, as an admin reads it.
      */
     get: operations["getMe"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/me/earnings": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The token holder's cash earned per week or month over [from, to)
-     * @description Cash earned (as `stats.earnings` counts it) per local week or month of the program's time zone, every bucket present, zeros included, starting no earlier than the participant joined or first earned. At most 1000 buckets.
-     */
-    get: operations["getMyEarnings"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/me/payouts": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The payouts that paid the token holder, newest first
-     * @description Each payout that had a line for the token holder: when it was made, what it paid them and its reference, newest first, a page at a time.
-     */
-    get: operations["listMyPayouts"];
     put?: never;
     post?: never;
     delete?: never;
@@ -1068,8 +1008,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The program the token holder belongs to: name, currency, time zone and branding
-     * @description What the portal needs of the program to show amounts and dates, and its logo and colour.
+     * The program the token holder belongs to: name, currency and time zone
+     * @description What the portal needs of the program to show amounts and dates.
      */
     get: operations["getMyProgram"];
     put?: never;
@@ -1378,12 +1318,6 @@ export interface components {
       contactEmail: string | null;
       mail: components["schemas"]["BrandMail"];
     };
-    Branding: {
-      /** @description An http(s) URL of the program's logo image */
-      logoUrl?: string;
-      /** @description The program's accent colour, #RRGGBB */
-      color?: string;
-    };
     /** @description How the server sends mail, read-only: never the SMTP URL or its password */
     BrandMail: {
       /** @description Whether LAUREL_SMTP_URL and LAUREL_MAIL_FROM are set; false: no mail is sent */
@@ -1542,10 +1476,7 @@ export interface components {
         member: boolean;
         /** @description Not a member, and the program lets customers join */
         canJoin: boolean;
-        /** @description The member's referral link to share; null for a customer who is not a member */
-        referralLink: string | null;
       };
-      branding: components["schemas"]["Branding"];
       items: components["schemas"]["Progress"][];
       next: null;
     };
@@ -1637,30 +1568,6 @@ export interface components {
       }[];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
-    };
-    EarningsSeries: {
-      /**
-       * Format: date-time
-       * @description The period's start, inclusive
-       */
-      from: string;
-      /**
-       * Format: date-time
-       * @description The period's end, exclusive
-       */
-      to: string;
-      currency: string;
-      /** @enum {string} */
-      interval: "week" | "month";
-      items: {
-        /**
-         * Format: date
-         * @description The local date the week (Monday) or month starts, in the program's time zone
-         */
-        start: string;
-        /** @description Cash earned in it, as the stats count earnings */
-        amount: number;
-      }[];
     };
     /** @description Every error answer, whatever the status */
     Error: {
@@ -1833,36 +1740,12 @@ export interface components {
       id: string;
       /** @enum {string} */
       rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
-      /** @description The rule in words: Click flooding, Refund abuse, … */
-      ruleName: string;
       participantId: string;
-      /** @description Who the flag is about */
-      participant: {
-        externalId: string;
-        name: string | null;
-        /**
-         * Format: uri
-         * @description The participant in the admin console
-         */
-        consoleUrl: string;
-      };
       eventId: string;
       orderId: string | null;
       reason: string;
       /** @enum {string} */
       status: "open" | "approved" | "rejected";
-      currency: string;
-      /** @description The commissions the flag holds: while open, what is still pending of its order; once decided, what approval released or rejection reversed; 0 for a flag on no order (click flooding), which holds nothing */
-      held: number;
-      /** @description Who the held commissions are for, and how much each */
-      commissions: {
-        participantId: string;
-        externalId: string;
-        name: string | null;
-        /** @description 1 for the seller, 2 for their sponsor, … */
-        level: number;
-        amount: number;
-      }[];
       /** Format: date-time */
       createdAt: string;
       decidedAt: string | null;
@@ -1872,11 +1755,6 @@ export interface components {
       items: components["schemas"]["Flag"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
-    };
-    /** @description Flags decided together, all or none */
-    FlagReview: {
-      /** @description Every flag decided, in the order sent */
-      flags: components["schemas"]["Flag"][];
     };
     /** @description A goal at its current version, with every field filled in */
     Goal: {
@@ -2092,43 +1970,17 @@ export interface components {
       key: string;
       name: string;
     };
-    /** @description The token holder's membership, with their stats for a period */
-    Me: {
-      id: string;
-      programId: string;
-      /** @description The brand's own id for the participant */
-      externalId: string;
-      email: string | null;
-      name: string | null;
-      /** @description The key of one of the program's levels */
-      level: string | null;
-      /** @enum {string} */
-      status: "applied" | "active" | "suspended";
-      /** @description The participant directly above, if any */
-      sponsorId: string | null;
-      referralCode: string;
-      /**
-       * Format: uri
-       * @description LAUREL_PUBLIC_URL/r/<referralCode>
-       */
-      referralLink: string;
-      /** Format: date-time */
-      createdAt: string;
-      stats: components["schemas"]["ParticipantStats"];
-    };
     MemberProgram: {
       id: string;
       name: string;
       currency: string;
       timezone: string;
-      branding: components["schemas"]["Branding"];
     };
     /** @description The ladders a storefront shows */
     Milestones: {
       programId: string;
       name: string;
       currency: string;
-      branding: components["schemas"]["Branding"];
       milestones: {
         goalId: string;
         name: string;
@@ -2153,22 +2005,6 @@ export interface components {
           reward: components["schemas"]["Reward"];
         }[];
       }[];
-    };
-    MyPayout: {
-      id: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** @description What the payout paid this participant */
-      amount: number;
-      currency: string;
-      /** @description The reference the payout file gives the payment */
-      reference: string;
-    };
-    /** @description The payouts that paid the participant, newest first */
-    MyPayoutCollection: {
-      items: components["schemas"]["MyPayout"][];
-      /** @description Pass as `?cursor=` to read the next page; null on the last page */
-      next: string | null;
     };
     /** @description A new endpoint with its signing secret, which is shown only this once */
     NewWebhookEndpoint: {
@@ -2254,31 +2090,6 @@ export interface components {
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
     };
-    ParticipantStats: {
-      /**
-       * Format: date-time
-       * @description The period's start, inclusive
-       */
-      from: string;
-      /**
-       * Format: date-time
-       * @description The period's end, exclusive
-       */
-      to: string;
-      currency: string;
-      /** @description Clicks on the participant's referral link */
-      clicks: number;
-      /** @description Signups attributed to the participant */
-      signups: number;
-      /** @description Orders attributed to the participant */
-      orders: number;
-      /** @description Commissionable value of those orders */
-      sales: number;
-      /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
-      conversionRate: number;
-      /** @description Cash earned: commissions and cash rewards, less refunds and rejected reviews, at the time of the event that caused each */
-      earnings: number;
-    };
     ParticipantToken: {
       /** @description Shown once: a participant token, which reads only /v1/me */
       token: string;
@@ -2292,29 +2103,16 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
-      /**
-       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
-       * @enum {string}
-       */
-      status: "created" | "exported" | "paid";
-      /** @description When its CSV was first downloaded */
-      exportedAt: string | null;
-      /** @description When it was marked paid */
-      paidAt: string | null;
-      /** @description The payout provider's reference, given when it was marked paid */
-      paymentReference: string | null;
       lines: {
         participantId: string;
         externalId: string;
-        /** @description The participant's name when paid */
-        name: string | null;
         email: string | null;
         amount: number;
         /** @description A reference unique to the line, for the payout provider */
         reference: string;
       }[];
     };
-    /** @description Payouts, newest first, without their lines */
+    /** @description Payouts, oldest first, without their lines */
     PayoutCollection: {
       items: components["schemas"]["PayoutSummary"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
@@ -2327,17 +2125,6 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
-      /**
-       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
-       * @enum {string}
-       */
-      status: "created" | "exported" | "paid";
-      /** @description When its CSV was first downloaded */
-      exportedAt: string | null;
-      /** @description When it was marked paid */
-      paidAt: string | null;
-      /** @description The payout provider's reference, given when it was marked paid */
-      paymentReference: string | null;
     };
     PortalSession: {
       /** @description Reads what the participant token does, until expiresAt */
@@ -2806,8 +2593,6 @@ export interface components {
       rows: number;
       /** @description The same file was imported before; nothing changed */
       duplicate: boolean;
-      /** @description Steps granted at once to participants whose new target they already reach */
-      grants: components["schemas"]["Grant"][];
     };
     TimeSeries: {
       /** Format: date-time */
@@ -4320,11 +4105,7 @@ export interface operations {
            *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *           "currency": "USD",
            *           "total": 17500,
-           *           "createdAt": "2026-11-10T09:30:00.000Z",
-           *           "status": "paid",
-           *           "exportedAt": "2026-11-10T09:30:00.000Z",
-           *           "paidAt": "2026-11-10T09:30:00.000Z",
-           *           "paymentReference": "wise-batch-2211"
+           *           "createdAt": "2026-11-10T09:30:00.000Z"
            *         }
            *       ],
            *       "next": null
@@ -4374,15 +4155,10 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
-           *       "status": "created",
-           *       "exportedAt": null,
-           *       "paidAt": null,
-           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
-           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4390,7 +4166,6 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
-           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4438,15 +4213,10 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
-           *       "status": "created",
-           *       "exportedAt": null,
-           *       "paidAt": null,
-           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
-           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4454,7 +4224,6 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
-           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4539,35 +4308,11 @@ export interface operations {
            *         {
            *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *           "rule": "refund_abuse",
-           *           "ruleName": "Refund abuse",
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *           "participant": {
-           *             "externalId": "amb-42",
-           *             "name": "Ana Souza",
-           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
-           *           },
            *           "eventId": "order-1042",
            *           "orderId": "order-1042",
            *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *           "status": "open",
-           *           "currency": "USD",
-           *           "held": 585,
-           *           "commissions": [
-           *             {
-           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *               "externalId": "amb-42",
-           *               "name": "Ana Souza",
-           *               "level": 1,
-           *               "amount": 450
-           *             },
-           *             {
-           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
-           *               "externalId": "amb-7",
-           *               "name": "Bruno Lima",
-           *               "level": 2,
-           *               "amount": 135
-           *             }
-           *           ],
            *           "createdAt": "2026-11-10T09:30:00.000Z",
            *           "decidedAt": null
            *         }
@@ -4617,35 +4362,11 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
-           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *       "participant": {
-           *         "externalId": "amb-42",
-           *         "name": "Ana Souza",
-           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
-           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "approved",
-           *       "currency": "USD",
-           *       "held": 585,
-           *       "commissions": [
-           *         {
-           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *           "externalId": "amb-42",
-           *           "name": "Ana Souza",
-           *           "level": 1,
-           *           "amount": 450
-           *         },
-           *         {
-           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
-           *           "externalId": "amb-7",
-           *           "name": "Bruno Lima",
-           *           "level": 2,
-           *           "amount": 135
-           *         }
-           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4694,35 +4415,11 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
-           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *       "participant": {
-           *         "externalId": "amb-42",
-           *         "name": "Ana Souza",
-           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
-           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "rejected",
-           *       "currency": "USD",
-           *       "held": 585,
-           *       "commissions": [
-           *         {
-           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *           "externalId": "amb-42",
-           *           "name": "Ana Souza",
-           *           "level": 1,
-           *           "amount": 450
-           *         },
-           *         {
-           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
-           *           "externalId": "amb-7",
-           *           "name": "Bruno Lima",
-           *           "level": 2,
-           *           "amount": 135
-           *         }
-           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4738,107 +4435,6 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
-      429: components["responses"]["TooManyRequests"];
-    };
-  };
-  reviewFlags: {
-    parameters: {
-      query?: never;
-      header?: {
-        /**
-         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
-         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
-         */
-        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-      };
-      path: {
-        programId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "flagIds": [
-         *         "flg_01JD3B2C4D6E8F0G2H4J6K8M0N"
-         *       ],
-         *       "decision": "release"
-         *     }
-         */
-        "application/json": {
-          /** @description The flags to decide, each open and on a held order */
-          flagIds: string[];
-          /**
-           * @description release: approve, the commissions become available; reverse: reject as fraud
-           * @enum {string}
-           */
-          decision: "release" | "reverse";
-        };
-      };
-    };
-    responses: {
-      /** @description OK */
-      200: {
-        headers: {
-          "Request-Id": components["headers"]["RequestId"];
-          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "flags": [
-           *         {
-           *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
-           *           "rule": "refund_abuse",
-           *           "ruleName": "Refund abuse",
-           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *           "participant": {
-           *             "externalId": "amb-42",
-           *             "name": "Ana Souza",
-           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
-           *           },
-           *           "eventId": "order-1042",
-           *           "orderId": "order-1042",
-           *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
-           *           "status": "approved",
-           *           "currency": "USD",
-           *           "held": 585,
-           *           "commissions": [
-           *             {
-           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
-           *               "externalId": "amb-42",
-           *               "name": "Ana Souza",
-           *               "level": 1,
-           *               "amount": 450
-           *             },
-           *             {
-           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
-           *               "externalId": "amb-7",
-           *               "name": "Bruno Lima",
-           *               "level": 2,
-           *               "amount": 135
-           *             }
-           *           ],
-           *           "createdAt": "2026-11-10T09:30:00.000Z",
-           *           "decidedAt": "2026-11-10T09:30:00.000Z"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["FlagReview"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-      409: components["responses"]["Conflict"];
-      413: components["responses"]["PayloadTooLarge"];
-      414: components["responses"]["UriTooLong"];
-      415: components["responses"]["UnsupportedMediaType"];
-      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4888,12 +4484,7 @@ export interface operations {
   };
   getMe: {
     parameters: {
-      query?: {
-        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
-        from?: string;
-        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
-        to?: string;
-      };
+      query?: never;
       header?: never;
       path?: never;
       cookie?: never;
@@ -4919,141 +4510,15 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
-           *       "createdAt": "2026-11-02T14:05:09.512Z",
-           *       "stats": {
-           *         "from": "2026-10-24T04:00:00.000Z",
-           *         "to": "2026-11-23T05:00:00.000Z",
-           *         "currency": "USD",
-           *         "clicks": 240,
-           *         "signups": 12,
-           *         "orders": 18,
-           *         "sales": 162000,
-           *         "conversionRate": 7.5,
-           *         "earnings": 16200
-           *       }
+           *       "createdAt": "2026-11-02T14:05:09.512Z"
            *     }
            */
-          "application/json": components["schemas"]["Me"];
+          "application/json": components["schemas"]["Participant"];
         };
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
-      422: components["responses"]["UnprocessableEntity"];
-      429: components["responses"]["TooManyRequests"];
-    };
-  };
-  getMyEarnings: {
-    parameters: {
-      query?: {
-        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
-        from?: string;
-        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
-        to?: string;
-        /** @description Weeks from Monday or calendar months, in the program's time zone (default week) */
-        interval?: "week" | "month";
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description OK */
-      200: {
-        headers: {
-          "Request-Id": components["headers"]["RequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "from": "2026-10-24T04:00:00.000Z",
-           *       "to": "2026-11-23T05:00:00.000Z",
-           *       "currency": "USD",
-           *       "interval": "week",
-           *       "items": [
-           *         {
-           *           "start": "2026-10-19",
-           *           "amount": 1800
-           *         },
-           *         {
-           *           "start": "2026-10-26",
-           *           "amount": 4200
-           *         },
-           *         {
-           *           "start": "2026-11-02",
-           *           "amount": 0
-           *         },
-           *         {
-           *           "start": "2026-11-09",
-           *           "amount": 6000
-           *         },
-           *         {
-           *           "start": "2026-11-16",
-           *           "amount": 4200
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["EarningsSeries"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      422: components["responses"]["UnprocessableEntity"];
-      429: components["responses"]["TooManyRequests"];
-    };
-  };
-  listMyPayouts: {
-    parameters: {
-      query?: {
-        /** @description the `next` value of the previous page */
-        cursor?: string;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description OK */
-      200: {
-        headers: {
-          "Request-Id": components["headers"]["RequestId"];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "items": [
-           *         {
-           *           "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
-           *           "createdAt": "2026-11-10T09:30:00.000Z",
-           *           "amount": 12500,
-           *           "currency": "USD",
-           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
-           *         },
-           *         {
-           *           "id": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0",
-           *           "createdAt": "2026-10-10T09:30:00.000Z",
-           *           "amount": 8000,
-           *           "currency": "USD",
-           *           "reference": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0-3"
-           *         }
-           *       ],
-           *       "next": null
-           *     }
-           */
-          "application/json": components["schemas"]["MyPayoutCollection"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -7157,8 +6622,7 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false,
-           *       "grants": []
+           *       "duplicate": false
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];
@@ -7176,8 +6640,7 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false,
-           *       "grants": []
+           *       "duplicate": false
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];
@@ -7353,12 +6816,7 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false,
-           *         "referralLink": "https://laurel.example.com/r/SAM981"
-           *       },
-           *       "branding": {
-           *         "logoUrl": "https://shop.example.com/logo.png",
-           *         "color": "#0f766e"
+           *         "canJoin": false
            *       },
            *       "items": [
            *         {
@@ -7438,12 +6896,7 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false,
-           *         "referralLink": "https://laurel.example.com/r/SAM981"
-           *       },
-           *       "branding": {
-           *         "logoUrl": "https://shop.example.com/logo.png",
-           *         "color": "#0f766e"
+           *         "canJoin": false
            *       },
            *       "items": [],
            *       "next": null
@@ -7470,12 +6923,7 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false,
-           *         "referralLink": "https://laurel.example.com/r/SAM981"
-           *       },
-           *       "branding": {
-           *         "logoUrl": "https://shop.example.com/logo.png",
-           *         "color": "#0f766e"
+           *         "canJoin": false
            *       },
            *       "items": [],
            *       "next": null
@@ -7556,10 +7004,6 @@ export interface operations {
            *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
-           *       "branding": {
-           *         "logoUrl": "https://shop.example.com/logo.png",
-           *         "color": "#0f766e"
-           *       },
            *       "milestones": [
            *         {
            *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
@@ -7690,11 +7134,7 @@ export interface operations {
            *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
-           *       "timezone": "America/New_York",
-           *       "branding": {
-           *         "logoUrl": "https://shop.example.com/logo.png",
-           *         "color": "#0f766e"
-           *       }
+           *       "timezone": "America/New_York"
            *     }
            */
           "application/json": components["schemas"]["MemberProgram"];

@@ -1,5 +1,5 @@
 import type { Database } from "./db.ts";
-import { COMMISSION_LEGS } from "./reports.ts";
+import { PERIOD_LEGS } from "./reports.ts";
 
 export interface DayRow {
   /** The local calendar day, YYYY-MM-DD in the program's time zone. */
@@ -23,7 +23,7 @@ export async function dailyActivity(
   range: { from: Date; to: Date; firstDay: string; lastDay: string },
 ): Promise<DayRow[]> {
   return db.query<DayRow>(
-    `with days as (
+    `with ${PERIOD_LEGS}, days as (
        select d::date as day
        from generate_series($5::date, $6::date, interval '1 day') as d
      ), clicked as (
@@ -40,8 +40,7 @@ export async function dailyActivity(
        group by 1
      ), earned as (
        select (at at time zone $4)::date as day, sum(amount_minor)::bigint as commissions
-       from ${COMMISSION_LEGS}
-       where at >= $2::timestamptz and at < $3::timestamptz
+       from legs
        group by 1
      )
      select to_char(days.day, 'YYYY-MM-DD') as day,

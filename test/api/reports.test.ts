@@ -32,12 +32,21 @@ interface Summary {
   orders: number;
   conversionRate: number;
   sales: number;
+  conversionBySource: {
+    links: { clicks: number; orders: number; sales: number; conversionRate: number };
+    codes: { orders: number; sales: number };
+    direct: { orders: number; sales: number };
+  };
   refunds: number;
+  refundCount: number;
   commissions: number;
   commissionsByLevel: { level: number; amount: number }[];
+  byLevel: { level: number; commissions: number; sales: number; participants: number }[];
   activeParticipants: number;
   topPerformers: Performer[];
   topPerformersByCommission: Performer[];
+  goals: unknown[];
+  previous: Omit<Summary, "previous"> | null;
 }
 
 const EMPTY = {
@@ -45,13 +54,22 @@ const EMPTY = {
   clicks: 0,
   orders: 0,
   conversionRate: 0,
+  conversionBySource: {
+    links: { clicks: 0, orders: 0, sales: 0, conversionRate: 0 },
+    codes: { orders: 0, sales: 0 },
+    direct: { orders: 0, sales: 0 },
+  },
   sales: 0,
   refunds: 0,
+  refundCount: 0,
   commissions: 0,
   commissionsByLevel: [],
+  byLevel: [],
   activeParticipants: 0,
   topPerformers: [],
   topPerformersByCommission: [],
+  goals: [],
+  previous: null,
 };
 
 describeEachBackend("reports/summary", (backend) => {
@@ -214,7 +232,7 @@ describeEachBackend("reports/summary", (backend) => {
     });
 
     it("sums clicks, orders, sales, refunds and commissions of the period", async () => {
-      const report = await ok(program.id, "?from=2026-11-01&to=2026-11-15");
+      const report = await ok(program.id, "?from=2026-11-01&to=2026-11-15&compare=none");
       // Per participant in the period:
       //   Ana: order-1 5000; commissions 500 - 250 (refund-1) - 1000 (refund-0) = -750
       //   Ben: order-3 3000; commissions 150 + 300 - 75 - 300 = 75
@@ -250,23 +268,36 @@ describeEachBackend("reports/summary", (backend) => {
         clicks: 7,
         // order-1, order-2, order-3 (not order-u: nobody's; not order-0 nor order-late).
         orders: 3,
-        // 3 / 7 = 42.857…% -> 42.86
-        conversionRate: 42.86,
+        // None came through a click: order-1 by code, order-2 and order-3 named.
+        conversionRate: 0,
+        conversionBySource: {
+          links: { clicks: 7, orders: 0, sales: 0, conversionRate: 0 },
+          codes: { orders: 1, sales: 5000 },
+          direct: { orders: 2, sales: 11000 },
+        },
         // 5000 + 8000 + 3000
         sales: 16000,
         // refund-1 2500 + refund-0 10000 (its order is older, the refund is not); not refund-u
         refunds: 12500,
+        refundCount: 2,
         // level 1: 500 + 800 + 300 - 250 - 1000 = 350; level 2: 150 - 75 - 300 = -225
         commissions: 125,
         commissionsByLevel: [
           { level: 1, amount: 350 },
           { level: 2, amount: -225 },
         ],
+        // Level 1 was paid on all three orders, level 2 (Ben) on order-1 only.
+        byLevel: [
+          { level: 1, commissions: 350, sales: 16000, participants: 3 },
+          { level: 2, commissions: -225, sales: 5000, participants: 1 },
+        ],
         activeParticipants: 3,
         // By sales: Cal 8000, Ana 5000, Ben 3000.
         topPerformers: [calRow, anaRow, benRow],
         // By net commissions: Cal 800, Ben 75, Ana -750.
         topPerformersByCommission: [calRow, benRow, anaRow],
+        goals: [],
+        previous: null,
       });
     });
 
@@ -279,8 +310,8 @@ describeEachBackend("reports/summary", (backend) => {
         to: "2026-11-13T00:00:00.000Z",
         clicks: 3,
         orders: 2,
-        // 2 / 3 = 66.666…% -> 66.67
-        conversionRate: 66.67,
+        // Neither came through a click.
+        conversionRate: 0,
         // 8000 + 3000
         sales: 11000,
         refunds: 0,
@@ -304,8 +335,8 @@ describeEachBackend("reports/summary", (backend) => {
         to: "2026-11-11T10:00:00.000Z",
         clicks: 2,
         orders: 1,
-        // 1 / 2
-        conversionRate: 50,
+        // By code, not through a click.
+        conversionRate: 0,
         sales: 5000,
         refunds: 0,
         commissions: 650,
@@ -335,7 +366,7 @@ describeEachBackend("reports/summary", (backend) => {
     });
 
     it("answers zeros and empty lists for a period without activity", async () => {
-      const report = await ok(program.id, "?from=2025-01-01&to=2025-01-31");
+      const report = await ok(program.id, "?from=2025-01-01&to=2025-01-31&compare=none");
       expect(report).toEqual({
         ...EMPTY,
         from: "2025-01-01T00:00:00.000Z",
@@ -356,8 +387,8 @@ describeEachBackend("reports/summary", (backend) => {
         clicks: 7,
         // order-0 (20 October), order-1, order-2, order-3
         orders: 4,
-        // 4 / 7 = 57.142…% -> 57.14
-        conversionRate: 57.14,
+        // None through a click.
+        conversionRate: 0,
         // 10000 + 5000 + 8000 + 3000
         sales: 26000,
         refunds: 12500,
@@ -411,7 +442,7 @@ describeEachBackend("reports/summary", (backend) => {
     });
 
     it("counts a local day from local midnight to local midnight, 25 hours on 1 November", async () => {
-      const report = await ok(program.id, "?from=2026-11-01&to=2026-11-01");
+      const report = await ok(program.id, "?from=2026-11-01&to=2026-11-01&compare=none");
       // ny-2 and ny-3, 2 × 25.00 each: sales 5000 + 5000, commissions 500 + 500.
       expect(report).toEqual({
         from: "2026-11-01T04:00:00.000Z",
@@ -420,10 +451,17 @@ describeEachBackend("reports/summary", (backend) => {
         clicks: 0,
         orders: 2,
         conversionRate: 0,
+        conversionBySource: {
+          links: { clicks: 0, orders: 0, sales: 0, conversionRate: 0 },
+          codes: { orders: 0, sales: 0 },
+          direct: { orders: 2, sales: 10000 },
+        },
         sales: 10000,
         refunds: 0,
+        refundCount: 0,
         commissions: 1000,
         commissionsByLevel: [{ level: 1, amount: 1000 }],
+        byLevel: [{ level: 1, commissions: 1000, sales: 10000, participants: 1 }],
         activeParticipants: 1,
         topPerformers: [
           {
@@ -445,6 +483,8 @@ describeEachBackend("reports/summary", (backend) => {
             orders: 2,
           },
         ],
+        goals: [],
+        previous: null,
       });
     });
 
