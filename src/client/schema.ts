@@ -60,8 +60,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * List participants, or find one by externalId
-     * @description The program's participants in id order, a page at a time; with `externalId`, the one participant that has it (or none).
+     * List participants with their figures, filtered and sorted, or find one by externalId
+     * @description The program's participants a page at a time, each with its level's name, its sponsor and its figures (sales, orders, earnings, available balance, points, joining time). In id order unless `sort` names sales, earnings, balance, joinedAt or name (`-` before it for descending); the cursor keeps its place in that order while participants are added. `status`, `level` and `q` (part of an external id, name, email or referral code, any case) filter; with `externalId`, the one participant that has it (or none).
      */
     get: operations["listParticipants"];
     put?: never;
@@ -70,6 +70,26 @@ export interface paths {
      * @description Adds a participant under their sponsor (another participant's externalId or referral code). Adding the same externalId again with the same fields answers 200 with the participant; with other fields, a 409. An unknown sponsor or level, or a sponsor cycle, is a 422.
      */
     post: operations["createParticipant"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/participants/export.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every participant the filters match, as CSV, in the list's order
+     * @description The same filters and sort as the list, every row, streamed. Columns: participant_id, external_id, name, email, level, level_name, status, sponsor_id, sponsor_external_id, sponsor_name, sales, orders, earnings, balance (money in major units of the program's currency, such as 5.00), points, joined_at (ISO 8601, UTC), referral_code. A field a spreadsheet would run as a formula is written as text.
+     */
+    get: operations["exportParticipantsCsv"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -148,12 +168,32 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A participant's ledger entries, oldest first
-     * @description Every entry on the participant's accounts, each naming its cause: the event, the goal step, the commission level or the payout.
+     * A participant's ledger entries, newest first
+     * @description Every entry on the participant's accounts, newest first (`order=oldest` for oldest first), each naming its cause: the event, the goal step and the goal's name, the commission level, the payout or the adjustment with its reason; with when it was booked (`createdAt`) and when its cause happened (`occurredAt`), and `held` with the flag's id for a commission held for fraud review.
      */
     get: operations["listLedgerEntries"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/participants/{participantId}/adjustments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Correct a participant's balance by hand, with a reason
+     * @description Adds (or, negative, takes) cash in minor units or points to the participant's available balance, as a ledger transfer of its own, balanced against the program's account, whose cause is the adjustment with its reason and who made it (`by`, "admin" when absent). Taking more than is available is a 422.
+     */
+    post: operations["createAdjustment"];
     delete?: never;
     options?: never;
     head?: never;
@@ -200,6 +240,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/programs/{programId}/payouts/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a payout made now would pay, to whom
+     * @description The lines a payout made now would have (who, with name and email, and how much), their total and count, the program's minimum and how many balances are under it. The payout selects the same way; nothing is written.
+     */
+    get: operations["previewPayout"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/programs/{programId}/payouts": {
     parameters: {
       query?: never;
@@ -208,14 +268,14 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * List payouts, oldest first
-     * @description The program's payouts, without their lines, a page at a time.
+     * List payouts, newest first
+     * @description The program's payouts, newest first, with their status (created, exported, paid), without their lines, a page at a time.
      */
     get: operations["listPayouts"];
     put?: never;
     /**
      * Pay every available cash balance at or over the program minimum
-     * @description A batch of every active participant's available cash at or over the program's payout minimum, moved to paid in one transaction; with nothing to pay, an empty batch.
+     * @description A batch of every active participant's available cash at or over the program's payout minimum, moved to paid in one transaction; with nothing to pay, an empty batch. The body is optional: with `expect` (the preview's total and count, and optionally its lines), a payout that would pay anything else is refused with a 409 saying what changed, and nothing is written.
      */
     post: operations["createPayout"];
     delete?: never;
@@ -233,11 +293,31 @@ export interface paths {
     };
     /**
      * Read a payout and its lines
-     * @description One payout with a line per participant it paid.
+     * @description One payout with its status and a line per participant it paid.
      */
     get: operations["getPayout"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/payouts/{payoutId}/mark-paid": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mark a payout paid by the payout provider
+     * @description Records that the provider paid the payout, with its optional reference: the status becomes paid, for good. Marking it again with no reference or the same one answers it unchanged; with another reference it is a 409, and the first one stands.
+     */
+    post: operations["markPayoutPaid"];
     delete?: never;
     options?: never;
     head?: never;
@@ -253,7 +333,7 @@ export interface paths {
     };
     /**
      * The payout as CSV for a payout provider, amounts in major units
-     * @description A header row, then one row per line: participant_id, external_id, email, amount (major units, such as 5.00), currency, reference. A field a spreadsheet would run as a formula is written as text.
+     * @description A header row, then one row per line: participant_id, external_id, email, amount (major units, such as 5.00), currency, reference. A field a spreadsheet would run as a formula is written as text. The first download moves a created payout to exported.
      */
     get: operations["exportPayoutCsv"];
     put?: never;
@@ -273,7 +353,7 @@ export interface paths {
     };
     /**
      * Fraud flags: self-referral, click flooding, refund abuse
-     * @description The program's fraud flags in id order, optionally only those of one status.
+     * @description The program's fraud flags in id order, optionally only those of one status, each with the participant it is about and the commissions it holds (who, which level, how much).
      */
     get: operations["listFlags"];
     put?: never;
@@ -295,7 +375,7 @@ export interface paths {
     put?: never;
     /**
      * Approve a flag; a held order's commissions become available
-     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     * @description Decides an open flag (approved); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
      */
     post: operations["approveFlag"];
     delete?: never;
@@ -315,9 +395,29 @@ export interface paths {
     put?: never;
     /**
      * Reject a flag; a held order's commissions are reversed
-     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected.
+     * @description Decides an open flag (rejected); a flag is decided once, so deciding it again is a 409. A flag on a held order releases its commissions when approved and reverses them when rejected; a flag on no order (click flooding) holds nothing, and deciding it dismisses it.
      */
     post: operations["rejectFlag"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/flags/review": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Release or reverse the commissions of several flags at once, all or none
+     * @description Decides every flag named in one transaction: `release` approves them (their held commissions become available), `reverse` rejects them (the commissions are reversed as fraud). When one is unknown (404), already decided or on no order (409), none is decided.
+     */
+    post: operations["reviewFlags"];
     delete?: never;
     options?: never;
     head?: never;
@@ -352,10 +452,50 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The participant the token belongs to
-     * @description The token holder's membership, as an admin reads it.
+     * The participant the token belongs to, with their stats over [from, to)
+     * @description The token holder's membership, as an admin reads it, and `stats` for their own traffic over [from, to) (the last 30 local days by default, as the summary report): clicks on their link, signups and orders attributed to them, sales, the conversion rate and the cash they earned, each counted at the time of its event.
      */
     get: operations["getMe"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/earnings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The token holder's cash earned per week or month over [from, to)
+     * @description Cash earned (as `stats.earnings` counts it) per local week or month of the program's time zone, every bucket present, zeros included, starting no earlier than the participant joined or first earned. At most 1000 buckets.
+     */
+    get: operations["getMyEarnings"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/payouts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The payouts that paid the token holder, newest first
+     * @description Each payout that had a line for the token holder: when it was made, what it paid them and its reference, newest first, a page at a time.
+     */
+    get: operations["listMyPayouts"];
     put?: never;
     post?: never;
     delete?: never;
@@ -393,7 +533,7 @@ export interface paths {
     };
     /**
      * The token holder's ledger entries
-     * @description The token holder's ledger entries, oldest first, a page at a time.
+     * @description The token holder's ledger entries, newest first (`order=oldest` for oldest first), a page at a time, as an admin reads them.
      */
     get: operations["listMyLedgerEntries"];
     put?: never;
@@ -852,8 +992,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The token holder's progress on every goal
-     * @description The token holder's progress, as GET .../participants/{participantId}/progress.
+     * The token holder's progress on every goal but inactivity ladders
+     * @description The token holder's progress, as GET .../participants/{participantId}/progress, without inactivity goals: those are the merchant's, shown to admins only.
      */
     get: operations["getMyProgress"];
     put?: never;
@@ -875,9 +1015,69 @@ export interface paths {
     put?: never;
     /**
      * Import per-participant targets from a CSV file; all rows or none, the same file again is a no-op
-     * @description Rows of participant (external id), goal, period (YYYY-MM or YYYY-Qn) and target. A bad row fails the whole file with a 422 that lists every bad row by line number. The same file again answers 200 with `duplicate: true` and changes nothing.
+     * @description Rows of participant (external id), goal, period (YYYY-MM or YYYY-Qn) and target. A bad row fails the whole file with a 422 that lists every bad row by line number. The same file again answers 200 with `duplicate: true` and changes nothing. Participants whose value already reaches a step under their new target are granted it at once (`grants`), in the same transaction, as a goal PATCH grants; a higher target takes nothing back.
      */
     post: operations["importTargets"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/targets/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What importing a targets file would do now, writing nothing
+     * @description Takes the same CSV as the import and checks it the same way (a 422 lists every bad row by line). Answers each row resolved: the participant, the goal with its metric and, for money metrics, the program's currency (targets are minor units: 50000 is $500.00), the period and target, whether it is new, replaces an older target or leaves it unchanged, the participant's value there now, and the steps the import would grant at once with their rewards. Nothing is written.
+     */
+    post: operations["previewTargets"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/targets/template.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A targets file to fill in: a row per active participant for one goal and period
+     * @description The import's header, then one row per active participant in external id order: their external id, the goal's id, the period, and their current target for it or an empty target to fill in. Money targets are minor units (50000 is $500.00).
+     */
+    get: operations["targetTemplateCsv"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/goals/{goalId}/targets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A goal's imported targets for one period, with each participant's progress
+     * @description The targets set for the goal and period in participant order, a page at a time: the participant, the target, when the import that set it was made, their value in the period and the percent of the target it is.
+     */
+    get: operations["listGoalTargets"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1008,8 +1208,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The program the token holder belongs to: name, currency and time zone
-     * @description What the portal needs of the program to show amounts and dates.
+     * The program the token holder belongs to: name, currency, time zone and branding
+     * @description What the portal needs of the program to show amounts and dates, and its logo and colour.
      */
     get: operations["getMyProgram"];
     put?: never;
@@ -1288,6 +1488,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description A manual correction of a balance, as booked */
+    Adjustment: {
+      /** @description The transfer that booked it; its entry's cause is the adjustment */
+      transferId: string;
+      /** @enum {string} */
+      asset: "cash" | "points";
+      amount: number;
+      reason: string;
+      by: string;
+      balances: components["schemas"]["Balances"];
+    };
     Attribution: {
       cookieDays?: number;
       /** @enum {string} */
@@ -1317,6 +1528,12 @@ export interface components {
       /** @description Who Laurel mails when it disables a failing webhook endpoint; null: no one */
       contactEmail: string | null;
       mail: components["schemas"]["BrandMail"];
+    };
+    Branding: {
+      /** @description An http(s) URL of the program's logo image */
+      logoUrl?: string;
+      /** @description The program's accent colour, #RRGGBB */
+      color?: string;
     };
     /** @description How the server sends mail, read-only: never the SMTP URL or its password */
     BrandMail: {
@@ -1476,7 +1693,10 @@ export interface components {
         member: boolean;
         /** @description Not a member, and the program lets customers join */
         canJoin: boolean;
+        /** @description The member's referral link to share; null for a customer who is not a member */
+        referralLink: string | null;
       };
+      branding: components["schemas"]["Branding"];
       items: components["schemas"]["Progress"][];
       next: null;
     };
@@ -1568,6 +1788,30 @@ export interface components {
       }[];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
+    };
+    EarningsSeries: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      /** @enum {string} */
+      interval: "week" | "month";
+      items: {
+        /**
+         * Format: date
+         * @description The local date the week (Monday) or month starts, in the program's time zone
+         */
+        start: string;
+        /** @description Cash earned in it, as the stats count earnings */
+        amount: number;
+      }[];
     };
     /** @description Every error answer, whatever the status */
     Error: {
@@ -1740,12 +1984,36 @@ export interface components {
       id: string;
       /** @enum {string} */
       rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
+      /** @description The rule in words: Click flooding, Refund abuse, … */
+      ruleName: string;
       participantId: string;
+      /** @description Who the flag is about */
+      participant: {
+        externalId: string;
+        name: string | null;
+        /**
+         * Format: uri
+         * @description The participant in the admin console
+         */
+        consoleUrl: string;
+      };
       eventId: string;
       orderId: string | null;
       reason: string;
       /** @enum {string} */
       status: "open" | "approved" | "rejected";
+      currency: string;
+      /** @description The commissions the flag holds: while open, what is still pending of its order; once decided, what approval released or rejection reversed; 0 for a flag on no order (click flooding), which holds nothing */
+      held: number;
+      /** @description Who the held commissions are for, and how much each */
+      commissions: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        /** @description 1 for the seller, 2 for their sponsor, … */
+        level: number;
+        amount: number;
+      }[];
       /** Format: date-time */
       createdAt: string;
       decidedAt: string | null;
@@ -1755,6 +2023,11 @@ export interface components {
       items: components["schemas"]["Flag"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
+    };
+    /** @description Flags decided together, all or none */
+    FlagReview: {
+      /** @description Every flag decided, in the order sent */
+      flags: components["schemas"]["Flag"][];
     };
     /** @description A goal at its current version, with every field filled in */
     Goal: {
@@ -1801,6 +2074,29 @@ export interface components {
     /** @description Goals in id order */
     GoalCollection: {
       items: components["schemas"]["Goal"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description A goal's targets for one period, in participant order */
+    GoalTargetCollection: {
+      items: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        /** @description YYYY-MM or YYYY-Qn */
+        period: string;
+        /** @description In the goal's unit: minor units for money */
+        target: number;
+        /**
+         * Format: date-time
+         * @description When the import that set this target was made
+         */
+        importedAt: string;
+        /** @description The participant's value in the period now */
+        value: number;
+        /** @description The value as a whole percent of the target */
+        percent: number;
+      }[];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
     };
@@ -1932,13 +2228,31 @@ export interface components {
       amount: number;
       /** @enum {string} */
       status: "pending" | "available" | "paid" | "reversed";
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description When Laurel booked the entry
+       */
       createdAt: string;
+      /**
+       * Format: date-time
+       * @description When what caused it happened: the order, the refund or the event of a reward; the booking otherwise
+       */
+      occurredAt: string;
       /** @description The balanced transfer the entry is one leg of */
       transferId: string;
+      /** @description A commission whose order is held for fraud review: it stays pending until decided */
+      held: boolean;
+      /** @description With held: the open fraud flag holding it */
+      flagId: string | null;
       cause: {
         /** @enum {string} */
-        type: "commission" | "refund" | "release" | "payout" | "review" | "reward";
+        type: "commission" | "refund" | "release" | "payout" | "review" | "reward" | "adjustment";
+        /** @description With a goal: its name */
+        goalName?: string | null;
+        /** @description With an adjustment: why it was made */
+        reason?: string;
+        /** @description With an adjustment: who made it */
+        by?: string;
         /** @description The brand's own id of the event that caused it */
         eventId: string | null;
         orderId: string | null;
@@ -1960,7 +2274,7 @@ export interface components {
         voucherCode: string | null;
       };
     };
-    /** @description Ledger entries, oldest first */
+    /** @description Ledger entries, newest first unless asked for oldest first */
     LedgerEntryCollection: {
       items: components["schemas"]["LedgerEntry"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
@@ -1970,17 +2284,43 @@ export interface components {
       key: string;
       name: string;
     };
+    /** @description The token holder's membership, with their stats for a period */
+    Me: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** Format: date-time */
+      createdAt: string;
+      stats: components["schemas"]["ParticipantStats"];
+    };
     MemberProgram: {
       id: string;
       name: string;
       currency: string;
       timezone: string;
+      branding: components["schemas"]["Branding"];
     };
     /** @description The ladders a storefront shows */
     Milestones: {
       programId: string;
       name: string;
       currency: string;
+      branding: components["schemas"]["Branding"];
       milestones: {
         goalId: string;
         name: string;
@@ -2005,6 +2345,22 @@ export interface components {
           reward: components["schemas"]["Reward"];
         }[];
       }[];
+    };
+    MyPayout: {
+      id: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description What the payout paid this participant */
+      amount: number;
+      currency: string;
+      /** @description The reference the payout file gives the payment */
+      reference: string;
+    };
+    /** @description The payouts that paid the participant, newest first */
+    MyPayoutCollection: {
+      items: components["schemas"]["MyPayout"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
     };
     /** @description A new endpoint with its signing secret, which is shown only this once */
     NewWebhookEndpoint: {
@@ -2090,6 +2446,85 @@ export interface components {
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
     };
+    /** @description A participant as the list shows them */
+    ParticipantListItem: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description The name of the participant's level */
+      levelName: string | null;
+      /** @description The participant directly above, if any */
+      sponsor: {
+        id: string;
+        externalId: string;
+        name: string | null;
+      } | null;
+      stats: {
+        /** @description Attributed orders' commissionable value, minor units */
+        sales: number;
+        /** @description Attributed orders */
+        orders: number;
+        /** @description Cash booked by commissions and cash rewards, less refunds and rejected reviews, minor units */
+        earnings: number;
+        /** @description Available cash, minor units: what the next payout pays */
+        balance: number;
+        /** @description Available points */
+        points: number;
+        /**
+         * Format: date-time
+         * @description When the participant was added (createdAt)
+         */
+        joinedAt: string;
+      };
+    };
+    /** @description Participants with their figures, in the order asked for */
+    ParticipantListPage: {
+      items: components["schemas"]["ParticipantListItem"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    ParticipantStats: {
+      /**
+       * Format: date-time
+       * @description The period's start, inclusive
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The period's end, exclusive
+       */
+      to: string;
+      currency: string;
+      /** @description Clicks on the participant's referral link */
+      clicks: number;
+      /** @description Signups attributed to the participant */
+      signups: number;
+      /** @description Orders attributed to the participant */
+      orders: number;
+      /** @description Commissionable value of those orders */
+      sales: number;
+      /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
+      conversionRate: number;
+      /** @description Cash earned: commissions and cash rewards, less refunds and rejected reviews, at the time of the event that caused each */
+      earnings: number;
+    };
     ParticipantToken: {
       /** @description Shown once: a participant token, which reads only /v1/me */
       token: string;
@@ -2103,20 +2538,52 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
+      /**
+       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
+       * @enum {string}
+       */
+      status: "created" | "exported" | "paid";
+      /** @description When its CSV was first downloaded */
+      exportedAt: string | null;
+      /** @description When it was marked paid */
+      paidAt: string | null;
+      /** @description The payout provider's reference, given when it was marked paid */
+      paymentReference: string | null;
       lines: {
         participantId: string;
         externalId: string;
+        /** @description The participant's name when paid */
+        name: string | null;
         email: string | null;
         amount: number;
         /** @description A reference unique to the line, for the payout provider */
         reference: string;
       }[];
     };
-    /** @description Payouts, oldest first, without their lines */
+    /** @description Payouts, newest first, without their lines */
     PayoutCollection: {
       items: components["schemas"]["PayoutSummary"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
+    };
+    /** @description What a payout made now would pay, to whom, by external id; nothing is written */
+    PayoutPreview: {
+      currency: string;
+      /** @description What a payout made now would pay in all */
+      total: number;
+      /** @description How many participants it would pay */
+      count: number;
+      /** @description The program's payout minimum */
+      minimum: number;
+      /** @description Active participants with available cash above zero but under the minimum, not paid */
+      belowMinimum: number;
+      lines: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        email: string | null;
+        amount: number;
+      }[];
     };
     PayoutSummary: {
       id: string;
@@ -2125,6 +2592,17 @@ export interface components {
       total: number;
       /** Format: date-time */
       createdAt: string;
+      /**
+       * @description created, then exported when its CSV is first downloaded, then paid when marked so; never back
+       * @enum {string}
+       */
+      status: "created" | "exported" | "paid";
+      /** @description When its CSV was first downloaded */
+      exportedAt: string | null;
+      /** @description When it was marked paid */
+      paidAt: string | null;
+      /** @description The payout provider's reference, given when it was marked paid */
+      paymentReference: string | null;
     };
     PortalSession: {
       /** @description Reads what the participant token does, until expiresAt */
@@ -2147,6 +2625,36 @@ export interface components {
        */
       email: string;
     };
+    /** @description A reward as it would be granted; a free product's voucher code is made on grant */
+    PreviewReward:
+      | {
+          /** @constant */
+          type: "points";
+          points: number;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "cash";
+          amount: number;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "free_product";
+          sku: string;
+          /** @description The other program the reward credits */
+          program?: string;
+        }
+      | {
+          /** @constant */
+          type: "level";
+          level: string;
+          /** @description The other program the reward credits */
+          program?: string;
+        };
     /** @description A program's settings, as created and last changed */
     Program: {
       id: string;
@@ -2356,6 +2864,8 @@ export interface components {
           /** @constant */
           type: "free_product";
           sku: string;
+          /** @description The product's name as shoppers know it, such as Zip Hoodie */
+          name?: string;
           /** @description credit another program of the same brand (the same person's membership there, by externalId) */
           program?: string;
         }
@@ -2593,6 +3103,71 @@ export interface components {
       rows: number;
       /** @description The same file was imported before; nothing changed */
       duplicate: boolean;
+      /** @description Steps granted at once to participants whose new target they already reach */
+      grants: components["schemas"]["Grant"][];
+    };
+    /** @description What importing a targets file would do now */
+    TargetPreview: {
+      rows: number;
+      /** @description Rows setting a first target */
+      new: number;
+      /** @description Rows replacing another target */
+      replaced: number;
+      /** @description Rows repeating the target already set */
+      unchanged: number;
+      /** @description Rows that would grant at least one step at once */
+      granting: number;
+      items: {
+        /** @description The row's line in the file (the header is line 1) */
+        line: number;
+        participant: {
+          id: string;
+          externalId: string;
+          name: string | null;
+        };
+        goal: {
+          id: string;
+          name: string;
+          /** @enum {string} */
+          metric:
+            | "sales_amount"
+            | "order_count"
+            | "sku_amount"
+            | "sku_quantity"
+            | "points_earned"
+            | "review_count"
+            | "referral_count"
+            | "inactivity_days";
+          /** @enum {string} */
+          unit: "money" | "count" | "points" | "days";
+          /** @enum {string} */
+          evaluate: "immediately" | "at_window_end";
+          /** @description The program's currency for money metrics, whose targets are minor units; else null */
+          currency: string | null;
+        };
+        /** @description YYYY-MM or YYYY-Qn */
+        period: string;
+        /** @description In the goal's unit: minor units for money */
+        target: number;
+        /**
+         * @description No target yet, another target replaced, or the same target again
+         * @enum {string}
+         */
+        change: "new" | "replaces" | "unchanged";
+        /** @description The target the row replaces or repeats */
+        previousTarget: number | null;
+        /** @description The participant's value in the period now */
+        value: number;
+        /** @description The value as a whole percent of the new target */
+        percent: number;
+        /** @description Steps already granted in the period */
+        stepsGranted: number[];
+        /** @description Steps the import would grant at once, with their rewards */
+        grants: {
+          step: number;
+          reward: components["schemas"]["PreviewReward"];
+        }[];
+      }[];
     };
     TimeSeries: {
       /** Format: date-time */
@@ -3504,7 +4079,26 @@ export interface operations {
         /** @description the `next` value of the previous page */
         cursor?: string;
         limit?: number;
+        /** @description The one participant with this external id */
         externalId?: string;
+        /** @description What to sort by, `-` first for descending; id order when absent */
+        sort?:
+          | "sales"
+          | "-sales"
+          | "earnings"
+          | "-earnings"
+          | "balance"
+          | "-balance"
+          | "joinedAt"
+          | "-joinedAt"
+          | "name"
+          | "-name";
+        /** @description Only participants of this status */
+        status?: "applied" | "active" | "suspended";
+        /** @description Only participants of this level key */
+        level?: string;
+        /** @description Part of an external id, name, email or referral code, any case */
+        q?: string;
       };
       header?: never;
       path: {
@@ -3535,13 +4129,27 @@ export interface operations {
            *           "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "referralCode": "ANA42",
            *           "referralLink": "https://laurel.example.com/r/ANA42",
-           *           "createdAt": "2026-11-02T14:05:09.512Z"
+           *           "createdAt": "2026-11-02T14:05:09.512Z",
+           *           "levelName": "Gold",
+           *           "sponsor": {
+           *             "id": "par_01JD3A5B7C9D1E3F5G7H9J1K3P",
+           *             "externalId": "amb-7",
+           *             "name": "Bea"
+           *           },
+           *           "stats": {
+           *             "sales": 125000,
+           *             "orders": 14,
+           *             "earnings": 12500,
+           *             "balance": 4200,
+           *             "points": 300,
+           *             "joinedAt": "2026-11-02T14:05:09.512Z"
+           *           }
            *         }
            *       ],
            *       "next": null
            *     }
            */
-          "application/json": components["schemas"]["ParticipantCollection"];
+          "application/json": components["schemas"]["ParticipantListPage"];
         };
       };
       400: components["responses"]["BadRequest"];
@@ -3654,6 +4262,63 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  exportParticipantsCsv: {
+    parameters: {
+      query?: {
+        /** @description The one participant with this external id */
+        externalId?: string;
+        /** @description What to sort by, `-` first for descending; id order when absent */
+        sort?:
+          | "sales"
+          | "-sales"
+          | "earnings"
+          | "-earnings"
+          | "balance"
+          | "-balance"
+          | "joinedAt"
+          | "-joinedAt"
+          | "name"
+          | "-name";
+        /** @description Only participants of this status */
+        status?: "applied" | "active" | "suspended";
+        /** @description Only participants of this level key */
+        level?: string;
+        /** @description Part of an external id, name, email or referral code, any case */
+        q?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description attachment; filename="participants-<programId>.csv" */
+          "Content-Disposition": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example participant_id,external_id,name,email,level,level_name,status,sponsor_id,sponsor_external_id,sponsor_name,sales,orders,earnings,balance,points,joined_at,referral_code
+           *     par_01JD3A5B7C9D1E3F5G7H9J1K3M,amb-42,Ana,a@example.com,gold,Gold,active,par_01JD3A5B7C9D1E3F5G7H9J1K3P,amb-7,Bea,1250.00,14,125.00,42.00,300,2026-11-10T09:30:00.000Z,ANA42
+           */
+          "text/csv": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -3878,6 +4543,8 @@ export interface operations {
         /** @description the `next` value of the previous page */
         cursor?: string;
         limit?: number;
+        /** @description newest (the default) or oldest first; a cursor pages on in the order it came from */
+        order?: "newest" | "oldest";
       };
       header?: never;
       path: {
@@ -3904,7 +4571,10 @@ export interface operations {
            *           "amount": 450,
            *           "status": "pending",
            *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "occurredAt": "2026-11-20T10:00:00.000Z",
            *           "transferId": "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+           *           "held": false,
+           *           "flagId": null,
            *           "cause": {
            *             "type": "commission",
            *             "eventId": "order-1001",
@@ -3925,6 +4595,88 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createAdjustment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "asset": "cash",
+         *       "amount": -1500,
+         *       "reason": "Order 1001 was paid twice by the old system",
+         *       "by": "ops@brand.example"
+         *     }
+         */
+        "application/json": {
+          /** @enum {string} */
+          asset: "cash" | "points";
+          /** @description Signed: minor units of cash, or points; negative takes away */
+          amount: number;
+          reason: string;
+          /** @description Who makes it; "admin" when absent */
+          by?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transferId": "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+           *       "asset": "cash",
+           *       "amount": -1500,
+           *       "reason": "Order 1001 was paid twice by the old system",
+           *       "by": "ops@brand.example",
+           *       "balances": {
+           *         "points": {
+           *           "pending": 0,
+           *           "available": 120
+           *         },
+           *         "cash": {
+           *           "currency": "USD",
+           *           "pending": 450,
+           *           "available": 12500,
+           *           "paid": 30000
+           *         }
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Adjustment"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -4075,6 +4827,60 @@ export interface operations {
       429: components["responses"]["TooManyRequests"];
     };
   };
+  previewPayout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "currency": "USD",
+           *       "total": 17500,
+           *       "count": 2,
+           *       "minimum": 2500,
+           *       "belowMinimum": 1,
+           *       "lines": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "email": "ana@example.com",
+           *           "amount": 12500
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "email": "bruno@example.com",
+           *           "amount": 5000
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["PayoutPreview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
   listPayouts: {
     parameters: {
       query?: {
@@ -4105,7 +4911,11 @@ export interface operations {
            *           "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *           "currency": "USD",
            *           "total": 17500,
-           *           "createdAt": "2026-11-10T09:30:00.000Z"
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "status": "paid",
+           *           "exportedAt": "2026-11-10T09:30:00.000Z",
+           *           "paidAt": "2026-11-10T09:30:00.000Z",
+           *           "paymentReference": "wise-batch-2211"
            *         }
            *       ],
            *       "next": null
@@ -4138,7 +4948,42 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "expect": {
+         *         "total": 17500,
+         *         "count": 2,
+         *         "lines": [
+         *           {
+         *             "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+         *             "amount": 12500
+         *           },
+         *           {
+         *             "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+         *             "amount": 5000
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
+        "application/json": {
+          /** @description What the admin saw in the preview: when what is due now differs, the answer is a 409 saying what changed and nothing is paid */
+          expect?: {
+            /** @description The total the preview showed */
+            total: number;
+            /** @description How many participants it showed */
+            count: number;
+            /** @description Each line the preview showed, when every amount must be the same */
+            lines?: {
+              participantId: string;
+              amount: number;
+            }[];
+          };
+        };
+      };
+    };
     responses: {
       /** @description Created */
       201: {
@@ -4155,10 +5000,15 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "status": "created",
+           *       "exportedAt": null,
+           *       "paidAt": null,
+           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4166,6 +5016,7 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4184,6 +5035,7 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4213,10 +5065,15 @@ export interface operations {
            *       "currency": "USD",
            *       "total": 17500,
            *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "status": "created",
+           *       "exportedAt": null,
+           *       "paidAt": null,
+           *       "paymentReference": null,
            *       "lines": [
            *         {
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
            *           "email": "ana@example.com",
            *           "amount": 12500,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
@@ -4224,6 +5081,7 @@ export interface operations {
            *         {
            *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
            *           "email": "bruno@example.com",
            *           "amount": 5000,
            *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
@@ -4239,6 +5097,90 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  markPayoutPaid: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        payoutId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reference": "wise-batch-2211"
+         *     }
+         */
+        "application/json": {
+          /** @description The payout provider's reference for the transfer */
+          reference?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "currency": "USD",
+           *       "total": 17500,
+           *       "createdAt": "2026-11-10T09:30:00.000Z",
+           *       "status": "paid",
+           *       "exportedAt": "2026-11-10T09:30:00.000Z",
+           *       "paidAt": "2026-11-10T09:30:00.000Z",
+           *       "paymentReference": "wise-batch-2211",
+           *       "lines": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "email": "ana@example.com",
+           *           "amount": 12500,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "email": "bruno@example.com",
+           *           "amount": 5000,
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-2"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["Payout"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4308,11 +5250,35 @@ export interface operations {
            *         {
            *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *           "rule": "refund_abuse",
+           *           "ruleName": "Refund abuse",
            *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "participant": {
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *           },
            *           "eventId": "order-1042",
            *           "orderId": "order-1042",
            *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *           "status": "open",
+           *           "currency": "USD",
+           *           "held": 585,
+           *           "commissions": [
+           *             {
+           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *               "externalId": "amb-42",
+           *               "name": "Ana Souza",
+           *               "level": 1,
+           *               "amount": 450
+           *             },
+           *             {
+           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *               "externalId": "amb-7",
+           *               "name": "Bruno Lima",
+           *               "level": 2,
+           *               "amount": 135
+           *             }
+           *           ],
            *           "createdAt": "2026-11-10T09:30:00.000Z",
            *           "decidedAt": null
            *         }
@@ -4362,11 +5328,35 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
+           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "participant": {
+           *         "externalId": "amb-42",
+           *         "name": "Ana Souza",
+           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "approved",
+           *       "currency": "USD",
+           *       "held": 585,
+           *       "commissions": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "level": 1,
+           *           "amount": 450
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "level": 2,
+           *           "amount": 135
+           *         }
+           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4415,11 +5405,35 @@ export interface operations {
            * @example {
            *       "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
            *       "rule": "refund_abuse",
+           *       "ruleName": "Refund abuse",
            *       "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "participant": {
+           *         "externalId": "amb-42",
+           *         "name": "Ana Souza",
+           *         "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *       },
            *       "eventId": "order-1042",
            *       "orderId": "order-1042",
            *       "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
            *       "status": "rejected",
+           *       "currency": "USD",
+           *       "held": 585,
+           *       "commissions": [
+           *         {
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana Souza",
+           *           "level": 1,
+           *           "amount": 450
+           *         },
+           *         {
+           *           "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno Lima",
+           *           "level": 2,
+           *           "amount": 135
+           *         }
+           *       ],
            *       "createdAt": "2026-11-10T09:30:00.000Z",
            *       "decidedAt": "2026-11-10T09:30:00.000Z"
            *     }
@@ -4435,6 +5449,107 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  reviewFlags: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "flagIds": [
+         *         "flg_01JD3B2C4D6E8F0G2H4J6K8M0N"
+         *       ],
+         *       "decision": "release"
+         *     }
+         */
+        "application/json": {
+          /** @description The flags to decide, each open and on a held order */
+          flagIds: string[];
+          /**
+           * @description release: approve, the commissions become available; reverse: reject as fraud
+           * @enum {string}
+           */
+          decision: "release" | "reverse";
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "flags": [
+           *         {
+           *           "id": "flg_01JD3B2C4D6E8F0G2H4J6K8M0N",
+           *           "rule": "refund_abuse",
+           *           "ruleName": "Refund abuse",
+           *           "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *           "participant": {
+           *             "externalId": "amb-42",
+           *             "name": "Ana Souza",
+           *             "consoleUrl": "https://laurel.example.com/admin/participants/par_01JD2QA1B2C3D4E5F6G7H8J9K0"
+           *           },
+           *           "eventId": "order-1042",
+           *           "orderId": "order-1042",
+           *           "reason": "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
+           *           "status": "approved",
+           *           "currency": "USD",
+           *           "held": 585,
+           *           "commissions": [
+           *             {
+           *               "participantId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *               "externalId": "amb-42",
+           *               "name": "Ana Souza",
+           *               "level": 1,
+           *               "amount": 450
+           *             },
+           *             {
+           *               "participantId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *               "externalId": "amb-7",
+           *               "name": "Bruno Lima",
+           *               "level": 2,
+           *               "amount": 135
+           *             }
+           *           ],
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "decidedAt": "2026-11-10T09:30:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["FlagReview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4484,7 +5599,12 @@ export interface operations {
   };
   getMe: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -4510,15 +5630,141 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
-           *       "createdAt": "2026-11-02T14:05:09.512Z"
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "stats": {
+           *         "from": "2026-10-24T04:00:00.000Z",
+           *         "to": "2026-11-23T05:00:00.000Z",
+           *         "currency": "USD",
+           *         "clicks": 240,
+           *         "signups": 12,
+           *         "orders": 18,
+           *         "sales": 162000,
+           *         "conversionRate": 7.5,
+           *         "earnings": 16200
+           *       }
            *     }
            */
-          "application/json": components["schemas"]["Participant"];
+          "application/json": components["schemas"]["Me"];
         };
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyEarnings: {
+    parameters: {
+      query?: {
+        /** @description Start: a local date (from its midnight in the program's time zone) or a timestamp (inclusive). Default: the 30 local days ending with `to`'s day. */
+        from?: string;
+        /** @description End: a local date (up to the next local midnight, so the day is included) or a timestamp (exclusive). Default: today in the program's time zone. */
+        to?: string;
+        /** @description Weeks from Monday or calendar months, in the program's time zone (default week) */
+        interval?: "week" | "month";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "from": "2026-10-24T04:00:00.000Z",
+           *       "to": "2026-11-23T05:00:00.000Z",
+           *       "currency": "USD",
+           *       "interval": "week",
+           *       "items": [
+           *         {
+           *           "start": "2026-10-19",
+           *           "amount": 1800
+           *         },
+           *         {
+           *           "start": "2026-10-26",
+           *           "amount": 4200
+           *         },
+           *         {
+           *           "start": "2026-11-02",
+           *           "amount": 0
+           *         },
+           *         {
+           *           "start": "2026-11-09",
+           *           "amount": 6000
+           *         },
+           *         {
+           *           "start": "2026-11-16",
+           *           "amount": 4200
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["EarningsSeries"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listMyPayouts: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P",
+           *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "amount": 12500,
+           *           "currency": "USD",
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *         },
+           *         {
+           *           "id": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0",
+           *           "createdAt": "2026-10-10T09:30:00.000Z",
+           *           "amount": 8000,
+           *           "currency": "USD",
+           *           "reference": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0-3"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["MyPayoutCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
   };
@@ -4567,6 +5813,8 @@ export interface operations {
         /** @description the `next` value of the previous page */
         cursor?: string;
         limit?: number;
+        /** @description newest (the default) or oldest first; a cursor pages on in the order it came from */
+        order?: "newest" | "oldest";
       };
       header?: never;
       path?: never;
@@ -4590,7 +5838,10 @@ export interface operations {
            *           "amount": 450,
            *           "status": "pending",
            *           "createdAt": "2026-11-10T09:30:00.000Z",
+           *           "occurredAt": "2026-11-20T10:00:00.000Z",
            *           "transferId": "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+           *           "held": false,
+           *           "flagId": null,
            *           "cause": {
            *             "type": "commission",
            *             "eventId": "order-1001",
@@ -6622,7 +7873,8 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false
+           *       "duplicate": false,
+           *       "grants": []
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];
@@ -6640,7 +7892,8 @@ export interface operations {
            * @example {
            *       "importId": "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
            *       "rows": 2,
-           *       "duplicate": false
+           *       "duplicate": false,
+           *       "grants": []
            *     }
            */
           "application/json": components["schemas"]["TargetImport"];
@@ -6654,6 +7907,218 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       414: components["responses"]["UriTooLong"];
       415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  previewTargets: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example participant,goal,period,target
+         *     amb-42,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-11,500000
+         *     amb-43,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-Q4,120
+         */
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "rows": 2,
+           *       "new": 1,
+           *       "replaced": 1,
+           *       "unchanged": 0,
+           *       "granting": 1,
+           *       "items": [
+           *         {
+           *           "line": 2,
+           *           "participant": {
+           *             "id": "par_01JD2QA2B4C6D8E0F2G4H6J8K0",
+           *             "externalId": "amb-42",
+           *             "name": "Ana"
+           *           },
+           *           "goal": {
+           *             "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *             "name": "November sales target",
+           *             "metric": "sales_amount",
+           *             "unit": "money",
+           *             "evaluate": "immediately",
+           *             "currency": "USD"
+           *           },
+           *           "period": "2026-11",
+           *           "target": 500000,
+           *           "change": "new",
+           *           "previousTarget": null,
+           *           "value": 120000,
+           *           "percent": 24,
+           *           "stepsGranted": [],
+           *           "grants": []
+           *         },
+           *         {
+           *           "line": 3,
+           *           "participant": {
+           *             "id": "par_01JD2QB3C5D7E9F1G3H5J7K9M1",
+           *             "externalId": "amb-43",
+           *             "name": "Sam"
+           *           },
+           *           "goal": {
+           *             "id": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
+           *             "name": "November sales target",
+           *             "metric": "sales_amount",
+           *             "unit": "money",
+           *             "evaluate": "immediately",
+           *             "currency": "USD"
+           *           },
+           *           "period": "2026-11",
+           *           "target": 80000,
+           *           "change": "replaces",
+           *           "previousTarget": 100000,
+           *           "value": 42000,
+           *           "percent": 52,
+           *           "stepsGranted": [],
+           *           "grants": [
+           *             {
+           *               "step": 1,
+           *               "reward": {
+           *                 "type": "cash",
+           *                 "amount": 2500
+           *               }
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["TargetPreview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  targetTemplateCsv: {
+    parameters: {
+      query?: {
+        /** @description Required: a goal with a per_participant target */
+        goalId?: string;
+        /** @description Required: YYYY-MM or YYYY-Qn, as the goal's window takes */
+        period?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description attachment; filename="targets-<goalId>-<period>.csv" */
+          "Content-Disposition": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example participant,goal,period,target
+           *     amb-42,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-11,500000
+           *     amb-43,gol_01JD2QD5E7F9G1H3J5K7M9N1P3,2026-11,
+           */
+          "text/csv": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listGoalTargets: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+        /** @description Required: YYYY-MM or YYYY-Qn, as the goal's window takes */
+        period?: string;
+      };
+      header?: never;
+      path: {
+        programId: string;
+        goalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "participantId": "par_01JD2QA2B4C6D8E0F2G4H6J8K0",
+           *           "externalId": "amb-42",
+           *           "name": "Ana",
+           *           "period": "2026-11",
+           *           "target": 500000,
+           *           "importedAt": "2026-11-01T09:30:00.000Z",
+           *           "value": 120000,
+           *           "percent": 24
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["GoalTargetCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };
@@ -6816,7 +8281,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [
            *         {
@@ -6896,7 +8366,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [],
            *       "next": null
@@ -6923,7 +8398,12 @@ export interface operations {
            *       "customer": {
            *         "externalId": "customer-981",
            *         "member": true,
-           *         "canJoin": false
+           *         "canJoin": false,
+           *         "referralLink": "https://laurel.example.com/r/SAM981"
+           *       },
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
            *       },
            *       "items": [],
            *       "next": null
@@ -7004,6 +8484,10 @@ export interface operations {
            *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
+           *       },
            *       "milestones": [
            *         {
            *           "goalId": "gol_01JD2QD5E7F9G1H3J5K7M9N1P3",
@@ -7134,7 +8618,11 @@ export interface operations {
            *       "id": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
            *       "name": "Ambassadors",
            *       "currency": "USD",
-           *       "timezone": "America/New_York"
+           *       "timezone": "America/New_York",
+           *       "branding": {
+           *         "logoUrl": "https://shop.example.com/logo.png",
+           *         "color": "#0f766e"
+           *       }
            *     }
            */
           "application/json": components["schemas"]["MemberProgram"];
