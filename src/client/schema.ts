@@ -1271,7 +1271,7 @@ export interface paths {
     put?: never;
     /**
      * Email a member a link that signs them in to the portal
-     * @description Mails an active participant with this email (any case) a portal link with a new participant token, at most 5 an hour per address and program. Always 202 with the same body: for an unknown email or program, over the hourly limit, or with no SMTP server configured (then nothing is written), so the answer never says who is a member.
+     * @description Mails an active participant with this email (any case) a portal link with a new participant token, at most 5 an hour per address and program. Always 202 with the same body: for an unknown email or program, over the hourly limit, or with no SMTP server configured (then nothing is written), so the answer never says who is a member; nor does its timing, since a member and an unknown email take the same database work.
      */
     post: operations["requestPortalSignIn"];
     delete?: never;

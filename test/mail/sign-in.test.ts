@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { requestPortalSignIn, SIGN_IN_MAILS_PER_HOUR } from "../../src/engine/portal-sign-in.ts";
 import { sendDueMails } from "../../src/jobs/send-mail.ts";
+import type { Database, Queryable } from "../../src/store/db.ts";
 import { createMailer, type Mailer } from "../../src/mail/send.ts";
 import {
   createParticipant,
@@ -40,6 +42,31 @@ interface OutboxRow {
   last_error: string | null;
   next_attempt_at: Date | null;
   sent_at: Date | null;
+}
+
+/**
+ * The database as it is, noting the text of every statement run on it or in
+ * its transactions (values aside): what work a request did, to compare.
+ */
+function recording(inner: Database): { db: Database; statements: string[] } {
+  const statements: string[] = [];
+  const noted = (q: Queryable): Queryable => ({
+    query: <Row>(sql: string, params?: readonly unknown[]) => {
+      statements.push(sql.replace(/\s+/g, " ").trim());
+      return q.query<Row>(sql, params);
+    },
+  });
+  const db: Database = {
+    kind: inner.kind,
+    query: noted(inner).query,
+    transaction: (work) =>
+      inner.transaction((tx) => {
+        statements.push("begin");
+        return work(noted(tx));
+      }),
+    close: () => inner.close(),
+  };
+  return { db, statements };
 }
 
 const outboxOf = (api: Api, programId: string) =>
@@ -138,6 +165,68 @@ describeEachBackend("portal sign-in by email", (backend) => {
         body: { status: "accepted" },
       });
     expect(await snapshot(api.db)).toEqual(before);
+  });
+
+  it("answers a member and an unknown email with the same status, body and headers", async () => {
+    const program = await createProgram(api, { name: "Lookalike" });
+    await createParticipant(api, program.id, { externalId: "kim", email: "kim@example.com" });
+    const ask = async (email: string, from: string) => {
+      const reply = await api.app.inject({
+        method: "POST",
+        url: `/v1/programs/${program.id}/portal/sign-in`,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify({ email }),
+        remoteAddress: from,
+      });
+      // Every answer has an id and a date of its own; nothing else may differ.
+      const { "request-id": _id, date: _date, ...headers } = reply.headers;
+      return { status: reply.statusCode, body: reply.body, headers };
+    };
+    const member = await ask("kim@example.com", "198.51.100.140");
+    const stranger = await ask("nobody-here@example.com", "198.51.100.141");
+    expect(member.status).toBe(202);
+    expect(stranger).toEqual(member);
+    expect(await outboxOf(api, program.id)).toHaveLength(1);
+    expect((await sendMail()).sent).toBe(1);
+  });
+
+  it("does the same database work for a member, an unknown email and one over the limit, and keeps only the member's link", async () => {
+    const program = await createProgram(api, { name: "Same work" });
+    await createParticipant(api, program.id, { externalId: "lou", email: "lou@example.com" });
+    await createParticipant(api, program.id, { externalId: "max", email: "max@example.com" });
+    for (let i = 0; i < SIGN_IN_MAILS_PER_HOUR; i += 1)
+      expect(await requestPortalSignIn(api.services, program.id, "max@example.com")).toBe("mailed");
+    const statementsOf = async (email: string) => {
+      const { db, statements } = recording(api.db);
+      const services = { ...api.services, db };
+      const outcome = await requestPortalSignIn(services, program.id, email);
+      // Keeping the savepoint or rolling it back is the one step that must differ.
+      const kept = statements.map((sql) =>
+        sql.replace(/^(release|rollback to) savepoint/, "end savepoint"),
+      );
+      return { outcome, statements: kept, last: statements.at(-1) };
+    };
+    const member = await statementsOf("lou@example.com");
+    const stranger = await statementsOf("nobody-here@example.com");
+    const limited = await statementsOf("max@example.com");
+    expect([member.outcome, stranger.outcome, limited.outcome]).toEqual([
+      "mailed",
+      "not_a_member",
+      "too_many",
+    ]);
+    expect(member.statements.length).toBeGreaterThan(4);
+    expect(stranger.statements).toEqual(member.statements);
+    expect(limited.statements).toEqual(member.statements);
+    expect([member.last, stranger.last, limited.last]).toEqual([
+      "release savepoint sign_in",
+      "rollback to savepoint sign_in",
+      "rollback to savepoint sign_in",
+    ]);
+    const to = (await outboxOf(api, program.id)).map((m) => m.to_address);
+    expect(to.filter((a) => a === "lou@example.com")).toHaveLength(1);
+    expect(to).not.toContain("nobody-here@example.com");
+    expect(to.filter((a) => a === "max@example.com")).toHaveLength(SIGN_IN_MAILS_PER_HOUR);
+    expect((await sendMail()).sent).toBe(SIGN_IN_MAILS_PER_HOUR + 1);
   });
 
   it("mails one address of a program at most 5 sign-in links an hour", async () => {

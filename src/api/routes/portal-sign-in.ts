@@ -27,7 +27,8 @@ export const portalSignInRoutes: AnyRoute[] = [
       "Mails an active participant with this email (any case) a portal link with a new " +
       "participant token, at most 5 an hour per address and program. Always 202 with the same " +
       "body: for an unknown email or program, over the hourly limit, or with no SMTP server " +
-      "configured (then nothing is written), so the answer never says who is a member.",
+      "configured (then nothing is written), so the answer never says who is a member; nor " +
+      "does its timing, since a member and an unknown email take the same database work.",
     tag: "Me",
     auth: "public",
     rateLimitPerMinute: SIGN_IN_REQUESTS_PER_MINUTE,
