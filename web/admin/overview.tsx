@@ -15,6 +15,7 @@ import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { addDays, localMidnightIso, todayIn } from "./dates.ts";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
+import { SetupLink } from "./setup.tsx";
 import { Card, Empty, ErrorMessage, Field, Loading, inputClass } from "./ui.tsx";
 
 const levelName = (level: number) =>
@@ -68,6 +69,7 @@ export function Overview({ program }: { program: Program }) {
           </Field>
         </form>
       </div>
+      <SetupLink program={program} />
       <p className="text-xs text-slate-500">
         Days in {program.timezone}; amounts in {program.currency}.
       </p>

@@ -2,16 +2,27 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, ok, type RequestBody } from "../shared/api.ts";
 import { currencyDigits } from "../shared/format.ts";
+import { announcementOf, announcementPath, type Announcement } from "./announce-pay-change.ts";
+import { CurrencyField, TimeZoneField } from "./create-program.tsx";
+import { MailStatusNotice } from "./mail-status.tsx";
+import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 
 const EDITED = [
+  "name",
+  "currency",
+  "timezone",
+  "landingUrl",
+  "branding",
   "commission",
   "levels",
   "attribution",
   "payouts",
   "goalGraceHours",
   "widget",
+  "fraud",
+  "notifications",
 ] as const satisfies readonly (keyof Program)[];
 
 /** The part of a program this screen edits, as GET /v1/programs/{programId} answers it. */
@@ -31,6 +42,12 @@ interface KeyedRateDraft extends RateDraft {
 }
 
 interface Draft {
+  name: string;
+  currency: string;
+  timezone: string;
+  landingUrl: string;
+  logoUrl: string;
+  color: string;
   rateKind: RateKind | "none";
   rate: string;
   byLevel: KeyedRateDraft[];
@@ -51,6 +68,12 @@ interface Draft {
   payoutMinimum: string;
   goalGraceHours: string;
   widgetEnrol: boolean;
+  maxClicksPerHour: string;
+  refundOrders: string;
+  refundMaxPercent: string;
+  rewardGranted: boolean;
+  payoutSent: boolean;
+  applicationDecided: boolean;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -71,12 +94,19 @@ function rateDraftOf(rate: Rate, currency: string): RateDraft {
     : { kind: "percent", value: String(rate.percent) };
 }
 
-function draftOf(p: Settings, currency: string): Draft {
+function draftOf(p: Settings): Draft {
+  const currency = p.currency;
   const c = p.commission ?? {};
   const keyed = (rates: Record<string, Rate> | undefined) =>
     Object.entries(rates ?? {}).map(([key, r]) => ({ key, ...rateDraftOf(r, currency) }));
   const base = c.rate ? rateDraftOf(c.rate, currency) : undefined;
   return {
+    name: p.name,
+    currency: p.currency,
+    timezone: p.timezone,
+    landingUrl: p.landingUrl ?? "",
+    logoUrl: p.branding?.logoUrl ?? "",
+    color: p.branding?.color ?? "",
     rateKind: base?.kind ?? "none",
     rate: base?.value ?? "",
     byLevel: keyed(c.byLevel),
@@ -97,7 +127,29 @@ function draftOf(p: Settings, currency: string): Draft {
     payoutMinimum: majorText(p.payouts?.minimum, currency),
     goalGraceHours: text(p.goalGraceHours),
     widgetEnrol: p.widget?.enrol ?? false,
+    maxClicksPerHour: text(p.fraud?.maxClicksPerHour),
+    refundOrders: text(p.fraud?.refundAbuse?.orders),
+    refundMaxPercent: text(p.fraud?.refundAbuse?.maxRefundPercent),
+    rewardGranted: notificationOn(p, "rewardGranted"),
+    payoutSent: notificationOn(p, "payoutSent"),
+    applicationDecided: notificationOn(p, "applicationDecided"),
   };
+}
+
+type NotificationKind = keyof NonNullable<Program["notifications"]>;
+const notificationOn = (p: Settings, kind: NotificationKind) => p.notifications?.[kind] !== false;
+
+/**
+ * The currency amounts are typed in: the one being chosen once it is a code
+ * Intl knows, so the figures on screen mean that currency; else the saved one.
+ */
+export function moneyCurrency(typed: string, saved: string): string {
+  try {
+    currencyDigits(typed);
+    return /^[A-Z]{3}$/.test(typed) ? typed : saved;
+  } catch {
+    return saved;
+  }
 }
 
 // Unreadable text goes to the API as typed, so its message names the field
@@ -140,7 +192,8 @@ function prune(value: unknown): unknown {
 }
 
 /** The settings the draft describes, in the API's shape. */
-function settingsOf(draft: Draft, base: Settings, currency: string): Record<string, unknown> {
+function settingsOf(draft: Draft, base: Settings): Record<string, unknown> {
+  const currency = moneyCurrency(draft.currency, base.currency);
   const keyed = (rows: KeyedRateDraft[]) =>
     Object.fromEntries(rows.map((r) => [r.key.trim(), rateOut(r, currency)]));
   const qualification =
@@ -153,7 +206,26 @@ function settingsOf(draft: Draft, base: Settings, currency: string): Record<stri
   // A default the program never stated stays unstated, so saving changes nothing.
   const stated = <T,>(value: T, fallback: T, wasSet: boolean) =>
     value !== fallback || wasSet ? value : undefined;
+  const refundAbuse =
+    draft.refundOrders.trim() === "" && draft.refundMaxPercent.trim() === ""
+      ? undefined
+      : {
+          orders: numberOut(draft.refundOrders),
+          maxRefundPercent:
+            draft.refundMaxPercent.trim() === "" ? undefined : percentOut(draft.refundMaxPercent),
+        };
+  // A switch left on where the program never said is left unsaid: on is the default.
+  const notification = (kind: NotificationKind, on: boolean) =>
+    on && base.notifications?.[kind] === undefined ? undefined : on;
   return prune({
+    name: draft.name.trim(),
+    currency: draft.currency.trim(),
+    timezone: draft.timezone,
+    landingUrl: draft.landingUrl.trim() === "" ? undefined : draft.landingUrl.trim(),
+    branding: {
+      logoUrl: draft.logoUrl.trim() === "" ? undefined : draft.logoUrl.trim(),
+      color: draft.color.trim() === "" ? undefined : draft.color.trim(),
+    },
     commission: {
       rate:
         draft.rateKind === "none"
@@ -189,6 +261,12 @@ function settingsOf(draft: Draft, base: Settings, currency: string): Record<stri
     goalGraceHours: numberOut(draft.goalGraceHours),
     widget:
       draft.widgetEnrol || base.widget !== undefined ? { enrol: draft.widgetEnrol } : undefined,
+    fraud: { maxClicksPerHour: numberOut(draft.maxClicksPerHour), refundAbuse },
+    notifications: {
+      rewardGranted: notification("rewardGranted", draft.rewardGranted),
+      payoutSent: notification("payoutSent", draft.payoutSent),
+      applicationDecided: notification("applicationDecided", draft.applicationDecided),
+    },
   }) as Record<string, unknown>;
 }
 
@@ -421,12 +499,117 @@ function KeyedRates({
   );
 }
 
+const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
+/** What the colour picker shows while no colour is set: the console's own accent. */
+const DEFAULT_COLOUR = "#047857";
+
+/** Only an http(s) address is one the API takes, so only that is worth loading. */
+const previewable = (url: string) => /^https?:\/\/\S+$/i.test(url.trim());
+
+/**
+ * The brand's look in the portal and the widget: a logo by its address, shown
+ * here as it will load, and an accent colour typed as #RRGGBB or picked.
+ */
+function BrandingGroup({
+  logoUrl,
+  color,
+  onLogoUrl,
+  onColor,
+  messageFor,
+}: {
+  logoUrl: string;
+  color: string;
+  onLogoUrl: (url: string) => void;
+  onColor: (color: string) => void;
+  messageFor: (path: string) => string | undefined;
+}) {
+  const [failed, setFailed] = useState<string | null>(null);
+  const logoError = messageFor("branding.logoUrl");
+  const colorError = messageFor("branding.color");
+  const url = logoUrl.trim();
+  return (
+    <Group legend="Branding" id="branding" error={messageFor("branding")}>
+      <div className="grid gap-4 sm:grid-cols-[1fr_auto] sm:items-start">
+        <Field
+          id="logo-url"
+          label="Logo URL"
+          error={logoError}
+          hint="An http(s) address of the image the portal and the widget show; blank for none"
+        >
+          <input
+            id="logo-url"
+            type="url"
+            inputMode="url"
+            className={inputClass}
+            placeholder="https://shop.example.com/logo.png"
+            value={logoUrl}
+            onChange={(e) => onLogoUrl(e.target.value)}
+            {...invalid("logo-url", logoError)}
+          />
+        </Field>
+        <div className="flex h-16 w-40 items-center justify-center rounded border border-dashed border-slate-300 bg-slate-50 p-1">
+          {previewable(url) && failed !== url ? (
+            <img
+              key={url}
+              src={url}
+              alt="Logo preview"
+              className="max-h-full max-w-full object-contain"
+              onError={() => setFailed(url)}
+            />
+          ) : (
+            <span className="text-center text-xs text-slate-500">
+              {previewable(url) ? "The image could not be loaded from this address" : "No logo"}
+            </span>
+          )}
+        </div>
+      </div>
+      <div className="flex flex-wrap items-end gap-3">
+        <Field
+          id="brand-color"
+          label="Accent colour"
+          error={colorError}
+          hint="As #RRGGBB, such as #0f766e; blank for Laurel's own"
+        >
+          <input
+            id="brand-color"
+            className={`${inputClass} w-32 font-mono`}
+            placeholder="#0f766e"
+            spellCheck={false}
+            autoComplete="off"
+            value={color}
+            onChange={(e) => onColor(e.target.value)}
+            {...invalid("brand-color", colorError)}
+          />
+        </Field>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="brand-color-picker" className="text-sm font-medium">
+            Pick the colour
+          </label>
+          <input
+            id="brand-color-picker"
+            type="color"
+            className="h-9 w-16 cursor-pointer rounded border border-slate-300 bg-white"
+            value={HEX_COLOUR.test(color) ? color.toLowerCase() : DEFAULT_COLOUR}
+            onChange={(e) => onColor(e.target.value)}
+          />
+        </div>
+        {color !== "" && (
+          <Button variant="secondary" onClick={() => onColor("")}>
+            Clear colour
+          </Button>
+        )}
+      </div>
+    </Group>
+  );
+}
+
 function ProgramForm({ initial, program }: { initial: Program; program: Program }) {
   const queryClient = useQueryClient();
-  const currency = program.currency;
   const [base, setBase] = useState<Settings>(() => editedPart(initial));
-  const [draft, setDraft] = useState<Draft>(() => draftOf(base, currency));
+  const [draft, setDraft] = useState<Draft>(() => draftOf(base));
+  const currency = moneyCurrency(draft.currency, base.currency);
   const [notice, setNotice] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState<Announcement | null>(null);
   const save = useMutation({
     mutationFn: (patch: unknown) =>
       ok(
@@ -438,8 +621,9 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
       ),
     onSuccess: async (updated) => {
       const settings = editedPart(updated);
+      setAnnouncement(announcementOf(base, settings));
       setBase(settings);
-      setDraft(draftOf(settings, currency));
+      setDraft(draftOf(settings));
       setNotice("Program saved. New rates apply to the next event.");
       queryClient.setQueryData(["program", program.id], updated);
       // The header's list carries the levels other screens offer.
@@ -450,17 +634,19 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
   const messageFor = (path: string) => error?.messageFor(path);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setNotice(null);
+    setAnnouncement(null);
     setDraft((d) => ({ ...d, [key]: value }));
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const patch = mergePatchOf(prune(base), settingsOf(draft, base, currency));
+    const patch = mergePatchOf(prune(base), settingsOf(draft, base));
     if (patch === undefined) {
       save.reset();
       setNotice("Nothing changed.");
       return;
     }
     setNotice(null);
+    setAnnouncement(null);
     save.mutate(patch);
   };
 
@@ -510,6 +696,41 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
         </p>
       )}
       {save.error && !error && <ErrorMessage error={save.error} />}
+
+      <Group legend="Name, currency and time" id="general">
+        {input("program-name", "Name", "name", "name", { autoComplete: "off" })}
+        <div className="grid gap-4 sm:grid-cols-2">
+          <CurrencyField
+            id="program-currency"
+            value={draft.currency}
+            onChange={(code) => set("currency", code)}
+            error={messageFor("currency")}
+            hint="Can change only until the program records its first event; amounts on this screen keep their figures"
+          />
+          <TimeZoneField
+            id="program-timezone"
+            value={draft.timezone}
+            onChange={(zone) => set("timezone", zone)}
+            error={messageFor("timezone")}
+          />
+        </div>
+        {input(
+          "landing-url",
+          "Landing URL",
+          "landingUrl",
+          "landingUrl",
+          { type: "url", inputMode: "url", placeholder: "https://shop.example.com/" },
+          "Where referral links send visitors; blank keeps them on Laurel's page",
+        )}
+      </Group>
+
+      <BrandingGroup
+        logoUrl={draft.logoUrl}
+        color={draft.color}
+        onLogoUrl={(url) => set("logoUrl", url)}
+        onColor={(color) => set("color", color)}
+        messageFor={messageFor}
+      />
 
       <Group legend="Commission" id="commission" error={messageFor("commission")}>
         <div className="grid gap-4 sm:grid-cols-2">
@@ -847,6 +1068,75 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
         />
       </Group>
 
+      <Group legend="Fraud" id="fraud" error={messageFor("fraud")}>
+        <div className="grid gap-4 sm:grid-cols-2">
+          {input(
+            "max-clicks-per-hour",
+            "Most clicks counted per hour",
+            "maxClicksPerHour",
+            "fraud.maxClicksPerHour",
+            wholeProps,
+            "Per visitor or IP address; more are not counted. Blank for 20",
+          )}
+        </div>
+        <fieldset className="flex min-w-0 flex-col gap-2">
+          <legend className="mb-1 text-sm font-medium">Refund abuse</legend>
+          <p className="text-xs text-slate-500">
+            Hold a seller's new commissions for review when too many of their recent orders were
+            refunded. Blank both to never hold them.
+          </p>
+          <div className="grid gap-4 sm:grid-cols-2">
+            {input(
+              "refund-orders",
+              "Recent orders looked at",
+              "refundOrders",
+              "fraud.refundAbuse.orders",
+              wholeProps,
+              "1 to 1000",
+            )}
+            {input(
+              "refund-max-percent",
+              "Most refunded (%)",
+              "refundMaxPercent",
+              "fraud.refundAbuse.maxRefundPercent",
+              numberProps,
+              "Of those orders; above this, new commissions wait for review",
+            )}
+          </div>
+        </fieldset>
+      </Group>
+
+      <Group legend="Notifications" id="notifications" error={messageFor("notifications")}>
+        <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
+          <div className="flex min-w-0 flex-1 flex-col gap-3">
+            <Checkbox
+              id="notify-reward-granted"
+              label="Mail a participant each reward granted"
+              checked={draft.rewardGranted}
+              onChange={(checked) => set("rewardGranted", checked)}
+              error={messageFor("notifications.rewardGranted")}
+            />
+            <Checkbox
+              id="notify-payout-sent"
+              label="Mail each participant a payout pays"
+              checked={draft.payoutSent}
+              onChange={(checked) => set("payoutSent", checked)}
+              error={messageFor("notifications.payoutSent")}
+            />
+            <Checkbox
+              id="notify-application-decided"
+              label="Mail an applicant when their application is approved or rejected"
+              checked={draft.applicationDecided}
+              onChange={(checked) => set("applicationDecided", checked)}
+              error={messageFor("notifications.applicationDecided")}
+            />
+          </div>
+          <div className="sm:w-72">
+            <MailStatusNotice>These switches take effect once mail is configured.</MailStatusNotice>
+          </div>
+        </div>
+      </Group>
+
       <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" disabled={save.isPending}>
           {save.isPending ? "Saving…" : "Save program"}
@@ -856,7 +1146,8 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
           onClick={() => {
             save.reset();
             setNotice(null);
-            setDraft(draftOf(base, currency));
+            setAnnouncement(null);
+            setDraft(draftOf(base));
           }}
         >
           Discard changes
@@ -864,6 +1155,14 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
         <p role="status" className="text-sm text-emerald-800">
           {notice}
         </p>
+        {announcement && (
+          <Link
+            to={announcementPath(announcement, base.name)}
+            className="text-sm font-medium text-emerald-800 underline"
+          >
+            Announce this change to participants
+          </Link>
+        )}
       </div>
     </form>
   );
