@@ -121,7 +121,10 @@ export const ledgerExample = {
       amount: 450,
       status: "pending",
       createdAt: CHANGED,
+      occurredAt: "2026-11-20T10:00:00.000Z",
       transferId: "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+      held: false,
+      flagId: null,
       cause: {
         type: "commission",
         eventId: "order-1001",

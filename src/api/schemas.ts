@@ -171,10 +171,22 @@ export const ledgerEntrySchema = z
       "Minor units of cash, points, or units of a product; negative takes back",
     ),
     status: z.enum(["pending", "available", "paid", "reversed"]),
-    createdAt: timestamp,
+    createdAt: timestamp.describe("When Laurel booked the entry"),
+    occurredAt: timestamp.describe(
+      "When what caused it happened: the order, the refund or the event of a reward; the booking otherwise",
+    ),
     transferId: z.string().describe("The balanced transfer the entry is one leg of"),
+    held: z
+      .boolean()
+      .describe(
+        "A commission whose order is held for fraud review: it stays pending until decided",
+      ),
+    flagId: z.string().nullable().describe("With held: the open fraud flag holding it"),
     cause: z.strictObject({
-      type: z.enum(["commission", "refund", "release", "payout", "review", "reward"]),
+      type: z.enum(["commission", "refund", "release", "payout", "review", "reward", "adjustment"]),
+      goalName: z.string().nullable().optional().describe("With a goal: its name"),
+      reason: z.string().optional().describe("With an adjustment: why it was made"),
+      by: z.string().optional().describe("With an adjustment: who made it"),
       eventId: z.string().nullable().describe("The brand's own id of the event that caused it"),
       orderId: z.string().nullable(),
       goalId: z.string().nullable(),
@@ -202,7 +214,7 @@ export const ledgerEntrySchema = z
 export const ledgerCollection = collectionOf(
   ledgerEntrySchema,
   "LedgerEntryCollection",
-  "Ledger entries, oldest first",
+  "Ledger entries, newest first unless asked for oldest first",
 );
 
 // ------------------------------------------------------------------- events

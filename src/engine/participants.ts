@@ -9,7 +9,8 @@ import {
 } from "../domain/outbox-of-facts.ts";
 import type { Queryable } from "../store/db.ts";
 import { tell } from "../store/outbox.ts";
-import { lockProgram } from "../store/locks.ts";
+import { availableOf, bookAdjustment } from "../store/ledger.ts";
+import { lockParticipants, lockProgram } from "../store/locks.ts";
 import {
   codeTaken,
   findParticipantByRef,
@@ -26,7 +27,8 @@ import type { Services } from "./services.ts";
 /** Why a participant cannot be added or changed: an expected outcome, not an exception. */
 export interface ParticipantRefusal {
   readonly ok: false;
-  readonly code: "unknown_level" | "unknown_sponsor" | "sponsor_cycle" | "conflict";
+  readonly code:
+    "unknown_level" | "unknown_sponsor" | "sponsor_cycle" | "conflict" | "validation_failed";
   readonly message: string;
   readonly details: readonly { path: string; message: string }[];
 }
@@ -245,5 +247,63 @@ function sameParticipant(
     sponsorId === existing.sponsorId &&
     (input.referralCode === undefined ||
       normalizeCode(input.referralCode) === existing.referralCode)
+  );
+}
+
+export interface AdjustmentInput {
+  asset: "cash" | "points";
+  /** Signed, in minor units for cash. */
+  amount: number;
+  reason: string;
+  by: string;
+}
+
+/**
+ * A manual correction of a participant's available balance, booked as its
+ * own transfer. Taking away more cash than is available is refused: the
+ * payout lock and the participant's lock are held while the balance is read
+ * and the transfer written, so neither a payout nor a refund can spend the
+ * same money in between.
+ */
+export async function adjustBalance(
+  services: Services,
+  program: ProgramRecord,
+  participant: ParticipantRecord,
+  input: AdjustmentInput,
+): Promise<{ ok: true; transferId: string } | ParticipantRefusal> {
+  return refusalAsValue(() =>
+    services.db.transaction(async (tx) => {
+      await lockProgram(tx, program.id, "payouts");
+      await lockParticipants(tx, program.id, [participant.id]);
+      if (input.asset === "cash" && input.amount < 0) {
+        const available = await availableOf(tx, program.id, participant.id, "cash");
+        if (available + input.amount < 0)
+          throw refuse(
+            "validation_failed",
+            `the adjustment takes ${-input.amount} but only ${available} is available (minor units of ${program.currency}); take at most that`,
+            "amount",
+            "more than the available balance",
+          );
+      }
+      const transferId = services.ids.next("trf");
+      await bookAdjustment(
+        tx,
+        {
+          programId: program.id,
+          participantId: participant.id,
+          asset: input.asset,
+          amountMinor: input.amount,
+          reason: input.reason,
+          madeBy: input.by,
+        },
+        {
+          transferId,
+          participantEntryId: services.ids.next("led"),
+          programEntryId: services.ids.next("led"),
+        },
+        services.now(),
+      );
+      return { ok: true as const, transferId };
+    }),
   );
 }

@@ -220,7 +220,24 @@ describeEachBackend("participants API", (backend) => {
         `${participantsUrl(programId)}?externalId=amb-42`,
       );
       expectStatus(reply, 200);
-      expect(reply.body).toEqual({ items: [ana], next: null });
+      expect(reply.body).toEqual({
+        items: [
+          {
+            ...ana,
+            levelName: null,
+            sponsor: null,
+            stats: {
+              sales: 0,
+              orders: 0,
+              earnings: 0,
+              balance: 0,
+              points: 0,
+              joinedAt: (ana as ParticipantBody & { createdAt: string }).createdAt,
+            },
+          },
+        ],
+        next: null,
+      });
     });
 
     it("answers an empty collection for an unknown externalId", async () => {

@@ -1,9 +1,9 @@
 import { balancesOf } from "../../store/ledger.ts";
 import { balancesExample, ledgerExample, participantExample } from "../examples.ts";
 import { presentParticipant } from "../present.ts";
-import { pageQuery, route } from "../route.ts";
+import { route } from "../route.ts";
 import { balancesSchema, ledgerCollection, participantSchema } from "../schemas.ts";
-import { ledgerPage, loadTokenHolder } from "./participants.ts";
+import { ledgerPage, ledgerQuery, loadTokenHolder } from "./participants.ts";
 
 /** What a participant token reads: its own membership, balances and ledger. */
 export const meRoutes = [
@@ -42,12 +42,14 @@ export const meRoutes = [
     url: "/v1/me/ledger",
     operationId: "listMyLedgerEntries",
     summary: "The token holder's ledger entries",
-    description: "The token holder's ledger entries, oldest first, a page at a time.",
+    description:
+      "The token holder's ledger entries, newest first (`order=oldest` for oldest first), a " +
+      "page at a time, as an admin reads them.",
     tag: "Me",
     response: ledgerCollection,
     responseExample: ledgerExample,
     auth: "participant",
-    query: pageQuery,
+    query: ledgerQuery,
     handler: async ({ services, caller, query }) =>
       ledgerPage(services, caller.programId, caller.participantId, query),
   }),

@@ -3,16 +3,22 @@ import type { Services } from "../../engine/services.ts";
 import { insertKey } from "../../store/brands.ts";
 import { balancesOf, listLedger, type LedgerEntryRow } from "../../store/ledger.ts";
 import {
+  adjustBalance,
   changeParticipant,
   enrollParticipant,
   type ParticipantRefusal,
 } from "../../engine/participants.ts";
+import { countRecruits, findParticipant, listDownline } from "../../store/participants.ts";
 import {
-  countRecruits,
-  findParticipant,
-  listDownline,
-  listParticipants,
-} from "../../store/participants.ts";
+  isSortValue,
+  listParticipantsWithStats,
+  type ParticipantListing,
+  type ParticipantSortKey,
+  type ParticipantWithStats,
+} from "../../store/participant-search.ts";
+import type { ProgramRecord } from "../../store/programs.ts";
+import { sendCsv } from "../csv.ts";
+import { currencyExponent } from "../../domain/currency.ts";
 import { newSecret } from "../auth.ts";
 import { ApiError, notFound, retryOnUniqueViolation } from "../errors.ts";
 import type { Caller } from "../auth.ts";
@@ -28,9 +34,10 @@ import {
 import { presentParticipant } from "../present.ts";
 import {
   balancesSchema,
+  collectionOf,
   downlinePage,
   ledgerCollection,
-  participantCollection,
+  ledgerEntrySchema,
   participantSchema,
   participantTokenSchema,
 } from "../schemas.ts";
@@ -63,6 +70,253 @@ const participantPatch = z.strictObject({
   sponsor: z.string().min(1).nullable().optional(),
   ips: z.array(z.string().min(1).max(100)).max(50).optional(),
 });
+
+const sortParam = z
+  .enum([
+    "sales",
+    "-sales",
+    "earnings",
+    "-earnings",
+    "balance",
+    "-balance",
+    "joinedAt",
+    "-joinedAt",
+    "name",
+    "-name",
+  ])
+  .optional()
+  .describe("What to sort by, `-` first for descending; id order when absent");
+
+const listFilters = {
+  externalId: z.string().optional().describe("The one participant with this external id"),
+  sort: sortParam,
+  status: status.optional().describe("Only participants of this status"),
+  level: z.string().min(1).max(200).optional().describe("Only participants of this level key"),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Part of an external id, name, email or referral code, any case"),
+};
+
+export const ledgerQuery = pageQuery.extend({
+  order: z
+    .enum(["newest", "oldest"])
+    .optional()
+    .describe("newest (the default) or oldest first; a cursor pages on in the order it came from"),
+});
+
+const money = z.number().int();
+
+const participantListItem = participantSchema
+  .extend({
+    levelName: z.string().nullable().describe("The name of the participant's level"),
+    sponsor: z
+      .strictObject({ id: z.string(), externalId: z.string(), name: z.string().nullable() })
+      .nullable()
+      .describe("The participant directly above, if any"),
+    stats: z.strictObject({
+      sales: money.describe("Attributed orders' commissionable value, minor units"),
+      orders: z.number().int().nonnegative().describe("Attributed orders"),
+      earnings: money.describe(
+        "Cash booked by commissions and cash rewards, less refunds and rejected reviews, minor units",
+      ),
+      balance: money.describe("Available cash, minor units: what the next payout pays"),
+      points: money.describe("Available points"),
+      joinedAt: z.iso.datetime().describe("When the participant was added (createdAt)"),
+    }),
+  })
+  .meta({ id: "ParticipantListItem", description: "A participant as the list shows them" });
+
+const participantListPage = collectionOf(
+  participantListItem,
+  "ParticipantListPage",
+  "Participants with their figures, in the order asked for",
+);
+
+const participantListItemExample = {
+  ...participantExample,
+  levelName: "Gold",
+  sponsor: { id: "par_01JD3A5B7C9D1E3F5G7H9J1K3P", externalId: "amb-7", name: "Bea" },
+  stats: {
+    sales: 125000,
+    orders: 14,
+    earnings: 12500,
+    balance: 4200,
+    points: 300,
+    joinedAt: participantExample.createdAt,
+  },
+};
+
+const participantsCsvExample =
+  "participant_id,external_id,name,email,level,level_name,status,sponsor_id,sponsor_external_id," +
+  "sponsor_name,sales,orders,earnings,balance,points,joined_at,referral_code\r\n" +
+  "par_01JD3A5B7C9D1E3F5G7H9J1K3M,amb-42,Ana,a@example.com,gold,Gold,active," +
+  "par_01JD3A5B7C9D1E3F5G7H9J1K3P,amb-7,Bea,1250.00,14,125.00,42.00,300," +
+  "2026-11-10T09:30:00.000Z,ANA42\r\n";
+
+const adjustmentInput = z.strictObject({
+  asset: z.enum(["cash", "points"]),
+  amount: z
+    .number()
+    .int()
+    .min(-Number.MAX_SAFE_INTEGER)
+    .max(Number.MAX_SAFE_INTEGER)
+    .refine((n) => n !== 0, "must not be 0")
+    .describe("Signed: minor units of cash, or points; negative takes away"),
+  reason: z.string().trim().min(1, "say why the balance is corrected").max(500),
+  by: z.string().trim().min(1).max(200).optional().describe('Who makes it; "admin" when absent'),
+});
+
+const adjustmentInputExample = {
+  asset: "cash",
+  amount: -1500,
+  reason: "Order 1001 was paid twice by the old system",
+  by: "ops@brand.example",
+};
+
+const adjustmentSchema = z
+  .strictObject({
+    transferId: z
+      .string()
+      .describe("The transfer that booked it; its entry's cause is the adjustment"),
+    asset: z.enum(["cash", "points"]),
+    amount: money,
+    reason: z.string(),
+    by: z.string(),
+    balances: balancesSchema,
+  })
+  .meta({ id: "Adjustment", description: "A manual correction of a balance, as booked" });
+
+const adjustmentExample = {
+  transferId: "trf_01JD3A5B7C9D1E3F5G7H9J1K3N",
+  ...adjustmentInputExample,
+  balances: balancesExample,
+};
+
+/** Rows per statement while an export streams. */
+const EXPORT_PAGE = 1000;
+
+type ListFilters = {
+  externalId?: string | undefined;
+  sort?: z.infer<typeof sortParam>;
+  status?: z.infer<typeof status> | undefined;
+  level?: string | undefined;
+  q?: string | undefined;
+};
+
+function sortOf(sort: ListFilters["sort"]): ParticipantListing["sort"] {
+  if (sort === undefined) return undefined;
+  const descending = sort.startsWith("-");
+  return { key: (descending ? sort.slice(1) : sort) as ParticipantSortKey, descending };
+}
+
+/**
+ * A sorted list's cursor holds the sort it was made for, the last row's sort
+ * value and its id; the id order's holds the id alone, as every list's does.
+ */
+function cursorKey(sort: ListFilters["sort"], row: ParticipantWithStats): string {
+  return sort === undefined ? row.id : JSON.stringify([sort, row.sortValue, row.id]);
+}
+
+function listingOf(
+  query: ListFilters,
+  page: { after: string | null; limit: number },
+): ParticipantListing {
+  return {
+    q: query.q,
+    level: query.level,
+    status: query.status,
+    externalId: query.externalId,
+    sort: sortOf(query.sort),
+    after: positionOf(query.sort, page.after),
+    limit: page.limit + 1,
+  };
+}
+
+function positionOf(sort: ListFilters["sort"], after: string | null): ParticipantListing["after"] {
+  if (after === null) return null;
+  if (sort === undefined) return { value: null, id: after };
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(after);
+  } catch {
+    parsed = null;
+  }
+  const key = sortOf(sort)?.key;
+  const read = z.tuple([z.literal(sort), z.string(), z.string()]).safeParse(parsed);
+  if (!read.success || key === undefined || !isSortValue(key, read.data[1]))
+    throw new ApiError(
+      "invalid_request",
+      `cursor is not the \`next\` of a page sorted by ${sort}; keep the sort a cursor came with, or start again without one`,
+      [{ path: "cursor", message: "not a cursor of this sort" }],
+    );
+  return { value: read.data[1], id: read.data[2] };
+}
+
+function presentListed(p: ParticipantWithStats, program: ProgramRecord, publicUrl: string) {
+  return {
+    ...presentParticipant(p, publicUrl),
+    levelName: levelNameOf(program, p.level),
+    sponsor:
+      p.sponsorId === null
+        ? null
+        : { id: p.sponsorId, externalId: p.sponsorExternalId ?? "", name: p.sponsorName },
+    stats: {
+      sales: p.sales,
+      orders: p.orders,
+      earnings: p.earnings,
+      balance: p.balance,
+      points: p.points,
+      joinedAt: p.createdAt.toISOString(),
+    },
+  };
+}
+
+function levelNameOf(program: ProgramRecord, level: string | null): string | null {
+  if (level === null) return null;
+  return (program.config.levels ?? []).find((l) => l.key === level)?.name ?? level;
+}
+
+/** Every row of the export, read a page at a time as the client takes them. */
+async function* exportRows(
+  services: Services,
+  program: ProgramRecord,
+  first: ParticipantListing,
+  sort: ListFilters["sort"],
+) {
+  let listing = first;
+  for (;;) {
+    const rows = await listParticipantsWithStats(services.db, program.id, listing);
+    const page = rows.slice(0, EXPORT_PAGE);
+    for (const p of page)
+      yield [
+        p.id,
+        p.externalId,
+        p.name,
+        p.email,
+        p.level,
+        levelNameOf(program, p.level),
+        p.status,
+        p.sponsorId,
+        p.sponsorExternalId,
+        p.sponsorName,
+        p.sales,
+        String(p.orders),
+        p.earnings,
+        p.balance,
+        String(p.points),
+        p.createdAt.toISOString(),
+        p.referralCode,
+      ];
+    const last = page[page.length - 1];
+    if (rows.length <= EXPORT_PAGE || last === undefined) return;
+    listing = { ...listing, after: { value: last.sortValue, id: last.id } };
+    // Id order pages on the id alone, as positionOf reads it.
+    if (sort === undefined) listing = { ...listing, after: { value: null, id: last.id } };
+  }
+}
 
 const downlineQuery = z.object({
   depth: z.coerce
@@ -152,29 +406,84 @@ export const participantRoutes = [
     method: "GET",
     url: "/v1/programs/{programId}/participants",
     operationId: "listParticipants",
-    summary: "List participants, or find one by externalId",
+    summary: "List participants with their figures, filtered and sorted, or find one by externalId",
     description:
-      "The program's participants in id order, a page at a time; with `externalId`, the one " +
-      "participant that has it (or none).",
+      "The program's participants a page at a time, each with its level's name, its sponsor and " +
+      "its figures (sales, orders, earnings, available balance, points, joining time). In id " +
+      "order unless `sort` names sales, earnings, balance, joinedAt or name (`-` before it for " +
+      "descending); the cursor keeps its place in that order while participants are added. " +
+      "`status`, `level` and `q` (part of an external id, name, email or referral code, any " +
+      "case) filter; with `externalId`, the one participant that has it (or none).",
     tag: "Participants",
     auth: "admin",
-    response: participantCollection,
-    responseExample: { items: [participantExample], next: null },
+    response: participantListPage,
+    responseExample: { items: [participantListItemExample], next: null },
     params: z.object({ programId: z.string() }),
-    query: pageQuery.extend({ externalId: z.string().optional() }),
+    query: pageQuery.extend(listFilters),
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       const page = pageOf(query);
-      const rows = await listParticipants(services.db, program.id, {
-        externalId: query.externalId,
-        after: page.after,
-        limit: page.limit + 1,
-      });
+      const listing = listingOf(query, page);
+      const rows = await listParticipantsWithStats(services.db, program.id, listing);
       return collection(
         rows,
         page.limit,
-        (p) => p.id,
-        (p) => presentParticipant(p, services.publicUrl),
+        (p) => cursorKey(query.sort, p),
+        (p) => presentListed(p, program, services.publicUrl),
+      );
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/programs/{programId}/participants/export.csv",
+    operationId: "exportParticipantsCsv",
+    summary: "Every participant the filters match, as CSV, in the list's order",
+    description:
+      "The same filters and sort as the list, every row, streamed. Columns: participant_id, " +
+      "external_id, name, email, level, level_name, status, sponsor_id, sponsor_external_id, " +
+      "sponsor_name, sales, orders, earnings, balance (money in major units of the program's " +
+      "currency, such as 5.00), points, joined_at (ISO 8601, UTC), referral_code. A field a " +
+      "spreadsheet would run as a formula is written as text.",
+    tag: "Participants",
+    auth: "admin",
+    params: z.object({ programId: z.string() }),
+    query: z.object(listFilters),
+    response: {
+      mediaType: "text/csv",
+      schema: z.string().describe("RFC 4180 CSV, UTF-8, with a header row"),
+    },
+    responseExample: participantsCsvExample,
+    responseHeaders: {
+      "Content-Disposition": 'attachment; filename="participants-<programId>.csv"',
+    },
+    handler: async ({ services, caller, params, query, reply }) => {
+      const program = await loadProgram(services, caller.brandId, params.programId);
+      const digits = currencyExponent(program.currency) ?? 2;
+      const columns = [
+        { header: "participant_id" },
+        { header: "external_id" },
+        { header: "name" },
+        { header: "email" },
+        { header: "level" },
+        { header: "level_name" },
+        { header: "status" },
+        { header: "sponsor_id" },
+        { header: "sponsor_external_id" },
+        { header: "sponsor_name" },
+        { header: "sales", fractionDigits: digits },
+        { header: "orders" },
+        { header: "earnings", fractionDigits: digits },
+        { header: "balance", fractionDigits: digits },
+        { header: "points" },
+        { header: "joined_at" },
+        { header: "referral_code" },
+      ];
+      const first = listingOf(query, { after: null, limit: EXPORT_PAGE });
+      return sendCsv(
+        reply,
+        `participants-${program.id}.csv`,
+        columns,
+        exportRows(services, program, first, query.sort),
       );
     },
   }),
@@ -275,19 +584,55 @@ export const participantRoutes = [
     method: "GET",
     url: "/v1/programs/{programId}/participants/{participantId}/ledger",
     operationId: "listLedgerEntries",
-    summary: "A participant's ledger entries, oldest first",
+    summary: "A participant's ledger entries, newest first",
     description:
-      "Every entry on the participant's accounts, each naming its cause: the event, the goal " +
-      "step, the commission level or the payout.",
+      "Every entry on the participant's accounts, newest first (`order=oldest` for oldest " +
+      "first), each naming its cause: the event, the goal step and the goal's name, the " +
+      "commission level, the payout or the adjustment with its reason; with when it was booked " +
+      "(`createdAt`) and when its cause happened (`occurredAt`), and `held` with the flag's id " +
+      "for a commission held for fraud review.",
     tag: "Ledger",
     auth: "admin",
     params: participantParams,
-    query: pageQuery,
+    query: ledgerQuery,
     response: ledgerCollection,
     responseExample: ledgerExample,
     handler: async ({ services, caller, params, query }) => {
       const { program, participant } = await loadNamedParticipant(services, caller, params);
       return ledgerPage(services, program.id, participant.id, query);
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/participants/{participantId}/adjustments",
+    operationId: "createAdjustment",
+    summary: "Correct a participant's balance by hand, with a reason",
+    description:
+      "Adds (or, negative, takes) cash in minor units or points to the participant's available " +
+      "balance, as a ledger transfer of its own, balanced against the program's account, whose " +
+      'cause is the adjustment with its reason and who made it (`by`, "admin" when absent). ' +
+      "Taking more than is available is a 422.",
+    tag: "Ledger",
+    auth: "admin",
+    params: participantParams,
+    body: adjustmentInput,
+    bodyExample: adjustmentInputExample,
+    status: 201,
+    response: adjustmentSchema,
+    responseExample: adjustmentExample,
+    handler: async ({ services, caller, params, body }) => {
+      const { program, participant } = await loadNamedParticipant(services, caller, params);
+      const by = body.by ?? "admin";
+      const result = await adjustBalance(services, program, participant, { ...body, by });
+      if (!result.ok) throw refused(result);
+      return {
+        transferId: result.transferId,
+        asset: body.asset,
+        amount: body.amount,
+        reason: body.reason,
+        by,
+        balances: await balancesOf(services.db, program.id, participant.id, program.currency),
+      };
     },
   }),
   route({
@@ -324,12 +669,17 @@ export async function ledgerPage(
   services: Services,
   programId: string,
   participantId: string,
-  query: { cursor?: string | undefined; limit?: number | undefined },
+  query: {
+    cursor?: string | undefined;
+    limit?: number | undefined;
+    order?: "newest" | "oldest" | undefined;
+  },
 ) {
   const page = pageOf(query);
   const rows = await listLedger(services.db, programId, participantId, {
     after: page.after,
     limit: page.limit + 1,
+    oldestFirst: query.order === "oldest",
   });
   return collection(rows, page.limit, (e) => e.id, presentLedgerEntry);
 }
@@ -341,13 +691,20 @@ export function presentLedgerEntry(e: LedgerEntryRow) {
     amount: e.amount,
     status: e.status,
     createdAt: e.createdAt.toISOString(),
+    occurredAt: e.occurredAt.toISOString(),
     transferId: e.transferId,
+    held: e.heldByFlag !== null,
+    flagId: e.heldByFlag,
     cause: {
       type: e.causeType,
       eventId: e.eventId,
       orderId: e.orderId,
       goalId: e.goalId,
+      ...(e.goalId !== null ? { goalName: e.goalName } : {}),
       level: e.level,
+      ...(e.causeType === "adjustment"
+        ? { reason: e.adjustmentReason ?? "", by: e.adjustedBy ?? "" }
+        : {}),
       // A payout's entries name the payout (their key is payout:<id>:<participant>).
       ...(e.causeType === "payout" ? { payoutId: e.causeKey.split(":")[1] ?? null } : {}),
       ...(e.causeType === "reward"
