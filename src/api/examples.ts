@@ -171,12 +171,24 @@ export const eventResultsExample = {
 const flagExample = {
   id: FLAG,
   rule: "refund_abuse",
+  ruleName: "Refund abuse",
   participantId: ANA,
+  participant: {
+    externalId: "amb-42",
+    name: "Ana Souza",
+    consoleUrl: `${BASE}/admin/participants/${ANA}`,
+  },
   eventId: "order-1042",
   orderId: "order-1042",
   reason:
     "4 of the seller's last 10 orders were refunded, more than the program's 30%; the order's commissions are held for review",
   status: "open",
+  currency: "USD",
+  held: 585,
+  commissions: [
+    { participantId: ANA, externalId: "amb-42", name: "Ana Souza", level: 1, amount: 450 },
+    { participantId: BRUNO, externalId: "amb-7", name: "Bruno Lima", level: 2, amount: 135 },
+  ],
   createdAt: CHANGED,
   decidedAt: null,
 };
@@ -184,6 +196,7 @@ const flagExample = {
 export const flagCollectionExample = { items: [flagExample], next: null };
 export const approvedFlagExample = { ...flagExample, status: "approved", decidedAt: CHANGED };
 export const rejectedFlagExample = { ...flagExample, status: "rejected", decidedAt: CHANGED };
+export const flagReviewExample = { flags: [approvedFlagExample] };
 
 const stepReward = { type: "percent_of_value", percent: 5 };
 
@@ -246,16 +259,25 @@ const progressExample = {
 
 export const progressListExample = [progressExample];
 
+const payoutStatus = {
+  status: "created",
+  exportedAt: null,
+  paidAt: null,
+  paymentReference: null,
+};
+
 export const payoutExample = {
   id: PAYOUT,
   programId: PROGRAM,
   currency: "USD",
   total: 17500,
   createdAt: CHANGED,
+  ...payoutStatus,
   lines: [
     {
       participantId: ANA,
       externalId: "amb-42",
+      name: "Ana Souza",
       email: "ana@example.com",
       amount: 12500,
       reference: `${PAYOUT}-1`,
@@ -263,6 +285,7 @@ export const payoutExample = {
     {
       participantId: BRUNO,
       externalId: "amb-7",
+      name: "Bruno Lima",
       email: "bruno@example.com",
       amount: 5000,
       reference: `${PAYOUT}-2`,
@@ -271,8 +294,43 @@ export const payoutExample = {
 };
 
 export const payoutCollectionExample = {
-  items: [{ id: PAYOUT, programId: PROGRAM, currency: "USD", total: 17500, createdAt: CHANGED }],
+  items: [
+    {
+      id: PAYOUT,
+      programId: PROGRAM,
+      currency: "USD",
+      total: 17500,
+      createdAt: CHANGED,
+      status: "paid",
+      exportedAt: CHANGED,
+      paidAt: CHANGED,
+      paymentReference: "wise-batch-2211",
+    },
+  ],
   next: null,
+};
+
+export const paidPayoutExample = {
+  ...payoutExample,
+  status: "paid",
+  exportedAt: CHANGED,
+  paidAt: CHANGED,
+  paymentReference: "wise-batch-2211",
+};
+
+export const payoutPreviewExample = {
+  currency: "USD",
+  total: 17500,
+  count: 2,
+  minimum: 2500,
+  belowMinimum: 1,
+  lines: payoutExample.lines.map((l) => ({
+    participantId: l.participantId,
+    externalId: l.externalId,
+    name: l.name,
+    email: l.email,
+    amount: l.amount,
+  })),
 };
 
 export const payoutCsvExample =

@@ -347,17 +347,46 @@ export const flagSchema = z
   .strictObject({
     id: z.string(),
     rule: z.enum(["click_flooding", "refund_abuse", "self_referral_ip"]),
+    ruleName: z.string().describe("The rule in words: Click flooding, Refund abuse, …"),
     participantId: z.string(),
+    participant: z
+      .strictObject({
+        externalId: z.string(),
+        name: z.string().nullable(),
+        consoleUrl: z.url().describe("The participant in the admin console"),
+      })
+      .describe("Who the flag is about"),
     eventId: z.string(),
     orderId: z.string().nullable(),
     reason: z.string(),
     status: z.enum(["open", "approved", "rejected"]),
+    currency: z.string(),
+    held: minor.describe(
+      "The commissions the flag holds: while open, what is still pending of its order; once " +
+        "decided, what approval released or rejection reversed; 0 for a flag on no order " +
+        "(click flooding), which holds nothing",
+    ),
+    commissions: z
+      .array(
+        z.strictObject({
+          participantId: z.string(),
+          externalId: z.string(),
+          name: z.string().nullable(),
+          level: z.number().int().describe("1 for the seller, 2 for their sponsor, …"),
+          amount: minor,
+        }),
+      )
+      .describe("Who the held commissions are for, and how much each"),
     createdAt: timestamp,
     decidedAt: timestamp.nullable(),
   })
   .meta({ id: "Flag", description: "Something fraud screening wants an admin to look at" });
 
 export const flagCollection = collectionOf(flagSchema, "FlagCollection", "Flags in id order");
+
+export const flagReviewSchema = z
+  .strictObject({ flags: z.array(flagSchema).describe("Every flag decided, in the order sent") })
+  .meta({ id: "FlagReview", description: "Flags decided together, all or none" });
 
 // -------------------------------------------------------------------- goals
 
@@ -443,6 +472,17 @@ const payoutFields = {
   currency: z.string(),
   total: minor,
   createdAt: timestamp,
+  status: z
+    .enum(["created", "exported", "paid"])
+    .describe(
+      "created, then exported when its CSV is first downloaded, then paid when marked so; never back",
+    ),
+  exportedAt: timestamp.nullable().describe("When its CSV was first downloaded"),
+  paidAt: timestamp.nullable().describe("When it was marked paid"),
+  paymentReference: z
+    .string()
+    .nullable()
+    .describe("The payout provider's reference, given when it was marked paid"),
 };
 
 export const payoutSummarySchema = z.strictObject(payoutFields).meta({ id: "PayoutSummary" });
@@ -454,6 +494,7 @@ export const payoutSchema = z
       z.strictObject({
         participantId: z.string(),
         externalId: z.string(),
+        name: z.string().nullable().describe("The participant's name when paid"),
         email: z.email().nullable(),
         amount: minor,
         reference: z.string().describe("A reference unique to the line, for the payout provider"),
@@ -465,8 +506,32 @@ export const payoutSchema = z
 export const payoutCollection = collectionOf(
   payoutSummarySchema,
   "PayoutCollection",
-  "Payouts, oldest first, without their lines",
+  "Payouts, newest first, without their lines",
 );
+
+export const payoutPreviewSchema = z
+  .strictObject({
+    currency: z.string(),
+    total: minor.describe("What a payout made now would pay in all"),
+    count: count.describe("How many participants it would pay"),
+    minimum: minor.describe("The program's payout minimum"),
+    belowMinimum: count.describe(
+      "Active participants with available cash above zero but under the minimum, not paid",
+    ),
+    lines: z.array(
+      z.strictObject({
+        participantId: z.string(),
+        externalId: z.string(),
+        name: z.string().nullable(),
+        email: z.email().nullable(),
+        amount: minor,
+      }),
+    ),
+  })
+  .meta({
+    id: "PayoutPreview",
+    description: "What a payout made now would pay, to whom, by external id; nothing is written",
+  });
 
 // ------------------------------------------------------------------ reports
 

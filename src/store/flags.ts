@@ -13,10 +13,28 @@ export interface FlagRecord {
   status: "open" | "approved" | "rejected";
   createdAt: Date;
   decidedAt: Date | null;
+  participantExternalId: string;
+  participantName: string | null;
 }
 
-const columns = `id, rule, participant_id as "participantId", event_id as "eventId", order_id as "orderId",
-  reason, status, created_at as "createdAt", decided_at as "decidedAt"`;
+/** One of the commissions a flag holds (or held, once decided). */
+export interface HeldCommission {
+  flagId: string;
+  participantId: string;
+  externalId: string;
+  name: string | null;
+  level: number;
+  amountMinor: number;
+}
+
+const flagColumns = (f: string) => `${f}.id, ${f}.rule, ${f}.participant_id as "participantId",
+  ${f}.event_id as "eventId", ${f}.order_id as "orderId", ${f}.reason, ${f}.status,
+  ${f}.created_at as "createdAt", ${f}.decided_at as "decidedAt"`;
+
+const columns = `${flagColumns("f")}, p.external_id as "participantExternalId", p.name as "participantName"`;
+
+const withParticipant =
+  "join participants p on p.program_id = f.program_id and p.id = f.participant_id";
 
 export async function listFlags(
   db: Queryable,
@@ -24,9 +42,9 @@ export async function listFlags(
   filter: { status?: string | undefined; after: string | null; limit: number },
 ): Promise<FlagRecord[]> {
   return db.query<FlagRecord>(
-    `select ${columns} from fraud_flags
-     where program_id = $1 and ($2::text is null or status = $2) and ($3::text is null or id > $3)
-     order by id limit $4`,
+    `select ${columns} from fraud_flags f ${withParticipant}
+     where f.program_id = $1 and ($2::text is null or f.status = $2) and ($3::text is null or f.id > $3)
+     order by f.id limit $4`,
     [programId, filter.status ?? null, filter.after, filter.limit],
   );
 }
@@ -37,7 +55,7 @@ export async function findFlag(
   id: string,
 ): Promise<FlagRecord | null> {
   const rows = await db.query<FlagRecord>(
-    `select ${columns} from fraud_flags where program_id = $1 and id = $2`,
+    `select ${columns} from fraud_flags f ${withParticipant} where f.program_id = $1 and f.id = $2`,
     [programId, id],
   );
   return rows[0] ?? null;
@@ -52,11 +70,69 @@ export async function decideFlag(
   at: Date,
 ): Promise<FlagRecord | null> {
   const rows = await db.query<FlagRecord>(
-    `update fraud_flags set status = $3, decided_at = $4
-     where program_id = $1 and id = $2 and status = 'open' returning ${columns}`,
+    `with f as (
+       update fraud_flags set status = $3, decided_at = $4
+       where program_id = $1 and id = $2 and status = 'open' returning *)
+     select ${columns} from f ${withParticipant}`,
     [programId, id, status, at.toISOString()],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * The flags locked for a decision, in id order, so two reviews of
+ * overlapping flags wait for each other rather than deadlock.
+ */
+export async function lockFlags(
+  db: Queryable,
+  programId: string,
+  ids: readonly string[],
+): Promise<FlagRecord[]> {
+  return db.query<FlagRecord>(
+    `select ${columns} from fraud_flags f ${withParticipant}
+     where f.program_id = $1 and f.id = any($2::text[]) order by f.id for update of f`,
+    [programId, ids],
+  );
+}
+
+/**
+ * The commissions each flag holds: while it is open, what is still pending of
+ * its order per level; once approved, what the approval released; once
+ * rejected, what the rejection reversed. A flag on no order holds nothing.
+ */
+export async function heldCommissions(
+  db: Queryable,
+  programId: string,
+  flagIds: readonly string[],
+): Promise<HeldCommission[]> {
+  if (flagIds.length === 0) return [];
+  return db.query<HeldCommission>(
+    `select f.id as "flagId", h.participant_id as "participantId", p.external_id as "externalId",
+       p.name, h.level, h.amount as "amountMinor"
+     from fraud_flags f
+     cross join lateral (
+       select e.participant_id, e.level, sum(e.amount_minor)::bigint as amount
+       from ledger_entries e
+       where f.status = 'open' and e.program_id = f.program_id and e.order_id = f.order_id
+         and e.account = 'participant' and e.bucket = 'pending' and e.level is not null
+       group by e.participant_id, e.level having sum(e.amount_minor) > 0
+       union all
+       select r.participant_id, r.level, r.amount_minor
+       from hold_releases r
+       where f.status = 'approved' and r.program_id = f.program_id and r.order_id = f.order_id
+         and r.amount_minor > 0
+       union all
+       select e.participant_id, e.level, -sum(e.amount_minor)::bigint
+       from ledger_entries e
+       where f.status = 'rejected' and e.program_id = f.program_id and e.order_id = f.order_id
+         and e.cause_type = 'review' and starts_with(e.cause_key, 'review:' || f.id || ':')
+         and e.account = 'participant'
+       group by e.participant_id, e.level having sum(e.amount_minor) < 0) h
+     join participants p on p.program_id = f.program_id and p.id = h.participant_id
+     where f.program_id = $1 and f.id = any($2::text[]) and f.order_id is not null
+     order by f.id, h.level`,
+    [programId, flagIds],
+  );
 }
 
 /**

@@ -19,6 +19,7 @@ interface PayoutBody {
   lines: {
     participantId: string;
     externalId: string;
+    name: string | null;
     email: string | null;
     amount: number;
     reference: string;
@@ -80,6 +81,7 @@ describeEachBackend("payouts", (backend) => {
       {
         participantId: ana.id,
         externalId: "ana",
+        name: null,
         email: "ana@example.com",
         amount: 1000,
         reference: `${payout.id}-1`,

@@ -143,6 +143,7 @@ export function Payouts({ program }: { program: Program }) {
       ok(
         api.POST("/v1/programs/{programId}/payouts", {
           params: { path: { programId: program.id } },
+          body: {},
         }),
       ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["payouts", program.id] }),
