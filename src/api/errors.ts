@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /** The closed list of error codes the API answers with; the OpenAPI document lists the same. */
 export const ERROR_CODES = [
@@ -73,6 +73,139 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** What a value of each type zod checks for reads as, after "must be". */
+const TYPE_WORDS: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  bigint: "a whole number",
+  boolean: "true or false",
+  object: "an object",
+  record: "an object",
+  array: "a list",
+  tuple: "a list",
+  date: "a date",
+  null: "null",
+  nan: "a number",
+  never: "absent",
+};
+
+const FORMAT_WORDS: Record<string, string> = {
+  email: "an email address",
+  url: "a URL such as https://example.com/path",
+  uuid: "a UUID",
+  datetime: "a date and time with its offset, such as 2026-01-31T09:00:00Z",
+  date: "a date as YYYY-MM-DD",
+  time: "a time as HH:MM:SS",
+  duration: "an ISO 8601 duration",
+  ipv4: "an IPv4 address",
+  ipv6: "an IPv6 address",
+  base64: "base64 text",
+  base64url: "base64url text",
+  hex: "hexadecimal text",
+};
+
+const listed = (values: readonly unknown[]) =>
+  values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ");
+
+/** Whether a number schema (the one an issue carries, when it does) takes whole numbers only. */
+function takesIntegers(issue: z.core.$ZodRawIssue): boolean {
+  const schema = (issue as { schema?: { _zod?: { def?: { checks?: unknown[] } } } }).schema;
+  return (schema?._zod?.def?.checks ?? []).some((check) => {
+    const def = (check as { _zod?: { def?: { check?: string; format?: string } } })._zod?.def;
+    return def?.check === "number_format" && /int/.test(def.format ?? "");
+  });
+}
+
+function sizeWords(origin: string, n: number | bigint, exact: string): string {
+  if (origin === "string") return `${exact} ${n} character${n === 1 ? "" : "s"}`;
+  if (origin === "array" || origin === "set") return `${exact} ${n} item${n === 1 ? "" : "s"}`;
+  return `${exact} ${n}`;
+}
+
+/**
+ * zod's messages in plain words, for every check that has no message of its
+ * own: "must not be empty" rather than "Too small: expected string to have
+ * >=1 characters". Each reads after the field's path, as fromZod writes it,
+ * for API clients and the console alike. Undefined keeps zod's own wording.
+ */
+export function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type": {
+      if (issue.input === undefined) return "is required";
+      const words = TYPE_WORDS[issue.expected];
+      return words ? `must be ${words}` : undefined;
+    }
+    case "too_small": {
+      const { origin, minimum } = issue;
+      if ((origin === "string" || origin === "array" || origin === "set") && minimum === 1)
+        return "must not be empty";
+      if (issue.exact) return `must be ${sizeWords(origin, minimum, "exactly")}`;
+      if (origin === "number" || origin === "int" || origin === "bigint") {
+        if (issue.inclusive) return `must be at least ${minimum}`;
+        return takesIntegers(issue) && typeof minimum === "number"
+          ? `must be at least ${minimum + 1}`
+          : `must be greater than ${minimum}`;
+      }
+      if (origin === "date") return `must be on or after ${String(minimum)}`;
+      return origin === "string"
+        ? `must be ${sizeWords(origin, minimum, "at least")}`
+        : `must have ${sizeWords(origin, minimum, "at least")}`;
+    }
+    case "too_big": {
+      const { origin, maximum } = issue;
+      if (issue.exact) return `must be ${sizeWords(origin, maximum, "exactly")}`;
+      if (origin === "number" || origin === "int" || origin === "bigint") {
+        if (issue.inclusive) return `must be at most ${maximum}`;
+        return takesIntegers(issue) && typeof maximum === "number"
+          ? `must be at most ${maximum - 1}`
+          : `must be less than ${maximum}`;
+      }
+      if (origin === "date") return `must be on or before ${String(maximum)}`;
+      return origin === "string"
+        ? `must be ${sizeWords(origin, maximum, "at most")}`
+        : `must have ${sizeWords(origin, maximum, "at most")}`;
+    }
+    case "invalid_format": {
+      const words = FORMAT_WORDS[issue.format];
+      if (words) return `must be ${words}`;
+      if (
+        issue.format === "starts_with" ||
+        issue.format === "ends_with" ||
+        issue.format === "includes"
+      )
+        return undefined;
+      return issue.pattern
+        ? `must match the pattern ${issue.pattern}`
+        : `must be a valid ${issue.format}`;
+    }
+    case "invalid_value":
+      return issue.values.length === 1
+        ? `must be ${listed(issue.values)}`
+        : `must be one of: ${listed(issue.values)}`;
+    case "invalid_union": {
+      // A discriminated union names the discriminator's accepted values.
+      const options = ("options" in issue ? issue.options : undefined) as unknown[] | undefined;
+      return options && options.length > 0
+        ? `must be one of: ${listed(options)}`
+        : "does not match any of the accepted forms";
+    }
+    case "not_multiple_of":
+      return `must be a multiple of ${issue.divisor}`;
+    case "invalid_key":
+      return "has a key that is not valid";
+    case "invalid_element":
+      return "has a value that is not valid";
+    case "unrecognized_keys":
+      return `has unknown field${issue.keys.length === 1 ? "" : "s"}: ${issue.keys.join(", ")}`;
+    default:
+      return undefined;
+  }
+}
+
+// Every schema the API parses speaks in plain words (schemas' own messages win).
+z.config({ customError: plainMessage });
 
 // Shape errors (a field missing or of the wrong type, an unknown field) mean
 // the request is malformed; a well-formed value that breaks a rule is a 422.
