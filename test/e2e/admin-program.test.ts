@@ -1,10 +1,15 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
+import { expectStatus, order, sendEvents } from "../support/api.ts";
 import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
 interface StoredProgram {
+  currency: string;
   widget?: { enrol: boolean };
+  branding?: { logoUrl?: string; color?: string };
+  fraud?: Record<string, unknown>;
+  notifications?: Record<string, boolean>;
   commission?: Record<string, unknown>;
   levels?: { key: string; name: string }[];
   attribution?: Record<string, unknown>;
@@ -154,5 +159,79 @@ describeInBrowser("the admin console's program screen", () => {
     await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
     expect(patches.slice(before)).toEqual([{ widget: { enrol: true } }]);
     expect((await read()).widget).toEqual({ enrol: true });
+  });
+
+  it("saves the branding: a logo shown as it loads and a picked colour, after the API's message beside a colour it refuses", async () => {
+    const before = patches.length;
+    await page.getByLabel("Accent colour").fill("teal");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await eventually(() => descriptionOf(page.getByLabel("Accent colour"))).toMatch(/#RRGGBB/);
+    expect((await read()).branding).toBeUndefined();
+
+    // The console's own mark, so the preview loads under the page's policy.
+    const logoUrl = `${server.url}/favicon.svg`;
+    await page.getByLabel("Logo URL").fill(logoUrl);
+    const preview = page.getByRole("img", { name: "Logo preview" });
+    await eventually(() =>
+      preview.evaluate((img: HTMLImageElement) => img.naturalWidth),
+    ).toBeGreaterThan(0);
+    await page.getByLabel("Pick the colour").fill("#0f766e");
+    await eventually(() => page.getByLabel("Accent colour").inputValue()).toBe("#0f766e");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    expect(patches.slice(before)).toEqual([
+      { branding: { color: "teal" } },
+      { branding: { logoUrl, color: "#0f766e" } },
+    ]);
+    expect((await read()).branding).toEqual({ logoUrl, color: "#0f766e" });
+  });
+
+  it("sets fraud limits and turns the payout mail off beside the notice that no mail is sent, sending only those", async () => {
+    const before = patches.length;
+    await page.getByText("Mail is not configured.").waitFor();
+    await page.getByLabel("Most clicks counted per hour").fill("50");
+    await page.getByLabel("Recent orders looked at").fill("20");
+    await page.getByLabel("Most refunded (%)").fill("30");
+    await page.getByLabel("Mail each participant a payout pays").uncheck();
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    expect(patches.slice(before)).toEqual([
+      {
+        fraud: { maxClicksPerHour: 50, refundAbuse: { orders: 20, maxRefundPercent: 30 } },
+        notifications: { payoutSent: false },
+      },
+    ]);
+    const stored = await read();
+    expect(stored.fraud).toEqual({
+      maxClicksPerHour: 50,
+      refundAbuse: { orders: 20, maxRefundPercent: 30 },
+    });
+    expect(stored.notifications).toEqual({ payoutSent: false });
+    // A rate or cap is not among them, so there is no pay change to announce.
+    expect(await page.getByRole("link", { name: /Announce this change/ }).count()).toBe(0);
+  });
+
+  it("changes the currency while the program has recorded nothing, and says why not once it has an event", async () => {
+    const before = patches.length;
+    await page.getByLabel("Currency").fill("EUR");
+    await page.getByLabel("Cap per order (EUR)").waitFor();
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    // The figures on screen keep their meaning: 25 is 25 euros now, as it was 25 dollars.
+    expect(patches.slice(before)).toEqual([{ currency: "EUR" }]);
+    expect((await read()).currency).toBe("EUR");
+
+    const event = await sendEvents(
+      server,
+      programId,
+      order("after-the-change", { currency: "EUR" }),
+    );
+    expectStatus(event, 200);
+    await page.getByLabel("Currency").fill("GBP");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await eventually(() => descriptionOf(page.getByLabel("Currency"))).toBe(
+      "cannot change: the program has events in EUR",
+    );
+    expect((await read()).currency).toBe("EUR");
   });
 });
