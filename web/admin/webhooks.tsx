@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanst
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError, ok, type Schema } from "../shared/api.ts";
 import { formatDateTime, formatNumber } from "../shared/format.ts";
+import { MailStatusNotice, useBrand } from "./mail-status.tsx";
 import { PagedList, formatWithSeconds, usePagedQuery } from "./paged-list.tsx";
 import { api, type Program } from "./session.ts";
 import {
@@ -98,6 +99,7 @@ export function Webhooks({ program }: { program: Program }) {
       <p role="status" className="text-sm text-emerald-800">
         {notice}
       </p>
+      <AlertEmail />
       <AddEndpoint
         program={program}
         onCreated={(created, secret) => {
@@ -910,5 +912,89 @@ function DeliveryRow({
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * The brand's contact email, which Laurel mails when it disables an endpoint
+ * that kept failing. Empty clears it; the API's message shows beside the field.
+ */
+function AlertEmail() {
+  const queryClient = useQueryClient();
+  const brand = useBrand();
+  const [draft, setDraft] = useState<string | null>(null);
+  const [saved, setSaved] = useState("");
+  const value = draft ?? brand.data?.contactEmail ?? "";
+  const save = useMutation({
+    mutationFn: (contactEmail: string | null) =>
+      ok(api.PATCH("/v1/brand", { body: { contactEmail } })),
+    onSuccess: (changed) => {
+      queryClient.setQueryData(["brand"], changed);
+      setDraft(null);
+      setSaved(
+        changed.contactEmail === null
+          ? "No one is mailed when an endpoint is disabled."
+          : `${changed.contactEmail} is mailed when an endpoint is disabled.`,
+      );
+    },
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved("");
+    save.mutate(value.trim() === "" ? null : value.trim());
+  };
+  const error = save.error instanceof ApiError ? save.error : null;
+  const fieldError = error?.messageFor("contactEmail");
+  return (
+    <section
+      aria-labelledby="alert-email-heading"
+      className="rounded-lg border border-slate-200 bg-white p-4"
+    >
+      <h3 id="alert-email-heading" className="mb-3 text-sm font-semibold text-slate-700">
+        Alerts
+      </h3>
+      {brand.isPending ? (
+        <Loading what="the brand's settings" />
+      ) : brand.error ? (
+        <ErrorMessage error={brand.error} />
+      ) : (
+        <form
+          onSubmit={onSubmit}
+          className="flex flex-col gap-3"
+          aria-label="Alert email"
+          noValidate
+        >
+          <MailStatusNotice>The alert email is sent only once mail is set up.</MailStatusNotice>
+          <Field
+            id="alert-email"
+            label="Alert email when an endpoint is disabled"
+            hint="Laurel writes here when an endpoint has failed for 3 days and it stops sending to it. Leave empty to mail no one."
+            error={fieldError}
+          >
+            <input
+              id="alert-email"
+              type="email"
+              autoComplete="email"
+              className={inputClass}
+              value={value}
+              onChange={(e) => {
+                setDraft(e.target.value);
+                setSaved("");
+              }}
+              {...invalid("alert-email", fieldError)}
+            />
+          </Field>
+          {error && !fieldError && <ErrorMessage error={error} />}
+          <div>
+            <Button type="submit" variant="secondary" disabled={save.isPending}>
+              {save.isPending ? "Saving…" : "Save alert email"}
+            </Button>
+          </div>
+          <p role="status" className="text-sm text-emerald-800">
+            {saved}
+          </p>
+        </form>
+      )}
+    </section>
   );
 }
