@@ -260,7 +260,7 @@ export interface AdjustmentInput {
 
 /**
  * A manual correction of a participant's available balance, booked as its
- * own transfer. Taking away more cash than is available is refused: the
+ * own transfer. Taking away more than is available is refused: the
  * payout lock and the participant's lock are held while the balance is read
  * and the transfer written, so neither a payout nor a refund can spend the
  * same money in between.
@@ -275,12 +275,13 @@ export async function adjustBalance(
     services.db.transaction(async (tx) => {
       await lockProgram(tx, program.id, "payouts");
       await lockParticipants(tx, program.id, [participant.id]);
-      if (input.asset === "cash" && input.amount < 0) {
-        const available = await availableOf(tx, program.id, participant.id, "cash");
+      if (input.amount < 0) {
+        const available = await availableOf(tx, program.id, participant.id, input.asset);
+        const unit = input.asset === "cash" ? `minor units of ${program.currency}` : "points";
         if (available + input.amount < 0)
           throw refuse(
             "validation_failed",
-            `the adjustment takes ${-input.amount} but only ${available} is available (minor units of ${program.currency}); take at most that`,
+            `the adjustment takes ${-input.amount} but only ${available} is available (${unit}); take at most that`,
             "amount",
             "more than the available balance",
           );
