@@ -7,7 +7,14 @@
 // (.br), at their highest levels since this happens once per build, and the
 // server answers whichever the browser accepts (src/api/web.ts).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -78,3 +85,5 @@ for (const path of filesUnder(out)) {
   );
 }
 writeFileSync(stamp, new Date().toISOString());
+// Dated when the build began: a source saved while it ran is newer, and builds again next time.
+utimesSync(stamp, started / 1000, started / 1000);

@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, ok, type RequestBody, type Schema } from "../shared/api.ts";
 import { currencyDigits, formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { localDateOf } from "./dates.ts";
+import { BASE, usePath } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import {
   Button,
@@ -12,6 +13,7 @@ import {
   ErrorMessage,
   Field,
   Loading,
+  TableScroll,
   inputClass,
   invalid,
 } from "./ui.tsx";
@@ -43,14 +45,34 @@ const REWARDS = [
 ] as const satisfies readonly (readonly [Extract<Reward, { type: string }>["type"], string])[];
 type RewardType = (typeof REWARDS)[number][0];
 
-/** A step as the form holds it: text, as typed, until it is sent. */
-interface StepDraft {
-  value: string;
-  rewardType: RewardType;
+type SimpleReward = Extract<Reward, { type: string }>;
+/** A reward row's choice: "none" is a level with no reward of its own, or no default. */
+type RewardChoice = RewardType | "none";
+
+/** A reward as the form holds it: text, as typed, until it is sent. */
+interface RewardDraft {
+  type: RewardChoice;
   /** Points, cash (major units), percent, SKU or level, by reward type. */
-  reward: string;
+  amount: string;
   /** The `per` of a points_per reward. */
   per: string;
+  /** Another program the reward credits: kept as it was, so a save changes nothing. */
+  program?: string | undefined;
+}
+
+/** A step as the form holds it. */
+interface StepDraft {
+  value: string;
+  /** Whether the reward depends on the participant's level. */
+  byLevel: boolean;
+  /** The reward, when it is the same for everyone. */
+  reward: RewardDraft;
+  /** By level key: each level's own reward ("none" takes the default). */
+  levels: Record<string, RewardDraft>;
+  /** The reward for any level without its own ("none": nothing). */
+  fallback: RewardDraft;
+  /** The by-level reward's own `program`, kept as it was. */
+  program?: string | undefined;
 }
 
 interface Draft {
@@ -67,7 +89,19 @@ interface Draft {
   showInWidget: boolean;
 }
 
-const emptyStep = (): StepDraft => ({ value: "", rewardType: "points", reward: "", per: "" });
+const blankReward = (type: RewardChoice = "points"): RewardDraft => ({
+  type,
+  amount: "",
+  per: "",
+});
+
+const emptyStep = (): StepDraft => ({
+  value: "",
+  byLevel: false,
+  reward: blankReward(),
+  levels: {},
+  fallback: blankReward("none"),
+});
 
 const newDraft = (): Draft => ({
   name: "",
@@ -93,25 +127,55 @@ const toMajor = (minor: number, currency: string) => String(minor / 10 ** curren
 
 const toNumber = (text: string) => (text.trim() === "" ? undefined : Number(text));
 
-function rewardOf(step: StepDraft, money: boolean, currency: string): Reward {
-  switch (step.rewardType) {
+/**
+ * The reward the API is sent. Blank numbers go as missing (the API says "is
+ * required" for them), so the casts only carry that gap past the types.
+ */
+function rewardOf(
+  draft: RewardDraft & { type: RewardType },
+  money: boolean,
+  currency: string,
+): SimpleReward {
+  const program = draft.program === undefined ? {} : { program: draft.program };
+  switch (draft.type) {
     case "points":
-      return { type: "points", points: toNumber(step.reward) as number };
+      return { type: "points", points: toNumber(draft.amount) as number, ...program };
     case "cash":
-      return { type: "cash", amount: toMinor(step.reward, currency) as number };
+      return { type: "cash", amount: toMinor(draft.amount, currency) as number, ...program };
     case "percent_of_value":
-      return { type: "percent_of_value", percent: toNumber(step.reward) as number };
+      return { type: "percent_of_value", percent: toNumber(draft.amount) as number, ...program };
     case "points_per":
       return {
         type: "points_per",
-        points: toNumber(step.reward) as number,
-        per: (money ? toMinor(step.per, currency) : toNumber(step.per)) as number,
+        points: toNumber(draft.amount) as number,
+        per: (money ? toMinor(draft.per, currency) : toNumber(draft.per)) as number,
+        ...program,
       };
     case "free_product":
-      return { type: "free_product", sku: step.reward.trim() };
+      return { type: "free_product", sku: draft.amount.trim(), ...program };
     case "level":
-      return { type: "level", level: step.reward.trim() };
+      return { type: "level", level: draft.amount.trim(), ...program };
   }
+}
+
+const chosen = (draft: RewardDraft): draft is RewardDraft & { type: RewardType } =>
+  draft.type !== "none";
+
+function stepRewardOf(step: StepDraft, money: boolean, currency: string): Reward {
+  if (!step.byLevel)
+    return rewardOf(
+      chosen(step.reward) ? step.reward : { ...step.reward, type: "points" },
+      money,
+      currency,
+    );
+  const byLevel: Record<string, SimpleReward> = {};
+  for (const [level, reward] of Object.entries(step.levels))
+    if (chosen(reward)) byLevel[level] = rewardOf(reward, money, currency);
+  return {
+    byLevel,
+    ...(chosen(step.fallback) ? { default: rewardOf(step.fallback, money, currency) } : {}),
+    ...(step.program === undefined ? {} : { program: step.program }),
+  };
 }
 
 function bodyOf(draft: Draft, program: Program): GoalBody {
@@ -131,7 +195,7 @@ function bodyOf(draft: Draft, program: Program): GoalBody {
         : { type: draft.windowType },
     target: { type: draft.targetType },
     steps: draft.steps.map((s) => {
-      const reward = rewardOf(s, money, program.currency);
+      const reward = stepRewardOf(s, money, program.currency);
       if (draft.targetType === "per_participant") return { percent: toNumber(s.value), reward };
       return { threshold: money ? toMinor(s.value, program.currency) : toNumber(s.value), reward };
     }),
@@ -141,8 +205,32 @@ function bodyOf(draft: Draft, program: Program): GoalBody {
   };
 }
 
+function rewardDraftOf(r: SimpleReward, money: boolean, currency: string): RewardDraft {
+  const kept = { program: r.program };
+  switch (r.type) {
+    case "points":
+      return { type: r.type, amount: String(r.points), per: "", ...kept };
+    case "cash":
+      return { type: r.type, amount: toMajor(r.amount, currency), per: "", ...kept };
+    case "percent_of_value":
+      return { type: r.type, amount: String(r.percent), per: "", ...kept };
+    case "points_per":
+      return {
+        type: r.type,
+        amount: String(r.points),
+        per: money ? toMajor(r.per, currency) : String(r.per),
+        ...kept,
+      };
+    case "free_product":
+      return { type: r.type, amount: r.sku, per: "", ...kept };
+    case "level":
+      return { type: r.type, amount: r.level, per: "", ...kept };
+  }
+}
+
 function draftOf(goal: Goal, program: Program): Draft {
   const money = MONEY_METRICS.has(goal.metric);
+  const currency = program.currency;
   return {
     name: goal.name,
     metric: goal.metric,
@@ -151,41 +239,31 @@ function draftOf(goal: Goal, program: Program): Draft {
     start: goal.window.type === "fixed" ? localDateOf(goal.window.start, program.timezone) : "",
     end: goal.window.type === "fixed" ? localDateOf(goal.window.end, program.timezone) : "",
     targetType: goal.target.type,
-    steps: goal.steps.map((s) => {
+    steps: goal.steps.map((s): StepDraft => {
       const value =
         goal.target.type === "per_participant"
           ? String(s.percent ?? "")
           : s.threshold === undefined
             ? ""
             : money
-              ? toMajor(s.threshold, program.currency)
+              ? toMajor(s.threshold, currency)
               : String(s.threshold);
       const r = s.reward;
-      if ("byLevel" in r) return { ...emptyStep(), value };
-      switch (r.type) {
-        case "points":
-          return { value, rewardType: r.type, reward: String(r.points), per: "" };
-        case "cash":
-          return {
-            value,
-            rewardType: r.type,
-            reward: toMajor(r.amount, program.currency),
-            per: "",
-          };
-        case "percent_of_value":
-          return { value, rewardType: r.type, reward: String(r.percent), per: "" };
-        case "points_per":
-          return {
-            value,
-            rewardType: r.type,
-            reward: String(r.points),
-            per: money ? toMajor(r.per, program.currency) : String(r.per),
-          };
-        case "free_product":
-          return { value, rewardType: r.type, reward: r.sku, per: "" };
-        case "level":
-          return { value, rewardType: r.type, reward: r.level, per: "" };
-      }
+      if ("byLevel" in r)
+        return {
+          value,
+          byLevel: true,
+          reward: r.default ? rewardDraftOf(r.default, money, currency) : blankReward(),
+          levels: Object.fromEntries(
+            Object.entries(r.byLevel).map(([level, inner]) => [
+              level,
+              rewardDraftOf(inner, money, currency),
+            ]),
+          ),
+          fallback: r.default ? rewardDraftOf(r.default, money, currency) : blankReward("none"),
+          program: r.program,
+        };
+      return { ...emptyStep(), value, reward: rewardDraftOf(r, money, currency) };
     }),
     evaluate: goal.evaluate,
     returns: goal.returns,
@@ -193,28 +271,43 @@ function draftOf(goal: Goal, program: Program): Draft {
   };
 }
 
-function describeReward(step: StepDraft, money: boolean, currency: string): string {
+function describeSimple(reward: RewardDraft, money: boolean, currency: string): string {
   const blank = (text: string) => (text.trim() === "" ? "…" : text);
-  switch (step.rewardType) {
+  switch (reward.type) {
+    case "none":
+      return "nothing";
     case "points":
-      return `${blank(step.reward)} points`;
+      return `${blank(reward.amount)} points`;
     case "cash":
-      return step.reward.trim() === ""
+      return reward.amount.trim() === ""
         ? "… cash"
-        : formatMoney(toMinor(step.reward, currency) ?? 0, currency);
+        : formatMoney(toMinor(reward.amount, currency) ?? 0, currency);
     case "percent_of_value":
-      return `${blank(step.reward)}% of the value`;
+      return `${blank(reward.amount)}% of the value`;
     case "points_per":
-      return `${blank(step.reward)} points per ${
-        money && step.per.trim() !== ""
-          ? formatMoney(toMinor(step.per, currency) ?? 0, currency)
-          : blank(step.per)
+      return `${blank(reward.amount)} points per ${
+        money && reward.per.trim() !== ""
+          ? formatMoney(toMinor(reward.per, currency) ?? 0, currency)
+          : blank(reward.per)
       }`;
     case "free_product":
-      return `free ${blank(step.reward)}`;
+      return `free ${blank(reward.amount)}`;
     case "level":
-      return `level ${blank(step.reward)}`;
+      return `level ${blank(reward.amount)}`;
   }
+}
+
+function describeReward(step: StepDraft, program: Program, money: boolean): string {
+  if (!step.byLevel) return describeSimple(step.reward, money, program.currency);
+  const names = new Map((program.levels ?? []).map((l) => [l.key, l.name]));
+  const parts = Object.entries(step.levels)
+    .filter(([, reward]) => chosen(reward))
+    .map(
+      ([level, reward]) =>
+        `${names.get(level) ?? level}: ${describeSimple(reward, money, program.currency)}`,
+    );
+  parts.push(`others: ${describeSimple(step.fallback, money, program.currency)}`);
+  return parts.join("; ");
 }
 
 function Preview({ draft, program }: { draft: Draft; program: Program }) {
@@ -237,7 +330,8 @@ function Preview({ draft, program }: { draft: Draft; program: Program }) {
       <p className="mb-3 text-xs text-slate-500">{metric}</p>
       <ol className="flex flex-col gap-2">
         {draft.steps.map((s, i) => {
-          const outOfOrder = i > 0 && s.value.trim() !== "" && values[i]! <= values[i - 1]!;
+          const outOfOrder =
+            i > 0 && s.value.trim() !== "" && (values[i] ?? 0) <= (values[i - 1] ?? 0);
           return (
             <li key={i} className="flex items-center gap-3">
               <span
@@ -247,7 +341,7 @@ function Preview({ draft, program }: { draft: Draft; program: Program }) {
                 {i + 1}
               </span>
               <span className="text-sm">
-                At {at(s.value)}: {describeReward(s, money, program.currency)}
+                At {at(s.value)}: {describeReward(s, program, money)}
                 {outOfOrder && <span className="text-red-700"> (not above step {i})</span>}
               </span>
             </li>
@@ -258,17 +352,167 @@ function Preview({ draft, program }: { draft: Draft; program: Program }) {
   );
 }
 
+/** Which field a reward's amount fills, and how it is labelled, by reward type. */
+function amountField(type: RewardType, currency: string): { key: string; label: string } {
+  switch (type) {
+    case "points":
+    case "points_per":
+      return { key: "points", label: "points" };
+    case "cash":
+      return { key: "amount", label: `cash (${currency})` };
+    case "percent_of_value":
+      return { key: "percent", label: "percent" };
+    case "free_product":
+      return { key: "sku", label: "SKU" };
+    case "level":
+      return { key: "level", label: "level" };
+  }
+}
+
+/**
+ * The API's message for a field, as a sentence beginning with the field's
+ * name where the message starts with its verb ("must not be empty").
+ */
+function sentence(label: string, message: string | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  return /^(?:must|is|has|does)\b/.test(message) ? `${label} ${message}` : message;
+}
+
+const SELECT_OPTIONS = (none: string | null) =>
+  none === null ? REWARDS : ([["none", none], ...REWARDS] as const);
+
+/**
+ * One reward's controls: its type, its amount and, for points per amount, the
+ * per. `label` names the reward ("Step 1", "Step 1 Gold"), and each control's
+ * label starts with it. `none` names the choice of no reward of its own.
+ */
+function RewardControls({
+  id,
+  label,
+  reward,
+  onChange,
+  money,
+  currency,
+  none,
+  messageFor,
+  select,
+  layout,
+}: {
+  id: string;
+  label: string;
+  reward: RewardDraft;
+  onChange: (change: Partial<RewardDraft>) => void;
+  money: boolean;
+  currency: string;
+  none: string | null;
+  /** The API's message at a path below this reward (`""` for the reward itself). */
+  messageFor: (below: string) => string | undefined;
+  select: (
+    id: string,
+    value: string,
+    onChange: (v: string) => void,
+    options: readonly (readonly [string, string])[],
+    error?: string,
+    label?: string,
+  ) => ReactNode;
+  /** Fields with visible labels, or table cells labelled by their column. */
+  layout: "fields" | "cells";
+}) {
+  const typeLabel = `${label} reward`;
+  const typeControl = select(
+    `${id}-type`,
+    reward.type,
+    (v) => onChange({ type: v as RewardChoice }),
+    SELECT_OPTIONS(none),
+    undefined,
+    layout === "cells" ? typeLabel : undefined,
+  );
+  const field = chosen(reward) ? amountField(reward.type, currency) : undefined;
+  const amountLabel = field ? `${label} ${field.label}` : "";
+  const amountError = field
+    ? sentence(amountLabel, messageFor(`.${field.key}`) ?? messageFor(""))
+    : undefined;
+  const perLabel = money ? `${label} per (${currency})` : `${label} per`;
+  const perError = sentence(perLabel, messageFor(".per"));
+  const numeric = reward.type !== "free_product" && reward.type !== "level";
+  const amountControl = field && (
+    <input
+      id={`${id}-amount`}
+      className={inputClass}
+      {...(numeric ? { type: "number", min: "0", step: "any", inputMode: "decimal" as const } : {})}
+      {...(layout === "cells" ? { "aria-label": amountLabel } : {})}
+      value={reward.amount}
+      onChange={(e) => onChange({ amount: e.target.value })}
+      {...invalid(`${id}-amount`, amountError)}
+    />
+  );
+  const perControl = reward.type === "points_per" && (
+    <input
+      id={`${id}-per`}
+      type="number"
+      min="0"
+      step="any"
+      inputMode="decimal"
+      className={inputClass}
+      {...(layout === "cells" ? { "aria-label": perLabel } : {})}
+      value={reward.per}
+      onChange={(e) => onChange({ per: e.target.value })}
+      {...invalid(`${id}-per`, perError)}
+    />
+  );
+  const cellError = (control: string, error: string | undefined) =>
+    error && (
+      <p id={`${id}-${control}-error`} className="mt-1 text-sm text-red-700">
+        {error}
+      </p>
+    );
+  if (layout === "cells")
+    return (
+      <>
+        <td className="p-1 align-top">{typeControl}</td>
+        <td className="p-1 align-top">
+          {amountControl}
+          {cellError("amount", amountError)}
+        </td>
+        <td className="p-1 align-top">
+          {perControl}
+          {cellError("per", perError)}
+        </td>
+      </>
+    );
+  return (
+    <>
+      <Field id={`${id}-type`} label={typeLabel}>
+        {typeControl}
+      </Field>
+      {field && (
+        <Field id={`${id}-amount`} label={amountLabel} error={amountError}>
+          {amountControl}
+        </Field>
+      )}
+      {perControl && (
+        <Field id={`${id}-per`} label={perLabel} error={perError}>
+          {perControl}
+        </Field>
+      )}
+    </>
+  );
+}
+
 function GoalForm({
   program,
   goal,
   onDone,
 }: {
   program: Program;
-  goal?: Goal;
+  goal?: Goal | undefined;
   onDone: () => void;
 }) {
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => (goal ? draftOf(goal, program) : newDraft()));
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opening the form (from the list or by its address) puts the reader at its heading.
+  useEffect(() => heading.current?.focus(), []);
   const save = useMutation({
     mutationFn: (body: GoalBody) =>
       goal
@@ -292,46 +536,70 @@ function GoalForm({
   });
   const error = save.error instanceof ApiError ? save.error : undefined;
   const messageFor = (path: string) => error?.messageFor(path);
+  const said = (label: string, ...paths: string[]) => {
+    for (const path of paths) {
+      const message = messageFor(path);
+      if (message !== undefined) return sentence(label, message);
+    }
+    return undefined;
+  };
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
-  const setStep = (i: number, change: Partial<StepDraft>) =>
-    setDraft((d) => ({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...change } : s)) }));
+  const setStep = (i: number, change: (step: StepDraft) => Partial<StepDraft>) =>
+    setDraft((d) => ({
+      ...d,
+      steps: d.steps.map((s, j) => (j === i ? { ...s, ...change(s) } : s)),
+    }));
   const money = MONEY_METRICS.has(draft.metric);
+  const levels = program.levels ?? [];
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.mutate(bodyOf(draft, program));
   };
-  const heading = goal ? `Edit goal: ${goal.name}` : "New goal";
+  const title = goal ? `Edit goal: ${goal.name}` : "New goal";
   const select = (
     id: string,
     value: string,
     onChange: (v: string) => void,
     options: readonly (readonly [string, string])[],
     error?: string,
+    label?: string,
   ) => (
     <select
       id={id}
       className={inputClass}
       value={value}
       onChange={(e) => onChange(e.target.value)}
+      {...(label ? { "aria-label": label } : {})}
       {...invalid(id, error)}
     >
-      {options.map(([key, label]) => (
+      {options.map(([key, text]) => (
         <option key={key} value={key}>
-          {label}
+          {text}
         </option>
       ))}
     </select>
   );
+  const nameError = said("Name", "name");
+  const metricError = said("Metric", "metric");
+  const skusError = said("SKU filter", "filter.skus", "filter");
+  const windowError = said("Window", "window", "window.type");
+  const targetError = said("Target type", "target", "target.type");
+  const startError = said("Start date", "window.start");
+  const endError = said("End date", "window.end");
+  const evaluateError = said("Evaluate", "evaluate");
+  const returnsError = said("Returns", "returns");
   return (
     <div className="grid gap-4 lg:grid-cols-[1fr_20rem]">
       <form
         onSubmit={submit}
-        aria-label={heading}
-        className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-4"
+        aria-label={title}
+        className="flex min-w-0 flex-col gap-4 rounded-lg border border-slate-200 bg-white p-4"
         noValidate
       >
-        <h3 className="text-lg font-semibold">{heading}</h3>
+        <h3 ref={heading} tabIndex={-1} className="text-lg font-semibold focus:outline-none">
+          {title}
+        </h3>
         {error && (
           <p
             role="alert"
@@ -341,43 +609,40 @@ function GoalForm({
           </p>
         )}
         {save.error && !error && <ErrorMessage error={save.error} />}
-        <Field id="goal-name" label="Name" error={messageFor("name")}>
+        <Field id="goal-name" label="Name" error={nameError}>
           <input
             id="goal-name"
             className={inputClass}
             value={draft.name}
             onChange={(e) => set("name", e.target.value)}
-            {...invalid("goal-name", messageFor("name"))}
+            {...invalid("goal-name", nameError)}
           />
         </Field>
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field id="goal-metric" label="Metric" error={messageFor("metric")}>
+          <Field id="goal-metric" label="Metric" error={metricError}>
             {select(
               "goal-metric",
               draft.metric,
               (v) => set("metric", v as Metric),
               METRICS,
-              messageFor("metric"),
+              metricError,
             )}
           </Field>
           <Field
             id="goal-skus"
             label="SKU filter"
             hint="Comma-separated SKUs; blank counts every product"
-            error={messageFor("filter.skus") ?? messageFor("filter")}
+            error={skusError}
           >
             <input
               id="goal-skus"
               className={inputClass}
               value={draft.skus}
               onChange={(e) => set("skus", e.target.value)}
+              {...invalid("goal-skus", skusError)}
             />
           </Field>
-          <Field
-            id="goal-window"
-            label="Window"
-            error={messageFor("window") ?? messageFor("window.type")}
-          >
+          <Field id="goal-window" label="Window" error={windowError}>
             {select(
               "goal-window",
               draft.windowType,
@@ -388,13 +653,10 @@ function GoalForm({
                 ["monthly", "Monthly"],
                 ["quarterly", "Quarterly"],
               ],
+              windowError,
             )}
           </Field>
-          <Field
-            id="goal-target"
-            label="Target type"
-            error={messageFor("target") ?? messageFor("target.type")}
-          >
+          <Field id="goal-target" label="Target type" error={targetError}>
             {select(
               "goal-target",
               draft.targetType,
@@ -403,6 +665,7 @@ function GoalForm({
                 ["fixed", "Fixed thresholds"],
                 ["per_participant", "Percent of each participant's target"],
               ],
+              targetError,
             )}
           </Field>
           {draft.windowType === "fixed" && (
@@ -411,7 +674,7 @@ function GoalForm({
                 id="goal-start"
                 label="Start date"
                 hint={`From midnight, ${program.timezone}`}
-                error={messageFor("window.start")}
+                error={startError}
               >
                 <input
                   id="goal-start"
@@ -419,14 +682,14 @@ function GoalForm({
                   className={inputClass}
                   value={draft.start}
                   onChange={(e) => set("start", e.target.value)}
-                  {...invalid("goal-start", messageFor("window.start"))}
+                  {...invalid("goal-start", startError)}
                 />
               </Field>
               <Field
                 id="goal-end"
                 label="End date"
                 hint="Not included: the window closes at its midnight"
-                error={messageFor("window.end")}
+                error={endError}
               >
                 <input
                   id="goal-end"
@@ -434,15 +697,15 @@ function GoalForm({
                   className={inputClass}
                   value={draft.end}
                   onChange={(e) => set("end", e.target.value)}
-                  {...invalid("goal-end", messageFor("window.end"))}
+                  {...invalid("goal-end", endError)}
                 />
               </Field>
             </>
           )}
         </div>
-        <fieldset className="flex flex-col gap-3">
+        <fieldset className="flex min-w-0 flex-col gap-3">
           <legend className="mb-2 text-sm font-semibold">Steps</legend>
-          {messageFor("steps") && <p className="text-sm text-red-700">{messageFor("steps")}</p>}
+          {messageFor("steps") && <p className="text-sm text-red-700">{said("Steps", "steps")}</p>}
           {draft.steps.map((step, i) => {
             const n = i + 1;
             const valueKey = draft.targetType === "per_participant" ? "percent" : "threshold";
@@ -452,79 +715,152 @@ function GoalForm({
                 : money
                   ? `Step ${n} threshold (${program.currency})`
                   : `Step ${n} threshold`;
-            const valueError = messageFor(`steps.${i}.${valueKey}`);
-            const rewardFields: Record<RewardType, [string, string]> = {
-              points: ["points", `Step ${n} points`],
-              cash: ["amount", `Step ${n} cash (${program.currency})`],
-              percent_of_value: ["percent", `Step ${n} percent`],
-              points_per: ["points", `Step ${n} points`],
-              free_product: ["sku", `Step ${n} SKU`],
-              level: ["level", `Step ${n} level`],
-            };
-            const rewardField = rewardFields[step.rewardType];
-            const rewardError =
-              messageFor(`steps.${i}.reward.${rewardField[0]}`) ?? messageFor(`steps.${i}.reward`);
-            const perError = messageFor(`steps.${i}.reward.per`);
+            const valueError = said(valueLabel, `steps.${i}.${valueKey}`);
+            const rewardPath = `steps.${i}.reward`;
+            // Levels the goal names that the program no longer has still show, so nothing is lost.
+            const rows = [
+              ...levels.map((l) => ({ key: l.key, name: l.name })),
+              ...Object.keys(step.levels)
+                .filter((key) => !levels.some((l) => l.key === key))
+                .map((key) => ({ key, name: key })),
+            ];
+            const byLevelError = said(`Step ${n} reward`, `${rewardPath}.byLevel`, rewardPath);
             return (
               <div
                 key={i}
                 role="group"
                 aria-label={`Step ${n}`}
-                className="grid gap-3 rounded border border-slate-200 p-3 sm:grid-cols-3"
+                className="flex min-w-0 flex-col gap-3 rounded border border-slate-200 p-3"
               >
-                <Field id={`step-${i}-value`} label={valueLabel} error={valueError}>
-                  <input
-                    id={`step-${i}-value`}
-                    type="number"
-                    min="0"
-                    step="any"
-                    inputMode="decimal"
-                    className={inputClass}
-                    value={step.value}
-                    onChange={(e) => setStep(i, { value: e.target.value })}
-                    {...invalid(`step-${i}-value`, valueError)}
-                  />
-                </Field>
-                <Field id={`step-${i}-reward-type`} label={`Step ${n} reward`}>
-                  {select(
-                    `step-${i}-reward-type`,
-                    step.rewardType,
-                    (v) => setStep(i, { rewardType: v as RewardType }),
-                    REWARDS,
-                  )}
-                </Field>
-                <Field id={`step-${i}-reward`} label={rewardField[1]} error={rewardError}>
-                  <input
-                    id={`step-${i}-reward`}
-                    className={inputClass}
-                    {...(step.rewardType === "free_product" || step.rewardType === "level"
-                      ? {}
-                      : { type: "number", min: "0", step: "any", inputMode: "decimal" as const })}
-                    value={step.reward}
-                    onChange={(e) => setStep(i, { reward: e.target.value })}
-                    {...invalid(`step-${i}-reward`, rewardError)}
-                  />
-                </Field>
-                {step.rewardType === "points_per" && (
-                  <Field
-                    id={`step-${i}-per`}
-                    label={money ? `Step ${n} per (${program.currency})` : `Step ${n} per`}
-                    error={perError}
-                  >
+                <div className="grid gap-3 sm:grid-cols-3">
+                  <Field id={`step-${i}-value`} label={valueLabel} error={valueError}>
                     <input
-                      id={`step-${i}-per`}
+                      id={`step-${i}-value`}
                       type="number"
                       min="0"
                       step="any"
+                      inputMode="decimal"
                       className={inputClass}
-                      value={step.per}
-                      onChange={(e) => setStep(i, { per: e.target.value })}
-                      {...invalid(`step-${i}-per`, perError)}
+                      value={step.value}
+                      onChange={(e) => setStep(i, () => ({ value: e.target.value }))}
+                      {...invalid(`step-${i}-value`, valueError)}
                     />
                   </Field>
+                  {!step.byLevel && (
+                    <RewardControls
+                      id={`step-${i}-reward`}
+                      label={`Step ${n}`}
+                      reward={step.reward}
+                      onChange={(change) =>
+                        setStep(i, (s) => ({ reward: { ...s.reward, ...change } }))
+                      }
+                      money={money}
+                      currency={program.currency}
+                      none={null}
+                      messageFor={(below) => messageFor(`${rewardPath}${below}`)}
+                      select={select}
+                      layout="fields"
+                    />
+                  )}
+                </div>
+                {(levels.length > 0 || step.byLevel) && (
+                  <Checkbox
+                    id={`step-${i}-by-level`}
+                    label={`Step ${n}: a reward for each level`}
+                    checked={step.byLevel}
+                    onChange={(checked) =>
+                      setStep(i, (s) =>
+                        checked
+                          ? {
+                              byLevel: true,
+                              // Everyone gets the reward already typed until a level gets its own.
+                              fallback: Object.values(s.levels).length > 0 ? s.fallback : s.reward,
+                            }
+                          : { byLevel: false },
+                      )
+                    }
+                  />
+                )}
+                {step.byLevel && (
+                  <div className="flex min-w-0 flex-col gap-1">
+                    {byLevelError && <p className="text-sm text-red-700">{byLevelError}</p>}
+                    <TableScroll label={`Step ${n} rewards by level`}>
+                      <table className="w-full min-w-[34rem] text-left text-sm">
+                        <caption className="sr-only">Step {n} rewards by level</caption>
+                        <thead>
+                          <tr className="text-xs text-slate-600">
+                            <th scope="col" className="p-1 font-medium">
+                              Level
+                            </th>
+                            <th scope="col" className="p-1 font-medium">
+                              Reward
+                            </th>
+                            <th scope="col" className="p-1 font-medium">
+                              Amount
+                            </th>
+                            <th scope="col" className="p-1 font-medium">
+                              Per
+                            </th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {rows.map((level) => (
+                            <tr key={level.key} className="border-t border-slate-100">
+                              <th scope="row" className="p-1 align-top font-normal">
+                                <span className="block pt-1.5">{level.name}</span>
+                              </th>
+                              <RewardControls
+                                id={`step-${i}-level-${level.key}`}
+                                label={`Step ${n} ${level.name}`}
+                                reward={step.levels[level.key] ?? blankReward("none")}
+                                onChange={(change) =>
+                                  setStep(i, (s) => ({
+                                    levels: {
+                                      ...s.levels,
+                                      [level.key]: {
+                                        ...(s.levels[level.key] ?? blankReward("none")),
+                                        ...change,
+                                      },
+                                    },
+                                  }))
+                                }
+                                money={money}
+                                currency={program.currency}
+                                none="Same as other levels"
+                                messageFor={(below) =>
+                                  messageFor(`${rewardPath}.byLevel.${level.key}${below}`)
+                                }
+                                select={select}
+                                layout="cells"
+                              />
+                            </tr>
+                          ))}
+                          <tr className="border-t border-slate-100">
+                            <th scope="row" className="p-1 align-top font-normal">
+                              <span className="block pt-1.5">Other levels</span>
+                            </th>
+                            <RewardControls
+                              id={`step-${i}-default`}
+                              label={`Step ${n} other levels`}
+                              reward={step.fallback}
+                              onChange={(change) =>
+                                setStep(i, (s) => ({ fallback: { ...s.fallback, ...change } }))
+                              }
+                              money={money}
+                              currency={program.currency}
+                              none="Nothing"
+                              messageFor={(below) => messageFor(`${rewardPath}.default${below}`)}
+                              select={select}
+                              layout="cells"
+                            />
+                          </tr>
+                        </tbody>
+                      </table>
+                    </TableScroll>
+                  </div>
                 )}
                 {draft.steps.length > 1 && (
-                  <div className="flex items-end">
+                  <div>
                     <Button
                       variant="secondary"
                       onClick={() =>
@@ -548,7 +884,7 @@ function GoalForm({
           </div>
         </fieldset>
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field id="goal-evaluate" label="Evaluate" error={messageFor("evaluate")}>
+          <Field id="goal-evaluate" label="Evaluate" error={evaluateError}>
             {select(
               "goal-evaluate",
               draft.evaluate,
@@ -557,13 +893,20 @@ function GoalForm({
                 ["immediately", "Immediately, as each step is crossed"],
                 ["at_window_end", "At the window's end, highest step reached"],
               ],
+              evaluateError,
             )}
           </Field>
-          <Field id="goal-returns" label="Returns" error={messageFor("returns")}>
-            {select("goal-returns", draft.returns, (v) => set("returns", v as Draft["returns"]), [
-              ["ignore", "Ignore: refunds never lower progress"],
-              ["subtract", "Subtract refunds from progress"],
-            ])}
+          <Field id="goal-returns" label="Returns" error={returnsError}>
+            {select(
+              "goal-returns",
+              draft.returns,
+              (v) => set("returns", v as Draft["returns"]),
+              [
+                ["ignore", "Ignore: refunds never lower progress"],
+                ["subtract", "Subtract refunds from progress"],
+              ],
+              returnsError,
+            )}
           </Field>
         </div>
         <Checkbox
@@ -571,7 +914,7 @@ function GoalForm({
           label="Show in widget"
           checked={draft.showInWidget}
           onChange={(checked) => set("showInWidget", checked)}
-          error={messageFor("showInWidget")}
+          error={said("Show in widget", "showInWidget")}
         />
         <div className="flex gap-2">
           <Button type="submit" disabled={save.isPending}>
@@ -582,7 +925,7 @@ function GoalForm({
           </Button>
         </div>
       </form>
-      <div>
+      <div className="min-w-0">
         <Preview draft={draft} program={program} />
       </div>
     </div>
@@ -602,9 +945,58 @@ function windowText(goal: Goal, program: Program): string {
   }
 }
 
+/** The list's address, and each form's below it: /goals/new, /goals/{goalId}. */
+const LIST_PATH = "/goals";
+
+/**
+ * Opens a form at its own address, marked as reached from the list, so
+ * leaving it can go back in history rather than stack another list on top.
+ */
+function openForm(path: string): void {
+  window.history.pushState({ fromGoalList: true }, "", `${BASE}${path}`);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+}
+
+function closeForm(): void {
+  const state: unknown = window.history.state;
+  if (typeof state === "object" && state !== null && "fromGoalList" in state) {
+    window.history.back();
+    return;
+  }
+  // Opened by its address (a reload, a bookmark): the list takes its place.
+  window.history.replaceState(null, "", `${BASE}${LIST_PATH}`);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+}
+
+/** The form for one goal, read by its id so an address opens it after a reload. */
+function EditGoal({ program, goalId }: { program: Program; goalId: string }) {
+  const goal = useQuery({
+    queryKey: ["goals", program.id, goalId],
+    queryFn: () =>
+      ok(
+        api.GET("/v1/programs/{programId}/goals/{goalId}", {
+          params: { path: { programId: program.id, goalId } },
+        }),
+      ),
+  });
+  if (goal.isPending) return <Loading what="the goal" />;
+  if (goal.error)
+    return (
+      <div className="flex flex-col gap-3">
+        <ErrorMessage error={goal.error} />
+        <div>
+          <Button variant="secondary" onClick={closeForm}>
+            Back to goals
+          </Button>
+        </div>
+      </div>
+    );
+  return <GoalForm program={program} goal={goal.data} onDone={closeForm} />;
+}
+
 export function Goals({ program }: { program: Program }) {
   const queryClient = useQueryClient();
-  const [editing, setEditing] = useState<Goal | "new" | null>(null);
+  const [, , formId] = usePath().split("/");
   const newGoal = useRef<HTMLButtonElement>(null);
   const goals = useQuery({
     queryKey: ["goals", program.id],
@@ -614,6 +1006,7 @@ export function Goals({ program }: { program: Program }) {
           params: { path: { programId: program.id }, query: { limit: 500 } },
         }),
       ),
+    enabled: formId === undefined,
   });
   const end = useMutation({
     mutationFn: (goalId: string) =>
@@ -624,22 +1017,22 @@ export function Goals({ program }: { program: Program }) {
       ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["goals", program.id] }),
   });
-  if (editing)
+  if (formId)
     return (
       <div className="flex flex-col gap-4">
         <h2 className="text-xl font-semibold">Goals</h2>
-        <GoalForm
-          program={program}
-          goal={editing === "new" ? undefined : editing}
-          onDone={() => setEditing(null)}
-        />
+        {formId === "new" ? (
+          <GoalForm program={program} onDone={closeForm} />
+        ) : (
+          <EditGoal key={formId} program={program} goalId={decodeURIComponent(formId)} />
+        )}
       </div>
     );
   return (
     <div className="flex flex-col gap-4">
       <div className="flex items-center justify-between">
         <h2 className="text-xl font-semibold">Goals</h2>
-        <Button ref={newGoal} onClick={() => setEditing("new")}>
+        <Button ref={newGoal} onClick={() => openForm(`${LIST_PATH}/new`)}>
           New goal
         </Button>
       </div>
@@ -656,8 +1049,8 @@ export function Goals({ program }: { program: Program }) {
               key={g.id}
               className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-200 bg-white p-3"
             >
-              <div>
-                <p className="font-medium">{g.name}</p>
+              <div className="min-w-0">
+                <p className="font-medium break-words">{g.name}</p>
                 <p className="text-xs text-slate-500">
                   {METRICS.find(([k]) => k === g.metric)?.[1] ?? g.metric} ·{" "}
                   {windowText(g, program)} · {g.steps.length} step{g.steps.length === 1 ? "" : "s"}{" "}
@@ -667,7 +1060,7 @@ export function Goals({ program }: { program: Program }) {
               <div className="flex gap-2">
                 <Button
                   variant="secondary"
-                  onClick={() => setEditing(g)}
+                  onClick={() => openForm(`${LIST_PATH}/${encodeURIComponent(g.id)}`)}
                   aria-label={`Edit ${g.name}`}
                 >
                   Edit

@@ -2,6 +2,7 @@ import * as DialogPrimitive from "@radix-ui/react-dialog";
 import * as LabelPrimitive from "@radix-ui/react-label";
 import {
   useEffect,
+  useId,
   useRef,
   useState,
   type ComponentProps,
@@ -296,5 +297,62 @@ export function CopyField({
         {said}
       </p>
     </Field>
+  );
+}
+
+/**
+ * A wide table's box: it scrolls sideways inside itself, so the page never
+ * does, with a shade on each side that has more to see and a hint, tied to
+ * the box for screen readers, while anything is out of view. The box takes
+ * keyboard focus then, so arrow keys scroll it.
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  const hintId = useId();
+  const box = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState({ left: false, right: false });
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => {
+      // A pixel of slack: zoomed pages report fractional widths.
+      const left = element.scrollLeft > 1;
+      const right = element.scrollLeft + element.clientWidth < element.scrollWidth - 1;
+      setMore((was) => (was.left === left && was.right === right ? was : { left, right }));
+    };
+    measure();
+    element.addEventListener("scroll", measure, { passive: true });
+    const resized = new ResizeObserver(measure);
+    resized.observe(element);
+    for (const child of element.children) resized.observe(child);
+    return () => {
+      element.removeEventListener("scroll", measure);
+      resized.disconnect();
+    };
+  }, []);
+  const scrolls = more.left || more.right;
+  const shade = "pointer-events-none absolute inset-y-0 w-6 from-slate-900/15 to-transparent";
+  return (
+    <div className="min-w-0">
+      <div className="relative">
+        <div
+          ref={box}
+          role="region"
+          aria-label={label}
+          aria-describedby={scrolls ? hintId : undefined}
+          tabIndex={scrolls ? 0 : undefined}
+          data-scrolls={scrolls ? "true" : undefined}
+          className="overflow-x-auto focus-visible:outline-2 focus-visible:outline-emerald-700"
+        >
+          {children}
+        </div>
+        {more.left && <div aria-hidden className={`${shade} left-0 bg-linear-to-r`} />}
+        {more.right && <div aria-hidden className={`${shade} right-0 bg-linear-to-l`} />}
+      </div>
+      {scrolls && (
+        <p id={hintId} className="mt-1 text-xs text-slate-500">
+          <span aria-hidden>↔ </span>Scroll sideways to see every column.
+        </p>
+      )}
+    </div>
   );
 }
