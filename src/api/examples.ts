@@ -377,6 +377,7 @@ export const memberProgramExample = {
   name: "Ambassadors",
   currency: "USD",
   timezone: "America/New_York",
+  branding: { logoUrl: "https://shop.example.com/logo.png", color: "#0f766e" },
 };
 
 export const downlineSalesExample = {
@@ -420,7 +421,13 @@ export const customerViewExample = {
   programId: PROGRAM,
   name: "Ambassadors",
   currency: "USD",
-  customer: { externalId: "customer-981", member: true, canJoin: false },
+  customer: {
+    externalId: "customer-981",
+    member: true,
+    canJoin: false,
+    referralLink: `${BASE}/r/SAM981`,
+  },
+  branding: { logoUrl: "https://shop.example.com/logo.png", color: "#0f766e" },
   items: [progressExample],
   next: null,
 };
@@ -429,6 +436,7 @@ export const milestonesExample = {
   programId: PROGRAM,
   name: "Ambassadors",
   currency: "USD",
+  branding: { logoUrl: "https://shop.example.com/logo.png", color: "#0f766e" },
   milestones: [
     {
       goalId: GOAL,

@@ -588,8 +588,22 @@ export const sessionSchema = z
   })
   .meta({ id: "PortalSession" });
 
+/** The program's look as the portal and the widget show it; each part absent until set. */
+export const brandingViewSchema = z
+  .strictObject({
+    logoUrl: z.string().optional().describe("An http(s) URL of the program's logo image"),
+    color: z.string().optional().describe("The program's accent colour, #RRGGBB"),
+  })
+  .meta({ id: "Branding" });
+
 export const memberProgramSchema = z
-  .strictObject({ id: z.string(), name: z.string(), currency: z.string(), timezone: z.string() })
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    currency: z.string(),
+    timezone: z.string(),
+    branding: brandingViewSchema,
+  })
   .meta({ id: "MemberProgram" });
 
 export const downlineSalesSchema = z
@@ -657,7 +671,12 @@ export const customerViewSchema = z
       externalId: z.string(),
       member: z.boolean(),
       canJoin: z.boolean().describe("Not a member, and the program lets customers join"),
+      referralLink: z
+        .string()
+        .nullable()
+        .describe("The member's referral link to share; null for a customer who is not a member"),
     }),
+    branding: brandingViewSchema,
     items: z.array(progressSchema),
     next: z.null(),
   })
@@ -668,6 +687,7 @@ export const milestonesSchema = z
     programId: z.string(),
     name: z.string(),
     currency: z.string(),
+    branding: brandingViewSchema,
     milestones: z.array(
       z.strictObject({
         goalId: z.string(),

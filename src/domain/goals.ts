@@ -77,7 +77,17 @@ export const simpleRewardSchema = z.discriminatedUnion("type", [
     per: positiveInt.describe("points for every `per` achieved (minor units for money metrics)"),
     program: otherProgram,
   }),
-  z.strictObject({ type: z.literal("free_product"), sku: key, program: otherProgram }),
+  z.strictObject({
+    type: z.literal("free_product"),
+    sku: key,
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("The product's name as shoppers know it, such as Zip Hoodie"),
+    program: otherProgram,
+  }),
   z.strictObject({ type: z.literal("level"), level: key, program: otherProgram }),
 ]);
 

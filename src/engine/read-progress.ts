@@ -54,6 +54,25 @@ export async function participantProgress(
   });
 }
 
+/**
+ * Inactivity ladders are the merchant's way to win lapsed sellers back: the
+ * participant is never shown one, only the admin is.
+ */
+export const isShownToParticipant = (goal: Goal): boolean => goal.metric !== "inactivity_days";
+
+/** What a participant reads of their own progress: every goal but the inactivity ladders. */
+export function ownProgress(
+  services: Services,
+  program: ProgramRecord,
+  participant: ParticipantRecord,
+  options: { period?: string } = {},
+): Promise<ProgressView[]> {
+  return participantProgress(services, program, participant, {
+    ...options,
+    only: isShownToParticipant,
+  });
+}
+
 function windowOf(
   goal: Goal,
   nowMs: number,

@@ -86,6 +86,7 @@ describeEachBackend("the participant portal's API", (backend) => {
       name: program.name,
       currency: "USD",
       timezone: "America/New_York",
+      branding: {},
     });
 
     // A session cannot extend itself by opening another.

@@ -22,7 +22,12 @@ interface SecretBody {
 interface MeBody {
   programId: string;
   currency: string;
-  customer: { externalId: string; member: boolean; canJoin: boolean };
+  customer: {
+    externalId: string;
+    member: boolean;
+    canJoin: boolean;
+    referralLink: string | null;
+  };
   items: {
     goalId: string;
     name: string;
@@ -147,6 +152,7 @@ describeEachBackend("the storefront widget API", (backend) => {
       externalId: "new-customer",
       member: false,
       canJoin: false,
+      referralLink: null,
     });
     expectStatus(
       await api.call("PATCH", `/v1/programs/${programId}`, { widget: { enrol: true } }),
@@ -156,10 +162,12 @@ describeEachBackend("the storefront widget API", (backend) => {
 
     const joined = await join(token);
     expectStatus(joined, 201);
+    // The new member's own link, which the widget shows to confirm the join.
     expect(joined.body.customer).toEqual({
       externalId: "new-customer",
       member: true,
       canJoin: false,
+      referralLink: expect.stringMatching(/\/r\/[A-Z0-9]+$/),
     });
     expect(joined.body.items.map((i) => i.name)).toEqual(["Two orders"]);
     const stored = await api.call<{ items: { email: string; name: string }[] }>(
@@ -193,6 +201,7 @@ describeEachBackend("the storefront widget API", (backend) => {
       externalId: "known-customer",
       member: true,
       canJoin: false,
+      referralLink: expect.stringMatching(/\/r\/[A-Z0-9]+$/),
     });
     const stored = await api.call<{ items: { email: string; name: string }[] }>(
       "GET",

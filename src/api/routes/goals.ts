@@ -3,7 +3,7 @@ import { isSaneYear } from "../../domain/instants.ts";
 import { goalInputSchema, goalPatchSchema } from "../../domain/goals.ts";
 import { changeGoal, createGoal, deleteGoal } from "../../engine/goals.ts";
 import { closeGoalWindows, grantInactivity } from "../../engine/goal-jobs.ts";
-import { participantProgress } from "../../engine/read-progress.ts";
+import { ownProgress, participantProgress } from "../../engine/read-progress.ts";
 import { findGoal, listGoals, type GoalRecord } from "../../store/goals.ts";
 import type { ProgramRecord } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
@@ -238,8 +238,10 @@ export const goalRoutes = [
     method: "GET",
     url: "/v1/me/progress",
     operationId: "getMyProgress",
-    summary: "The token holder's progress on every goal",
-    description: "The token holder's progress, as GET .../participants/{participantId}/progress.",
+    summary: "The token holder's progress on every goal but inactivity ladders",
+    description:
+      "The token holder's progress, as GET .../participants/{participantId}/progress, without " +
+      "inactivity goals: those are the merchant's, shown to admins only.",
     tag: "Me",
     response: progressListSchema,
     responseExample: progressListExample,
@@ -247,7 +249,7 @@ export const goalRoutes = [
     query: progressQuery,
     handler: async ({ services, caller, query }) => {
       const { program, participant } = await loadTokenHolder(services, caller);
-      return participantProgress(services, program, participant, query);
+      return ownProgress(services, program, participant, query);
     },
   }),
 ];

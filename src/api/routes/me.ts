@@ -1,9 +1,29 @@
+import { z } from "zod";
 import { balancesOf } from "../../store/ledger.ts";
-import { balancesExample, ledgerExample, participantExample } from "../examples.ts";
+import {
+  earningsSeries,
+  listParticipantPayouts,
+  participantFigures,
+} from "../../store/participant-figures.ts";
+import { ApiError } from "../errors.ts";
+import { balancesExample, ledgerExample } from "../examples.ts";
+import { earningsSeriesExample, meExample, myPayoutCollectionExample } from "../me-examples.ts";
+import { earningsSeriesSchema, meSchema, myPayoutCollection } from "../me-schemas.ts";
 import { presentParticipant } from "../present.ts";
-import { route } from "../route.ts";
-import { balancesSchema, ledgerCollection, participantSchema } from "../schemas.ts";
+import { collection, pageOf, pageQuery, route } from "../route.ts";
+import { balancesSchema, ledgerCollection } from "../schemas.ts";
 import { ledgerPage, ledgerQuery, loadTokenHolder } from "./participants.ts";
+import { conversionRate, requestedPeriod, summaryQuery } from "./reports.ts";
+
+/** More buckets than a chart can show: a longer range asks for months. */
+const MAX_EARNINGS_BUCKETS = 1000;
+
+const earningsQuery = summaryQuery.extend({
+  interval: z
+    .enum(["week", "month"])
+    .optional()
+    .describe("Weeks from Monday or calendar months, in the program's time zone (default week)"),
+});
 
 /** What a participant token reads: its own membership, balances and ledger. */
 export const meRoutes = [
@@ -11,15 +31,117 @@ export const meRoutes = [
     method: "GET",
     url: "/v1/me",
     operationId: "getMe",
-    summary: "The participant the token belongs to",
-    description: "The token holder's membership, as an admin reads it.",
+    summary: "The participant the token belongs to, with their stats over [from, to)",
+    description:
+      "The token holder's membership, as an admin reads it, and `stats` for their own traffic " +
+      "over [from, to) (the last 30 local days by default, as the summary report): clicks on " +
+      "their link, signups and orders attributed to them, sales, the conversion rate and the " +
+      "cash they earned, each counted at the time of its event.",
     tag: "Me",
-    response: participantSchema,
-    responseExample: participantExample,
+    response: meSchema,
+    responseExample: meExample,
     auth: "participant",
-    handler: async ({ services, caller }) => {
-      const { participant } = await loadTokenHolder(services, caller);
-      return presentParticipant(participant, services.publicUrl);
+    query: summaryQuery,
+    handler: async ({ services, caller, query }) => {
+      const { program, participant } = await loadTokenHolder(services, caller);
+      const period = requestedPeriod(query, program, services);
+      const from = new Date(period.fromMs);
+      const to = new Date(period.toMs);
+      const figures = await participantFigures(services.db, program.id, participant.id, {
+        from,
+        to,
+      });
+      return {
+        ...presentParticipant(participant, services.publicUrl),
+        stats: {
+          from: from.toISOString(),
+          to: to.toISOString(),
+          currency: program.currency,
+          clicks: figures.clicks,
+          signups: figures.signups,
+          orders: figures.orders,
+          sales: figures.sales,
+          conversionRate: conversionRate(figures.orders, figures.clicks),
+          earnings: figures.earnings,
+        },
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/earnings",
+    operationId: "getMyEarnings",
+    summary: "The token holder's cash earned per week or month over [from, to)",
+    description:
+      "Cash earned (as `stats.earnings` counts it) per local week or month of the program's " +
+      "time zone, every bucket present, zeros included, starting no earlier than the " +
+      "participant joined or first earned. At most 1000 buckets.",
+    tag: "Me",
+    response: earningsSeriesSchema,
+    responseExample: earningsSeriesExample,
+    auth: "participant",
+    query: earningsQuery,
+    handler: async ({ services, caller, query }) => {
+      const { program, participant } = await loadTokenHolder(services, caller);
+      const period = requestedPeriod(query, program, services);
+      const interval = query.interval ?? "week";
+      const from = new Date(period.fromMs);
+      const to = new Date(period.toMs);
+      const items = await earningsSeries(services.db, program.id, participant.id, {
+        from,
+        to,
+        since: participant.createdAt,
+        timeZone: program.timezone,
+        interval,
+        limit: MAX_EARNINGS_BUCKETS + 1,
+      });
+      if (items.length > MAX_EARNINGS_BUCKETS)
+        throw new ApiError(
+          "validation_failed",
+          `the period holds more than ${MAX_EARNINGS_BUCKETS} ${interval}s; choose a shorter period${interval === "week" ? " or interval=month" : ""}`,
+          [{ path: "from", message: `more than ${MAX_EARNINGS_BUCKETS} ${interval}s before to` }],
+        );
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        currency: program.currency,
+        interval,
+        items,
+      };
+    },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/me/payouts",
+    operationId: "listMyPayouts",
+    summary: "The payouts that paid the token holder, newest first",
+    description:
+      "Each payout that had a line for the token holder: when it was made, what it paid them " +
+      "and its reference, newest first, a page at a time.",
+    tag: "Me",
+    response: myPayoutCollection,
+    responseExample: myPayoutCollectionExample,
+    auth: "participant",
+    query: pageQuery,
+    handler: async ({ services, caller, query }) => {
+      const { program, participant } = await loadTokenHolder(services, caller);
+      const page = pageOf(query);
+      const rows = await listParticipantPayouts(services.db, program.id, participant.id, {
+        before: page.after,
+        limit: page.limit + 1,
+      });
+      return collection(
+        rows,
+        page.limit,
+        (p) => p.id,
+        (p) => ({
+          id: p.id,
+          createdAt: p.createdAt.toISOString(),
+          amount: p.amount,
+          currency: p.currency,
+          reference: p.reference,
+        }),
+      );
     },
   }),
   route({

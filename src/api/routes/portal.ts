@@ -2,6 +2,7 @@ import { z } from "zod";
 import { monthOf } from "../../domain/periods.ts";
 import { openPortalSession } from "../../engine/open-portal-session.ts";
 import { listDownlineSales, salesStandings } from "../../store/portal-standings.ts";
+import type { ProgramRecord } from "../../store/programs.ts";
 import { ApiError } from "../errors.ts";
 import {
   downlineSalesExample,
@@ -17,6 +18,15 @@ import {
   sessionSchema,
 } from "../schemas.ts";
 import { loadTokenHolder } from "./participants.ts";
+
+/** The program's logo and colour as the portal and the widget read them: only what is set. */
+export function brandingOf(program: ProgramRecord): { logoUrl?: string; color?: string } {
+  const { logoUrl, color } = program.config.branding ?? {};
+  return {
+    ...(logoUrl === undefined ? {} : { logoUrl }),
+    ...(color === undefined ? {} : { color }),
+  };
+}
 
 /** How many leaders the leaderboard names besides the caller. */
 const LEADERBOARD_TOP = 5;
@@ -61,8 +71,9 @@ export const portalRoutes: AnyRoute[] = [
     method: "GET",
     url: "/v1/me/program",
     operationId: "getMyProgram",
-    summary: "The program the token holder belongs to: name, currency and time zone",
-    description: "What the portal needs of the program to show amounts and dates.",
+    summary: "The program the token holder belongs to: name, currency, time zone and branding",
+    description:
+      "What the portal needs of the program to show amounts and dates, and its logo and colour.",
     tag: "Me",
     response: memberProgramSchema,
     responseExample: memberProgramExample,
@@ -74,6 +85,7 @@ export const portalRoutes: AnyRoute[] = [
         name: program.name,
         currency: program.currency,
         timezone: program.timezone,
+        branding: brandingOf(program),
       };
     },
   }),

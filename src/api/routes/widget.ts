@@ -24,7 +24,9 @@ import {
   widgetSecretSchema,
   widgetSecretStatusSchema,
 } from "../schemas.ts";
+import { presentParticipant } from "../present.ts";
 import { refused } from "./participants.ts";
+import { brandingOf } from "./portal.ts";
 import { loadProgram, programParams } from "./programs.ts";
 
 /**
@@ -110,7 +112,11 @@ async function customerView(services: Services, program: ProgramRecord, external
       externalId,
       member: participant !== undefined,
       canJoin: participant === undefined && program.config.widget?.enrol === true,
+      referralLink: participant
+        ? presentParticipant(participant, services.publicUrl).referralLink
+        : null,
     },
+    branding: brandingOf(program),
     items,
     next: null,
   };
@@ -278,6 +284,7 @@ export const widgetRoutes: AnyRoute[] = [
         programId: program.id,
         name: program.name,
         currency: program.currency,
+        branding: brandingOf(program),
         milestones: goals.map((g) => ({
           goalId: g.id,
           name: g.goal.name,

@@ -1,0 +1,52 @@
+import { participantExample } from "./examples.ts";
+
+const PAYOUT = "pay_01JD4C1D3E5F7G9H1J3K5M7N9P";
+const EARLIER_PAYOUT = "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0";
+
+export const participantStatsExample = {
+  from: "2026-10-24T04:00:00.000Z",
+  to: "2026-11-23T05:00:00.000Z",
+  currency: "USD",
+  clicks: 240,
+  signups: 12,
+  orders: 18,
+  sales: 162000,
+  conversionRate: 7.5,
+  earnings: 16200,
+};
+
+export const meExample = { ...participantExample, stats: participantStatsExample };
+
+export const earningsSeriesExample = {
+  from: "2026-10-24T04:00:00.000Z",
+  to: "2026-11-23T05:00:00.000Z",
+  currency: "USD",
+  interval: "week",
+  items: [
+    { start: "2026-10-19", amount: 1800 },
+    { start: "2026-10-26", amount: 4200 },
+    { start: "2026-11-02", amount: 0 },
+    { start: "2026-11-09", amount: 6000 },
+    { start: "2026-11-16", amount: 4200 },
+  ],
+};
+
+export const myPayoutCollectionExample = {
+  items: [
+    {
+      id: PAYOUT,
+      createdAt: "2026-11-10T09:30:00.000Z",
+      amount: 12500,
+      currency: "USD",
+      reference: `${PAYOUT}-1`,
+    },
+    {
+      id: EARLIER_PAYOUT,
+      createdAt: "2026-10-10T09:30:00.000Z",
+      amount: 8000,
+      currency: "USD",
+      reference: `${EARLIER_PAYOUT}-3`,
+    },
+  ],
+  next: null,
+};
