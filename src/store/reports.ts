@@ -66,38 +66,52 @@ export interface Span {
 const SOURCE = `case attribution when 'click' then 'links' when 'code' then 'codes' else 'direct' end`;
 
 /**
- * The participants' cash legs a period's commissions are made of, as a
- * common table `legs`: the commission legs of the orders placed in the period
- * ($2, $3) and the refund legs of the refunds made in it. Each leg counts at
- * the time of the event that caused it, not when it was booked, so a backfill
- * of last quarter's orders belongs to last quarter. Releases and payouts only
- * move money between a participant's buckets, so they are left out. Both
- * halves start from the period's orders or refunds and find their legs by
- * order (`ledger_order`), so a month of a large program reads that month's
- * legs, not every leg the program ever booked.
+ * Common tables over one period ($2, $3) of a program ($1): `sold`, its
+ * attributed orders, and `legs`, the participants' cash legs its commissions
+ * are made of. Each leg counts at the time of the event that caused it, not
+ * when it was booked, so a backfill of last quarter's orders belongs to last
+ * quarter. Releases and payouts only move money between a participant's
+ * buckets, so they are left out.
+ *
+ * An order's commission legs are its stored commission lines summed per
+ * level, paid to the level's earner: the very sums its ledger journal booked
+ * (process-events writes one from the other), read with the order instead of
+ * from a join onto the ledger, which cost four times the period's orders on
+ * 100,000 of them. A refund's legs are read from the ledger, one refund at a
+ * time by its order (`ledger_order`); refunds are few.
  */
-export const PERIOD_LEGS = `legs as materialized (
-    select l.participant_id, l.level, l.amount_minor, o.occurred_at as at, o.order_id,
-      o.commissionable_minor as order_sales, true as paid
-    from orders o
-    join ledger_entries l on l.program_id = o.program_id and l.order_id = o.order_id
-    where o.program_id = $1 and o.occurred_at >= $2::timestamptz and o.occurred_at < $3::timestamptz
-      and l.cause_type = 'commission' and l.account = 'participant' and l.asset = 'cash'
+export const PERIOD_ORDERS = `sold as materialized (
+    select participant_id, ${SOURCE} as source, commissionable_minor,
+      commission_lines, commission_earners, occurred_at
+    from orders
+    where program_id = $1 and participant_id is not null
+      and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
+  ), legs as (
+    select s.commission_earners[c.level] as participant_id, c.level, c.amount_minor,
+      s.occurred_at as at, s.commissionable_minor as order_sales, true as paid
+    from sold s
+    cross join lateral (
+      select (line ->> 0)::int as level, sum((line ->> 2)::bigint)::bigint as amount_minor
+      from jsonb_array_elements(s.commission_lines) line
+      group by 1
+    ) c
     union all
-    select l.participant_id, l.level, l.amount_minor, r.occurred_at, r.order_id, 0, false
+    select l.participant_id, l.level, l.amount_minor, r.occurred_at, 0, false
     from refunds r
-    join ledger_entries l on l.program_id = r.program_id and l.order_id = r.order_id
-      and l.event_id = r.refund_id
+    cross join lateral (
+      select l.participant_id, l.level, l.amount_minor from ledger_entries l
+      where l.program_id = r.program_id and l.order_id = r.order_id and l.event_id = r.refund_id
+        and l.cause_type = 'refund' and l.account = 'participant' and l.asset = 'cash'
+      offset 0
+    ) l
     where r.program_id = $1 and r.state = 'applied'
       and r.occurred_at >= $2::timestamptz and r.occurred_at < $3::timestamptz
-      and l.cause_type = 'refund' and l.account = 'participant' and l.asset = 'cash'
   )`;
 
 /**
  * The figures of a program's summary over each span, read from one snapshot
  * so the totals, the rankings and the comparison agree even while events
- * keep arriving. Every figure is an aggregate over the span's rows found by
- * time, whatever the number of participants.
+ * keep arriving.
  */
 export async function summaryRows(
   db: Database,
@@ -107,6 +121,9 @@ export async function summaryRows(
 ): Promise<{ summaries: SummaryRows[]; goals: GoalRow[][] }> {
   return db.transaction(async (tx) => {
     await tx.query("set transaction isolation level repeatable read, read only");
+    // A month of a large program's orders, held once for the figures that
+    // share them, fits in memory; at the default 4 MB it went to disk.
+    await tx.query("set local work_mem = '64MB'");
     const summaries: SummaryRows[] = [];
     const goals: GoalRow[][] = [];
     for (const span of spans) {
@@ -117,81 +134,56 @@ export async function summaryRows(
   });
 }
 
+interface SpanRow {
+  clicks: number;
+  refunds: number;
+  refundCount: number;
+  sources: { source: OrderSource | null; orders: number; sales: number; participants: number }[];
+  levels: (Omit<LevelRow, "level"> & { level: number | null })[];
+  performers: (PerformerRow & { ranking: "sales" | "commissions" })[];
+}
+
+/**
+ * One statement: the period's orders are read once, into `sold`, and every
+ * figure is an aggregate of them, of their legs or of the period's clicks and
+ * refunds, whatever the number of participants; each list comes back as a
+ * JSON array in one row.
+ */
 async function spanRows(tx: Queryable, programId: string, span: Span): Promise<SummaryRows> {
-  const params = [programId, span.from.toISOString(), span.to.toISOString()];
-  const totalsRows = await tx.query<{
-    clicks: number;
-    refunds: number;
-    refundCount: number;
-  }>(
-    `select
-       (select count(*) from clicks
-         where program_id = $1 and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
-       )::bigint as clicks,
-       coalesce(sum(r.value_minor), 0)::bigint as refunds,
-       count(*)::bigint as "refundCount"
-     from refunds r
-     join orders ro on ro.program_id = r.program_id and ro.order_id = r.order_id
-     where r.program_id = $1 and r.state = 'applied' and ro.participant_id is not null
-       and r.occurred_at >= $2::timestamptz and r.occurred_at < $3::timestamptz`,
-    params,
-  );
-  // One pass over the period's orders: a row per source, and the grand total
-  // (source null) for the distinct participants, which do not add up.
-  const sourceRows = await tx.query<{
-    source: OrderSource | null;
-    orders: number;
-    sales: number;
-    participants: number;
-  }>(
-    `select source, count(*)::bigint as orders,
-       coalesce(sum(commissionable_minor), 0)::bigint as sales,
-       count(distinct participant_id)::bigint as participants
-     from (
-       select ${SOURCE} as source, participant_id, commissionable_minor
-       from orders
-       where program_id = $1 and participant_id is not null
-         and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
-     ) sold
-     group by grouping sets ((source), ())`,
-    params,
-  );
-  const levelRows = await tx.query<{
-    level: number | null;
-    commissions: number;
-    sales: number;
-    participants: number;
-  }>(
-    `with ${PERIOD_LEGS}, paid as (
-       select level, sum(order_sales)::bigint as sales,
+  const rows = await tx.query<SpanRow>(
+    `with ${PERIOD_ORDERS}, by_source as (
+       -- A row per source, and the grand total (source null) for the distinct
+       -- participants, which do not add up.
+       select source, count(*)::bigint as orders,
+         coalesce(sum(commissionable_minor), 0)::bigint as sales,
          count(distinct participant_id)::bigint as participants
-       from (select distinct level, order_id, participant_id, order_sales from legs where paid) d
+       from sold
+       group by grouping sets ((source), ())
+     ), leg_totals as (
+       -- An order pays a level once, so its value adds up per level as is.
+       select level, participant_id, sum(amount_minor)::bigint as commissions,
+         coalesce(sum(order_sales) filter (where paid), 0)::bigint as sales, bool_or(paid) as paid
+       from legs
+       group by level, participant_id
+     ), by_level as (
+       select level, sum(commissions)::bigint as commissions, sum(sales)::bigint as sales,
+         count(*) filter (where paid)::bigint as participants
+       from leg_totals
        group by level
-     )
-     select n.level, n.commissions, coalesce(paid.sales, 0)::bigint as sales,
-       coalesce(paid.participants, 0)::bigint as participants
-     from (select level, sum(amount_minor)::bigint as commissions from legs group by level) n
-     left join paid on paid.level is not distinct from n.level
-     order by n.level`,
-    params,
-  );
-  const performerRows = await tx.query<PerformerRow & { ranking: "sales" | "commissions" }>(
-    `with ${PERIOD_LEGS}, sold as (
+     ), seller as (
        select participant_id, count(*)::bigint as orders, sum(commissionable_minor)::bigint as sales
-       from orders
-       where program_id = $1 and participant_id is not null
-         and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
+       from sold
        group by participant_id
      ), earned as (
-       select participant_id, sum(amount_minor)::bigint as commissions
-       from legs
+       select participant_id, sum(commissions)::bigint as commissions
+       from leg_totals
        group by participant_id
      ), stats as (
        select p.id as "participantId", p.external_id as "externalId", p.name,
          coalesce(s.sales, 0)::bigint as sales, coalesce(e.commissions, 0)::bigint as commissions,
          coalesce(s.orders, 0)::bigint as orders,
          s.participant_id is not null as sold, e.participant_id is not null as earned
-       from sold s
+       from seller s
        full join earned e on e.participant_id = s.participant_id
        join participants p on p.program_id = $1 and p.id = coalesce(s.participant_id, e.participant_id)
      ), ranked as (
@@ -204,33 +196,51 @@ async function spanRows(tx: Queryable, programId: string, span: Span): Promise<S
        select 'commissions' as ranking, stats.*, row_number() over (
            order by commissions desc, sales desc, "externalId" collate "C") as position
          from stats where earned
+     ), refunded as (
+       select coalesce(sum(r.value_minor), 0)::bigint as refunds, count(*)::bigint as "refundCount"
+       from refunds r
+       join orders ro on ro.program_id = r.program_id and ro.order_id = r.order_id
+       where r.program_id = $1 and r.state = 'applied' and ro.participant_id is not null
+         and r.occurred_at >= $2::timestamptz and r.occurred_at < $3::timestamptz
      )
-     select ranking, "participantId", "externalId", name, sales, commissions, orders
-     from ranked where position <= $4
-     order by ranking, position`,
-    [...params, TOP_PERFORMERS],
+     select
+       (select count(*) from clicks
+         where program_id = $1 and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
+       )::bigint as clicks,
+       refunded.refunds, refunded."refundCount",
+       (select coalesce(json_agg(by_source), '[]') from by_source) as sources,
+       (select coalesce(json_agg(by_level order by level), '[]') from by_level) as levels,
+       (select coalesce(json_agg(json_build_object(
+           'ranking', ranking, 'participantId', "participantId", 'externalId', "externalId",
+           'name', name, 'sales', sales, 'commissions', commissions, 'orders', orders
+         ) order by ranking, position), '[]')
+        from ranked where position <= $4) as performers
+     from refunded`,
+    [programId, span.from.toISOString(), span.to.toISOString(), TOP_PERFORMERS],
   );
-  const totals = totalsRows[0];
-  if (!totals) throw new Error("the summary query returned no row");
-  const all = sourceRows.find((row) => row.source === null);
+  const row = rows[0];
+  if (!row) throw new Error("the summary query returned no row");
+  const all = row.sources.find((r) => r.source === null);
   const source = (name: OrderSource): SourceRow => {
-    const row = sourceRows.find((r) => r.source === name);
-    return { orders: row?.orders ?? 0, sales: row?.sales ?? 0 };
+    const found = row.sources.find((r) => r.source === name);
+    return { orders: found?.orders ?? 0, sales: found?.sales ?? 0 };
   };
   const performers = (ranking: "sales" | "commissions") =>
-    performerRows
-      .filter((row) => row.ranking === ranking)
-      .map(({ ranking: _ranking, ...row }) => row);
+    row.performers
+      .filter((performer) => performer.ranking === ranking)
+      .map(({ ranking: _ranking, ...performer }) => performer);
   return {
-    clicks: totals.clicks,
+    clicks: row.clicks,
     orders: all?.orders ?? 0,
     sales: all?.sales ?? 0,
     bySource: { links: source("links"), codes: source("codes"), direct: source("direct") },
-    refunds: totals.refunds,
-    refundCount: totals.refundCount,
+    refunds: row.refunds,
+    refundCount: row.refundCount,
     activeParticipants: all?.participants ?? 0,
-    commissions: levelRows.reduce((sum, row) => sum + row.commissions, 0),
-    byLevel: levelRows.flatMap(({ level, ...row }) => (level === null ? [] : [{ level, ...row }])),
+    commissions: row.levels.reduce((sum, level) => sum + level.commissions, 0),
+    byLevel: row.levels.flatMap(({ level, ...rest }) =>
+      level === null ? [] : [{ level, ...rest }],
+    ),
     topBySales: performers("sales"),
     topByCommission: performers("commissions"),
   };

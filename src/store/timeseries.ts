@@ -1,5 +1,5 @@
 import type { Database } from "./db.ts";
-import { PERIOD_LEGS } from "./reports.ts";
+import { PERIOD_ORDERS } from "./reports.ts";
 
 export interface DayRow {
   /** The local calendar day, YYYY-MM-DD in the program's time zone. */
@@ -23,7 +23,7 @@ export async function dailyActivity(
   range: { from: Date; to: Date; firstDay: string; lastDay: string },
 ): Promise<DayRow[]> {
   return db.query<DayRow>(
-    `with ${PERIOD_LEGS}, days as (
+    `with ${PERIOD_ORDERS}, days as (
        select d::date as day
        from generate_series($5::date, $6::date, interval '1 day') as d
      ), clicked as (
@@ -31,12 +31,10 @@ export async function dailyActivity(
        from clicks
        where program_id = $1 and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
        group by 1
-     ), sold as (
+     ), daily_sales as (
        select (occurred_at at time zone $4)::date as day, count(*)::bigint as orders,
          sum(commissionable_minor)::bigint as sales
-       from orders
-       where program_id = $1 and participant_id is not null
-         and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
+       from sold
        group by 1
      ), earned as (
        select (at at time zone $4)::date as day, sum(amount_minor)::bigint as commissions
@@ -45,12 +43,12 @@ export async function dailyActivity(
      )
      select to_char(days.day, 'YYYY-MM-DD') as day,
        coalesce(clicked.clicks, 0)::bigint as clicks,
-       coalesce(sold.orders, 0)::bigint as orders,
-       coalesce(sold.sales, 0)::bigint as sales,
+       coalesce(daily_sales.orders, 0)::bigint as orders,
+       coalesce(daily_sales.sales, 0)::bigint as sales,
        coalesce(earned.commissions, 0)::bigint as commissions
      from days
      left join clicked on clicked.day = days.day
-     left join sold on sold.day = days.day
+     left join daily_sales on daily_sales.day = days.day
      left join earned on earned.day = days.day
      order by days.day`,
     [
