@@ -358,6 +358,7 @@ export const targetImportExample = {
   importId: "tgi_01JD2QE6F8G0H2J4K6M8N0P2Q4",
   rows: 2,
   duplicate: false,
+  grants: [],
 };
 
 export const targetCollectionExample = {

@@ -564,6 +564,9 @@ export const targetImportSchema = z
     importId: z.string(),
     rows: count,
     duplicate: z.boolean().describe("The same file was imported before; nothing changed"),
+    grants: z
+      .array(grantSchema)
+      .describe("Steps granted at once to participants whose new target they already reach"),
   })
   .meta({ id: "TargetImport" });
 

@@ -1,3 +1,6 @@
+import { dueGrants, type ActiveGoal, type Grantee, type GrantFact } from "./goal-progress.ts";
+import { windowByKey } from "./goals.ts";
+
 /**
  * Per-participant targets as a brand sends them: a CSV file of
  * `participant,goal,period,target` rows. A file is taken whole or not at all,
@@ -147,7 +150,8 @@ function checkRow(
   return errors;
 }
 
-function checkPeriod(period: string, goal: TargetGoal | undefined): string | null {
+/** What is wrong with a period for a goal, or null: the same rule for a row as for a template. */
+export function checkPeriod(period: string, goal: TargetGoal | undefined): string | null {
   if (period === "")
     return "is empty: write a month as YYYY-MM (2026-11) or a quarter as YYYY-Qn (2026-Q4)";
   const monthly = MONTH.test(period);
@@ -196,4 +200,80 @@ export function describeTargetErrors(errors: readonly TargetError[]): string {
 /** The errors as text, one `line N, field: message` per line. */
 export function formatTargetErrors(errors: readonly TargetError[]): string {
   return errors.map((e) => `line ${e.line}, ${e.field}: ${e.message}\n`).join("");
+}
+
+// ------------------------------------------------------- what an import does
+
+/** Where a row's participant stands in the row's goal and period before the import. */
+export interface TargetStanding {
+  /** The target stored now for the same goal, participant and period. */
+  readonly previous: number | null;
+  /** The goal's value in the period's window. */
+  readonly value: number;
+  /** Steps already granted in that window, under any version of the goal. */
+  readonly granted: readonly number[];
+}
+
+export type TargetChange =
+  | { readonly kind: "new" }
+  | { readonly kind: "replaces"; readonly previous: number }
+  | { readonly kind: "unchanged" };
+
+export function targetChange(target: number, previous: number | null): TargetChange {
+  if (previous === null) return { kind: "new" };
+  return previous === target ? { kind: "unchanged" } : { kind: "replaces", previous };
+}
+
+/**
+ * The steps a new target grants at once: for an `immediately` goal whose
+ * period is still open, every step the participant's value already reaches
+ * under the new target and was not granted, as a goal PATCH grants. A higher
+ * target grants nothing and takes nothing back; a closed window keeps what it
+ * was granted, and `at_window_end` goals grant when their window closes.
+ */
+export function grantsOfTarget(
+  goal: ActiveGoal,
+  who: Grantee & { readonly active: boolean },
+  row: TargetRow,
+  standing: TargetStanding,
+  at: TargetClock,
+  voucherCode: () => string,
+): GrantFact[] {
+  if (!who.active || !targetGrantsNow(goal, row.period, at)) return [];
+  return dueGrants(
+    goal,
+    who,
+    row.period,
+    standing.value,
+    row.target,
+    standing.granted,
+    null,
+    voucherCode,
+  );
+}
+
+/** The time and time zone a period is read in. */
+export interface TargetClock {
+  readonly nowMs: number;
+  readonly timezone: string;
+}
+
+/**
+ * Whether a target for this goal and period can grant at once: the goal
+ * grants the moment a value reaches a step, and the period is its window
+ * open now.
+ */
+export function targetGrantsNow(goal: ActiveGoal, period: string, at: TargetClock): boolean {
+  if (
+    goal.goal.evaluate !== "immediately" ||
+    goal.goal.metric === "inactivity_days" ||
+    goal.goal.target.type !== "per_participant"
+  )
+    return false;
+  const window = windowByKey(goal.goal.window, period, at.timezone);
+  if (!window) return false;
+  return (
+    (window.startMs === null || at.nowMs >= window.startMs) &&
+    (window.endMs === null || at.nowMs < window.endMs)
+  );
 }

@@ -1,4 +1,4 @@
-import type { TargetRow } from "../domain/targets.ts";
+import type { TargetRow, TargetStanding } from "../domain/targets.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
 
@@ -147,4 +147,107 @@ export async function participantIdsByExternalId(
     [programId, externalIds],
   );
   return new Map(rows.map((r) => [r.externalId, r.id]));
+}
+
+/**
+ * Where each participant stands in each goal and period named: the target
+ * stored now, the goal's value in that window (its bucket is the period's
+ * key) and the steps already granted there, keyed by targetKey. Rows are
+ * looked up by key, so a file of a few rows reads a few rows.
+ */
+export async function loadTargetStandings(
+  db: Queryable,
+  programId: string,
+  keys: readonly { goalId: string; participantId: string; period: string }[],
+): Promise<Map<string, TargetStanding>> {
+  const standings = new Map<string, TargetStanding>();
+  if (keys.length === 0) return standings;
+  const rows = await db.query<{
+    goalId: string;
+    participantId: string;
+    period: string;
+    previous: number | null;
+    value: number | null;
+    granted: number[];
+  }>(
+    `select k.goal_id as "goalId", k.participant_id as "participantId", k.period,
+       (select t.target from participant_targets t
+         where t.program_id = $1 and t.goal_id = k.goal_id
+           and t.participant_id = k.participant_id and t.period = k.period) as previous,
+       (select (gp.goal_values ->> k.goal_id)::bigint from goal_progress gp
+         where gp.program_id = $1 and gp.participant_id = k.participant_id
+           and gp.bucket = k.period) as value,
+       coalesce((select array_agg(gg.step order by gg.step) from goal_grants gg
+         where gg.program_id = $1 and gg.goal_id = k.goal_id
+           and gg.participant_id = k.participant_id and gg.window_key = k.period), '{}') as granted
+     from unnest($2::text[], $3::text[], $4::text[]) as k(goal_id, participant_id, period)`,
+    [
+      programId,
+      keys.map((k) => k.goalId),
+      keys.map((k) => k.participantId),
+      keys.map((k) => k.period),
+    ],
+  );
+  for (const r of rows)
+    standings.set(targetKey(r.goalId, r.participantId, r.period), {
+      previous: r.previous === null ? null : Number(r.previous),
+      value: r.value === null ? 0 : Number(r.value),
+      granted: r.granted.map(Number),
+    });
+  return standings;
+}
+
+/** A participant's imported target in one goal and period, with their value there. */
+export interface GoalTarget {
+  participantId: string;
+  externalId: string;
+  name: string | null;
+  period: string;
+  target: number;
+  importedAt: Date;
+  value: number;
+}
+
+/** One goal's targets for one period in participant order, a page at a time after `after`. */
+export async function listGoalTargets(
+  db: Queryable,
+  programId: string,
+  goalId: string,
+  period: string,
+  page: { after: string | null; limit: number },
+): Promise<GoalTarget[]> {
+  const rows = await db.query<GoalTarget>(
+    `select t.participant_id as "participantId", p.external_id as "externalId", p.name,
+       t.period, t.target, i.created_at as "importedAt",
+       coalesce((select (gp.goal_values ->> t.goal_id)::bigint from goal_progress gp
+         where gp.program_id = t.program_id and gp.participant_id = t.participant_id
+           and gp.bucket = t.period), 0) as value
+     from participant_targets t
+     join participants p on p.program_id = t.program_id and p.id = t.participant_id
+     join target_imports i on i.program_id = t.program_id and i.id = t.import_id
+     where t.program_id = $1 and t.goal_id = $2 and t.period = $3
+       and ($4::text is null or t.participant_id > $4)
+     order by t.participant_id limit $5`,
+    [programId, goalId, period, page.after, page.limit],
+  );
+  return rows.map((r) => ({ ...r, target: Number(r.target), value: Number(r.value) }));
+}
+
+/** Every active participant's external id in order, with their target for the goal and period. */
+export async function templateRows(
+  db: Queryable,
+  programId: string,
+  goalId: string,
+  period: string,
+): Promise<{ externalId: string; target: number | null }[]> {
+  const rows = await db.query<{ externalId: string; target: number | null }>(
+    `select p.external_id as "externalId", t.target
+     from participants p
+     left join participant_targets t on t.program_id = p.program_id and t.goal_id = $2
+       and t.participant_id = p.id and t.period = $3
+     where p.program_id = $1 and p.status = 'active'
+     order by p.external_id`,
+    [programId, goalId, period],
+  );
+  return rows.map((r) => ({ ...r, target: r.target === null ? null : Number(r.target) }));
 }

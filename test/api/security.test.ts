@@ -54,6 +54,9 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/targets": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
+  "POST /v1/programs/{programId}/targets/preview": csvBody(
+    "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
+  ),
 };
 
 function bodyFor(r: AnyRoute): unknown {

@@ -19,6 +19,7 @@ interface ImportBody {
   importId: string;
   rows: number;
   duplicate: boolean;
+  grants: unknown[];
 }
 
 interface TargetBody {
@@ -77,6 +78,7 @@ describeEachBackend("targets API", (backend) => {
       importId: expect.stringMatching(/^tgi_[0-9A-Z]{26}$/),
       rows: 3,
       duplicate: false,
+      grants: [],
     });
     expect(await targetsOf(programId, ana.id)).toEqual({
       items: [
@@ -98,7 +100,12 @@ describeEachBackend("targets API", (backend) => {
     const before = await snapshot(api.db);
     const again = await api.call<ImportBody>("POST", importUrl(programId), file);
     expectStatus(again, 200);
-    expect(again.body).toEqual({ importId: first.body.importId, rows: 1, duplicate: true });
+    expect(again.body).toEqual({
+      importId: first.body.importId,
+      rows: 1,
+      duplicate: true,
+      grants: [],
+    });
     expect(await snapshot(api.db)).toEqual(before);
   });
 

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { progressBar } from "../../src/cli/import-targets.ts";
 import { openPglite } from "../../src/store/db.ts";
-import { createParticipant, createProgram, openApi } from "../support/api.ts";
+import {
+  createParticipant,
+  createProgram,
+  expectStatus,
+  openApi,
+  order,
+  sendEvents,
+} from "../support/api.ts";
 import { addGoal, perParticipantGoal, targetsCsv } from "../support/targets.ts";
 import { laurel } from "../support/cli.ts";
 
@@ -102,6 +109,42 @@ describe("laurel import targets", () => {
     );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*none\.csv/);
+  }, 60_000);
+
+  it("grants at once the steps a new target puts a participant past, as the API import does", async () => {
+    // This month's window, on the clock the command runs by.
+    const now = new Date();
+    const period = now.toISOString().slice(0, 7);
+    const api = await openApi({ name: "pglite", open: () => openPglite(dataDir) });
+    try {
+      const sale = await sendEvents(
+        api,
+        programId,
+        order("o-cli-1", {
+          participant: "amb-42",
+          occurredAt: now.toISOString(),
+          items: [{ sku: "SHIRT", quantity: 1, unitAmount: 30000 }],
+        }),
+      );
+      expectStatus(sale, 200);
+    } finally {
+      await api.close();
+    }
+    const file = join(dir, "this-month.csv");
+    await writeFile(file, targetsCsv(`amb-42,${goalId},${period},30000`));
+    expect(await laurel(dataDir, "import", "targets", file, "--program", programId)).toMatchObject({
+      code: 0,
+    });
+    const db = await openPglite(dataDir);
+    try {
+      const grants = await db.query<{ step: number; window_key: string }>(
+        "select step, window_key from goal_grants where program_id = $1 and goal_id = $2",
+        [programId, goalId],
+      );
+      expect(grants).toEqual([{ step: 1, window_key: period }]);
+    } finally {
+      await db.close();
+    }
   }, 60_000);
 });
 
