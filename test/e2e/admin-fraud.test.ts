@@ -14,6 +14,7 @@ import {
   type BalancesBody,
   type ParticipantBody,
 } from "../support/api.ts";
+import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
@@ -104,6 +105,7 @@ describeInBrowser("the admin console's fraud review", () => {
       "Ana Lima (own sale): $10.00",
       "Sam Reyes (sponsor, level 2): $5.00",
     ]);
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it("offers only Dismiss for a click-flooding flag, which holds nothing", async () => {
@@ -140,6 +142,7 @@ describeInBrowser("the admin console's fraud review", () => {
     await flags().getByRole("checkbox", { name: "Select the flag on Ana Lima, order o-3" }).check();
     const selection = page.getByRole("region", { name: "Selected flags" });
     await selection.getByText("2 flags selected, holding $30.00.").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
     await selection.getByRole("button", { name: "Reverse selected as fraud" }).click();
     const dialog = page.getByRole("dialog", { name: "Reverse $30.00 of commission as fraud?" });
     await dialog.getByRole("button", { name: "Reverse as fraud" }).click();
@@ -154,5 +157,6 @@ describeInBrowser("the admin console's fraud review", () => {
     const reversed = flagOf("o-2");
     await reversed.getByText("Reversed as fraud").first().waitFor();
     await reversed.getByText("Reversed $15.00 of commission:").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   sendEvents,
   type ParticipantBody,
 } from "../support/api.ts";
+import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
@@ -104,6 +105,7 @@ describeInBrowser("the admin console's payouts", () => {
     expect(await link.getAttribute("href")).toBe(`/admin/participants/${ana.id}`);
     await expect(due().locator("tfoot").textContent()).resolves.toBe("Total$26.00");
     await page.getByText("A payout now pays $26.00 to 2 participants.").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it("refuses a payout when more became due after the preview, and shows what is due now", async () => {
@@ -165,9 +167,10 @@ describeInBrowser("the admin console's payouts", () => {
     expect(download.suggestedFilename()).toBe(`${payoutId}.csv`);
     await eventually(() => statusOf(payoutId)).toBe("Exported");
 
-    await page.getByRole("button", { name: `Mark ${payoutId} as paid` }).click();
+    await page.getByRole("button", { name: `Mark as paid: ${payoutId}` }).click();
     const dialog = page.getByRole("dialog", { name: `Mark ${payoutId} as paid?` });
     await dialog.getByLabel("Provider's reference (optional)").fill("wise-2211");
+    expect(await accessibilityViolations(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Mark as paid" }).click();
     await dialog.waitFor({ state: "detached" });
     await page
@@ -175,8 +178,9 @@ describeInBrowser("the admin console's payouts", () => {
       .filter({ hasText: `Payout ${payoutId} marked paid (reference wise-2211).` })
       .waitFor();
     await eventually(() => statusOf(payoutId)).toMatch(/^Paid.*wise-2211$/);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await eventually(() =>
-      page.getByRole("button", { name: `Mark ${payoutId} as paid` }).count(),
+      page.getByRole("button", { name: `Mark as paid: ${payoutId}` }).count(),
     ).toBe(0);
     const stored = await server.call<PayoutBody>(
       "GET",

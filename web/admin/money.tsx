@@ -327,7 +327,7 @@ function FlagItem({
                   <Button
                     variant="danger"
                     disabled={busy}
-                    aria-label={`Reverse commission of order ${f.orderId ?? ""} for ${who} as fraud`}
+                    aria-label={`Reverse as fraud: order ${f.orderId ?? ""} for ${who}`}
                   >
                     Reverse as fraud
                   </Button>
@@ -721,7 +721,7 @@ function MarkPaidDialog({
       }}
     >
       <DialogPrimitive.Trigger asChild>
-        <Button variant="secondary" aria-label={`Mark ${payout.id} as paid`}>
+        <Button variant="secondary" aria-label={`Mark as paid: ${payout.id}`}>
           Mark as paid
         </Button>
       </DialogPrimitive.Trigger>
