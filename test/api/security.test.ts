@@ -54,6 +54,9 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/targets": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
+  "POST /v1/programs/{programId}/payouts": { expect: { total: 0, count: 0 } },
+  "POST /v1/programs/{programId}/payouts/{payoutId}/mark-paid": { reference: "intruder" },
+  "POST /v1/programs/{programId}/flags/review": { flagIds: ["flg_intruder"], decision: "reverse" },
   "POST /v1/programs/{programId}/targets/preview": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
