@@ -118,8 +118,10 @@ describeEachBackend("the mail telling a brand its endpoint was disabled", (backe
     );
 
   /**
-   * Fails a delivery now, then, 3 days later, a new one: the endpoint has
-   * failed for 3 days and the second failure disables it.
+   * Fails a delivery now, then, 3 days later, its retry and a new one, sent
+   * in one batch and failing at once: the endpoint has failed for 3 days, and
+   * both outcomes would disable it, but only the one whose update does writes
+   * the mail.
    */
   async function failForThreeDays(services: Services, programId: string) {
     await tellCommission(services, programId);
