@@ -1,20 +1,45 @@
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
-import { StrictMode, useCallback, useEffect, useState, type FormEvent } from "react";
+import {
+  StrictMode,
+  Suspense,
+  lazy,
+  useCallback,
+  useEffect,
+  useState,
+  type FormEvent,
+} from "react";
 import { createRoot } from "react-dom/client";
 import "../shared/styles.css";
 import { ApiError, ok } from "../shared/api.ts";
-import { Broadcasts } from "./broadcasts.tsx";
-import { Goals } from "./goals.tsx";
-import { Integrations } from "./integrations.tsx";
-import { Overview } from "./overview.tsx";
-import { ParticipantDetail, Participants } from "./participants.tsx";
-import { Fraud, Payouts } from "./money.tsx";
-import { ProgramSettings } from "./program.tsx";
-import { Targets } from "./targets.tsx";
-import { Webhooks } from "./webhooks.tsx";
 import { Link, navigate, usePath } from "./router.tsx";
 import { api, onKeyRefused, session, type Program } from "./session.ts";
 import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+
+// Each screen is its own chunk, fetched when first opened: the sign-in screen
+// and the console's frame load none of them, nor Recharts.
+const Broadcasts = lazy(() => import("./broadcasts.tsx").then((m) => ({ default: m.Broadcasts })));
+const Goals = lazy(() => import("./goals.tsx").then((m) => ({ default: m.Goals })));
+const Integrations = lazy(() =>
+  import("./integrations.tsx").then((m) => ({ default: m.Integrations })),
+);
+const Overview = lazy(() => import("./overview.tsx").then((m) => ({ default: m.Overview })));
+const Participants = lazy(() =>
+  import("./participants.tsx").then((m) => ({ default: m.Participants })),
+);
+const ParticipantDetail = lazy(() =>
+  import("./participants.tsx").then((m) => ({ default: m.ParticipantDetail })),
+);
+const Fraud = lazy(() => import("./money.tsx").then((m) => ({ default: m.Fraud })));
+const Payouts = lazy(() => import("./money.tsx").then((m) => ({ default: m.Payouts })));
+const ProgramSettings = lazy(() =>
+  import("./program.tsx").then((m) => ({ default: m.ProgramSettings })),
+);
+const Targets = lazy(() => import("./targets.tsx").then((m) => ({ default: m.Targets })));
+const Webhooks = lazy(() => import("./webhooks.tsx").then((m) => ({ default: m.Webhooks })));
+const CreateProgram = lazy(() =>
+  import("./create-program.tsx").then((m) => ({ default: m.CreateProgram })),
+);
+const Setup = lazy(() => import("./setup.tsx").then((m) => ({ default: m.Setup })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -105,15 +130,17 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
+        {/* On a phone the program picker takes a row of its own below the title
+            and Sign out, so a program's name stays readable. */}
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-3 p-3">
           <h1 className="text-lg font-semibold">Laurel Admin</h1>
-          <div className="flex min-w-0 flex-1 items-center gap-2">
+          <div className="order-last flex min-w-0 basis-full flex-wrap items-center gap-x-2 gap-y-1 sm:order-none sm:basis-auto sm:flex-1 sm:flex-nowrap">
             <label htmlFor="program" className="text-sm">
               Program
             </label>
             <select
               id="program"
-              className={`${inputClass} max-w-xs`}
+              className={`${inputClass} min-w-0 flex-[1_1_14rem] sm:max-w-xs`}
               value={program?.id ?? ""}
               onChange={(e) => choose(e.target.value)}
               disabled={list.length === 0}
@@ -124,13 +151,20 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
                 </option>
               ))}
             </select>
+            <Link
+              to="/programs/new"
+              className="text-sm font-medium whitespace-nowrap text-emerald-800 underline"
+            >
+              New program
+            </Link>
           </div>
-          <Button variant="secondary" onClick={onSignOut}>
+          <Button variant="secondary" onClick={onSignOut} className="ml-auto sm:ml-0">
             Sign out
           </Button>
         </div>
-        <nav aria-label="Sections" className="mx-auto max-w-6xl overflow-x-auto px-3">
-          <ul className="flex gap-1">
+        {/* The sections wrap onto more rows where they do not fit: none is cut off or hidden. */}
+        <nav aria-label="Sections" className="mx-auto max-w-6xl px-1 sm:px-3">
+          <ul className="flex flex-wrap gap-x-1">
             {SECTIONS.map((s) => {
               const current = path === s.path || path.startsWith(`${s.path}/`);
               return (
@@ -138,7 +172,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
                   <Link
                     to={s.path}
                     aria-current={current ? "page" : undefined}
-                    className={`block whitespace-nowrap border-b-2 px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-emerald-700 ${current ? "border-emerald-700 font-semibold" : "border-transparent text-slate-600 hover:text-slate-900"}`}
+                    className={`block whitespace-nowrap border-b-2 px-2 py-2 text-sm sm:px-3 focus-visible:outline-2 focus-visible:outline-emerald-700 ${current ? "border-emerald-700 font-semibold" : "border-transparent text-slate-600 hover:text-slate-900"}`}
                   >
                     {s.label}
                   </Link>
@@ -153,10 +187,20 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
           <Loading what="programs" />
         ) : programs.error ? (
           <ErrorMessage error={programs.error} />
-        ) : !program ? (
-          <p>This brand has no programs yet: create one with POST /v1/programs.</p>
+        ) : !program || path === "/programs/new" ? (
+          <Suspense fallback={<Loading what="the form" />}>
+            <CreateProgram
+              first={!program}
+              onCreated={(created) => {
+                choose(created.id);
+                navigate("/setup");
+              }}
+            />
+          </Suspense>
         ) : (
-          <Section path={path} program={program} />
+          <Suspense fallback={<Loading what="the screen" />}>
+            <Section path={path} program={program} />
+          </Suspense>
         )}
       </main>
     </div>
@@ -188,6 +232,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Broadcasts key={program.id} program={program} />;
     case "program":
       return <ProgramSettings key={program.id} program={program} />;
+    case "setup":
+      return <Setup key={program.id} program={program} />;
     default:
       return <Overview key={program.id} program={program} />;
   }
