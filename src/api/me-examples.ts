@@ -39,6 +39,7 @@ export const myPayoutCollectionExample = {
       amount: 12500,
       currency: "USD",
       reference: `${PAYOUT}-1`,
+      status: "exported",
     },
     {
       id: EARLIER_PAYOUT,
@@ -46,6 +47,7 @@ export const myPayoutCollectionExample = {
       amount: 8000,
       currency: "USD",
       reference: `${EARLIER_PAYOUT}-3`,
+      status: "paid",
     },
   ],
   next: null,

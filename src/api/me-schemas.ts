@@ -50,6 +50,9 @@ export const myPayoutSchema = z
     amount: minor.describe("What the payout paid this participant"),
     currency: z.string(),
     reference: z.string().describe("The reference the payout file gives the payment"),
+    status: z
+      .enum(["created", "exported", "paid"])
+      .describe("created, exported (its file downloaded), then paid once the provider paid it"),
   })
   .meta({ id: "MyPayout" });
 

@@ -493,7 +493,7 @@ export interface paths {
     };
     /**
      * The payouts that paid the token holder, newest first
-     * @description Each payout that had a line for the token holder: when it was made, what it paid them and its reference, newest first, a page at a time.
+     * @description Each payout that had a line for the token holder: when it was made, what it paid them, its reference and status, newest first, a page at a time.
      */
     get: operations["listMyPayouts"];
     put?: never;
@@ -2355,6 +2355,11 @@ export interface components {
       currency: string;
       /** @description The reference the payout file gives the payment */
       reference: string;
+      /**
+       * @description created, exported (its file downloaded), then paid once the provider paid it
+       * @enum {string}
+       */
+      status: "created" | "exported" | "paid";
     };
     /** @description The payouts that paid the participant, newest first */
     MyPayoutCollection: {
@@ -5745,14 +5750,16 @@ export interface operations {
            *           "createdAt": "2026-11-10T09:30:00.000Z",
            *           "amount": 12500,
            *           "currency": "USD",
-           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1"
+           *           "reference": "pay_01JD4C1D3E5F7G9H1J3K5M7N9P-1",
+           *           "status": "exported"
            *         },
            *         {
            *           "id": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0",
            *           "createdAt": "2026-10-10T09:30:00.000Z",
            *           "amount": 8000,
            *           "currency": "USD",
-           *           "reference": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0-3"
+           *           "reference": "pay_01JCQ7B2D4F6H8K0M2P4R6T8V0-3",
+           *           "status": "paid"
            *         }
            *       ],
            *       "next": null

@@ -119,6 +119,7 @@ export interface ParticipantPayoutRow {
   amount: number;
   currency: string;
   reference: string;
+  status: "created" | "exported" | "paid";
 }
 
 /** The payouts that paid a participant, newest first, a page at a time (keyset on the payout id). */
@@ -129,12 +130,12 @@ export async function listParticipantPayouts(
   page: { before: string | null; limit: number },
 ): Promise<ParticipantPayoutRow[]> {
   return db.query<ParticipantPayoutRow>(
-    `select p.id, p.created_at as "createdAt", p.currency,
+    `select p.id, p.created_at as "createdAt", p.currency, p.status,
        sum(l.amount_minor)::bigint as amount, min(l.reference) as reference
      from payout_lines l
      join payouts p on p.program_id = l.program_id and p.id = l.payout_id
      where l.program_id = $1 and l.participant_id = $2 and ($3::text is null or p.id < $3)
-     group by p.id, p.created_at, p.currency
+     group by p.id, p.created_at, p.currency, p.status
      order by p.id desc
      limit $4`,
     [programId, participantId, page.before, page.limit],

@@ -35,7 +35,14 @@ interface EarningsBody {
 }
 
 interface MyPayoutsBody {
-  items: { id: string; createdAt: string; amount: number; currency: string; reference: string }[];
+  items: {
+    id: string;
+    createdAt: string;
+    amount: number;
+    currency: string;
+    reference: string;
+    status: string;
+  }[];
   next: string | null;
 }
 
@@ -260,11 +267,18 @@ describeEachBackend("a participant's own stats, earnings and payouts", (backend)
     const second = await api.call<{ id: string }>("POST", `/v1/programs/${program.id}/payouts`);
     expectStatus(second, 201);
 
+    const paid = await api.call(
+      "POST",
+      `/v1/programs/${program.id}/payouts/${first.body.id}/mark-paid`,
+      { reference: "wire-1" },
+    );
+    expectStatus(paid, 200);
+
     const reply = await api.call<MyPayoutsBody>("GET", "/v1/me/payouts", undefined, token);
     expectStatus(reply, 200);
-    expect(reply.body.items.map((p) => [p.id, p.amount, p.currency])).toEqual([
-      [second.body.id, 500, "USD"],
-      [first.body.id, 2000, "USD"],
+    expect(reply.body.items.map((p) => [p.id, p.amount, p.currency, p.status])).toEqual([
+      [second.body.id, 500, "USD", "created"],
+      [first.body.id, 2000, "USD", "paid"],
     ]);
     expect(reply.body.next).toBeNull();
 

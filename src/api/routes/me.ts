@@ -116,8 +116,8 @@ export const meRoutes = [
     operationId: "listMyPayouts",
     summary: "The payouts that paid the token holder, newest first",
     description:
-      "Each payout that had a line for the token holder: when it was made, what it paid them " +
-      "and its reference, newest first, a page at a time.",
+      "Each payout that had a line for the token holder: when it was made, what it paid them, " +
+      "its reference and status, newest first, a page at a time.",
     tag: "Me",
     response: myPayoutCollection,
     responseExample: myPayoutCollectionExample,
@@ -140,6 +140,7 @@ export const meRoutes = [
           amount: p.amount,
           currency: p.currency,
           reference: p.reference,
+          status: p.status,
         }),
       );
     },
