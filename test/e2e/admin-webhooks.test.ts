@@ -154,7 +154,9 @@ describeInBrowser("the admin console's webhooks screen", () => {
     await addForm().getByLabel("URL").fill("not a url");
     await addForm().getByRole("button", { name: "Add endpoint" }).click();
     await addForm().getByRole("alert").waitFor();
-    await eventually(() => descriptionOf(addForm().getByLabel("URL"))).toBe("Invalid URL");
+    await eventually(() => descriptionOf(addForm().getByLabel("URL"))).toBe(
+      "must be a URL such as https://example.com/path",
+    );
     await eventually(() => descriptionOf(addForm().getByRole("group", { name: "Events" }))).toBe(
       "name at least one event type to send",
     );
