@@ -130,6 +130,15 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     const page = await browser().newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${server.url}/portal#token=${encodeURIComponent(portalToken)}`);
     await page.getByRole("progressbar", { name: "First $100" }).waitFor({ timeout: 10_000 });
+    // The figures, the earnings chart and the payouts too, and the two-column desktop layout.
+    await page.locator("[data-chart]").waitFor();
+    await page
+      .getByRole("region", { name: "Payouts" })
+      .getByText(/payout/i)
+      .first()
+      .waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
     expect(await audit(page)).toEqual([]);
     await page.close();
   });

@@ -34,6 +34,17 @@ describeInBrowser("the participant portal", () => {
     await page.goto(`${server.url}/portal#token=${encodeURIComponent(token.body.token)}`);
     const bar = page.getByRole("progressbar", { name: "First $50" });
     await bar.waitFor({ timeout: 10_000 });
+    // The program's own name heads the page, not Laurel's.
+    await eventually(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(
+      "Ambassadors",
+    );
+    // On a phone the balances come right after the figures, before the goals.
+    const top = async (name: string) =>
+      (await page.getByRole("region", { name }).boundingBox())?.y ?? -1;
+    await eventually(
+      async () => (await top("Your balances")) > (await top("Your performance")),
+    ).toBe(true);
+    expect(await top("Your balances")).toBeLessThan(await top("Your goals"));
     await eventually(() => bar.getAttribute("data-band")).toBe("red");
     await eventually(() => bar.getAttribute("aria-valuenow")).toBe("0");
     await eventually(() => page.getByText("$50.00 to go").first().isVisible()).toBe(true);

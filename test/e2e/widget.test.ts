@@ -88,6 +88,13 @@ describeInBrowser("the storefront widget on a shop's page", () => {
     token = await mint("cust-1");
     shop = createServer((request, response) => {
       const path = request.url ?? "/";
+      if (path === "/logo.svg") {
+        response.writeHead(200, { "content-type": "image/svg+xml" });
+        response.end(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#0f766e"/></svg>',
+        );
+        return;
+      }
       const html =
         path === "/hostile"
           ? shopPage({ token: true, css: HOSTILE_CSS })
@@ -235,23 +242,80 @@ describeInBrowser("the storefront widget on a shop's page", () => {
     await page.getByRole("button", { name: "Join Loyalty" }).click();
     await page.getByText("2 orders to go to 50 points").waitFor();
     await eventually(() => page.getByRole("button", { name: "Join Loyalty" }).count()).toBe(0);
-    const member = await server.call<{ items: unknown[] }>(
+    const member = await server.call<{ items: { referralLink: string }[] }>(
       "GET",
       `/v1/programs/${programId}/participants?externalId=cust-new`,
     );
     expect(member.body.items).toHaveLength(1);
+    // The join is confirmed with the new member's own link, ready to copy.
+    const link = member.body.items[0]?.referralLink ?? "";
+    await page.getByText(`You've joined — your link is ${link}`).waitFor();
+    await eventually(() => page.getByLabel("Your referral link").inputValue()).toBe(link);
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: shopUrl,
+    });
+    await page.getByRole("button", { name: "Copy link" }).click();
+    await page.getByText("Link copied.").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("says so when the rewards cannot be loaded, and offers to try again", async () => {
-    const { page, errors } = await openShop("/unknown-program");
-    await page.getByRole("button", { name: "★ Rewards" }).click();
-    await page
-      .getByRole("alert")
-      .getByText(/could not be loaded/)
-      .waitFor();
-    await eventually(() => page.getByRole("button", { name: "Try again" }).count()).toBe(1);
+  it("shows shoppers nothing for a program id that does not exist, and tells the developer in the console", async () => {
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "warning") warnings.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${shopUrl}/unknown-program`);
+    await eventually(async () => warnings.join("\n")).toContain("prg_01JUNKNOWNUNKNOWNUNKNOWN00");
+    expect(await page.locator("laurel-widget").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "★ Rewards" }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("names a free product as shoppers know it, and wears the program's colour and logo", async () => {
+    expectStatus(
+      await server.call("POST", `/v1/programs/${programId}/goals`, {
+        name: "Three orders",
+        metric: "order_count",
+        steps: [
+          { threshold: 3, reward: { type: "free_product", sku: "HOODIE-ZIP", name: "Zip Hoodie" } },
+        ],
+      }),
+      201,
+    );
+    expectStatus(
+      await server.call("PATCH", `/v1/programs/${programId}`, {
+        branding: { color: "#fde047", logoUrl: `${shopUrl}/logo.svg` },
+      }),
+      200,
+    );
+    const { page, errors } = await openShop("/");
+    const launcher = page.getByRole("button", { name: "★ Rewards" });
+    // A light colour takes black text: the launcher stays readable.
+    await eventually(() => launcherStyle(page)).toMatchObject({
+      backgroundColor: "rgb(253, 224, 71)",
+      color: "rgb(0, 0, 0)",
+    });
+    await launcher.click();
+    const dialog = page.getByRole("dialog", { name: "Loyalty rewards" });
+    await dialog.getByText("3 orders: a free Zip Hoodie").waitFor();
+    // The goal counts the orders after it was made: none yet.
+    await dialog.getByText("3 orders to go to a free Zip Hoodie").waitFor();
+    expect(await dialog.getByText(/HOODIE-ZIP/).count()).toBe(0);
+    // The brand's logo beside the title, loaded from the brand's own site.
+    await eventually(() =>
+      page.evaluate(() => {
+        const img = document
+          .querySelector("laurel-widget")
+          ?.shadowRoot?.querySelector<HTMLImageElement>("img.logo");
+        return img ? { src: img.src, shown: !img.hidden && img.naturalWidth > 0 } : null;
+      }),
+    ).toEqual({ src: `${shopUrl}/logo.svg`, shown: true });
     expect(errors).toEqual([]);
     await page.close();
   });

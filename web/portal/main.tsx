@@ -1,8 +1,10 @@
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { StrictMode, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
-import { ApiError, createClient, ok, type Client } from "../shared/api.ts";
+import { ApiError, createClient, ok, type Client, type Schema } from "../shared/api.ts";
+import { textOn } from "../shared/contrast.ts";
 import "../shared/styles.css";
+import { PayoutHistory, Performance } from "./performance.tsx";
 import {
   BalancesCard,
   Downline,
@@ -45,18 +47,24 @@ function App() {
   return (
     <Shell>
       {state.kind === "starting" ? (
-        <p role="status" className="text-slate-700">
-          Signing you in…
-        </p>
+        <main>
+          <PlainHeader />
+          <p role="status" className="text-slate-700">
+            Signing you in…
+          </p>
+        </main>
       ) : state.kind === "problem" ? (
-        <Problem
-          problem={state.problem}
-          programId={programId}
-          retry={() => {
-            resetStart();
-            start();
-          }}
-        />
+        <main>
+          <PlainHeader />
+          <Problem
+            problem={state.problem}
+            programId={programId}
+            retry={() => {
+              resetStart();
+              start();
+            }}
+          />
+        </main>
       ) : (
         <Portal
           session={state.session}
@@ -70,14 +78,17 @@ function App() {
   );
 }
 
+/** The page around the sign-in screens, before the program (and so its brand) is known. */
 function Shell({ children }: { children: ReactNode }) {
+  return <div className="mx-auto max-w-6xl px-4 py-6">{children}</div>;
+}
+
+/** The heading of screens that come before a program is known. */
+function PlainHeader() {
   return (
-    <div className="mx-auto max-w-3xl px-4 py-6">
-      <header className="mb-4">
-        <h1 className="text-2xl font-semibold text-slate-900">Laurel Portal</h1>
-      </header>
-      <main>{children}</main>
-    </div>
+    <header className="mb-4">
+      <h1 className="text-2xl font-semibold text-slate-900">Partner portal</h1>
+    </header>
   );
 }
 
@@ -196,21 +207,87 @@ function Dashboard({ client }: { client: Client }) {
     >
       {() =>
         me.data && program.data ? (
-          <div className="space-y-4">
-            <p className="text-slate-700">
-              Hello {me.data.name ?? me.data.externalId}, welcome to{" "}
-              <span className="font-medium text-slate-900">{program.data.name}</span>.
-            </p>
-            <Goals client={client} program={program.data} />
-            <BalancesCard client={client} program={program.data} />
-            <Referral me={me.data} />
-            <LeaderboardCard client={client} program={program.data} />
-            <Downline client={client} program={program.data} />
-            <LedgerList client={client} program={program.data} />
-          </div>
+          <>
+            <BrandHeader program={program.data} />
+            <main className="space-y-4">
+              <p className="text-slate-700">
+                Hello {me.data.name ?? me.data.externalId}, welcome to{" "}
+                <span className="font-medium text-slate-900">{program.data.name}</span>.
+              </p>
+              {/*
+                On a wide screen the figures, goals and activity take two thirds
+                and the rest a column beside them. On a phone the columns dissolve
+                (display: contents) into one list in the order people look:
+                figures, balances, goals, the link, then the long lists.
+              */}
+              <div className="flex flex-col gap-4 lg:grid lg:grid-cols-3 lg:items-start">
+                <div className="contents lg:col-span-2 lg:block lg:min-w-0 lg:space-y-4">
+                  <div className="order-1 min-w-0">
+                    <Performance client={client} program={program.data} />
+                  </div>
+                  <div className="order-3 min-w-0">
+                    <Goals client={client} program={program.data} />
+                  </div>
+                  <div className="order-5 min-w-0">
+                    <LedgerList client={client} program={program.data} />
+                  </div>
+                </div>
+                <div className="contents lg:block lg:min-w-0 lg:space-y-4">
+                  <div className="order-2 min-w-0">
+                    <BalancesCard client={client} program={program.data} />
+                  </div>
+                  <div className="order-4 min-w-0">
+                    <Referral me={me.data} />
+                  </div>
+                  <div className="order-6 min-w-0">
+                    <PayoutHistory client={client} program={program.data} />
+                  </div>
+                  <div className="order-7 min-w-0">
+                    <LeaderboardCard client={client} program={program.data} />
+                  </div>
+                  <div className="order-8 min-w-0">
+                    <Downline client={client} program={program.data} />
+                  </div>
+                </div>
+              </div>
+            </main>
+          </>
         ) : null
       }
     </QueryState>
+  );
+}
+
+/** The program's own name, logo and colour at the top of the page, and in the tab's title. */
+function BrandHeader({ program }: { program: Schema<"MemberProgram"> }) {
+  const { logoUrl, color } = program.branding;
+  useEffect(() => {
+    document.title = `${program.name} portal`;
+  }, [program.name]);
+  return (
+    <header
+      className="mb-4 flex items-center gap-3 rounded-lg px-4 py-3"
+      data-brand-color={color ?? ""}
+      style={
+        color
+          ? { backgroundColor: color, color: textOn(color) }
+          : { backgroundColor: "#1e293b", color: "#ffffff" }
+      }
+    >
+      {logoUrl && (
+        // The name beside it says what the logo does: it is decoration for screen readers.
+        <img
+          src={logoUrl}
+          alt=""
+          // A logo that does not load is left out rather than shown broken.
+          onError={(e) => {
+            e.currentTarget.hidden = true;
+          }}
+          className="h-10 w-auto max-w-32 shrink-0 rounded bg-white object-contain p-1"
+        />
+      )}
+      <h1 className="min-w-0 text-2xl font-semibold break-words">{program.name}</h1>
+    </header>
   );
 }
 

@@ -83,7 +83,7 @@ function GoalBar({
         <span className="text-sm text-slate-700">
           {amount(p.value)}
           {p.target === null ? "" : ` of ${amount(p.target)}`}
-          {p.percent === null ? "" : ` · ${formatNumber(Math.floor(p.percent))}%`}
+          {p.percent === null ? "" : ` · ${percentText(p.percent)}`}
         </span>
       </div>
       <div
@@ -116,6 +116,11 @@ function GoalBar({
       </p>
     </li>
   );
+}
+
+/** Past the target a goal is done: 2,613% reads as "100% · complete", never more. */
+export function percentText(percent: number): string {
+  return percent >= 100 ? "100% · complete" : `${formatNumber(Math.max(0, Math.floor(percent)))}%`;
 }
 
 export function BalancesCard({ client, program }: Props) {
@@ -169,6 +174,7 @@ const CAUSES: Record<string, string> = {
   payout: "Payout",
   release: "Hold released",
   review: "Review decision",
+  adjustment: "Adjustment",
 };
 
 function causeText(e: Schema<"LedgerEntry">): string {
@@ -192,8 +198,8 @@ export function LedgerList({ client, program }: Props) {
     <Section id="ledger" title="Activity">
       <QueryState what="your activity" {...query} retry={() => void query.refetch()}>
         {() => {
-          // Newest first: what just happened is what people look for.
-          const entries = [...(query.data?.items ?? [])].reverse();
+          // Newest first, as the API answers: what just happened is what people look for.
+          const entries = query.data?.items ?? [];
           if (entries.length === 0)
             return <p className="text-slate-600">Nothing yet: your commissions will show here.</p>;
           const shown = all ? entries : entries.slice(0, LEDGER_PREVIEW);
@@ -205,7 +211,7 @@ export function LedgerList({ client, program }: Props) {
                     <div className="min-w-0">
                       <p className="break-words text-slate-900">{causeText(e)}</p>
                       <p className="text-sm text-slate-700">
-                        {formatDateTime(e.createdAt, program.timezone)} · {e.status}
+                        {formatDateTime(e.occurredAt, program.timezone)} · {e.status}
                       </p>
                     </div>
                     <p

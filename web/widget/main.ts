@@ -8,6 +8,7 @@
 // not on a shop's page, when a field it reads changes.
 import type { Answer } from "../../src/client/index.ts";
 import type { Band } from "../shared/band.ts";
+import { textOn } from "../shared/contrast.ts";
 import { formatMoney, formatNumber, remainingText, type Unit } from "../shared/format.ts";
 
 type Milestones = Answer<"/v1/widget/{programId}/milestones", "get">;
@@ -74,7 +75,8 @@ function rewardText(reward: Reward, metric: string, currency: string): string {
     case "points_per":
       return `${amountText(reward.points ?? 0, "points_earned", currency)} per ${amountText(reward.per ?? 1, metric, currency)}`;
     case "free_product":
-      return `a free ${reward.sku ?? "product"}`;
+      // Shoppers know the product by its name; the SKU is the shop's own code.
+      return `a free ${reward.name ?? reward.sku ?? "product"}`;
     case "level":
       return `the ${reward.level ?? "next"} level`;
   }
@@ -145,7 +147,16 @@ button { font: inherit; cursor: pointer; }
   background: #14532d; color: #ffffff; font-weight: 600;
   box-shadow: 0 4px 14px rgba(0, 0, 0, 0.25);
 }
-.launcher:hover { background: #166534; }
+.launcher:hover { filter: brightness(1.1); }
+.launcher[hidden] { display: none; }
+.logo { height: 28px; width: auto; max-width: 96px; object-fit: contain; }
+.title { display: flex; align-items: center; gap: 8px; min-width: 0; }
+.joined { border: 1px solid #15803d; border-radius: 10px; padding: 12px; margin: 8px 0; }
+.link { display: flex; gap: 8px; margin-top: 6px; }
+.link input {
+  flex: 1; min-width: 0; min-height: 36px; padding: 0 8px; font: inherit;
+  border: 1px solid #a3a3a3; border-radius: 8px; color: #1a1a1a; background: #ffffff;
+}
 .panel {
   position: absolute; right: 0; bottom: 60px;
   width: min(360px, calc(100vw - 32px)); max-height: min(70vh, 560px); overflow: auto;
@@ -182,6 +193,7 @@ li { margin: 2px 0; }
 const host = document.createElement("laurel-widget");
 host.dataset.program = programId;
 const root = host.attachShadow({ mode: "open" });
+// Hidden until the program is known to exist: a wrong program id shows shoppers nothing.
 const launcher = h(
   "button",
   {
@@ -189,10 +201,16 @@ const launcher = h(
     class: "launcher",
     "aria-expanded": "false",
     "aria-controls": "laurel-panel",
+    hidden: "",
   },
   "★ Rewards",
 );
 const title = h("h2", { id: "laurel-title" }, "Rewards");
+const logo = h("img", { class: "logo", alt: "", hidden: "" });
+// A logo that does not load is left out rather than shown broken.
+logo.addEventListener("error", () => {
+  logo.hidden = true;
+});
 const closeButton = h(
   "button",
   { type: "button", class: "close", "aria-label": "Close rewards" },
@@ -209,7 +227,7 @@ const panel = h(
     tabindex: "-1",
     hidden: "",
   },
-  h("div", { class: "head" }, title, closeButton),
+  h("div", { class: "head" }, h("div", { class: "title" }, logo, title), closeButton),
   content,
 );
 root.append(h("style", {}, STYLES), panel, launcher);
@@ -279,7 +297,10 @@ function joinButton(token: string, programName: string): HTMLElement {
       token,
       "POST",
     ).then(
-      () => void load(),
+      (joined) => {
+        confirmation = joined.customer.referralLink;
+        void load();
+      },
       (error: Error) => {
         join.removeAttribute("disabled");
         status.textContent = `You could not join: ${error.message}`;
@@ -292,6 +313,39 @@ function joinButton(token: string, programName: string): HTMLElement {
     h("p", {}, "Join to track your progress and earn these rewards."),
     join,
     status,
+  );
+}
+
+/** The link a customer who just joined shares, said once after the Join. */
+let confirmation: string | null = null;
+
+function joinedNotice(link: string): HTMLElement {
+  const field = h("input", {
+    type: "text",
+    readonly: "",
+    value: link,
+    "aria-label": "Your referral link",
+  }) as HTMLInputElement;
+  const copy = h("button", { type: "button", class: "retry" }, "Copy link");
+  const said = h("p", { class: "muted", role: "status" });
+  copy.addEventListener("click", () => {
+    navigator.clipboard.writeText(link).then(
+      () => {
+        said.textContent = "Link copied.";
+      },
+      () => {
+        // Without clipboard access the text is selected, so a keyboard copy works.
+        field.select();
+        said.textContent = "Could not copy: the link is selected, press Ctrl+C or ⌘C.";
+      },
+    );
+  });
+  return h(
+    "div",
+    { class: "joined" },
+    h("p", { class: "reached" }, `You've joined — your link is ${link}`),
+    h("div", { class: "link" }, field, copy),
+    said,
   );
 }
 
@@ -325,6 +379,7 @@ async function load(): Promise<void> {
     return;
   }
   milestones = ladders.value;
+  brand(milestones);
   const { currency } = milestones;
   title.textContent = `${milestones.name} rewards`;
   const sections: HTMLElement[] = [];
@@ -342,6 +397,7 @@ async function load(): Promise<void> {
   } else if (me.value) {
     const mineItems = me.value.items;
     sections.push(h("h3", {}, "Your progress"));
+    if (confirmation && me.value.customer.member) sections.push(joinedNotice(confirmation));
     if (me.value.customer.canJoin && token) sections.push(joinButton(token, milestones.name));
     else if (mineItems.length === 0)
       sections.push(
@@ -367,13 +423,60 @@ async function load(): Promise<void> {
   content.replaceChildren(...sections);
 }
 
+/** The program's colour on the launcher, and its logo beside the panel's title. */
+function brand(program: Milestones): void {
+  const { color, logoUrl } = program.branding;
+  if (color) {
+    launcher.style.background = color;
+    launcher.style.color = textOn(color);
+  }
+  if (logoUrl && logo.getAttribute("src") !== logoUrl) {
+    logo.setAttribute("src", logoUrl);
+    logo.hidden = false;
+  }
+}
+
+/**
+ * Asks for the program before showing anything: an unknown program id (a
+ * typo in the script tag) hides the widget from shoppers entirely and tells
+ * the developer in the console; any other failure shows the launcher, whose
+ * panel says what went wrong and offers to try again.
+ */
+async function reveal(): Promise<void> {
+  if (!programId) {
+    console.warn("Laurel widget: the script tag has no data-program attribute; nothing is shown.");
+    host.remove();
+    return;
+  }
+  try {
+    milestones = await get<Milestones>(
+      `v1/widget/${encodeURIComponent(programId)}/milestones`,
+      null,
+    );
+    brand(milestones);
+  } catch (error) {
+    if (error instanceof LoadError && error.status === 404) {
+      console.warn(
+        `Laurel widget: there is no program ${programId} (data-program on the script tag); nothing is shown.`,
+      );
+      host.remove();
+      return;
+    }
+  }
+  launcher.hidden = false;
+}
+
 function setOpen(open: boolean): void {
   panel.hidden = !open;
   launcher.setAttribute("aria-expanded", String(open));
   if (open) {
     panel.focus();
     void load();
-  } else launcher.focus();
+  } else {
+    // The welcome is said once; the next opening shows the progress alone.
+    confirmation = null;
+    launcher.focus();
+  }
 }
 
 launcher.addEventListener("click", () => setOpen(panel.hidden));
@@ -387,6 +490,7 @@ root.addEventListener("keydown", (event) => {
 
 function mount(): void {
   document.body.appendChild(host);
+  void reveal();
 }
 if (document.body) mount();
 else document.addEventListener("DOMContentLoaded", mount, { once: true });
