@@ -53,3 +53,41 @@ export function localMidnightIso(date: string, timeZone: string): string {
 export function localDateOf(iso: string, timeZone: string): string {
   return todayIn(timeZone, Date.parse(iso));
 }
+
+/** The ranges the Overview offers, as local dates from and to (both included). */
+export const PRESETS = [
+  ["today", "Today"],
+  ["last7", "Last 7 days"],
+  ["last30", "Last 30 days"],
+  ["thisMonth", "This month"],
+  ["lastMonth", "Last month"],
+  ["thisQuarter", "This quarter"],
+] as const;
+export type Preset = (typeof PRESETS)[number][0];
+
+/** The local dates a preset covers on `today` (YYYY-MM-DD in the program's time zone). */
+export function presetRange(preset: Preset, today: string): { from: string; to: string } {
+  const [year, month] = today.split("-").map(Number) as [number, number];
+  const first = (y: number, m: number) => `${y}-${String(m).padStart(2, "0")}-01`;
+  switch (preset) {
+    case "today":
+      return { from: today, to: today };
+    case "last7":
+      return { from: addDays(today, -6), to: today };
+    case "last30":
+      return { from: addDays(today, -29), to: today };
+    case "thisMonth":
+      return { from: first(year, month), to: today };
+    case "lastMonth": {
+      const start = month === 1 ? first(year - 1, 12) : first(year, month - 1);
+      return { from: start, to: addDays(first(year, month), -1) };
+    }
+    case "thisQuarter":
+      return { from: first(year, month - ((month - 1) % 3)), to: today };
+  }
+}
+
+/** How many local days a range covers, both ends included. */
+export function daysIn(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+}

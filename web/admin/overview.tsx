@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import {
   CartesianGrid,
   Legend,
@@ -10,21 +10,112 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { ok } from "../shared/api.ts";
+import { ok, type Schema } from "../shared/api.ts";
 import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
-import { addDays, localMidnightIso, todayIn } from "./dates.ts";
+import {
+  PRESETS,
+  addDays,
+  daysIn,
+  localDateOf,
+  localMidnightIso,
+  presetRange,
+  todayIn,
+  type Preset,
+} from "./dates.ts";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { SetupLink } from "./setup.tsx";
-import { Card, Empty, ErrorMessage, Field, Loading, inputClass } from "./ui.tsx";
+import { Card, Empty, ErrorMessage, Field, Loading, TableScroll, inputClass } from "./ui.tsx";
+
+type Summary = Schema<"Summary">;
+type Figures = Schema<"SummaryFigures">;
 
 const levelName = (level: number) =>
   level === 1 ? "Seller" : level === 2 ? "Sponsor" : `Upline ${level - 1}`;
 
+/** Which way is good for a figure: more sales are, more refunds are not; commissions are neither. */
+type Better = "up" | "down" | "neither";
+
+/**
+ * A figure against the period before: an arrow and the word for its
+ * direction, the change in percent (points, for a rate), and what it was, so
+ * the colour is never the only sign of which way it went.
+ */
+function Change({
+  now,
+  before,
+  better,
+  show,
+  points = false,
+}: {
+  now: number;
+  before: number;
+  better: Better;
+  show: (value: number) => string;
+  points?: boolean;
+}) {
+  const was = <span className="text-slate-600"> (was {show(before)})</span>;
+  if (now === before)
+    return (
+      <p className="text-xs text-slate-600">
+        <span aria-hidden>= </span>No change{was}
+      </p>
+    );
+  const up = now > before;
+  const size = points
+    ? `${formatNumber(Math.round(Math.abs(now - before) * 100) / 100)} pts`
+    : before === 0
+      ? null
+      : `${formatNumber(Math.round((Math.abs(now - before) * 1000) / Math.abs(before)) / 10)}%`;
+  const tone =
+    better === "neither"
+      ? "text-slate-700"
+      : up === (better === "up")
+        ? "text-emerald-800"
+        : "text-red-700";
+  return (
+    <p className={`text-xs ${tone}`}>
+      <span aria-hidden>{up ? "▲ " : "▼ "}</span>
+      {up ? "Up" : "Down"}
+      {size === null ? " from none" : ` ${size}`}
+      {was}
+    </p>
+  );
+}
+
+function Figure({
+  label,
+  value,
+  detail,
+  change,
+}: {
+  label: string;
+  value: string;
+  detail?: string;
+  change: ReactNode;
+}) {
+  const id = `figure-${label.toLowerCase().replace(/[^a-z]+/g, "-")}`;
+  return (
+    <div
+      role="group"
+      aria-labelledby={id}
+      className="min-w-0 rounded-lg border border-slate-200 bg-white p-3"
+    >
+      <dt id={id} className="text-xs text-slate-600">
+        {label}
+      </dt>
+      <dd className="text-lg font-semibold">{value}</dd>
+      {detail && <dd className="text-xs text-slate-600">{detail}</dd>}
+      <dd>{change}</dd>
+    </div>
+  );
+}
+
 export function Overview({ program }: { program: Program }) {
   const today = todayIn(program.timezone);
-  const [from, setFrom] = useState(addDays(today, -29));
-  const [to, setTo] = useState(today);
+  const [preset, setPreset] = useState<Preset | "custom">("last30");
+  const [range, setRange] = useState(() => presetRange("last30", today));
+  const { from, to } = range;
   const params = { path: { programId: program.id }, query: { from, to } };
   const valid = from !== "" && to !== "" && from <= to;
   const summary = useQuery({
@@ -41,12 +132,17 @@ export function Overview({ program }: { program: Program }) {
   // A chart day is a local date: its midnight in the zone formats back to that same day.
   const dayLabel = (day: string) =>
     formatDate(localMidnightIso(day, program.timezone), program.timezone).replace(/,? \d{4}$/, "");
+  const choose = (next: Preset) => {
+    setPreset(next);
+    setRange(presetRange(next, today));
+  };
   const s = summary.data;
+  const presetLabel = PRESETS.find(([key]) => key === preset)?.[1] ?? "Custom range";
   return (
-    <div className="flex flex-col gap-4">
+    <div className="flex min-w-0 flex-col gap-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <h2 className="text-xl font-semibold">Overview</h2>
-        <form className="flex flex-wrap gap-3" onSubmit={(e) => e.preventDefault()}>
+        <form className="flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
           <Field id="from" label="From">
             <input
               id="from"
@@ -54,7 +150,10 @@ export function Overview({ program }: { program: Program }) {
               className={inputClass}
               value={from}
               max={to}
-              onChange={(e) => setFrom(e.target.value)}
+              onChange={(e) => {
+                setPreset("custom");
+                setRange({ from: e.target.value, to });
+              }}
             />
           </Field>
           <Field id="to" label="To">
@@ -64,41 +163,42 @@ export function Overview({ program }: { program: Program }) {
               className={inputClass}
               value={to}
               min={from}
-              onChange={(e) => setTo(e.target.value)}
+              onChange={(e) => {
+                setPreset("custom");
+                setRange({ from, to: e.target.value });
+              }}
             />
           </Field>
         </form>
       </div>
+      <div role="group" aria-label="Period" className="flex flex-wrap gap-2">
+        {PRESETS.map(([key, label]) => (
+          <button
+            key={key}
+            type="button"
+            aria-pressed={preset === key}
+            onClick={() => choose(key)}
+            className={`rounded-full border px-3 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 ${
+              preset === key
+                ? "border-emerald-800 bg-emerald-800 text-white"
+                : "border-slate-300 bg-white text-slate-900 hover:bg-slate-100"
+            }`}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
       <SetupLink program={program} />
-      <p className="text-xs text-slate-500">
+      <p className="text-xs text-slate-600">
         Days in {program.timezone}; amounts in {program.currency}.
       </p>
       {!valid && <ErrorMessage error={new Error("Choose a From date on or before the To date.")} />}
       {summary.isLoading && <Loading what="the summary" />}
       <ErrorMessage error={summary.error} />
-      {s && (
-        <>
-          <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
-            {(
-              [
-                ["Clicks", formatNumber(s.clicks)],
-                ["Orders", formatNumber(s.orders)],
-                ["Conversion rate", `${formatNumber(s.conversionRate)}%`],
-                ["Sales", money(s.sales)],
-                ["Commissions", money(s.commissions)],
-                ["Active participants", formatNumber(s.activeParticipants)],
-              ] as const
-            ).map(([label, value]) => (
-              <div key={label} className="rounded-lg border border-slate-200 bg-white p-3">
-                <dt className="text-xs text-slate-500">{label}</dt>
-                <dd className="text-lg font-semibold" aria-label={label}>
-                  {value}
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </>
-      )}
+      <p aria-live="polite" className="text-sm text-slate-700">
+        {s && valid ? periodSentence(presetLabel, from, to, s, program.timezone) : ""}
+      </p>
+      {s && <FigureCards summary={s} money={money} />}
       <Card title="Day by day">
         {series.isLoading ? (
           <Loading what="the chart" />
@@ -145,28 +245,42 @@ export function Overview({ program }: { program: Program }) {
         ) : null}
       </Card>
       {s && (
-        <div className="grid gap-4 lg:grid-cols-2">
-          <Card title="Commissions by upline level">
-            {s.commissionsByLevel.length === 0 ? (
+        <div className="grid min-w-0 grid-cols-1 gap-4 lg:grid-cols-2">
+          <Card title="How orders came">
+            <SourcesTable summary={s} money={money} />
+          </Card>
+          <Card title="By upline level">
+            {s.byLevel.length === 0 ? (
               <Empty>No commissions in this range.</Empty>
             ) : (
-              <table className="w-full text-sm">
-                <thead>
-                  <tr className="text-left text-slate-500">
-                    <th className="py-1">Level</th>
-                    <th className="py-1 text-right">Amount</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.commissionsByLevel.map((l) => (
-                    <tr key={l.level} className="border-t">
-                      <td className="py-1">{levelName(l.level)}</td>
-                      <td className="py-1 text-right">{money(l.amount)}</td>
+              <TableScroll label="Sales and commissions by upline level">
+                <table className="w-full text-sm">
+                  <thead>
+                    <tr className="text-left text-slate-600">
+                      <th className="py-1 pr-3">Level</th>
+                      <th className="py-1 pr-3 text-right">Sales</th>
+                      <th className="py-1 pr-3 text-right">Commissions</th>
+                      <th className="py-1 text-right">Participants paid</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {s.byLevel.map((l) => (
+                      <tr key={l.level} className="border-t">
+                        <th scope="row" className="py-1 pr-3 text-left font-normal">
+                          {levelName(l.level)}
+                        </th>
+                        <td className="py-1 pr-3 text-right">{money(l.sales)}</td>
+                        <td className="py-1 pr-3 text-right">{money(l.commissions)}</td>
+                        <td className="py-1 text-right">{formatNumber(l.participants)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
             )}
+          </Card>
+          <Card title="Goals">
+            <GoalsTable summary={s} money={money} />
           </Card>
           <Card title="Top performers">
             {s.topPerformers.length === 0 ? (
@@ -206,5 +320,163 @@ export function Overview({ program }: { program: Program }) {
         </div>
       )}
     </div>
+  );
+}
+
+function periodSentence(
+  label: string,
+  from: string,
+  to: string,
+  summary: Summary,
+  timeZone: string,
+): string {
+  const day = (date: string) => formatDate(localMidnightIso(date, timeZone), timeZone);
+  const span = (a: string, b: string) => (a === b ? day(a) : `${day(a)} to ${day(b)}`);
+  const shown = `${label}: ${span(from, to)}.`;
+  const previous = summary.previous;
+  if (!previous) return shown;
+  // The comparison's `to` is exclusive: its last day is the one before it.
+  const before = span(
+    localDateOf(previous.from, timeZone),
+    addDays(localDateOf(previous.to, timeZone), -1),
+  );
+  const days = daysIn(from, to);
+  return `${shown} Compared with the ${days === 1 ? "day" : `${days} days`} before, ${before}.`;
+}
+
+function FigureCards({ summary, money }: { summary: Summary; money: (minor: number) => string }) {
+  const was: Figures | null = summary.previous;
+  const links = summary.conversionBySource.links;
+  const change = (
+    pick: (f: Figures) => number,
+    better: Better,
+    show: (value: number) => string,
+    points = false,
+  ) =>
+    was ? (
+      <Change now={pick(summary)} before={pick(was)} better={better} show={show} points={points} />
+    ) : null;
+  const percent = (value: number) => `${formatNumber(value)}%`;
+  return (
+    <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
+      <Figure
+        label="Sales"
+        value={money(summary.sales)}
+        change={change((f) => f.sales, "up", money)}
+      />
+      <Figure
+        label="Orders"
+        value={formatNumber(summary.orders)}
+        change={change((f) => f.orders, "up", formatNumber)}
+      />
+      <Figure
+        label="Clicks"
+        value={formatNumber(summary.clicks)}
+        change={change((f) => f.clicks, "up", formatNumber)}
+      />
+      <Figure
+        label="Conversion"
+        value={percent(summary.conversionRate)}
+        detail={`${formatNumber(links.orders)} ${links.orders === 1 ? "order" : "orders"} through a link, of ${formatNumber(links.clicks)} ${links.clicks === 1 ? "click" : "clicks"}`}
+        change={change((f) => f.conversionRate, "up", percent, true)}
+      />
+      <Figure
+        label="Refunds"
+        value={money(summary.refunds)}
+        detail={`${formatNumber(summary.refundCount)} ${summary.refundCount === 1 ? "refund" : "refunds"}`}
+        change={change((f) => f.refunds, "down", money)}
+      />
+      <Figure
+        label="Commissions"
+        value={money(summary.commissions)}
+        change={change((f) => f.commissions, "neither", money)}
+      />
+      <Figure
+        label="Active participants"
+        value={formatNumber(summary.activeParticipants)}
+        change={change((f) => f.activeParticipants, "up", formatNumber)}
+      />
+    </dl>
+  );
+}
+
+function SourcesTable({ summary, money }: { summary: Summary; money: (minor: number) => string }) {
+  const { links, codes, direct } = summary.conversionBySource;
+  const rows = [
+    ["Referral links", links, `${formatNumber(links.conversionRate)}%`],
+    ["Codes", codes, "not from a click"],
+    ["Direct (named or bound customer)", direct, "not from a click"],
+  ] as const;
+  return (
+    <TableScroll label="Orders by how they came">
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th className="py-1 pr-3">Source</th>
+            <th className="py-1 pr-3 text-right">Orders</th>
+            <th className="py-1 pr-3 text-right">Sales</th>
+            <th className="py-1 text-right">Conversion</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([label, figures, conversion]) => (
+            <tr key={label} className="border-t">
+              <th scope="row" className="py-1 pr-3 text-left font-normal">
+                {label}
+              </th>
+              <td className="py-1 pr-3 text-right">{formatNumber(figures.orders)}</td>
+              <td className="py-1 pr-3 text-right">{money(figures.sales)}</td>
+              <td className="py-1 text-right">{conversion}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+function GoalsTable({ summary, money }: { summary: Summary; money: (minor: number) => string }) {
+  if (summary.goals.length === 0) return <Empty>No goals running.</Empty>;
+  const paid = ({ cash, points, products }: Summary["goals"][number]["rewardsPaid"]) => {
+    const parts = [
+      cash > 0 ? money(cash) : null,
+      points > 0 ? `${formatNumber(points)} points` : null,
+      products > 0 ? `${formatNumber(products)} ${products === 1 ? "product" : "products"}` : null,
+    ].filter((part) => part !== null);
+    return parts.length === 0 ? "Nothing yet" : parts.join(", ");
+  };
+  return (
+    <TableScroll label="Goals: progress and rewards">
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th className="py-1 pr-3">Goal</th>
+            <th className="py-1 pr-3 text-right">Progressing</th>
+            <th className="py-1 pr-3 text-right">Reached</th>
+            <th className="py-1 pr-3">By step</th>
+            <th className="py-1">Rewards paid</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.goals.map((g) => (
+            <tr key={g.goalId} className="border-t align-top">
+              <th scope="row" className="py-1 pr-3 text-left font-normal">
+                <Link to={`/goals/${g.goalId}`} className="text-emerald-800 underline">
+                  {g.name}
+                </Link>
+              </th>
+              <td className="py-1 pr-3 text-right">{formatNumber(g.participantsProgressing)}</td>
+              <td className="py-1 pr-3 text-right">{formatNumber(g.participantsReached)}</td>
+              <td className="py-1 pr-3 whitespace-nowrap">
+                {g.byStep
+                  .map((step) => `Step ${step.step}: ${formatNumber(step.reached)}`)
+                  .join(", ")}
+              </td>
+              <td className="py-1">{paid(g.rewardsPaid)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }
