@@ -94,7 +94,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     return page;
   }
 
-  it("the admin console's sign-in, overview, goals, participant, integrations and webhooks pages have no violations", async () => {
+  it("the admin console's sign-in, overview, goals, participant, integrations, webhooks, broadcasts, setup and new-program pages have no violations", async () => {
     const page = await signedIn();
     await page.getByLabel("Orders", { exact: true }).filter({ hasText: "1" }).waitFor();
     expect(await audit(page)).toEqual([]);
@@ -122,6 +122,15 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     // This server has no mail: Broadcasts says so, beside a New broadcast that explains why it waits.
     await page.getByRole("navigation").getByRole("link", { name: "Broadcasts" }).click();
     await page.getByRole("status").filter({ hasText: "Mail is not configured." }).waitFor();
+    expect(await audit(page)).toEqual([]);
+    // The setup checklist from the Overview, with a widget secret shown; then the new-program form.
+    await page.getByRole("navigation").getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("link", { name: /Continue setting up/ }).click();
+    await page.getByRole("button", { name: "Create widget secret" }).click();
+    await page.getByLabel("Widget secret").waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("link", { name: "New program" }).click();
+    await page.getByRole("heading", { name: "New program" }).waitFor();
     expect(await audit(page)).toEqual([]);
     await page.close();
   });
