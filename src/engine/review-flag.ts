@@ -1,6 +1,6 @@
 import type { Queryable } from "../store/db.ts";
 import { bookJournals } from "../store/facts.ts";
-import { decideFlag, findFlag, lockFlags, type FlagRecord } from "../store/flags.ts";
+import { decideFlag, flagsById, type FlagRecord } from "../store/flags.ts";
 import { pendingOfOrder } from "../store/holds.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import { lockOrders } from "../store/locks.ts";
@@ -47,15 +47,13 @@ export async function reviewFlags(
 ): Promise<ReviewOutcome> {
   const ids = [...new Set(flagIds)];
   return services.db.transaction(async (tx) => {
-    const seen = new Map<string, FlagRecord>();
-    for (const id of ids) {
-      const flag = await findFlag(tx, program.id, id);
-      if (!flag) return { kind: "missing", flagId: id };
-      seen.set(id, flag);
-    }
-    const orderIds = [...seen.values()].flatMap((f) => (f.orderId === null ? [] : [f.orderId]));
+    const seen = await flagsById(tx, program.id, ids);
+    const orderIds = seen.flatMap((f) => (f.orderId === null ? [] : [f.orderId]));
     await lockOrders(tx, program.id, [...new Set(orderIds)].sort());
-    const locked = new Map((await lockFlags(tx, program.id, ids)).map((f) => [f.id, f]));
+    // Locked in id order, so reviews of overlapping flags wait for each other.
+    const locked = new Map(
+      (await flagsById(tx, program.id, ids, "for update")).map((f) => [f.id, f]),
+    );
     for (const id of ids) {
       const flag = locked.get(id);
       if (!flag) return { kind: "missing", flagId: id };

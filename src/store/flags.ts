@@ -79,18 +79,16 @@ export async function decideFlag(
   return rows[0] ?? null;
 }
 
-/**
- * The flags locked for a decision, in id order, so two reviews of
- * overlapping flags wait for each other rather than deadlock.
- */
-export async function lockFlags(
+/** The flags of `ids` that exist, in id order; with `lock`, locked for a decision. */
+export async function flagsById(
   db: Queryable,
   programId: string,
   ids: readonly string[],
+  lock: "for update" | "" = "",
 ): Promise<FlagRecord[]> {
   return db.query<FlagRecord>(
     `select ${columns} from fraud_flags f ${withParticipant}
-     where f.program_id = $1 and f.id = any($2::text[]) order by f.id for update of f`,
+     where f.program_id = $1 and f.id = any($2::text[]) order by f.id ${lock ? "for update of f" : ""}`,
     [programId, ids],
   );
 }

@@ -168,6 +168,24 @@ describeEachBackend("fraud review", (backend) => {
     expect((await flags("rejected")).map((f) => f.id)).toEqual(ids);
   });
 
+  it("decides each flag once when a bulk review and single decisions of the same flags race", async () => {
+    const { ana, base, held, flags, review, cash } = await setUp();
+    await held("o-1", "o-2");
+    const [first, second] = (await flags()).map((f) => f.id);
+    const replies = await Promise.all([
+      review([second ?? "", first ?? ""], "release"),
+      api.call("POST", `${base}/${first}/reject`),
+      api.call("POST", `${base}/${second}/reject`),
+    ]);
+    const statuses = replies.map((r) => r.status);
+    // The bulk release wins both flags, or a rejection got in first and the bulk decided none.
+    const bulkWon = statuses[0] === 200;
+    expect(statuses).toEqual(bulkWon ? [200, 409, 409] : [409, 200, 200]);
+    expect(await flags()).toEqual([]);
+    expect(await flags(bulkWon ? "approved" : "rejected")).toHaveLength(2);
+    expect(await cash(ana.id)).toMatchObject({ pending: 0, available: bulkWon ? 2000 : 0 });
+  });
+
   describe("all or none", () => {
     it("decides none when one of them was decided already", async () => {
       const { ana, base, held, flags, review, cash } = await setUp();
