@@ -123,6 +123,29 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     await page.getByRole("navigation").getByRole("link", { name: "Broadcasts" }).click();
     await page.getByRole("status").filter({ hasText: "Mail is not configured." }).waitFor();
     expect(await audit(page)).toEqual([]);
+    // Targets: a goal that takes them, and a file's preview with its money shown as money.
+    const targetGoal = await server.call<{ id: string }>(
+      "POST",
+      `/v1/programs/${programId}/goals`,
+      {
+        name: "Monthly sales target",
+        metric: "sales_amount",
+        window: { type: "monthly" },
+        target: { type: "per_participant" },
+        steps: [{ percent: 50, reward: { type: "cash", amount: 2500 } }],
+      },
+    );
+    expectStatus(targetGoal, 201);
+    await page.getByRole("navigation").getByRole("link", { name: "Targets" }).click();
+    await page.getByLabel("Targets CSV file").setInputFiles({
+      name: "targets.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        `participant,goal,period,target\nana,${targetGoal.body.id},${new Date().toISOString().slice(0, 7)},500\n`,
+      ),
+    });
+    await page.getByRole("heading", { name: /^Preview of targets\.csv/ }).waitFor();
+    expect(await audit(page)).toEqual([]);
     // The setup checklist from the Overview, with a widget secret shown; then the new-program form.
     await page.getByRole("navigation").getByRole("link", { name: "Overview" }).click();
     await page.getByRole("link", { name: /Continue setting up/ }).click();

@@ -145,7 +145,6 @@ describeInBrowser("the admin console", () => {
       .setInputFiles(
         file([`ana-1,${targetGoalId},2026-11,500000`, `nobody,${targetGoalId},2026-11,1`]),
       );
-    await page.getByRole("button", { name: "Upload targets" }).click();
     const rows = page.getByRole("region", { name: "Rows to fix" });
     await rows.getByRole("cell", { name: "Line 3" }).waitFor();
     await eventually(() => rows.getByRole("cell", { name: "Line 2" }).count()).toBe(0);
@@ -153,8 +152,8 @@ describeInBrowser("the admin console", () => {
     await page
       .getByLabel("Targets CSV file")
       .setInputFiles(file([`ana-1,${targetGoalId},2026-11,500000`]));
-    await page.getByRole("button", { name: "Upload targets" }).click();
-    await page.getByRole("status").filter({ hasText: "Imported 1 target." }).waitFor();
+    await page.getByRole("button", { name: "Import 1 target" }).click();
+    await page.getByRole("status").filter({ hasText: "Imported 1 target" }).waitFor();
   });
 
   it("finds a participant and shows their progress, ledger and downline in tabs, the downline one level at a time", async () => {
