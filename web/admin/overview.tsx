@@ -101,12 +101,12 @@ function Figure({
       aria-labelledby={id}
       className="min-w-0 rounded-lg border border-slate-200 bg-white p-3"
     >
-      <dt id={id} className="text-xs text-slate-600">
+      <p id={id} className="text-xs text-slate-600">
         {label}
-      </dt>
-      <dd className="text-lg font-semibold">{value}</dd>
-      {detail && <dd className="text-xs text-slate-600">{detail}</dd>}
-      <dd>{change}</dd>
+      </p>
+      <p className="text-lg font-semibold">{value}</p>
+      {detail && <p className="text-xs text-slate-600">{detail}</p>}
+      {change}
     </div>
   );
 }
@@ -358,7 +358,7 @@ function FigureCards({ summary, money }: { summary: Summary; money: (minor: numb
     ) : null;
   const percent = (value: number) => `${formatNumber(value)}%`;
   return (
-    <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
+    <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
       <Figure
         label="Sales"
         value={money(summary.sales)}
@@ -396,7 +396,7 @@ function FigureCards({ summary, money }: { summary: Summary; money: (minor: numb
         value={formatNumber(summary.activeParticipants)}
         change={change((f) => f.activeParticipants, "up", formatNumber)}
       />
-    </dl>
+    </div>
   );
 }
 
