@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEB_DIR } from "../../src/api/web.ts";
+import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
 import {
   createParticipant,
   createProgram,
@@ -48,6 +49,15 @@ describeInBrowser("the pages under their Content-Security-Policy", () => {
       steps: [{ threshold: 5000, reward: { type: "points", points: 100 } }],
     });
     expectStatus(goal, 201);
+    // A goal that takes per-participant targets, so the Targets screen shows its file picker.
+    const targeted = await server.call("POST", `/v1/programs/${programId}/goals`, {
+      name: "Monthly target",
+      metric: "sales_amount",
+      window: { type: "monthly" },
+      target: { type: "per_participant" },
+      steps: [{ percent: 100, reward: { type: "points", points: 100 } }],
+    });
+    expectStatus(targeted, 201);
     const sold = await sendEvents(
       server,
       programId,
@@ -58,6 +68,8 @@ describeInBrowser("the pages under their Content-Security-Policy", () => {
       }),
     );
     expectStatus(sold, 200);
+    // Ana's commission, held 0 days, becomes available as the release-holds job makes it.
+    await releaseDueHolds(server.services);
     const token = await server.call<{ token: string }>(
       "POST",
       `/v1/programs/${programId}/participants/${ana.id}/tokens`,
@@ -148,12 +160,12 @@ describeInBrowser("the pages under their Content-Security-Policy", () => {
     await eventually(() => page.evaluate(() => getComputedStyle(document.body).overflow)).toBe(
       "hidden",
     );
-    await dialog.getByRole("button", { name: "Create payout" }).click();
+    await dialog.getByRole("button", { name: /^Pay / }).click();
     await dialog.waitFor({ state: "detached" });
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page
-        .getByRole("button", { name: /Download CSV of/ })
+        .getByRole("button", { name: /Export CSV of/ })
         .first()
         .click(),
     ]);
