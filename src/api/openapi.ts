@@ -207,7 +207,8 @@ function operationOf(
     ...(body
       ? {
           requestBody: {
-            required: true,
+            // A body the route may go without (`.optional()`) is not required.
+            required: !body.safeParse(undefined).success,
             content: Object.fromEntries(
               mediaTypesOf(r).map((type) => [
                 type,
