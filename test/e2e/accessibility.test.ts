@@ -102,6 +102,9 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     await page.getByText("First $100").first().waitFor();
     expect(await audit(page)).toEqual([]);
     await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
+    // The list with its sortable headers, figures and Export CSV.
+    await page.getByRole("columnheader", { name: "Sales" }).waitFor();
+    expect(await audit(page)).toEqual([]);
     await page.getByRole("link", { name: "Ana Lima" }).click();
     await page.getByRole("progressbar").first().waitFor();
     expect(await audit(page)).toEqual([]);
@@ -154,6 +157,40 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     expect(await audit(page)).toEqual([]);
     await page.getByRole("link", { name: "New program" }).click();
     await page.getByRole("heading", { name: "New program" }).waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("the goal form on a phone, with a reward by level in its sideways-scrolling table, has no violations", async () => {
+    const tiered = await createProgram(server, {
+      name: "Audited tiers",
+      levels: [
+        { key: "silver", name: "Silver" },
+        { key: "gold", name: "Gold" },
+      ],
+    });
+    const goal = await server.call<{ id: string }>("POST", `/v1/programs/${tiered.id}/goals`, {
+      name: "Tiered",
+      metric: "order_count",
+      steps: [
+        {
+          threshold: 3,
+          reward: {
+            byLevel: { gold: { type: "points", points: 30 } },
+            default: { type: "points", points: 10 },
+          },
+        },
+      ],
+    });
+    expectStatus(goal, 201);
+    const page = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel("Admin key").fill(server.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("Program", { exact: true }).selectOption({ label: "Audited tiers" });
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.goto(`${server.url}/admin/goals/${goal.body.id}`);
+    await page.getByRole("region", { name: "Step 1 rewards by level" }).waitFor();
     expect(await audit(page)).toEqual([]);
     await page.close();
   });
