@@ -158,6 +158,32 @@ describeEachBackend("targets re-imported grant what is now reached", (backend) =
     expect(after.points.available).toBe(50);
   });
 
+  it("a lower target imported while a sale reaches the same step grants that step once", async () => {
+    for (let round = 1; round <= 4; round++) {
+      const { program, goalId, importTargets, balances } = await sellingShirts(40);
+      // Either may come first: the sale reaches 50% of the old target, the import lowers it.
+      const [imported, sale] = await Promise.all([
+        importTargets(80),
+        sendEvents(
+          api,
+          program.id,
+          order(`o-race-${round}`, {
+            participant: "amb-42",
+            items: [{ sku: "SHIRT", quantity: 10, unitAmount: 2000 }],
+          }),
+        ),
+      ]);
+      expectStatus(sale, 200);
+      const grants = await api.db.query<{ step: number }>(
+        "select step from goal_grants where program_id = $1 and goal_id = $2 order by step",
+        [program.id, goalId],
+      );
+      expect(grants).toEqual([{ step: 1 }]);
+      expect(imported.grants.length + (sale.body.results[0]?.grants?.length ?? 0)).toBe(1);
+      expect((await balances()).cash.available).toBe(2500);
+    }
+  });
+
   it("grants nothing at import for a goal that grants at its window's end", async () => {
     const { importTargets, balances } = await sellingShirts(40, "at_window_end");
     expect((await importTargets(80)).grants).toEqual([]);
