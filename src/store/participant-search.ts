@@ -1,5 +1,6 @@
 import type { ParticipantStatus } from "../domain/commissions.ts";
 import type { Queryable } from "./db.ts";
+import { PROBE_EACH } from "./job-watermarks.ts";
 import type { ParticipantRecord } from "./participants.ts";
 
 export interface ParticipantSearch {
@@ -142,10 +143,20 @@ export async function listParticipantsWithStats(
   }
   const order = sort ? `${sort.expression} ${direction}, ${idColumn} ${direction}` : "p.id";
   // Sorted by a counter, the scan runs over participant_stats' index and
-  // joins each participant by key; otherwise over the participants' own.
+  // looks each participant up by key; otherwise over the participants' own
+  // index, looking each one's counters up. The lookups are lateral with an
+  // OFFSET (PROBE_EACH) so they stay lookups: PGlite keeps no statistics,
+  // and the planner, taking a program of 100,000 for a few hundred rows,
+  // otherwise read all of its participants once per row of the page.
+  const probe = (table: string, alias: string, on: string) =>
+    `cross join lateral (select * from ${table} ${alias} where ${on} ${PROBE_EACH}) ${alias}`;
   const from = byCounter
-    ? `participant_stats s join participants p on p.program_id = s.program_id and p.id = s.participant_id`
-    : `participants p left join participant_stats s on s.program_id = p.program_id and s.participant_id = p.id`;
+    ? `participant_stats s
+       ${probe("participants", "p", "p.program_id = s.program_id and p.id = s.participant_id")}`
+    : `participants p
+       left join lateral (select * from participant_stats s
+                          where s.program_id = p.program_id and s.participant_id = p.id
+                          ${PROBE_EACH}) s on true`;
   return db.query<ParticipantWithStats>(
     `select p.id, p.program_id as "programId", p.external_id as "externalId", p.email, p.name,
        p.level, p.status, p.sponsor_id as "sponsorId", p.ancestors,
@@ -157,7 +168,9 @@ export async function listParticipantsWithStats(
        sp.external_id as "sponsorExternalId", sp.name as "sponsorName",
        ${sort ? sort.asText : "null::text"} as "sortValue"
      from ${from}
-       left join participants sp on sp.program_id = p.program_id and sp.id = p.sponsor_id
+       left join lateral (select sp.external_id, sp.name from participants sp
+                          where sp.program_id = p.program_id and sp.id = p.sponsor_id
+                          ${PROBE_EACH}) sp on true
      where ${byCounter ? "s" : "p"}.program_id = $1
        and ($2::text is null or p.external_id ilike $2 or p.name ilike $2 or p.email ilike $2
             or p.referral_code ilike $2)
