@@ -84,15 +84,22 @@ export async function listLedger(
      left join lateral (select e.occurred_at from events e
                         where l.cause_type in ('commission', 'refund', 'reward')
                           and e.program_id = l.program_id and e.event_id = l.event_id) ev on true
-     left join lateral (select gl.definition->>'name' as name from goals gl
-                        where l.goal_id is not null and gl.id = l.goal_id limit 1) g on true
+     left join lateral (
+       -- A reward credited from another program names that program's goal.
+       (select gl.definition->>'name' as name from goals gl
+        where gl.program_id = l.program_id and gl.id = l.goal_id)
+       union all
+       (select gl.definition->>'name' from goals gl where l.goal_id is not null and gl.id = l.goal_id)
+       limit 1) g on true
      left join lateral (select fl.id from fraud_flags fl
                         where l.cause_type = 'commission' and l.order_id is not null
                           and fl.program_id = l.program_id and fl.order_id = l.order_id
                           and fl.status = 'open'
                         order by fl.id limit 1) f on true
-     left join ledger_adjustments a on l.cause_type = 'adjustment'
-       and a.program_id = l.program_id and a.transfer_id = l.transfer_id
+     left join lateral (select ad.reason, ad.made_by from ledger_adjustments ad
+                        where l.cause_type = 'adjustment'
+                          and ad.program_id = l.program_id and ad.transfer_id = l.transfer_id
+                        offset 0) a on true
      order by l.id ${oldestFirst ? "asc" : "desc"}`,
     [programId, participantId, page.after, page.limit],
   );
