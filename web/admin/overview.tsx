@@ -1,15 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Component, Suspense, lazy, useEffect, useState, type ReactNode } from "react";
 import { ok, type Schema } from "../shared/api.ts";
 import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import {
@@ -29,6 +19,30 @@ import { Card, Empty, ErrorMessage, Field, Loading, TableScroll, inputClass } fr
 
 type Summary = Schema<"Summary">;
 type Figures = Schema<"SummaryFigures">;
+
+// Recharts is about half of what the Overview would load: the chart comes in
+// its own chunk, asked for as the screen opens so that it arrives alongside
+// the figures, which never wait for it.
+const loadSalesChart = () => import("./sales-chart.tsx");
+const SalesChart = lazy(() => loadSalesChart().then((m) => ({ default: m.SalesChart })));
+
+/**
+ * Keeps a chart that could not load (its chunk refused, the network gone)
+ * to its own frame: the figures and tables around it stay.
+ */
+class ChartFailure extends Component<{ children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override render() {
+    return this.state.failed ? (
+      <ErrorMessage error={new Error("The chart could not load. Reload the page to try again.")} />
+    ) : (
+      this.props.children
+    );
+  }
+}
 
 const levelName = (level: number) =>
   level === 1 ? "Seller" : level === 2 ? "Sponsor" : `Upline ${level - 1}`;
@@ -129,9 +143,10 @@ export function Overview({ program }: { program: Program }) {
     enabled: valid,
   });
   const money = (minor: number) => formatMoney(minor, program.currency);
-  // A chart day is a local date: its midnight in the zone formats back to that same day.
-  const dayLabel = (day: string) =>
-    formatDate(localMidnightIso(day, program.timezone), program.timezone).replace(/,? \d{4}$/, "");
+  useEffect(() => {
+    // Failing here, the chunk fails again when the chart renders, and its frame says so.
+    loadSalesChart().catch(() => undefined);
+  }, []);
   const choose = (next: Preset) => {
     setPreset(next);
     setRange(presetRange(next, today));
@@ -200,47 +215,28 @@ export function Overview({ program }: { program: Program }) {
       </p>
       {s && <FigureCards summary={s} money={money} />}
       <Card title="Day by day">
-        {series.isLoading ? (
-          <Loading what="the chart" />
-        ) : series.error ? (
+        {series.error ? (
           <ErrorMessage error={series.error} />
         ) : series.data &&
           series.data.days.every((d) => d.clicks === 0 && d.orders === 0 && d.commissions === 0) ? (
           <Empty>No clicks, orders or commissions in this range.</Empty>
-        ) : series.data ? (
-          <div className="h-64" role="img" aria-label="Sales and commissions per day">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={series.data.days} margin={{ left: 8, right: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="day" tickFormatter={dayLabel} fontSize={12} />
-                <YAxis
-                  yAxisId="money"
-                  tickFormatter={(v: number) => money(v)}
-                  fontSize={12}
-                  width={80}
-                />
-                <YAxis yAxisId="count" orientation="right" allowDecimals={false} fontSize={12} />
-                <Tooltip
-                  labelFormatter={(day) => dayLabel(String(day))}
-                  formatter={(value, name) =>
-                    name === "Sales" || name === "Commissions"
-                      ? money(Number(value))
-                      : formatNumber(Number(value))
-                  }
-                />
-                <Legend />
-                <Line yAxisId="money" dataKey="sales" name="Sales" stroke="#047857" dot={false} />
-                <Line
-                  yAxisId="money"
-                  dataKey="commissions"
-                  name="Commissions"
-                  stroke="#b45309"
-                  dot={false}
-                />
-                <Line yAxisId="count" dataKey="orders" name="Orders" stroke="#1d4ed8" dot={false} />
-                <Line yAxisId="count" dataKey="clicks" name="Clicks" stroke="#64748b" dot={false} />
-              </LineChart>
-            </ResponsiveContainer>
+        ) : series.data || series.isLoading ? (
+          // The chart's height is held while its days or its code are on the
+          // way, so nothing below it moves when it draws.
+          <div className="h-64">
+            {series.data ? (
+              <ChartFailure>
+                <Suspense fallback={<Loading what="the chart" />}>
+                  <SalesChart
+                    days={series.data.days}
+                    currency={program.currency}
+                    timeZone={program.timezone}
+                  />
+                </Suspense>
+              </ChartFailure>
+            ) : (
+              <Loading what="the chart" />
+            )}
           </div>
         ) : null}
       </Card>
