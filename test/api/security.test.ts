@@ -57,6 +57,11 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/payouts": { expect: { total: 0, count: 0 } },
   "POST /v1/programs/{programId}/payouts/{payoutId}/mark-paid": { reference: "intruder" },
   "POST /v1/programs/{programId}/flags/review": { flagIds: ["flg_intruder"], decision: "reverse" },
+  "POST /v1/programs/{programId}/participants/{participantId}/adjustments": {
+    asset: "points",
+    amount: 1,
+    reason: "intrusion",
+  },
   "POST /v1/programs/{programId}/targets/preview": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
