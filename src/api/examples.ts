@@ -458,8 +458,8 @@ export const errorExamples: Readonly<
 > = {
   400: {
     code: "invalid_request",
-    message: "the request body is not valid: currency: expected string, received number",
-    details: [{ path: "currency", message: "expected string, received number" }],
+    message: "the request body is not valid: currency: must be text",
+    details: [{ path: "currency", message: "must be text" }],
   },
   401: { code: "unauthorized", message: "send your key as `Authorization: Bearer <key>`" },
   403: {

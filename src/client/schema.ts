@@ -3328,11 +3328,11 @@ export interface components {
          *         "details": [
          *           {
          *             "path": "currency",
-         *             "message": "expected string, received number"
+         *             "message": "must be text"
          *           }
          *         ],
          *         "code": "invalid_request",
-         *         "message": "the request body is not valid: currency: expected string, received number",
+         *         "message": "the request body is not valid: currency: must be text",
          *         "requestId": "req_01JD2QB8R4T6V8X0Z2B4D6F8H0"
          *       }
          *     }

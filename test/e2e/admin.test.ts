@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
 import { beforeAll, expect, it } from "vitest";
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { runKeys } from "../../src/cli/keys.ts";
+import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
 import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
+
+const ANAS_IP = "203.0.113.7";
 
 describeInBrowser("the admin console", () => {
   const server = useWebServer();
@@ -22,7 +26,8 @@ describeInBrowser("the admin console", () => {
       name: "Console ambassadors",
       currency: "USD",
       timezone: "America/New_York",
-      commission: { rate: { percent: 10 } },
+      // No hold: the release-holds job makes a commission available to pay at once.
+      commission: { rate: { percent: 10 }, holdDays: 0 },
       // Two clicks from one visitor within an hour raise a flag to review.
       fraud: { maxClicksPerHour: 1 },
     });
@@ -31,6 +36,8 @@ describeInBrowser("the admin console", () => {
     const ana = await server.call("POST", `/v1/programs/${programId}/participants`, {
       externalId: "ana-1",
       name: "Ana Lima",
+      // An order from Ana's own address through her code is held for review.
+      ips: [ANAS_IP],
     });
     expect(ana.status).toBe(201);
     for (const [externalId, sponsor] of [
@@ -58,6 +65,7 @@ describeInBrowser("the admin console", () => {
       { events: [order("o-1", 2), order("o-2", 4)] },
     );
     expect(sent.body.results.map((r) => r.status)).toEqual(["processed", "processed"]);
+    await releaseDueHolds(server.services);
     const ana1 = await server.call<{ items: { referralCode: string }[] }>(
       "GET",
       `/v1/programs/${programId}/participants?externalId=ana-1`,
@@ -77,7 +85,39 @@ describeInBrowser("the admin console", () => {
     expect(goal.status).toBe(201);
     targetGoalId = goal.body.id;
     page = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    // Under the test's own timeout, so a failure names what it waited for.
+    page.setDefaultTimeout(10_000);
   });
+
+  /** An order Ana refers from her own address: its commission waits on a flag. */
+  async function sellFromAnasAddress(id: string): Promise<void> {
+    const sold = await server.call<{ results: { status: string }[] }>(
+      "POST",
+      `/v1/programs/${programId}/events`,
+      {
+        events: [
+          {
+            type: "order",
+            id,
+            occurredAt: new Date().toISOString(),
+            code: anaCode,
+            ip: ANAS_IP,
+            items: [{ sku: "SHIRT", quantity: 1, unitAmount: 2500 }],
+            currency: "USD",
+          },
+        ],
+      },
+    );
+    expect(sold.body.results.map((r) => r.status)).toEqual(["processed"]);
+  }
+
+  const flaggedOrders = async (status: string) =>
+    (
+      await server.call<{ items: { orderId: string | null }[] }>(
+        "GET",
+        `/v1/programs/${programId}/flags?status=${status}`,
+      )
+    ).body.items.map((f) => f.orderId);
 
   it("refuses a wrong key with the API's message, then signs in and picks the program", async () => {
     await page.goto(`${server.url}/admin`);
@@ -93,11 +133,12 @@ describeInBrowser("the admin console", () => {
   });
 
   it("shows the real numbers of the orders sent through the API", async () => {
-    const figure = (label: string) => page.getByLabel(label, { exact: true });
-    await figure("Orders").filter({ hasText: "2" }).waitFor();
-    await eventually(() => figure("Sales").textContent()).toBe("$150.00");
-    await eventually(() => figure("Commissions").textContent()).toBe("$15.00");
-    await eventually(() => figure("Active participants").textContent()).toBe("1");
+    // Each figure is a group named for it; its value reads beside the change from the period before.
+    const figure = (name: string) => page.getByRole("group", { name, exact: true });
+    await figure("Orders").getByText("2", { exact: true }).waitFor();
+    await figure("Sales").getByText("$150.00", { exact: true }).waitFor();
+    await figure("Commissions").getByText("$15.00", { exact: true }).waitFor();
+    await figure("Active participants").getByText("1", { exact: true }).waitFor();
     await page.getByRole("link", { name: "Ana Lima" }).waitFor();
     await page.getByRole("img", { name: "Sales and commissions per day" }).waitFor();
   });
@@ -192,68 +233,89 @@ describeInBrowser("the admin console", () => {
     await portal.close();
   });
 
-  it("creates a payout and downloads its CSV", async () => {
+  it("previews what is due, pays exactly that, and downloads the payout's CSV", async () => {
     await page.getByRole("navigation").getByRole("link", { name: "Payouts" }).click();
+    const due = page.getByRole("table", { name: "Due now" });
+    await due
+      .getByRole("row", { name: /Ana Lima/ })
+      .getByText("$15.00")
+      .waitFor();
+    await page.getByText("A payout now pays $15.00 to 1 participant.").waitFor();
     await page.getByRole("button", { name: "Create payout" }).click();
     const dialog = page.getByRole("dialog", { name: "Create a payout?" });
-    await dialog.getByRole("button", { name: "Create payout" }).click();
+    await dialog.getByRole("button", { name: "Pay $15.00" }).click();
     await dialog.waitFor({ state: "detached" });
-    await page
-      .getByRole("status")
-      .filter({ hasText: /payout is empty/ })
-      .waitFor();
+    const told = page.getByRole("status").filter({ hasText: /^Payout pay_\S+ created/ });
+    await told.waitFor();
+    expect(await told.textContent()).toContain("$15.00 to 1 participant");
+    const payoutId = /Payout (pay_\S+) created/.exec((await told.textContent()) ?? "")?.[1] ?? "";
+    await page.getByText("Nothing is due: no payout will be made.").waitFor();
+
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("button", { name: /Download CSV of/ }).click(),
+      page.getByRole("button", { name: `Export CSV of ${payoutId}` }).click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^pay_.*\.csv$/);
-    const show = page.getByRole("button", { name: /^Show lines of pay_/ });
+    expect(download.suggestedFilename()).toBe(`${payoutId}.csv`);
+    const csv = readFileSync(await download.path(), "utf8");
+    expect(csv).toMatch(/^participant_id,external_id,email,amount,currency,reference\r?\n/);
+    expect(csv).toMatch(/,ana-1,,15\.00,USD,/);
+    const show = page.getByRole("button", { name: `Show lines of ${payoutId}` });
     await show.click();
-    await page.getByText("This payout paid nobody.").waitFor();
+    await page
+      .getByRole("table", { name: `Lines of ${payoutId}` })
+      .getByRole("link", { name: "Ana Lima" })
+      .waitFor();
     await eventually(() =>
-      page.getByRole("button", { name: /^Hide lines of pay_/ }).getAttribute("aria-expanded"),
+      page.getByRole("button", { name: `Hide lines of ${payoutId}` }).getAttribute("aria-expanded"),
     ).toBe("true");
   });
 
-  it("approves a flag from the review queue", async () => {
+  const flagItems = () =>
+    page
+      .getByRole("list", { name: "Flags" })
+      .getByRole("listitem")
+      .filter({ has: page.getByRole("heading") });
+
+  it("releases a held order's commission from the review queue once confirmed", async () => {
+    await sellFromAnasAddress("o-3");
     await page.getByRole("navigation").getByRole("link", { name: "Fraud review" }).click();
-    const flags = page.getByRole("list", { name: "Flags" });
-    await flags.getByRole("listitem").first().waitFor();
-    const before = await flags.getByRole("listitem").count();
-    await flags
-      .getByRole("button", { name: /^Approve flag/ })
-      .first()
-      .click();
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[aria-label="Flags"] li').length < n,
-      before,
-    );
+    const release = page.getByRole("button", {
+      name: "Release commission of order o-3 for Ana Lima",
+    });
+    await release.click();
+    const dialog = page.getByRole("dialog", { name: "Release $2.50 to Ana Lima?" });
+    await dialog.getByRole("button", { name: "Release commission" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await release.waitFor({ state: "detached" });
+    await page
+      .getByRole("status")
+      .filter({ hasText: "Released $2.50 of commission held by the flag on Ana Lima." })
+      .waitFor();
     await page.getByLabel("Show").selectOption("approved");
-    await page.getByRole("list", { name: "Flags" }).getByRole("listitem").first().waitFor();
+    await flagItems()
+      .filter({ hasText: "order o-3" })
+      .getByText("Released", { exact: true })
+      .waitFor();
+    expect(await flaggedOrders("approved")).toContain("o-3");
   });
 
-  it("rejects a flag only once the dialog is confirmed", async () => {
-    const clicks = await server.call("POST", `/v1/programs/${programId}/events`, {
-      events: ["c-3", "c-4"].map((id) => ({ type: "click", id, code: anaCode, visitorId: "v-2" })),
-    });
-    expect(clicks.status).toBe(200);
+  it("reverses a held commission as fraud only once the dialog is confirmed", async () => {
+    await sellFromAnasAddress("o-4");
     await page.getByLabel("Show").selectOption("open");
-    const flags = page.getByRole("list", { name: "Flags" });
-    const reject = flags.getByRole("button", { name: /^Reject flag/ }).first();
-    const flagId = (await reject.getAttribute("aria-label"))!.replace("Reject flag ", "");
-    await reject.click();
-    const dialog = page.getByRole("dialog", { name: /^Reject the .* flag\?$/ });
-    await dialog.getByRole("button", { name: "Reject flag" }).click();
+    const reverse = page.getByRole("button", { name: "Reverse as fraud: order o-4 for Ana Lima" });
+    await reverse.click();
+    const dialog = page.getByRole("dialog", { name: "Reverse $2.50 as fraud?" });
+    await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "detached" });
-    await flags
-      .getByRole("button", { name: `Reject flag ${flagId}` })
-      .waitFor({ state: "detached" });
+    expect(await flaggedOrders("open")).toContain("o-4");
+    await reverse.click();
+    await dialog.getByRole("button", { name: "Reverse as fraud" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await reverse.waitFor({ state: "detached" });
+    // The button went with its flag, so focus lands on the filter rather than the page's top.
     await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe("flag-status");
-    const rejected = await server.call<{ items: { id: string }[] }>(
-      "GET",
-      `/v1/programs/${programId}/flags?status=rejected`,
-    );
-    expect(rejected.body.items.map((f) => f.id)).toContain(flagId);
+    expect(await flaggedOrders("rejected")).toContain("o-4");
+    expect(await flaggedOrders("open")).not.toContain("o-4");
   });
 
   it("ends a goal only once the dialog is confirmed, keeping it on Escape", async () => {
@@ -290,6 +352,7 @@ describeInBrowser("the admin console", () => {
     if (!made.ok) throw new Error(made.message);
     const keyId = /(key_\w+)/.exec(made.lines[0] ?? "")?.[1];
     const own = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    own.setDefaultTimeout(10_000);
     await own.goto(`${server.url}/admin`);
     await own.getByLabel("Admin key").fill(made.lines[1] ?? "");
     await own.getByRole("button", { name: "Sign in" }).click();
