@@ -85,3 +85,28 @@ describeInBrowser("the Overview's chart, loaded on its own", () => {
     expect(await chartCard().getByRole("status").count()).toBe(0);
   });
 });
+
+/**
+ * A screen whose script cannot be fetched (a deploy replaced it, the network
+ * dropped) says so in its own place: the header and the other screens stay.
+ */
+describeInBrowser("a console screen whose script cannot load", () => {
+  const server = useWebServer();
+  const browser = useBrowser();
+
+  it("shows that the screen could not load, and the other screens still open", async () => {
+    await createProgram(server, { name: "Unreachable", timezone: "UTC" });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.route("**/assets/money-*.js", (route) => route.abort("connectionfailed"));
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel("Admin key").fill(server.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const nav = page.getByRole("navigation", { name: "Sections" });
+    await nav.getByRole("link", { name: "Payouts" }).click();
+    await page.getByText("This screen could not load. Reload the page to try again.").waitFor();
+    await nav.getByRole("link", { name: "Goals" }).click();
+    await page.getByRole("heading", { name: "Goals", level: 2 }).waitFor();
+    await page.close();
+  });
+});

@@ -13,7 +13,7 @@ import "../shared/styles.css";
 import { ApiError, ok } from "../shared/api.ts";
 import { Link, navigate, usePath } from "./router.tsx";
 import { api, onKeyRefused, session, type Program } from "./session.ts";
-import { Button, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+import { Button, ErrorMessage, Field, LoadFailure, Loading, inputClass, invalid } from "./ui.tsx";
 
 // Each screen is its own chunk, fetched when first opened: the sign-in screen
 // and the console's frame load none of them, nor Recharts.
@@ -198,9 +198,11 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
             />
           </Suspense>
         ) : (
-          <Suspense fallback={<Loading what="the screen" />}>
-            <Section path={path} program={program} />
-          </Suspense>
+          <LoadFailure key={path} what="This screen">
+            <Suspense fallback={<Loading what="the screen" />}>
+              <Section path={path} program={program} />
+            </Suspense>
+          </LoadFailure>
         )}
       </main>
     </div>

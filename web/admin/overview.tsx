@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Component, Suspense, lazy, useEffect, useState, type ReactNode } from "react";
+import { Suspense, lazy, useEffect, useState, type ReactNode } from "react";
 import { ok, type Schema } from "../shared/api.ts";
 import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import {
@@ -15,7 +15,16 @@ import {
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { SetupLink } from "./setup.tsx";
-import { Card, Empty, ErrorMessage, Field, Loading, TableScroll, inputClass } from "./ui.tsx";
+import {
+  Card,
+  Empty,
+  ErrorMessage,
+  Field,
+  LoadFailure,
+  Loading,
+  TableScroll,
+  inputClass,
+} from "./ui.tsx";
 
 type Summary = Schema<"Summary">;
 type Figures = Schema<"SummaryFigures">;
@@ -25,24 +34,6 @@ type Figures = Schema<"SummaryFigures">;
 // the figures, which never wait for it.
 const loadSalesChart = () => import("./sales-chart.tsx");
 const SalesChart = lazy(() => loadSalesChart().then((m) => ({ default: m.SalesChart })));
-
-/**
- * Keeps a chart that could not load (its chunk refused, the network gone)
- * to its own frame: the figures and tables around it stay.
- */
-class ChartFailure extends Component<{ children: ReactNode }, { failed: boolean }> {
-  override state = { failed: false };
-  static getDerivedStateFromError() {
-    return { failed: true };
-  }
-  override render() {
-    return this.state.failed ? (
-      <ErrorMessage error={new Error("The chart could not load. Reload the page to try again.")} />
-    ) : (
-      this.props.children
-    );
-  }
-}
 
 const levelName = (level: number) =>
   level === 1 ? "Seller" : level === 2 ? "Sponsor" : `Upline ${level - 1}`;
@@ -225,7 +216,7 @@ export function Overview({ program }: { program: Program }) {
           // way, so nothing below it moves when it draws.
           <div className="h-64">
             {series.data ? (
-              <ChartFailure>
+              <LoadFailure what="The chart">
                 <Suspense fallback={<Loading what="the chart" />}>
                   <SalesChart
                     days={series.data.days}
@@ -233,7 +224,7 @@ export function Overview({ program }: { program: Program }) {
                     timeZone={program.timezone}
                   />
                 </Suspense>
-              </ChartFailure>
+              </LoadFailure>
             ) : (
               <Loading what="the chart" />
             )}

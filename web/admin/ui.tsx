@@ -1,6 +1,7 @@
 import * as DialogPrimitive from "@radix-ui/react-dialog";
 import * as LabelPrimitive from "@radix-ui/react-label";
 import {
+  Component,
   useEffect,
   useId,
   useRef,
@@ -355,4 +356,29 @@ export function TableScroll({ label, children }: { label: string; children: Reac
       )}
     </div>
   );
+}
+
+/**
+ * Keeps what could not load (a screen's or a chart's chunk refused, the
+ * network gone) to its own frame, with what to do, instead of React
+ * unmounting the whole console. Give it a `key` that changes with what it
+ * holds, so moving on tries again.
+ */
+export class LoadFailure extends Component<
+  { what: string; children: ReactNode },
+  { failed: boolean }
+> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override render() {
+    return this.state.failed ? (
+      <ErrorMessage
+        error={new Error(`${this.props.what} could not load. Reload the page to try again.`)}
+      />
+    ) : (
+      this.props.children
+    );
+  }
 }
