@@ -246,22 +246,13 @@ recipe("the milestone rewards recipe", (port) => {
       points: { pending: 0, available: 750 },
       cash: { currency: "EUR", pending: 0, available: 0, paid: 0 },
     });
+    // Newest first, as the ledger reads.
     const entries = ledger?.items as Json[];
     expect(entries.filter((e) => e.asset === "points").map((e) => e.amount)).toEqual([
-      100, 500, 20, 80, 50,
+      50, 80, 20, 500, 100,
     ]);
     const products = entries.filter((e) => e.asset === "product");
     expect(products).toEqual([
-      expect.objectContaining({
-        amount: 1,
-        cause: expect.objectContaining({
-          type: "reward",
-          eventId: "order-30",
-          goalId: orders,
-          step: 3,
-        }),
-        product: { sku: "SHIRT-M", voucherCode: shirt.voucherCode },
-      }),
       expect.objectContaining({
         amount: 1,
         cause: expect.objectContaining({
@@ -271,6 +262,16 @@ recipe("the milestone rewards recipe", (port) => {
           window: "since:2026-07-27T10:00:00.000Z",
         }),
         product: { sku: "SOCKS", voucherCode: expect.any(String) },
+      }),
+      expect.objectContaining({
+        amount: 1,
+        cause: expect.objectContaining({
+          type: "reward",
+          eventId: "order-30",
+          goalId: orders,
+          step: 3,
+        }),
+        product: { sku: "SHIRT-M", voucherCode: shirt.voucherCode },
       }),
     ]);
     const byGoal = new Map((progress as Json[]).map((p) => [p.goalId, p]));
@@ -322,11 +323,11 @@ recipe("the target and achievement recipe", (port) => {
     const again = withStatus(lines[4] ?? "");
     expect(first).toEqual({
       status: 201,
-      body: { importId: expect.any(String), rows: 2, duplicate: false },
+      body: { importId: expect.any(String), rows: 2, duplicate: false, grants: [] },
     });
     expect(again).toEqual({
       status: 200,
-      body: { importId: first.body.importId, rows: 2, duplicate: true },
+      body: { importId: first.body.importId, rows: 2, duplicate: true, grants: [] },
     });
     const [targets, order1, order2, at92, order3, at100, balances] = lines.slice(5).map(json);
     expect(targets?.items).toEqual([

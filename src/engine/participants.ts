@@ -10,6 +10,7 @@ import {
 import type { Queryable } from "../store/db.ts";
 import { tell } from "../store/outbox.ts";
 import { availableOf, bookAdjustment } from "../store/ledger.ts";
+import { MAX_AMOUNT_MINOR } from "../domain/events.ts";
 import { lockParticipants, lockProgram } from "../store/locks.ts";
 import {
   codeTaken,
@@ -275,17 +276,23 @@ export async function adjustBalance(
     services.db.transaction(async (tx) => {
       await lockProgram(tx, program.id, "payouts");
       await lockParticipants(tx, program.id, [participant.id]);
-      if (input.amount < 0) {
-        const available = await availableOf(tx, program.id, participant.id, input.asset);
-        const unit = input.asset === "cash" ? `minor units of ${program.currency}` : "points";
-        if (available + input.amount < 0)
-          throw refuse(
-            "validation_failed",
-            `the adjustment takes ${-input.amount} but only ${available} is available (${unit}); take at most that`,
-            "amount",
-            "more than the available balance",
-          );
-      }
+      const available = await availableOf(tx, program.id, participant.id, input.asset);
+      const unit = input.asset === "cash" ? `minor units of ${program.currency}` : "points";
+      if (available + input.amount < 0)
+        throw refuse(
+          "validation_failed",
+          `the adjustment takes ${-input.amount} but only ${available} is available (${unit}); take at most that`,
+          "amount",
+          "more than the available balance",
+        );
+      // A balance past this could no longer be summed and answered exactly.
+      if (available + input.amount > MAX_AMOUNT_MINOR)
+        throw refuse(
+          "validation_failed",
+          `the adjustment would make the available balance more than ${MAX_AMOUNT_MINOR} ${unit}, the most a balance can be counted exactly; add at most ${MAX_AMOUNT_MINOR - available}`,
+          "amount",
+          "more than a balance can hold",
+        );
       const transferId = services.ids.next("trf");
       await bookAdjustment(
         tx,

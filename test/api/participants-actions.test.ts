@@ -212,6 +212,21 @@ describeEachBackend("participant actions and the ledger", (backend) => {
       expectError(await post(-101), 422, "validation_failed");
     });
 
+    it("refuses to raise a balance past what can be counted exactly, writing nothing", async () => {
+      const { ana, base, balances } = await shop();
+      const post = (amount: number) =>
+        api.call("POST", `${base}/${ana.id}/adjustments`, {
+          asset: "points",
+          amount,
+          reason: "Typo",
+        });
+      expectStatus(await post(Number.MAX_SAFE_INTEGER - 10), 201);
+      const tooMuch = await post(11);
+      expectError(tooMuch, 422, "validation_failed");
+      expect(JSON.stringify(tooMuch.body)).toContain("add at most 10");
+      expect((await balances(ana.id)).points.available).toBe(Number.MAX_SAFE_INTEGER - 10);
+    });
+
     it("books once for one Idempotency-Key, and answers the first reply again", async () => {
       const { program, ana, base, balances } = await shop();
       const body = { asset: "cash", amount: 250, reason: "Missed commission" };

@@ -102,8 +102,8 @@ describeEachBackend("refunds", (backend) => {
       `/v1/programs/${program.id}/participants/${ana.id}/ledger`,
     );
     expect(ledger.body.items.map((e) => [e.amount, e.cause.type, e.cause.eventId])).toEqual([
-      [600, "commission", "order-1"],
       [-600, "refund", "refund-1"],
+      [600, "commission", "order-1"],
     ]);
   });
 
