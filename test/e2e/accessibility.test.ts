@@ -1,7 +1,5 @@
 // An automated accessibility audit of the main screens with axe-core, run in
 // the real browser: WCAG 2 A and AA rules, colour contrast included.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { beforeAll, expect, it } from "vitest";
 import {
@@ -11,39 +9,9 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
+import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
-
-// Run through DevTools rather than a <script> tag: the pages' CSP refuses inline scripts.
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
-  "utf8",
-);
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Violations of WCAG 2 A/AA rules on the page as it is now, one line each. */
-async function audit(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(o: object): Promise<{ violations: unknown[] }> } }
-    ).axe;
-    const result = await axe.run({
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-    });
-    return result.violations;
-  });
-  return (violations as Violation[]).map(
-    (v) =>
-      `${v.id} (${v.impact ?? "?"}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-  );
-}
 
 describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", () => {
   const server = useWebServer();
@@ -84,7 +52,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
   async function signedIn(): Promise<Page> {
     const page = await browser().newPage();
     await page.goto(`${server.url}/admin`);
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByLabel("Admin key").fill(server.key);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page
@@ -97,20 +65,20 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
   it("the admin console's sign-in, overview, goals, participant, integrations, webhooks, broadcasts, setup and new-program pages have no violations", async () => {
     const page = await signedIn();
     await page.getByLabel("Orders", { exact: true }).filter({ hasText: "1" }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
     await page.getByText("First $100").first().waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
     // The list with its sortable headers, figures and Export CSV.
     await page.getByRole("columnheader", { name: "Sales" }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("link", { name: "Ana Lima" }).click();
     await page.getByRole("progressbar").first().waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("navigation").getByRole("link", { name: "Integrations" }).click();
     await page.getByRole("region", { name: "WooCommerce" }).getByLabel("Signing secret").waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // An endpoint added through the form, with its secret shown and a delivery listed.
     await page.getByRole("navigation").getByRole("link", { name: "Webhooks" }).click();
     await page.getByLabel("URL").fill("https://93.184.215.14/laurel/webhooks");
@@ -121,11 +89,11 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     await endpoint.getByRole("button", { name: /^Send test event/ }).click();
     await endpoint.getByRole("button", { name: /^Refresh deliveries/ }).click();
     await endpoint.getByRole("list", { name: "Recent deliveries" }).getByRole("listitem").waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // This server has no mail: Broadcasts says so, beside a New broadcast that explains why it waits.
     await page.getByRole("navigation").getByRole("link", { name: "Broadcasts" }).click();
     await page.getByRole("status").filter({ hasText: "Mail is not configured." }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // Targets: a goal that takes them, and a file's preview with its money shown as money.
     const targetGoal = await server.call<{ id: string }>(
       "POST",
@@ -148,16 +116,16 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
       ),
     });
     await page.getByRole("heading", { name: /^Preview of targets\.csv/ }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // The setup checklist from the Overview, with a widget secret shown; then the new-program form.
     await page.getByRole("navigation").getByRole("link", { name: "Overview" }).click();
     await page.getByRole("link", { name: /Continue setting up/ }).click();
     await page.getByRole("button", { name: "Create widget secret" }).click();
     await page.getByLabel("Widget secret").waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("link", { name: "New program" }).click();
     await page.getByRole("heading", { name: "New program" }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.close();
   });
 
@@ -191,7 +159,7 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await page.goto(`${server.url}/admin/goals/${goal.body.id}`);
     await page.getByRole("region", { name: "Step 1 rewards by level" }).waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.close();
   });
 
@@ -206,9 +174,9 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
       .getByText(/payout/i)
       .first()
       .waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 900 });
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.close();
   });
 
@@ -221,12 +189,12 @@ describeInBrowser("accessibility of the main screens (axe-core, WCAG 2.1 AA)", (
     const launcher = page.getByRole("button", { name: /rewards/i });
     await launcher.click();
     await page.getByRole("dialog").getByText("First $100").first().waitFor();
-    expect(await audit(page)).toEqual([]);
+    expect(await accessibilityViolations(page)).toEqual([]);
     // The same audit on a page with a known fault reports it.
     await page.setContent(
       `<!doctype html><html lang="en"><head><title>Bad</title></head><body><img src="x.png"></body></html>`,
     );
-    expect((await audit(page)).join("\n")).toMatch(/^image-alt/m);
+    expect((await accessibilityViolations(page)).join("\n")).toMatch(/^image-alt/m);
     await page.close();
   });
 });
