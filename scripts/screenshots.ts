@@ -11,9 +11,12 @@ import { SignJWT } from "jose";
 import type { Page } from "playwright-core";
 import { newApp } from "../src/api/app.ts";
 import { DEMO_PROGRAM, runDemo } from "../src/cli/demo.ts";
+import { DEFAULT_HOLD_DAYS } from "../src/engine/program-rules.ts";
+import { releaseHolds } from "../src/engine/release-holds.ts";
 import { createServices } from "../src/engine/services.ts";
 import { openPglite } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
+import { findProgramById } from "../src/store/programs.ts";
 import { CHROMIUM, launchBrowser } from "../test/support/chromium.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -41,10 +44,11 @@ function listen(server: Server): Promise<string> {
   );
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
-  // Fonts and the chart's first paint settle after the data is in.
+async function shoot(page: Page, name: string, { drawing = false } = {}): Promise<void> {
+  // Fonts settle after the data is in, and a chart's lines draw themselves in
+  // over a second and a half.
   await page.evaluate(() => document.fonts.ready);
-  await page.waitForTimeout(400);
+  await page.waitForTimeout(drawing ? 1_800 : 400);
   const path = join(OUT, `${name}.png`);
   await page.screenshot({ path });
   console.log(`wrote ${path}`);
@@ -148,23 +152,50 @@ async function main(): Promise<number> {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByLabel("Program", { exact: true }).selectOption({ label: DEMO_PROGRAM });
     await page.getByRole("heading", { name: "Overview" }).waitFor();
-    await page.getByLabel("Orders", { exact: true }).filter({ hasText: /[1-9]/ }).waitFor();
+    await page
+      .getByRole("group", { name: "Orders", exact: true })
+      .getByText(/[1-9]/)
+      .first()
+      .waitFor();
+    await page.getByRole("region", { name: "How orders came" }).getByRole("row").nth(1).waitFor();
     await page.getByRole("img", { name: "Sales and commissions per day" }).waitFor();
-    await page.locator(".recharts-surface").first().waitFor();
-    await shoot(page, "admin-overview");
+    await page.locator(".recharts-line-curve").first().waitFor();
+    await shoot(page, "admin-overview", { drawing: true });
+
+    await page.setViewportSize(MOBILE);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, "admin-overview-mobile", { drawing: true });
+    await page.setViewportSize(DESKTOP);
+
+    await page.getByRole("link", { name: `Continue setting up ${DEMO_PROGRAM}` }).click();
+    await page.getByRole("heading", { name: `Set up ${DEMO_PROGRAM}` }).waitFor();
+    await page
+      .getByRole("region", { name: /Set the commission plan/ })
+      .getByText(/Done/)
+      .waitFor();
+    await shoot(page, "admin-setup");
 
     await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
     await page.getByRole("list", { name: "Goals" }).getByText("Order milestones").waitFor();
     await shoot(page, "admin-goals");
 
     await page.getByRole("navigation").getByRole("link", { name: "Participants" }).click();
+    const list = page.getByRole("region", { name: "Participants" }).getByRole("table");
+    await list.getByRole("row").nth(10).waitFor();
+    // Sorted by sales, highest first, the list opens on the network's best sellers.
+    const sales = list.getByRole("columnheader", { name: "Sales" });
+    for (let i = 0; i < 2 && (await sales.getAttribute("aria-sort")) !== "descending"; i++) {
+      await sales.getByRole("button").click();
+      await page.waitForTimeout(300);
+    }
+    await list.getByRole("row").nth(10).waitFor();
+    await shoot(page, "admin-participants");
+
     await page.getByLabel("Search").fill(me.name ?? me.externalId);
     await page.getByRole("link", { name: me.name ?? me.externalId }).click();
     await page.getByRole("heading", { name: me.name ?? me.externalId }).waitFor();
     await page.getByRole("progressbar").first().waitFor();
-    await page.getByRole("progressbar").first().waitFor();
     await shoot(page, "admin-participant");
-    await page.close();
 
     for (const [name, viewport] of [
       ["portal", DESKTOP],
@@ -175,7 +206,7 @@ async function main(): Promise<number> {
       await portal.goto(magicLink);
       await portal.getByRole("progressbar").first().waitFor();
       await portal.getByLabel("Referral link").waitFor();
-      await shoot(portal, name);
+      await shoot(portal, name, { drawing: true });
       await portal.close();
     }
 
@@ -211,6 +242,23 @@ async function main(): Promise<number> {
     await dialog.getByRole("progressbar").first().waitFor();
     await shoot(widget, "widget");
     await widget.close();
+
+    // A hold runs from when an order is booked, so every commission of a demo
+    // just written is still held and nothing is due. The hold-release job,
+    // run as it will run the day the holds end, makes them available; this
+    // comes after the other pictures, whose ledgers would otherwise show
+    // releases dated a month ahead.
+    const holdsOver = new Date(Date.now() + (DEFAULT_HOLD_DAYS + 1) * 86_400_000);
+    const later = createServices(db, { publicUrl: url, now: () => holdsOver });
+    const program = await findProgramById(db, demo.programId);
+    if (!program) throw new Error(`the demo's program ${demo.programId} is gone`);
+    const released = await releaseHolds(later, program);
+    if (released === 0) throw new Error("the demo has no commissions to release");
+    await page.getByRole("navigation").getByRole("link", { name: "Payouts" }).click();
+    await page.getByRole("table", { name: "Due now" }).getByRole("link").nth(3).waitFor();
+    await page.getByText(/^A payout now pays /).waitFor();
+    await shoot(page, "admin-payouts");
+    await page.close();
     return 0;
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
