@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, ok, type RequestBody, type Schema } from "../shared/api.ts";
+import { LevelsEditor } from "./levels-editor.tsx";
 import { api, type Program } from "./session.ts";
 import { Button, Field, inputClass, invalid } from "./ui.tsx";
 
@@ -381,67 +382,13 @@ export function CreateProgram({
             Ranks participants can hold, such as Silver and Gold; a level can have its own rate.
           </p>
           {messageFor("levels") && <p className={errorClass}>{messageFor("levels")}</p>}
-          <ol className="flex flex-col gap-3">
-            {draft.levels.map((level, i) => {
-              const n = i + 1;
-              const setLevel = (change: Partial<{ key: string; name: string }>) =>
-                set(
-                  "levels",
-                  draft.levels.map((l, j) => (j === i ? { ...l, ...change } : l)),
-                );
-              const keyId = `new-program-level-${i}-key`;
-              const nameId = `new-program-level-${i}-name`;
-              return (
-                <li key={i} className="grid grid-cols-[1fr_1fr_auto] items-start gap-2">
-                  <Field id={keyId} label={`Level ${n} key`} error={messageFor(`levels.${i}.key`)}>
-                    <input
-                      id={keyId}
-                      className={inputClass}
-                      value={level.key}
-                      placeholder="gold"
-                      onChange={(e) => setLevel({ key: e.target.value })}
-                      {...invalid(keyId, messageFor(`levels.${i}.key`))}
-                    />
-                  </Field>
-                  <Field
-                    id={nameId}
-                    label={`Level ${n} name`}
-                    error={messageFor(`levels.${i}.name`)}
-                  >
-                    <input
-                      id={nameId}
-                      className={inputClass}
-                      value={level.name}
-                      placeholder="Gold"
-                      onChange={(e) => setLevel({ name: e.target.value })}
-                      {...invalid(nameId, messageFor(`levels.${i}.name`))}
-                    />
-                  </Field>
-                  <Button
-                    variant="secondary"
-                    className="mt-6 px-2"
-                    aria-label={`Remove level ${n}`}
-                    onClick={() =>
-                      set(
-                        "levels",
-                        draft.levels.filter((_, j) => j !== i),
-                      )
-                    }
-                  >
-                    ×
-                  </Button>
-                </li>
-              );
-            })}
-          </ol>
-          <div>
-            <Button
-              variant="secondary"
-              onClick={() => set("levels", [...draft.levels, { key: "", name: "" }])}
-            >
-              Add level
-            </Button>
-          </div>
+          <LevelsEditor
+            idPrefix="new-program-level"
+            levels={draft.levels}
+            onChange={(levels) => set("levels", levels)}
+            messageFor={messageFor}
+            placeholders={{ key: "gold", name: "Gold" }}
+          />
         </fieldset>
 
         <div>

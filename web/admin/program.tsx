@@ -5,6 +5,7 @@ import { currencyDigits } from "../shared/format.ts";
 import { announcementOf, announcementPath, type Announcement } from "./announce-pay-change.ts";
 import { CurrencyField, TimeZoneField } from "./create-program.tsx";
 import { MailStatusNotice } from "./mail-status.tsx";
+import { LevelsEditor } from "./levels-editor.tsx";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
@@ -944,67 +945,12 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
       </Group>
 
       <Group legend="Levels" id="levels" error={messageFor("levels")}>
-        <ol className="flex flex-col gap-3">
-          {draft.levels.map((level, i) => {
-            const n = i + 1;
-            const setLevel = (change: Partial<{ key: string; name: string }>) =>
-              set(
-                "levels",
-                draft.levels.map((l, j) => (j === i ? { ...l, ...change } : l)),
-              );
-            return (
-              <li key={i} className="grid grid-cols-[1fr_1fr_auto] items-start gap-2">
-                <Field
-                  id={`level-${i}-key`}
-                  label={`Level ${n} key`}
-                  error={messageFor(`levels.${i}.key`)}
-                >
-                  <input
-                    id={`level-${i}-key`}
-                    className={inputClass}
-                    value={level.key}
-                    onChange={(e) => setLevel({ key: e.target.value })}
-                    {...invalid(`level-${i}-key`, messageFor(`levels.${i}.key`))}
-                  />
-                </Field>
-                <Field
-                  id={`level-${i}-name`}
-                  label={`Level ${n} name`}
-                  error={messageFor(`levels.${i}.name`)}
-                >
-                  <input
-                    id={`level-${i}-name`}
-                    className={inputClass}
-                    value={level.name}
-                    onChange={(e) => setLevel({ name: e.target.value })}
-                    {...invalid(`level-${i}-name`, messageFor(`levels.${i}.name`))}
-                  />
-                </Field>
-                <Button
-                  variant="secondary"
-                  className="mt-6 px-2"
-                  aria-label={`Remove level ${n}`}
-                  onClick={() =>
-                    set(
-                      "levels",
-                      draft.levels.filter((_, j) => j !== i),
-                    )
-                  }
-                >
-                  ×
-                </Button>
-              </li>
-            );
-          })}
-        </ol>
-        <div>
-          <Button
-            variant="secondary"
-            onClick={() => set("levels", [...draft.levels, { key: "", name: "" }])}
-          >
-            Add level
-          </Button>
-        </div>
+        <LevelsEditor
+          idPrefix="level"
+          levels={draft.levels}
+          onChange={(levels) => set("levels", levels)}
+          messageFor={messageFor}
+        />
       </Group>
 
       <Group legend="Attribution" id="attribution" error={messageFor("attribution")}>
