@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
-import {
-  countRows,
-  createParticipant,
-  createProgram,
-  expectError,
-  expectStatus,
-  order,
-  sendEvents,
-  useApi,
-  type BalancesBody,
-  type ErrorBody,
-} from "../support/api.ts";
+import { countRows, expectError, expectStatus, useApi, type ErrorBody } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import { setUpPayoutProgram } from "../support/payouts.ts";
 
 interface PreviewBody {
   currency: string;
@@ -45,32 +34,13 @@ describeEachBackend("payout preview and paying what was seen", (backend) => {
       )
     )[0]?.n;
 
-  /** No hold, 10% to the seller and 3% to the sponsor, a $5.00 minimum; Ana is sponsored by Ben. */
+  /** Ana Lima, sponsored by Ben Ortiz, sells in a program that pays at once (test/support/payouts.ts). */
   async function setUp(minimum = 500) {
-    const program = await createProgram(api, {
-      commission: { rate: { percent: 10 }, upline: [{ percent: 3 }], holdDays: 0 },
-      payouts: { minimum },
+    const payouts = await setUpPayoutProgram(api, {
+      minimum,
+      names: { ana: "Ana Lima", ben: "Ben Ortiz" },
     });
-    const ben = await createParticipant(api, program.id, {
-      externalId: "ben",
-      name: "Ben Ortiz",
-      email: "ben@example.com",
-    });
-    const ana = await createParticipant(api, program.id, {
-      externalId: "ana",
-      name: "Ana Lima",
-      email: "ana@example.com",
-      sponsor: "ben",
-    });
-    const sell = async (id: string, unitAmount: number) => {
-      const reply = await sendEvents(
-        api,
-        program.id,
-        order(id, { code: ana.referralCode, items: [{ sku: "A", quantity: 1, unitAmount }] }),
-      );
-      expectStatus(reply, 200);
-      await releaseDueHolds(api.services);
-    };
+    const { program } = payouts;
     const preview = async () => {
       const reply = await api.call<PreviewBody>(
         "GET",
@@ -81,14 +51,7 @@ describeEachBackend("payout preview and paying what was seen", (backend) => {
     };
     const pay = <T = PayoutBody>(body?: unknown) =>
       api.call<T>("POST", `/v1/programs/${program.id}/payouts`, body);
-    const cash = async (participantId: string) =>
-      (
-        await api.call<BalancesBody>(
-          "GET",
-          `/v1/programs/${program.id}/participants/${participantId}/balances`,
-        )
-      ).body.cash;
-    return { program, ana, ben, sell, preview, pay, cash };
+    return { ...payouts, preview, pay };
   }
 
   it("previews who a payout would pay, with names, and how many are under the minimum, writing nothing", async () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
-import {
-  createParticipant,
-  createProgram,
-  expectError,
-  expectStatus,
-  order,
-  sendEvents,
-  useApi,
-  type BalancesBody,
-} from "../support/api.ts";
+import { createProgram, expectError, expectStatus, sendEvents, useApi } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import { setUpPayoutProgram } from "../support/payouts.ts";
 
 interface PayoutBody {
   id: string;
@@ -29,46 +20,17 @@ interface PayoutBody {
 describeEachBackend("payouts", (backend) => {
   const api = useApi(backend);
 
-  /**
-   * No hold, 10% to the seller and 3% to the sponsor, minimum payout $5.00.
-   * Ana (sponsored by Ben) sells: Ana earns 10% and Ben 3% of each order.
-   */
   async function setUp(minimum = 500) {
-    const program = await createProgram(api, {
-      commission: { rate: { percent: 10 }, upline: [{ percent: 3 }], holdDays: 0 },
-      payouts: { minimum },
-    });
-    const ben = await createParticipant(api, program.id, {
-      externalId: "ben",
-      email: "ben@example.com",
-    });
-    const ana = await createParticipant(api, program.id, {
-      externalId: "ana",
-      email: "ana@example.com",
-      sponsor: "ben",
-    });
-    const sell = async (id: string, unitAmount: number) => {
-      const reply = await sendEvents(
-        api,
-        program.id,
-        order(id, { code: ana.referralCode, items: [{ sku: "A", quantity: 1, unitAmount }] }),
-      );
-      expectStatus(reply, 200);
-      await releaseDueHolds(api.services);
-    };
+    const payouts = await setUpPayoutProgram(api, { minimum });
     const pay = async () => {
-      const reply = await api.call<PayoutBody>("POST", `/v1/programs/${program.id}/payouts`);
+      const reply = await api.call<PayoutBody>(
+        "POST",
+        `/v1/programs/${payouts.program.id}/payouts`,
+      );
       expectStatus(reply, 201);
       return reply.body;
     };
-    const cash = async (participantId: string) =>
-      (
-        await api.call<BalancesBody>(
-          "GET",
-          `/v1/programs/${program.id}/participants/${participantId}/balances`,
-        )
-      ).body.cash;
-    return { program, ana, ben, sell, pay, cash };
+    return { ...payouts, pay };
   }
 
   it("pays every available balance at or over the minimum, and marks it paid", async () => {
