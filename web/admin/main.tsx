@@ -198,7 +198,9 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
             />
           </Suspense>
         ) : (
-          <LoadFailure key={path} what="This screen">
+          // Keyed by section, not path: moving within a screen (/broadcasts/new to
+          // /broadcasts) keeps its state; moving to another section tries to load again.
+          <LoadFailure key={path.split("/")[1]} what="This screen">
             <Suspense fallback={<Loading what="the screen" />}>
               <Section path={path} program={program} />
             </Suspense>
