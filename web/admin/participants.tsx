@@ -37,6 +37,50 @@ const BAND_COLOUR: Record<Band, string> = {
 
 const name = (p: Participant) => p.name ?? p.externalId;
 
+/** The program's levels to pick from, `blank` naming the empty choice ("" for it). */
+function LevelSelect({
+  id,
+  program,
+  value,
+  onChange,
+  blank,
+}: {
+  id: string;
+  program: Program;
+  value: string;
+  onChange: (level: string) => void;
+  blank: string;
+}) {
+  return (
+    <Field id={id} label="Level">
+      <select
+        id={id}
+        className={inputClass}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        <option value="">{blank}</option>
+        {(program.levels ?? []).map((l) => (
+          <option key={l.key} value={l.key}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** A participant's statuses, as the filter and the status form both offer them. */
+function StatusOptions() {
+  return (
+    <>
+      <option value="active">Active</option>
+      <option value="applied">Applied</option>
+      <option value="suspended">Suspended</option>
+    </>
+  );
+}
+
 type Listed = Schema<"ParticipantListItem">;
 type SortKey = "name" | "sales" | "earnings" | "balance" | "joinedAt";
 type Sort = SortKey | `-${SortKey}`;
@@ -173,21 +217,13 @@ export function Participants({ program }: { program: Program }) {
             onChange={(e) => setQ(e.target.value)}
           />
         </Field>
-        <Field id="participant-level" label="Level">
-          <select
-            id="participant-level"
-            className={inputClass}
-            value={level}
-            onChange={(e) => setLevel(e.target.value)}
-          >
-            <option value="">Any level</option>
-            {(program.levels ?? []).map((l) => (
-              <option key={l.key} value={l.key}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <LevelSelect
+          id="participant-level"
+          program={program}
+          value={level}
+          onChange={setLevel}
+          blank="Any level"
+        />
         <Field id="participant-status" label="Status">
           <select
             id="participant-status"
@@ -196,9 +232,7 @@ export function Participants({ program }: { program: Program }) {
             onChange={(e) => setStatus(e.target.value as ParticipantStatus | "")}
           >
             <option value="">Any status</option>
-            <option value="active">Active</option>
-            <option value="applied">Applied</option>
-            <option value="suspended">Suspended</option>
+            <StatusOptions />
           </select>
         </Field>
       </form>
@@ -830,21 +864,13 @@ function ChangeFields({
           );
         }}
       >
-        <Field id="action-level" label="Level">
-          <select
-            id="action-level"
-            className={inputClass}
-            value={level}
-            onChange={(e) => setLevel(e.target.value)}
-          >
-            <option value="">No level</option>
-            {(program.levels ?? []).map((l) => (
-              <option key={l.key} value={l.key}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <LevelSelect
+          id="action-level"
+          program={program}
+          value={level}
+          onChange={setLevel}
+          blank="No level"
+        />
         <Field id="action-status" label="Status">
           <select
             id="action-status"
@@ -852,9 +878,7 @@ function ChangeFields({
             value={status}
             onChange={(e) => setStatus(e.target.value as ParticipantStatus)}
           >
-            <option value="active">Active</option>
-            <option value="applied">Applied</option>
-            <option value="suspended">Suspended</option>
+            <StatusOptions />
           </select>
         </Field>
         <Button type="submit" disabled={patch.isPending}>
