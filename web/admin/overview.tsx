@@ -334,55 +334,64 @@ function periodSentence(
 function FigureCards({ summary, money }: { summary: Summary; money: (minor: number) => string }) {
   const was: Figures | null = summary.previous;
   const links = summary.conversionBySource.links;
-  const change = (
-    pick: (f: Figures) => number,
-    better: Better,
-    show: (value: number) => string,
-    points = false,
-  ) =>
-    was ? (
-      <Change now={pick(summary)} before={pick(was)} better={better} show={show} points={points} />
-    ) : null;
   const percent = (value: number) => `${formatNumber(value)}%`;
+  // Each card is its figure over the period, shown as `show` shows it, and
+  // against the period before when there is one.
+  const figures: {
+    label: string;
+    pick: (f: Figures) => number;
+    better: Better;
+    show: (value: number) => string;
+    points?: boolean;
+    detail?: string;
+  }[] = [
+    { label: "Sales", pick: (f) => f.sales, better: "up", show: money },
+    { label: "Orders", pick: (f) => f.orders, better: "up", show: formatNumber },
+    { label: "Clicks", pick: (f) => f.clicks, better: "up", show: formatNumber },
+    {
+      label: "Conversion",
+      pick: (f) => f.conversionRate,
+      better: "up",
+      show: percent,
+      points: true,
+      detail: `${formatNumber(links.orders)} ${links.orders === 1 ? "order" : "orders"} through a link, of ${formatNumber(links.clicks)} ${links.clicks === 1 ? "click" : "clicks"}`,
+    },
+    {
+      label: "Refunds",
+      pick: (f) => f.refunds,
+      better: "down",
+      show: money,
+      detail: `${formatNumber(summary.refundCount)} ${summary.refundCount === 1 ? "refund" : "refunds"}`,
+    },
+    { label: "Commissions", pick: (f) => f.commissions, better: "neither", show: money },
+    {
+      label: "Active participants",
+      pick: (f) => f.activeParticipants,
+      better: "up",
+      show: formatNumber,
+    },
+  ];
   return (
     <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
-      <Figure
-        label="Sales"
-        value={money(summary.sales)}
-        change={change((f) => f.sales, "up", money)}
-      />
-      <Figure
-        label="Orders"
-        value={formatNumber(summary.orders)}
-        change={change((f) => f.orders, "up", formatNumber)}
-      />
-      <Figure
-        label="Clicks"
-        value={formatNumber(summary.clicks)}
-        change={change((f) => f.clicks, "up", formatNumber)}
-      />
-      <Figure
-        label="Conversion"
-        value={percent(summary.conversionRate)}
-        detail={`${formatNumber(links.orders)} ${links.orders === 1 ? "order" : "orders"} through a link, of ${formatNumber(links.clicks)} ${links.clicks === 1 ? "click" : "clicks"}`}
-        change={change((f) => f.conversionRate, "up", percent, true)}
-      />
-      <Figure
-        label="Refunds"
-        value={money(summary.refunds)}
-        detail={`${formatNumber(summary.refundCount)} ${summary.refundCount === 1 ? "refund" : "refunds"}`}
-        change={change((f) => f.refunds, "down", money)}
-      />
-      <Figure
-        label="Commissions"
-        value={money(summary.commissions)}
-        change={change((f) => f.commissions, "neither", money)}
-      />
-      <Figure
-        label="Active participants"
-        value={formatNumber(summary.activeParticipants)}
-        change={change((f) => f.activeParticipants, "up", formatNumber)}
-      />
+      {figures.map(({ label, pick, better, show, points = false, detail }) => (
+        <Figure
+          key={label}
+          label={label}
+          value={show(pick(summary))}
+          detail={detail}
+          change={
+            was ? (
+              <Change
+                now={pick(summary)}
+                before={pick(was)}
+                better={better}
+                show={show}
+                points={points}
+              />
+            ) : null
+          }
+        />
+      ))}
     </div>
   );
 }
