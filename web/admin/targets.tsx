@@ -19,6 +19,21 @@ type Preview = Schema<"TargetPreview">;
 type PreviewRow = Preview["items"][number];
 type Reward = PreviewRow["grants"][number]["reward"];
 
+/** One of the screen's steps: a white panel named by its heading. */
+function Panel({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section
+      aria-labelledby={`${id}-heading`}
+      className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4"
+    >
+      <h3 id={`${id}-heading`} className="text-sm font-semibold text-slate-700">
+        {title}
+      </h3>
+      {children}
+    </section>
+  );
+}
+
 /**
  * Per-participant targets: pick a goal and a period, download a template,
  * choose a file, read what it would do (money in the goal's currency, rows
@@ -109,13 +124,7 @@ function TargetsOfGoal({
   const exampleTarget = money ? 50000 : 40;
   return (
     <>
-      <section
-        aria-labelledby="targets-goal-heading"
-        className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4"
-      >
-        <h3 id="targets-goal-heading" className="text-sm font-semibold text-slate-700">
-          Goal and period
-        </h3>
+      <Panel id="targets-goal" title="Goal and period">
         <div className="grid gap-3 sm:grid-cols-2">
           <Field id="targets-goal" label="Goal">
             <select
@@ -169,7 +178,7 @@ function TargetsOfGoal({
         <div>
           <TemplateButton program={program} goal={goal} period={period} />
         </div>
-      </section>
+      </Panel>
       <ImportFile program={program} goal={goal} period={period} />
       <ImportedTargets program={program} goal={goal} period={period} />
     </>
@@ -276,13 +285,7 @@ function ImportFile({ program, goal, period }: { program: Program; goal: Goal; p
   const error = preview.error ?? upload.error;
   const rows = error instanceof ApiError ? badRows(error) : [];
   return (
-    <section
-      aria-labelledby="targets-file-heading"
-      className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4"
-    >
-      <h3 id="targets-file-heading" className="text-sm font-semibold text-slate-700">
-        Import a file
-      </h3>
+    <Panel id="targets-file" title="Import a file">
       <div
         onDragOver={(e) => {
           e.preventDefault();
@@ -327,7 +330,7 @@ function ImportFile({ program, goal, period }: { program: Program; goal: Goal; p
           }
         />
       )}
-    </section>
+    </Panel>
   );
 }
 
@@ -570,13 +573,7 @@ function ImportedTargets({
   const show = (value: number) =>
     money ? formatMoney(value, program.currency) : formatNumber(value);
   return (
-    <section
-      aria-labelledby="targets-list-heading"
-      className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4"
-    >
-      <h3 id="targets-list-heading" className="text-sm font-semibold text-slate-700">
-        Targets of {goal.name} for {period}
-      </h3>
+    <Panel id="targets-list" title={`Targets of ${goal.name} for ${period}`}>
       {targets.isPending ? (
         <Loading what="targets" />
       ) : targets.error ? (
@@ -613,7 +610,7 @@ function ImportedTargets({
       {targets.data?.next && (
         <p className="text-sm text-slate-600">Showing the first 500 targets.</p>
       )}
-    </section>
+    </Panel>
   );
 }
 
