@@ -25,6 +25,15 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 /** Who a row is about: the name when there is one, else the brand's own id. */
 const nameOf = (p: { name: string | null; externalId: string }) => p.name ?? p.externalId;
 
+/** A participant's name, linking to their page. */
+function ParticipantLink({ id, name }: { id: string; name: string }) {
+  return (
+    <Link to={`/participants/${id}`} className="underline">
+      {name}
+    </Link>
+  );
+}
+
 /** A flag whose order still has commissions held: only those can be released or reversed. */
 const holdsMoney = (f: Flag) => f.status === "open" && f.orderId !== null && f.held > 0;
 
@@ -265,11 +274,8 @@ function FlagItem({
         <Badge tone={outcome.tone}>{outcome.words}</Badge>
       </div>
       <p>
-        About{" "}
-        <Link to={`/participants/${f.participantId}`} className="underline">
-          {who}
-        </Link>{" "}
-        ({f.participant.externalId}). {f.reason}
+        About <ParticipantLink id={f.participantId} name={who} /> ({f.participant.externalId}).{" "}
+        {f.reason}
       </p>
       <p className="text-xs text-slate-500">
         Raised {formatDateTime(f.createdAt, program.timezone)}
@@ -289,10 +295,8 @@ function FlagItem({
           <ul aria-label={`Commissions held by the flag on ${who}`} className="ml-4 list-disc">
             {f.commissions.map((c) => (
               <li key={`${c.participantId}-${c.level}`}>
-                <Link to={`/participants/${c.participantId}`} className="underline">
-                  {nameOf(c)}
-                </Link>{" "}
-                ({levelWords(c.level)}): {money(c.amount)}
+                <ParticipantLink id={c.participantId} name={nameOf(c)} /> ({levelWords(c.level)}):{" "}
+                {money(c.amount)}
               </li>
             ))}
           </ul>
@@ -548,9 +552,7 @@ function DueNow({
             {preview.lines.map((l) => (
               <tr key={l.participantId} className="border-t">
                 <td className="p-2">
-                  <Link to={`/participants/${l.participantId}`} className="underline">
-                    {nameOf(l)}
-                  </Link>
+                  <ParticipantLink id={l.participantId} name={nameOf(l)} />
                   {l.name && <span className="text-xs text-slate-500"> ({l.externalId})</span>}
                 </td>
                 <td className="p-2">{l.email ?? "—"}</td>
@@ -662,9 +664,7 @@ function PayoutRow({
                   {detail.data.lines.map((line) => (
                     <tr key={line.participantId} className="border-t">
                       <td className="p-1">
-                        <Link to={`/participants/${line.participantId}`} className="underline">
-                          {nameOf(line)}
-                        </Link>
+                        <ParticipantLink id={line.participantId} name={nameOf(line)} />
                       </td>
                       <td className="p-1 font-mono text-xs">{line.reference}</td>
                       <td className="p-1 text-right">
