@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, ok, type RequestBody, type Schema } from "../shared/api.ts";
 import { LevelsEditor } from "./levels-editor.tsx";
 import { api, type Program } from "./session.ts";
+import { UplineRows } from "./upline-rows.tsx";
 import { Button, Field, inputClass, invalid } from "./ui.tsx";
 
 /** Offered first; any other three-letter ISO 4217 code may be typed. */
@@ -312,68 +313,37 @@ export function CreateProgram({
           {messageFor("commission.upline") && (
             <p className={errorClass}>{messageFor("commission.upline")}</p>
           )}
-          <ol className="flex flex-col gap-2">
-            {draft.upline.map((rate, i) => {
-              const n = i + 1;
+          <UplineRows
+            rows={draft.upline}
+            onChange={(upline) => set("upline", upline)}
+            blank=""
+            inputId={(i) => `new-program-upline-${i}`}
+            errorOf={(_, i) =>
+              messageFor(`commission.upline.${i}.percent`) ?? messageFor(`commission.upline.${i}`)
+            }
+            inputs={(rate, i, setRate, message) => {
               const id = `new-program-upline-${i}`;
-              const message =
-                messageFor(`commission.upline.${i}.percent`) ??
-                messageFor(`commission.upline.${i}`);
               return (
-                <li key={i} className="flex flex-col gap-1">
-                  <div className="flex items-center gap-2">
-                    <label htmlFor={id} className="w-36 shrink-0 text-sm">
-                      Upline level {n} (%)
-                    </label>
-                    <input
-                      id={id}
-                      className={inputClass}
-                      type="number"
-                      min="0"
-                      max="100"
-                      step="any"
-                      inputMode="decimal"
-                      value={rate}
-                      onChange={(e) =>
-                        set(
-                          "upline",
-                          draft.upline.map((r, j) => (j === i ? e.target.value : r)),
-                        )
-                      }
-                      {...invalid(id, message)}
-                    />
-                    <Button
-                      variant="secondary"
-                      className="px-2"
-                      aria-label={`Remove upline level ${n}`}
-                      onClick={() =>
-                        set(
-                          "upline",
-                          draft.upline.filter((_, j) => j !== i),
-                        )
-                      }
-                    >
-                      ×
-                    </Button>
-                  </div>
-                  {message && (
-                    <p id={`${id}-error`} className={errorClass}>
-                      {message}
-                    </p>
-                  )}
-                </li>
+                <>
+                  <label htmlFor={id} className="w-36 shrink-0 text-sm">
+                    Upline level {i + 1} (%)
+                  </label>
+                  <input
+                    id={id}
+                    className={inputClass}
+                    type="number"
+                    min="0"
+                    max="100"
+                    step="any"
+                    inputMode="decimal"
+                    value={rate}
+                    onChange={(e) => setRate(e.target.value)}
+                    {...invalid(id, message)}
+                  />
+                </>
               );
-            })}
-          </ol>
-          <div>
-            <Button
-              variant="secondary"
-              disabled={draft.upline.length >= 10}
-              onClick={() => set("upline", [...draft.upline, ""])}
-            >
-              Add upline level
-            </Button>
-          </div>
+            }}
+          />
         </fieldset>
 
         <fieldset className="flex min-w-0 flex-col gap-2">

@@ -8,6 +8,7 @@ import { MailStatusNotice } from "./mail-status.tsx";
 import { LevelsEditor } from "./levels-editor.tsx";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
+import { UplineRows } from "./upline-rows.tsx";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 
 const EDITED = [
@@ -806,71 +807,42 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
           {messageFor("commission.upline") && (
             <p className={errorClass}>{messageFor("commission.upline")}</p>
           )}
-          <ol className="flex flex-col gap-2">
-            {draft.upline.map((rate, i) => {
+          <UplineRows<RateDraft>
+            rows={draft.upline}
+            onChange={(upline) => set("upline", upline)}
+            blank={{ kind: "percent", value: "" }}
+            inputId={(i) => `upline-${i}`}
+            errorOf={(rate, i) =>
+              messageFor(`commission.upline.${i}.${rate.kind}`) ??
+              messageFor(`commission.upline.${i}`)
+            }
+            inputs={(rate, i, setRate, valueError) => {
               const n = i + 1;
-              const valueError =
-                messageFor(`commission.upline.${i}.${rate.kind}`) ??
-                messageFor(`commission.upline.${i}`);
-              const setRate = (change: Partial<RateDraft>) =>
-                set(
-                  "upline",
-                  draft.upline.map((r, j) => (j === i ? { ...r, ...change } : r)),
-                );
               return (
-                <li key={i} className="flex flex-col gap-1">
-                  <div className="flex items-center gap-2">
-                    <span className="w-16 shrink-0 text-sm">Level {n}</span>
-                    <div className="w-28 shrink-0">
-                      <RateKindSelect
-                        id={`upline-${i}-kind`}
-                        label={`Upline level ${n} type`}
-                        value={rate.kind}
-                        currency={currency}
-                        onChange={(kind) => setRate({ kind })}
-                      />
-                    </div>
-                    <input
-                      id={`upline-${i}`}
-                      aria-label={`Upline level ${n} rate`}
-                      className={inputClass}
-                      {...numberProps}
-                      value={rate.value}
-                      onChange={(e) => setRate({ value: e.target.value })}
-                      {...invalid(`upline-${i}`, valueError)}
+                <>
+                  <span className="w-16 shrink-0 text-sm">Level {n}</span>
+                  <div className="w-28 shrink-0">
+                    <RateKindSelect
+                      id={`upline-${i}-kind`}
+                      label={`Upline level ${n} type`}
+                      value={rate.kind}
+                      currency={currency}
+                      onChange={(kind) => setRate({ ...rate, kind })}
                     />
-                    <Button
-                      variant="secondary"
-                      className="px-2"
-                      aria-label={`Remove upline level ${n}`}
-                      onClick={() =>
-                        set(
-                          "upline",
-                          draft.upline.filter((_, j) => j !== i),
-                        )
-                      }
-                    >
-                      ×
-                    </Button>
                   </div>
-                  {valueError && (
-                    <p id={`upline-${i}-error`} className={errorClass}>
-                      {valueError}
-                    </p>
-                  )}
-                </li>
+                  <input
+                    id={`upline-${i}`}
+                    aria-label={`Upline level ${n} rate`}
+                    className={inputClass}
+                    {...numberProps}
+                    value={rate.value}
+                    onChange={(e) => setRate({ ...rate, value: e.target.value })}
+                    {...invalid(`upline-${i}`, valueError)}
+                  />
+                </>
               );
-            })}
-          </ol>
-          <div>
-            <Button
-              variant="secondary"
-              disabled={draft.upline.length >= 10}
-              onClick={() => set("upline", [...draft.upline, { kind: "percent", value: "" }])}
-            >
-              Add upline level
-            </Button>
-          </div>
+            }}
+          />
         </fieldset>
 
         <div className="grid gap-4 sm:grid-cols-2">
