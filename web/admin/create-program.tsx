@@ -135,7 +135,7 @@ type Percent = number | string;
 
 // Text that is not a plain number goes to the API as typed, so its message
 // names the field instead of the form guessing at the rule.
-function percentOut(value: string): Percent {
+export function percentOut(value: string): Percent {
   const t = value.trim();
   const n = Number(t);
   return t !== "" && String(n) === t ? n : t;

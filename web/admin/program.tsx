@@ -3,7 +3,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, ok, type RequestBody } from "../shared/api.ts";
 import { currencyDigits } from "../shared/format.ts";
 import { announcementOf, announcementPath, type Announcement } from "./announce-pay-change.ts";
-import { CurrencyField, TimeZoneField } from "./create-program.tsx";
+import { CurrencyField, TimeZoneField, percentOut } from "./create-program.tsx";
 import { MailStatusNotice } from "./mail-status.tsx";
 import { LevelsEditor } from "./levels-editor.tsx";
 import { Link } from "./router.tsx";
@@ -31,7 +31,6 @@ const EDITED = [
 type Settings = Pick<Program, (typeof EDITED)[number]>;
 type Commission = NonNullable<Program["commission"]>;
 type Rate = NonNullable<Commission["rate"]>;
-type Percent = Extract<Rate, { percent: unknown }>["percent"];
 
 type RateKind = "percent" | "flat";
 /** A rate as typed: text until it is sent, so a half-typed value is not lost. */
@@ -152,14 +151,6 @@ export function moneyCurrency(typed: string, saved: string): string {
   } catch {
     return saved;
   }
-}
-
-// Unreadable text goes to the API as typed, so its message names the field
-// instead of the form guessing at the rule.
-function percentOut(value: string): Percent {
-  const t = value.trim();
-  const n = Number(t);
-  return t !== "" && String(n) === t ? n : t;
 }
 
 function numberOut(value: string): number | string | undefined {
