@@ -70,14 +70,35 @@ function LevelSelect({
   );
 }
 
-/** A participant's statuses, as the filter and the status form both offer them. */
-function StatusOptions() {
+/**
+ * A participant's statuses, as the filter and the status form both offer them;
+ * with `blank`, an empty choice of that name comes first and `S` includes "".
+ */
+function StatusSelect<S extends ParticipantStatus | "">({
+  id,
+  value,
+  onChange,
+  blank,
+}: {
+  id: string;
+  value: S;
+  onChange: (status: S) => void;
+  blank?: string;
+}) {
   return (
-    <>
-      <option value="active">Active</option>
-      <option value="applied">Applied</option>
-      <option value="suspended">Suspended</option>
-    </>
+    <Field id={id} label="Status">
+      <select
+        id={id}
+        className={inputClass}
+        value={value}
+        onChange={(e) => onChange(e.target.value as S)}
+      >
+        {blank !== undefined && <option value="">{blank}</option>}
+        <option value="active">Active</option>
+        <option value="applied">Applied</option>
+        <option value="suspended">Suspended</option>
+      </select>
+    </Field>
   );
 }
 
@@ -224,17 +245,12 @@ export function Participants({ program }: { program: Program }) {
           onChange={setLevel}
           blank="Any level"
         />
-        <Field id="participant-status" label="Status">
-          <select
-            id="participant-status"
-            className={inputClass}
-            value={status}
-            onChange={(e) => setStatus(e.target.value as ParticipantStatus | "")}
-          >
-            <option value="">Any status</option>
-            <StatusOptions />
-          </select>
-        </Field>
+        <StatusSelect
+          id="participant-status"
+          value={status}
+          onChange={setStatus}
+          blank="Any status"
+        />
       </form>
       {found.isPending ? (
         <Loading what="participants" />
@@ -871,16 +887,7 @@ function ChangeFields({
           onChange={setLevel}
           blank="No level"
         />
-        <Field id="action-status" label="Status">
-          <select
-            id="action-status"
-            className={inputClass}
-            value={status}
-            onChange={(e) => setStatus(e.target.value as ParticipantStatus)}
-          >
-            <StatusOptions />
-          </select>
-        </Field>
+        <StatusSelect id="action-status" value={status} onChange={setStatus} />
         <Button type="submit" disabled={patch.isPending}>
           Save level and status
         </Button>
