@@ -37,6 +37,19 @@ const BAND_COLOUR: Record<Band, string> = {
 
 const name = (p: Participant) => p.name ?? p.externalId;
 
+/** A participant's name, or their id without one, linking to their page. */
+function ParticipantLink({
+  participant,
+}: {
+  participant: { id: string; name: string | null; externalId: string };
+}) {
+  return (
+    <Link to={`/participants/${participant.id}`} className="text-emerald-800 underline">
+      {participant.name ?? participant.externalId}
+    </Link>
+  );
+}
+
 /** The program's levels to pick from, `blank` naming the empty choice ("" for it). */
 function LevelSelect({
   id,
@@ -343,22 +356,12 @@ function ListedRow({
   return (
     <tr className="border-t">
       <td className="p-2">
-        <Link to={`/participants/${p.id}`} className="text-emerald-800 underline">
-          {p.name ?? p.externalId}
-        </Link>
+        <ParticipantLink participant={p} />
         <span className="block text-xs text-slate-500">{p.externalId}</span>
       </td>
       <td className="p-2">{p.levelName ?? "—"}</td>
       <td className="p-2">{p.status}</td>
-      <td className="p-2">
-        {p.sponsor ? (
-          <Link to={`/participants/${p.sponsor.id}`} className="text-emerald-800 underline">
-            {p.sponsor.name ?? p.sponsor.externalId}
-          </Link>
-        ) : (
-          "—"
-        )}
-      </td>
+      <td className="p-2">{p.sponsor ? <ParticipantLink participant={p.sponsor} /> : "—"}</td>
       <td className="p-2 text-right whitespace-nowrap">{money(p.stats.sales)}</td>
       <td className="p-2 text-right">{formatNumber(p.stats.orders)}</td>
       <td className="p-2 text-right whitespace-nowrap">{money(p.stats.earnings)}</td>
@@ -501,9 +504,7 @@ function DownlineNode({ program, participant }: { program: Program; participant:
         >
           {open ? "−" : "+"}
         </button>
-        <Link to={`/participants/${participant.id}`} className="text-emerald-800 underline">
-          {name(participant)}
-        </Link>
+        <ParticipantLink participant={participant} />
         <span className="text-xs text-slate-500">{participant.level ?? ""}</span>
       </div>
       {open && (
@@ -796,13 +797,7 @@ function Figures({ program, participant }: { program: Program; participant: Part
         <div className="rounded-lg border border-slate-200 bg-white p-3">
           <dt className="text-xs text-slate-500">Sponsor</dt>
           <dd className="font-semibold">
-            {item.sponsor ? (
-              <Link to={`/participants/${item.sponsor.id}`} className="text-emerald-800 underline">
-                {item.sponsor.name ?? item.sponsor.externalId}
-              </Link>
-            ) : (
-              "none"
-            )}
+            {item.sponsor ? <ParticipantLink participant={item.sponsor} /> : "none"}
           </dd>
         </div>
       </dl>
