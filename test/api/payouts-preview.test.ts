@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { countRows, expectError, expectStatus, useApi, type ErrorBody } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-import { setUpPayoutProgram } from "../support/payouts.ts";
+import { setUpPayoutProgram, type PayoutBody } from "../support/payouts.ts";
 
 interface PreviewBody {
   currency: string;
@@ -16,12 +16,6 @@ interface PreviewBody {
     email: string | null;
     amount: number;
   }[];
-}
-
-interface PayoutBody {
-  id: string;
-  total: number;
-  lines: { participantId: string; name: string | null; amount: number }[];
 }
 
 describeEachBackend("payout preview and paying what was seen", (backend) => {

@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createProgram, expectError, expectStatus, sendEvents, useApi } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-import { setUpPayoutProgram } from "../support/payouts.ts";
-
-interface PayoutBody {
-  id: string;
-  total: number;
-  currency: string;
-  lines: {
-    participantId: string;
-    externalId: string;
-    name: string | null;
-    email: string | null;
-    amount: number;
-    reference: string;
-  }[];
-}
+import { setUpPayoutProgram, type PayoutBody } from "../support/payouts.ts";
 
 describeEachBackend("payouts", (backend) => {
   const api = useApi(backend);

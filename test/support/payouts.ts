@@ -1,4 +1,4 @@
-// The program the payout tests pay from, and the balance they read.
+// The program the payout tests pay from, the balance they read and the payout they get.
 import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
 import {
   createParticipant,
@@ -9,6 +9,21 @@ import {
   type Api,
   type BalancesBody,
 } from "./api.ts";
+
+/** A payout as POST and GET /v1/programs/{programId}/payouts answer it. */
+export interface PayoutBody {
+  id: string;
+  total: number;
+  currency: string;
+  lines: {
+    participantId: string;
+    externalId: string;
+    name: string | null;
+    email: string | null;
+    amount: number;
+    reference: string;
+  }[];
+}
 
 /**
  * No hold, 10% to the seller and 3% to the sponsor, and `minimum` as the
