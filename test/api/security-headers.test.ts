@@ -29,6 +29,8 @@ function strictPage(nonces: { script: string; style: string }) {
     ["base-uri", ["'self'"]],
     ["form-action", ["'self'"]],
     ["frame-ancestors", ["'none'"]],
+    // A brand's logo lives on its own site: images, which run nothing, may come from any https origin.
+    ["img-src", ["'self'", "https:"]],
   ]);
 }
 
@@ -62,7 +64,7 @@ describe("security headers", () => {
   const api = useApi(pglite);
 
   it.each(["/admin", "/admin/participants/par_123", "/portal", "/portal/anything"])(
-    "%s gets the strict page policy: no inline script or style, not framed, nothing but its own origin",
+    "%s gets the strict page policy: no inline script or style, not framed, nothing but its own origin (and https images)",
     async (url) => {
       const reply = await api.call("GET", url, undefined, null);
       expectStatus(reply, 200);
