@@ -11,5 +11,10 @@ export default defineConfig({
     // PGlite is WebAssembly with a large heap; child processes isolate it more
     // reliably than worker threads.
     pool: "forks",
+    // Two at a time even on two cores: much of a test waits on a browser, a
+    // database server or a child process, so a second file fills that time.
+    // One worker (the default there) takes about twice as long.
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });
