@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { sendDueMails } from "../../src/jobs/send-mail.ts";
-import { createMailer, type Mailer } from "../../src/mail/send.ts";
 import {
   createParticipant,
   createProgram,
@@ -14,7 +13,7 @@ import {
   type ApiOptions,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-import { startSmtpInbox, type ReceivedMail, type SmtpInbox } from "./smtp-inbox.ts";
+import { useSmtpInbox, type ReceivedMail } from "./smtp-inbox.ts";
 
 const START = new Date("2026-05-04T09:00:00Z");
 const MINUTE_MS = 60_000;
@@ -65,23 +64,9 @@ const broadcastTables = (api: Api) =>
 
 describeEachBackend("broadcasts", (backend) => {
   let clock = START;
-  let inbox: SmtpInbox | undefined;
-  let mailer: Mailer | undefined;
   const options: ApiOptions = { now: () => clock };
-  beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    options.mail = inbox.setting;
-    mailer = createMailer(inbox.setting);
-  });
-  afterAll(async () => {
-    mailer?.close();
-    await inbox?.close();
-  });
+  const smtp = useSmtpInbox(options);
   const api = useApi(backend, options);
-  const smtp = () => {
-    if (!inbox || !mailer) throw new Error("the SMTP server was used before beforeAll started it");
-    return { inbox, mailer };
-  };
   /** Lets the clock reach every broadcast mail's turn, then sends what is due. */
   const sendAll = async () => {
     clock = new Date(clock.getTime() + 10 * MINUTE_MS);

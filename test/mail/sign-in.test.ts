@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { requestPortalSignIn, SIGN_IN_MAILS_PER_HOUR } from "../../src/engine/portal-sign-in.ts";
 import { sendDueMails } from "../../src/jobs/send-mail.ts";
 import type { Database, Queryable } from "../../src/store/db.ts";
-import { createMailer, type Mailer } from "../../src/mail/send.ts";
+import { createMailer } from "../../src/mail/send.ts";
 import {
   createParticipant,
   createProgram,
@@ -14,7 +14,7 @@ import {
   type ApiOptions,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
-import { linkIn, SMTP_USER, startSmtpInbox, tokenOf, type SmtpInbox } from "./smtp-inbox.ts";
+import { linkIn, SMTP_USER, useSmtpInbox, tokenOf } from "./smtp-inbox.ts";
 
 const START = new Date("2026-03-02T09:00:00Z");
 const MINUTE_MS = 60_000;
@@ -78,24 +78,9 @@ const outboxOf = (api: Api, programId: string) =>
 
 describeEachBackend("portal sign-in by email", (backend) => {
   let clock = START;
-  let inbox: SmtpInbox | undefined;
-  let mailer: Mailer | undefined;
   const options: ApiOptions = { now: () => clock };
-  // Before the app opens, so its services name this SMTP server.
-  beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    options.mail = inbox.setting;
-    mailer = createMailer(inbox.setting);
-  });
-  afterAll(async () => {
-    mailer?.close();
-    await inbox?.close();
-  });
+  const smtp = useSmtpInbox(options);
   const api = useApi(backend, options);
-  const smtp = () => {
-    if (!inbox || !mailer) throw new Error("the SMTP server was used before beforeAll started it");
-    return { inbox, mailer };
-  };
   const sendMail = () => sendDueMails(api.services, smtp().mailer);
 
   it("mails a member one link, in HTML and text naming the program, that opens a portal session", async () => {

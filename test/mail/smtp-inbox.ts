@@ -2,7 +2,9 @@
 // parsed just enough to read each part, and can refuse mail on demand.
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll } from "vitest";
 import type { MailSetting } from "../../src/engine/services.ts";
+import { createMailer, type Mailer } from "../../src/mail/send.ts";
 
 export interface ReceivedMail {
   /** RCPT TO addresses. */
@@ -144,3 +146,28 @@ export function linkIn(mail: ReceivedMail): string {
 /** The token a portal link carries in its fragment. */
 export const tokenOf = (link: string): string =>
   decodeURIComponent(new URL(link).hash.replace(/^#token=/, ""));
+
+/**
+ * A suite's SMTP server and a mailer sending to it, started before the app
+ * opens (so `options.mail`, when given, names this server in its services)
+ * and closed after the suite. Call it before `useApi(backend, options)`.
+ */
+export function useSmtpInbox(options?: {
+  mail?: MailSetting;
+}): () => { inbox: SmtpInbox; mailer: Mailer } {
+  let inbox: SmtpInbox | undefined;
+  let mailer: Mailer | undefined;
+  beforeAll(async () => {
+    inbox = await startSmtpInbox();
+    if (options) options.mail = inbox.setting;
+    mailer = createMailer(inbox.setting);
+  });
+  afterAll(async () => {
+    mailer?.close();
+    await inbox?.close();
+  });
+  return () => {
+    if (!inbox || !mailer) throw new Error("the SMTP server was used before beforeAll started it");
+    return { inbox, mailer };
+  };
+}

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { eventSchema } from "../../src/domain/events.ts";
 import { closeGoalWindows } from "../../src/engine/goal-jobs.ts";
 import { applyEvents } from "../../src/engine/process-batch.ts";
 import { toReceived } from "../../src/engine/received.ts";
 import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
 import { sendDueMails } from "../../src/jobs/send-mail.ts";
-import { createMailer, type Mailer } from "../../src/mail/send.ts";
 import { findProgramById, type ProgramRecord } from "../../src/store/programs.ts";
 import {
   createParticipant,
@@ -22,7 +21,7 @@ import {
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
 import { createGoal } from "../support/goals.ts";
-import { startSmtpInbox, type ReceivedMail, type SmtpInbox } from "./smtp-inbox.ts";
+import { useSmtpInbox, type ReceivedMail } from "./smtp-inbox.ts";
 
 /** Orders are dated 2026-11-20 10:00 UTC; processing happens two hours later. */
 const START = new Date("2026-11-20T12:00:00Z");
@@ -54,24 +53,13 @@ const uniqueEmail = (name: string) => `${name}.${++people}@example.com`;
 
 describeEachBackend("reward and payout mails", (backend) => {
   let clock = START;
-  let inbox: SmtpInbox | undefined;
-  let mailer: Mailer | undefined;
   const options: ApiOptions = { now: () => clock };
-  // Before the app opens, so its services name this SMTP server.
-  beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    options.mail = inbox.setting;
-    mailer = createMailer(inbox.setting);
-  });
-  afterAll(async () => {
-    mailer?.close();
-    await inbox?.close();
-  });
+  const smtp = useSmtpInbox(options);
   const api = useApi(backend, options);
 
   /** Sends every due mail and returns those that reached `to` (any case). */
   async function deliveredTo(to: string): Promise<ReceivedMail[]> {
-    if (!inbox || !mailer) throw new Error("the SMTP server was used before beforeAll started it");
+    const { inbox, mailer } = smtp();
     await sendDueMails(api.services, mailer);
     return inbox.received.filter((m) => m.to.some((r) => r.toLowerCase() === to.toLowerCase()));
   }
