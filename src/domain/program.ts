@@ -51,6 +51,16 @@ export const commissionSchema = z.strictObject({
     })
     .optional(),
   maxTotalPercent: percentValue.optional(),
+  /** What a signup pays its referrer, once per customer; the upline is paid its rates of this amount. */
+  perSignup: z
+    .strictObject({ flat: z.number().int().nonnegative().describe("minor units") })
+    .optional()
+    .describe("a flat amount paid for each referred customer's signup, once per customer"),
+  /** What a lead pays its referrer, once per customer. */
+  perLead: z
+    .strictObject({ flat: z.number().int().nonnegative().describe("minor units") })
+    .optional()
+    .describe("a flat amount paid for each referred customer's lead, once per customer"),
 });
 
 export const attributionSchema = z.strictObject({
@@ -121,6 +131,15 @@ const programFields = {
     })
     .optional()
     .describe("transactional mails the program sends; each is on unless set to false"),
+  /**
+   * Who may join: `closed` (default) only through the API, `approval` by
+   * applying on the public apply page and being approved, `open` by applying
+   * and being active at once.
+   */
+  enrolment: z
+    .enum(["open", "approval", "closed"])
+    .optional()
+    .describe("how people join: open, approval (apply and be approved) or closed (default)"),
   /** How long after a goal window closes an event dated inside it still counts (default 0). */
   goalGraceHours: z
     .number()
@@ -184,6 +203,9 @@ export interface CommissionPlan {
     readonly minPersonalOrders: number;
     readonly days: number;
   } | null;
+  /** Flat amounts a signup and a lead pay their referrer, once per customer; null pays nothing. */
+  readonly perSignup: Rate | null;
+  readonly perLead: Rate | null;
 }
 
 export function toCommissionPlan(input: CommissionInput | undefined): CommissionPlan | null {
@@ -199,12 +221,20 @@ export function toCommissionPlan(input: CommissionInput | undefined): Commission
     maxTotalPercent:
       input.maxTotalPercent === undefined ? null : parsePercent(input.maxTotalPercent),
     uplineQualification: input.uplineQualification ?? null,
+    perSignup: input.perSignup ? toRate(input.perSignup) : null,
+    perLead: input.perLead ? toRate(input.perLead) : null,
   };
 }
 
 export const DEFAULT_COOKIE_DAYS = 30;
 /** More clicks than this from one visitor or IP in an hour is flooding. */
 export const DEFAULT_MAX_CLICKS_PER_HOUR = 20;
+
+export type Enrolment = NonNullable<ProgramInput["enrolment"]>;
+
+/** How people join the program; a program that never said is closed. */
+export const enrolmentOf = (config: Pick<ProgramInput, "enrolment">): Enrolment =>
+  config.enrolment ?? "closed";
 
 export type NotificationKind = keyof NonNullable<ProgramInput["notifications"]>;
 
