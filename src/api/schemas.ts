@@ -7,6 +7,7 @@ import {
   refundEventSchema,
   reviewEventSchema,
   signupEventSchema,
+  leadEventSchema,
 } from "../domain/events.ts";
 import {
   goalSchema,
@@ -51,6 +52,7 @@ const DOMAIN_NAMES: readonly [z.ZodType, string][] = [
   [reviewEventSchema, "ReviewEvent"],
   [clickEventSchema, "ClickEvent"],
   [signupEventSchema, "SignupEvent"],
+  [leadEventSchema, "LeadEvent"],
   [customEventSchema, "CustomEvent"],
 ];
 for (const [schema, id] of DOMAIN_NAMES)
@@ -106,7 +108,7 @@ export const programCollection = collectionOf(
 
 // ------------------------------------------------------------- participants
 
-export const participantStatus = z.enum(["applied", "active", "suspended"]);
+export const participantStatus = z.enum(["applied", "active", "suspended", "rejected"]);
 
 export const participantSchema = z
   .strictObject({
@@ -263,7 +265,7 @@ const eventErrorSchema = z.strictObject({
 
 const outcomeFields = {
   id: z.string().describe("The brand's own id of the event"),
-  type: z.enum(["order", "refund", "review", "click", "signup", "custom"]),
+  type: z.enum(["order", "refund", "review", "click", "signup", "lead", "custom"]),
   attributedTo: z.string().nullable(),
   attribution: z
     .strictObject({

@@ -123,13 +123,30 @@ export const clickEventSchema = z.strictObject({
   ip: z.string().min(1).max(100).optional(),
 });
 
-export const signupEventSchema = z.strictObject({
-  type: z.literal("signup"),
+/**
+ * A conversion short of an order: attributed like an order (participant,
+ * code, the visitor's referral click, the bound customer), and paid by the
+ * plan's perSignup or perLead once per customer.
+ */
+const conversionFields = {
   id: eventId,
   occurredAt,
   customer,
   code: ref.optional(),
   participant: ref.optional(),
+  visitorId: ref.optional(),
+  /** The customer's IP address; only its hash is compared with participants'. */
+  ip: z.string().min(1).max(100).optional(),
+};
+
+export const signupEventSchema = z.strictObject({
+  type: z.literal("signup"),
+  ...conversionFields,
+});
+
+export const leadEventSchema = z.strictObject({
+  type: z.literal("lead"),
+  ...conversionFields,
 });
 
 export const customEventSchema = z.strictObject({
@@ -148,11 +165,13 @@ export const eventSchema = z.discriminatedUnion("type", [
   reviewEventSchema,
   clickEventSchema,
   signupEventSchema,
+  leadEventSchema,
   customEventSchema,
 ]);
 
 export type EventInput = z.infer<typeof eventSchema>;
 export type OrderEvent = z.infer<typeof orderEventSchema>;
+export type ConversionEvent = z.infer<typeof signupEventSchema> | z.infer<typeof leadEventSchema>;
 
 /**
  * An accepted event with the time it counts from (`occurredAt`, or when it

@@ -523,6 +523,33 @@ export function processEvents(
   const bindSubscription = (event: ReceivedEvent & { type: "order" }, participantId: string) =>
     bindKeys(event, subscriptionKeys(event), participantId);
 
+  /**
+   * Who could be credited with an order or a conversion, by source: the
+   * participant it names, its code, the visitor's referral click within the
+   * cookie window, and whoever the first bound key of `keys` is bound to.
+   */
+  const candidatesOf = (
+    event: ReceivedEvent & { code?: string; visitorId?: string },
+    named: ParticipantState | undefined,
+    keys: readonly string[],
+  ): Partial<Record<AttributionSource, Candidate>> => {
+    const click = event.visitorId
+      ? pickClick(
+          clicksByVisitor.get(event.visitorId) ?? [],
+          event.occurredAtMs,
+          rules.cookieDays,
+          rules.clickModel,
+        )
+      : null;
+    const boundTo = keys.map((k) => bindings.get(k)).find((p) => p !== undefined);
+    return {
+      participant: named,
+      code: event.code ? state.participantsByCode.get(normalizeCode(event.code)) : undefined,
+      click: click ? state.participants.get(click.participantId) : undefined,
+      customer: boundTo ? state.participants.get(boundTo) : undefined,
+    };
+  };
+
   // What each id of the batch is, so a refund naming a refund (or itself) is refused.
   const batchTypes = new Map(events.map((e) => [e.id, e.type]));
   for (const event of events) {
@@ -586,14 +613,27 @@ export function processEvents(
         processed(event, { attributedTo: owner.participantId, attribution: { source: "code" } });
         break;
       }
-      case "signup": {
-        const referrer =
-          named ??
-          (event.code ? state.participantsByCode.get(normalizeCode(event.code)) : undefined);
-        if (referrer) bind(event, event.customer, referrer.participantId);
+      case "signup":
+      case "lead": {
+        const attribution = attributeOrder({
+          candidates: candidatesOf(event, named, customerKeys(event.customer)),
+          customer: { id: event.customer?.id ?? null, email: event.customer?.email ?? null },
+          paysCommission: rules.plan !== null,
+        });
+        if (attribution.participantId === null) {
+          processed(event, {
+            attribution: {
+              source: attribution.source,
+              reason: attribution.reason,
+              message: attribution.message,
+            },
+          });
+          break;
+        }
+        bind(event, event.customer, attribution.participantId);
         processed(event, {
-          attributedTo: referrer?.participantId ?? null,
-          attribution: referrer ? { source: named ? "participant" : "code" } : null,
+          attributedTo: attribution.participantId,
+          attribution: { source: attribution.source },
         });
         break;
       }
@@ -607,25 +647,11 @@ export function processEvents(
           break;
         }
         const customer = { id: event.customer?.id ?? null, email: event.customer?.email ?? null };
-        const click = event.visitorId
-          ? pickClick(
-              clicksByVisitor.get(event.visitorId) ?? [],
-              event.occurredAtMs,
-              rules.cookieDays,
-              rules.clickModel,
-            )
-          : null;
-        const boundTo = [...customerKeys(event.customer), ...subscriptionKeys(event)]
-          .map((k) => bindings.get(k))
-          .find((p) => p !== undefined);
-        const candidates: Partial<Record<AttributionSource, Candidate>> = {
-          participant: named,
-          code: event.code ? state.participantsByCode.get(normalizeCode(event.code)) : undefined,
-          click: click ? state.participants.get(click.participantId) : undefined,
-          customer: boundTo ? state.participants.get(boundTo) : undefined,
-        };
         const attribution = attributeOrder({
-          candidates,
+          candidates: candidatesOf(event, named, [
+            ...customerKeys(event.customer),
+            ...subscriptionKeys(event),
+          ]),
           customer,
           paysCommission: rules.plan !== null,
         });

@@ -180,11 +180,12 @@ async function loadBatchState(
     if (e.type === "review" && e.participant === undefined && e.customer?.id !== undefined)
       refs.add(e.customer.id);
     if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
-    if (e.type === "order") {
+    // Orders and conversions are attributed alike: by click and by bound customer too.
+    if (e.type === "order" || e.type === "signup" || e.type === "lead") {
       if (e.visitorId !== undefined) visitors.add(e.visitorId);
       for (const k of customerKeys(e.customer)) customers.add(k);
       for (const k of subscriptionKeys(e)) subscriptions.add(k);
-      orderIds.add(e.id);
+      if (e.type === "order") orderIds.add(e.id);
       earliestMs = Math.min(earliestMs, e.occurredAtMs);
       latestMs = Math.max(latestMs, e.occurredAtMs);
     }
