@@ -37,6 +37,7 @@ import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { brandRoutes } from "./routes/brand.ts";
+import { termsRoutes } from "./routes/terms.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
 export const VERSION = LAUREL_VERSION;
@@ -61,6 +62,7 @@ export const routes: readonly AnyRoute[] = [
   ...portalSignInRoutes,
   ...broadcastRoutes,
   ...consoleRoutes,
+  ...termsRoutes,
 ];
 
 export interface AppOptions {

@@ -82,6 +82,8 @@ export const participantExample = {
   sponsorId: BRUNO,
   referralCode: "ANA42",
   referralLink: `${BASE}/r/ANA42`,
+  termsVersion: 2,
+  termsAcceptedAt: CHANGED,
   createdAt: CREATED,
 };
 

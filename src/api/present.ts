@@ -17,5 +17,9 @@ export function presentProgram(p: ProgramRecord) {
 
 /** A participant as the API presents one: the same shape its webhooks carry. */
 export function presentParticipant(p: ParticipantRecord, publicUrl: string) {
-  return participantData({ ...p, createdAtMs: p.createdAt.getTime() }, publicUrl);
+  return {
+    ...participantData({ ...p, createdAtMs: p.createdAt.getTime() }, publicUrl),
+    termsVersion: p.termsVersion,
+    termsAcceptedAt: p.termsAcceptedAt?.toISOString() ?? null,
+  };
 }

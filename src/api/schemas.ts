@@ -122,6 +122,12 @@ export const participantSchema = z
     sponsorId: z.string().nullable().describe("The participant directly above, if any"),
     referralCode: z.string(),
     referralLink: z.url().describe("LAUREL_PUBLIC_URL/r/<referralCode>"),
+    termsVersion: z
+      .number()
+      .int()
+      .nullable()
+      .describe("The latest version of the program's terms they accepted; null until they accept"),
+    termsAcceptedAt: timestamp.nullable().describe("When they accepted termsVersion"),
     createdAt: timestamp,
   })
   .meta({ id: "Participant", description: "A person's membership in one program" });

@@ -23,7 +23,8 @@ export async function searchParticipants(
   return db.query<ParticipantRecord>(
     `select id, program_id as "programId", external_id as "externalId", email, name, level,
        status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode",
-       ip_hashes as "ipHashes", last_order_at as "lastOrderAt", created_at as "createdAt"
+       ip_hashes as "ipHashes", last_order_at as "lastOrderAt",
+       terms_version as "termsVersion", terms_accepted_at as "termsAcceptedAt", created_at as "createdAt"
      from participants
      where program_id = $1
        and ($2::text is null or external_id ilike $2 or name ilike $2 or email ilike $2
@@ -161,7 +162,8 @@ export async function listParticipantsWithStats(
     `select p.id, p.program_id as "programId", p.external_id as "externalId", p.email, p.name,
        p.level, p.status, p.sponsor_id as "sponsorId", p.ancestors,
        p.referral_code as "referralCode", p.ip_hashes as "ipHashes",
-       p.last_order_at as "lastOrderAt", p.created_at as "createdAt",
+       p.last_order_at as "lastOrderAt", p.terms_version as "termsVersion",
+       p.terms_accepted_at as "termsAcceptedAt", p.created_at as "createdAt",
        coalesce(s.sales_minor, 0)::bigint as sales, coalesce(s.orders, 0)::bigint as orders,
        coalesce(s.earnings_minor, 0)::bigint as earnings,
        coalesce(s.balance_minor, 0)::bigint as balance, coalesce(s.points, 0)::bigint as points,

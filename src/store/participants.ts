@@ -17,15 +17,22 @@ export interface ParticipantRecord {
   ipHashes: string[];
   /** Their latest attributed order; null before their first sale. */
   lastOrderAt: Date | null;
+  /** The latest version of the program's terms they accepted, and when; null until they accept. */
+  termsVersion: number | null;
+  termsAcceptedAt: Date | null;
   createdAt: Date;
 }
 
 const columns = `id, program_id as "programId", external_id as "externalId", email, name, level,
-  status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode", ip_hashes as "ipHashes", last_order_at as "lastOrderAt", created_at as "createdAt"`;
+  status, sponsor_id as "sponsorId", ancestors, referral_code as "referralCode", ip_hashes as "ipHashes", last_order_at as "lastOrderAt",
+  terms_version as "termsVersion", terms_accepted_at as "termsAcceptedAt", created_at as "createdAt"`;
 
 export async function insertParticipant(
   db: Queryable,
-  p: Omit<ParticipantRecord, "createdAt" | "ipHashes" | "lastOrderAt"> & { ipHashes?: string[] },
+  p: Omit<
+    ParticipantRecord,
+    "createdAt" | "ipHashes" | "lastOrderAt" | "termsVersion" | "termsAcceptedAt"
+  > & { ipHashes?: string[] },
 ): Promise<ParticipantRecord> {
   const rows = await db.query<ParticipantRecord>(
     `insert into participants (program_id, id, external_id, email, name, level, status, sponsor_id, ancestors, referral_code, ip_hashes)

@@ -65,6 +65,8 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/targets/preview": csvBody(
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
+  "PUT /v1/programs/{programId}/terms": { body: "Terms written by an intruder." },
+  "POST /v1/me/terms": { version: 1 },
 };
 
 function bodyFor(r: AnyRoute): unknown {
