@@ -9,13 +9,42 @@ export const participantStatsExample = {
   currency: "USD",
   clicks: 240,
   signups: 12,
+  leads: 5,
   orders: 18,
   sales: 162000,
   conversionRate: 7.5,
   earnings: 16200,
+  bySource: {
+    links: [
+      {
+        code: participantExample.referralCode,
+        url: participantExample.referralLink,
+        clicks: 240,
+        signups: 9,
+        leads: 5,
+        orders: 12,
+        sales: 108000,
+        conversionRate: 5,
+      },
+    ],
+    codes: [
+      { code: participantExample.referralCode, signups: 3, leads: 0, orders: 5, sales: 45000 },
+    ],
+    direct: { signups: 0, leads: 0, orders: 1, sales: 9000 },
+  },
 };
 
-export const meExample = { ...participantExample, stats: participantStatsExample };
+// The public base the example's referral link is on.
+const base = participantExample.referralLink.slice(
+  0,
+  participantExample.referralLink.indexOf("/r/"),
+);
+
+export const meExample = {
+  ...participantExample,
+  recruitmentLink: `${base}/apply/${participantExample.programId}?via=${participantExample.referralCode}`,
+  stats: participantStatsExample,
+};
 
 export const earningsSeriesExample = {
   from: "2026-10-24T04:00:00.000Z",

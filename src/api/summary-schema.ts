@@ -19,6 +19,8 @@ const performerSchema = z.strictObject({
 const sourceSchema = z.strictObject({
   orders: count.describe("Attributed orders that came this way"),
   sales: minor.describe("Their commissionable value"),
+  signups: count.describe("Attributed signups that came this way"),
+  leads: count.describe("Attributed leads that came this way"),
 });
 
 const goalFiguresSchema = z
@@ -49,6 +51,8 @@ const summaryFields = {
   currency: z.string(),
   clicks: count,
   orders: count.describe("Attributed orders"),
+  signups: count.describe("Signups attributed to a participant"),
+  leads: count.describe("Leads attributed to a participant"),
   conversionRate: rate.describe(
     "Orders that came through a referral link's click / clicks, in percent with 2 decimals; " +
       "0 without clicks. Orders by code or named outright are not conversions of a click",
@@ -63,7 +67,10 @@ const summaryFields = {
         "Named on the order (`participant`), or a customer or subscription bound to a participant",
       ),
     })
-    .describe("Attributed orders by what attributed them; the three add up to orders and sales"),
+    .describe(
+      "Attributed orders, signups and leads by what attributed them; the three add up to " +
+        "orders, sales, signups and leads",
+    ),
   sales: minor.describe("Commissionable value of the attributed orders"),
   refunds: minor.describe("Value of the refunds applied to attributed orders"),
   refundCount: count.describe("How many refunds of attributed orders were applied"),
@@ -123,11 +130,13 @@ const currentExample = {
   currency: "USD",
   clicks: 812,
   orders: 46,
+  signups: 64,
+  leads: 21,
   conversionRate: 3.69,
   conversionBySource: {
-    links: { clicks: 812, orders: 30, sales: 400000, conversionRate: 3.69 },
-    codes: { orders: 12, sales: 170000 },
-    direct: { orders: 4, sales: 40000 },
+    links: { clicks: 812, orders: 30, sales: 400000, signups: 40, leads: 15, conversionRate: 3.69 },
+    codes: { orders: 12, sales: 170000, signups: 20, leads: 4 },
+    direct: { orders: 4, sales: 40000, signups: 4, leads: 2 },
   },
   sales: 610000,
   refunds: 25000,
@@ -167,11 +176,20 @@ export const summaryExample = {
     to: "2026-10-21T04:00:00.000Z",
     clicks: 640,
     orders: 38,
+    signups: 51,
+    leads: 17,
     conversionRate: 3.59,
     conversionBySource: {
-      links: { clicks: 640, orders: 23, sales: 310000, conversionRate: 3.59 },
-      codes: { orders: 11, sales: 150000 },
-      direct: { orders: 4, sales: 45000 },
+      links: {
+        clicks: 640,
+        orders: 23,
+        sales: 310000,
+        signups: 30,
+        leads: 12,
+        conversionRate: 3.59,
+      },
+      codes: { orders: 11, sales: 150000, signups: 18, leads: 3 },
+      direct: { orders: 4, sales: 45000, signups: 3, leads: 2 },
     },
     sales: 505000,
     refunds: 0,

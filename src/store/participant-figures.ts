@@ -1,11 +1,19 @@
 import type { Queryable } from "./db.ts";
 
-export interface ParticipantFigures {
-  clicks: number;
+/** How a conversion came to the participant, as the summary report splits them. */
+export type ConversionSource = "links" | "codes" | "direct";
+
+export interface SourceFigures {
   signups: number;
+  leads: number;
   orders: number;
   sales: number;
+}
+
+export interface ParticipantFigures extends SourceFigures {
+  clicks: number;
   earnings: number;
+  bySource: Record<ConversionSource, SourceFigures>;
 }
 
 // Cash a participant earned: commissions and cash rewards, less refunds and
@@ -21,11 +29,34 @@ const EARNED = `(select coalesce(e.occurred_at, l.created_at) as at, l.amount_mi
   where l.program_id = $1 and l.participant_id = $2 and l.account = 'participant'
     and l.asset = 'cash' and l.cause_type in ('commission', 'reward', 'refund', 'review')) earned`;
 
+// A signup's or lead's attribution names the rule that chose its participant,
+// as an order's does: a visitor's click is the referral link's, a code the
+// code's, and a participant named outright or a bound customer are direct.
+const CONVERSION_SOURCE = `case outcome -> 'attribution' ->> 'source'
+  when 'click' then 'links' when 'code' then 'codes' else 'direct' end`;
+
+// Signups and leads apart, so each reads its own partial index of events.
+const conversions = (type: "signup" | "lead") => `select type, ${CONVERSION_SOURCE} as source,
+    count(*)::bigint as n
+  from events
+  where program_id = $1 and type = '${type}' and status = 'processed'
+    and outcome ->> 'attributedTo' = $2
+    and occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz
+  group by 1, 2`;
+
+interface FiguresRow {
+  clicks: number;
+  earnings: number;
+  conversions: { type: "signup" | "lead"; source: ConversionSource; n: number }[];
+  sold: { source: ConversionSource; orders: number; sales: number }[];
+}
+
 /**
  * A participant's own traffic over [from, to): the clicks on their link, the
- * signups and orders attributed to them with the sales those orders carry
- * (commissionable value), and the cash they earned. One snapshot, so the
- * figures agree with each other while events keep arriving.
+ * signups, leads and orders attributed to them with the sales those orders
+ * carry (commissionable value), each in all and by what attributed it, and
+ * the cash they earned. One statement, so the figures agree with each other
+ * while events keep arriving.
  */
 export async function participantFigures(
   db: Queryable,
@@ -33,27 +64,53 @@ export async function participantFigures(
   participantId: string,
   range: { from: Date; to: Date },
 ): Promise<ParticipantFigures> {
-  const rows = await db.query<ParticipantFigures>(
-    `select
+  const rows = await db.query<FiguresRow>(
+    `with conversions as (${conversions("signup")} union all ${conversions("lead")}),
+     sold as (
+       select case attribution when 'click' then 'links' when 'code' then 'codes'
+           else 'direct' end as source,
+         count(*)::bigint as orders, coalesce(sum(commissionable_minor), 0)::bigint as sales
+       from orders
+       where program_id = $1 and participant_id = $2
+         and occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz
+       group by 1
+     )
+     select
        (select count(*) from clicks
          where program_id = $1 and participant_id = $2
            and occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz)::bigint as clicks,
-       (select count(*) from events
-         where program_id = $1 and type = 'signup' and status = 'processed'
-           and outcome ->> 'attributedTo' = $2
-           and occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz)::bigint as signups,
-       o.orders, o.sales,
        (select coalesce(sum(amount_minor), 0) from ${EARNED}
-         where at >= $3::timestamptz and at < $4::timestamptz)::bigint as earnings
-     from (select count(*)::bigint as orders, coalesce(sum(commissionable_minor), 0)::bigint as sales
-           from orders
-           where program_id = $1 and participant_id = $2
-             and occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz) o`,
+         where at >= $3::timestamptz and at < $4::timestamptz)::bigint as earnings,
+       (select coalesce(json_agg(conversions), '[]') from conversions) as conversions,
+       (select coalesce(json_agg(sold), '[]') from sold) as sold`,
     [programId, participantId, range.from.toISOString(), range.to.toISOString()],
   );
-  const figures = rows[0];
-  if (!figures) throw new Error("the participant figures query returned no row");
-  return figures;
+  const row = rows[0];
+  if (!row) throw new Error("the participant figures query returned no row");
+  // json_agg hands bigints back as JSON numbers, which the driver does not convert.
+  const of = (source: ConversionSource): SourceFigures => {
+    const counted = (type: "signup" | "lead") =>
+      Number(row.conversions.find((c) => c.type === type && c.source === source)?.n ?? 0);
+    const sold = row.sold.find((s) => s.source === source);
+    return {
+      signups: counted("signup"),
+      leads: counted("lead"),
+      orders: Number(sold?.orders ?? 0),
+      sales: Number(sold?.sales ?? 0),
+    };
+  };
+  const bySource = { links: of("links"), codes: of("codes"), direct: of("direct") };
+  const sum = (field: keyof SourceFigures) =>
+    bySource.links[field] + bySource.codes[field] + bySource.direct[field];
+  return {
+    clicks: row.clicks,
+    signups: sum("signups"),
+    leads: sum("leads"),
+    orders: sum("orders"),
+    sales: sum("sales"),
+    earnings: row.earnings,
+    bySource,
+  };
 }
 
 export interface EarningsBucket {

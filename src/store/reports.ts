@@ -18,6 +18,8 @@ export type OrderSource = "links" | "codes" | "direct";
 export interface SourceRow {
   orders: number;
   sales: number;
+  signups: number;
+  leads: number;
 }
 
 export interface LevelRow {
@@ -34,6 +36,9 @@ export interface SummaryRows {
   clicks: number;
   orders: number;
   sales: number;
+  /** Attributed signups and leads. */
+  signups: number;
+  leads: number;
   bySource: Record<OrderSource, SourceRow>;
   refunds: number;
   refundCount: number;
@@ -64,6 +69,20 @@ export interface Span {
 // subscription) bound to one are direct. Values written by any other version
 // count as direct, so an order is never left out of the totals.
 const SOURCE = `case attribution when 'click' then 'links' when 'code' then 'codes' else 'direct' end`;
+
+// A signup's or lead's outcome records its attribution the same way.
+const CONVERSION_SOURCE = `case outcome -> 'attribution' ->> 'source'
+  when 'click' then 'links' when 'code' then 'codes' else 'direct' end`;
+
+// The period's attributed signups or leads by source; each type apart, so a
+// type's own partial index of events can serve it.
+const conversions = (type: "signup" | "lead") => `select type, ${CONVERSION_SOURCE} as source,
+    count(*)::bigint as n
+  from events
+  where program_id = $1 and type = '${type}' and status = 'processed'
+    and outcome ->> 'attributedTo' is not null
+    and occurred_at >= $2::timestamptz and occurred_at < $3::timestamptz
+  group by 1, 2`;
 
 /**
  * Common tables over one period ($2, $3) of a program ($1): `sold`, its
@@ -139,6 +158,7 @@ interface SpanRow {
   refunds: number;
   refundCount: number;
   sources: { source: OrderSource | null; orders: number; sales: number; participants: number }[];
+  conversions: { type: "signup" | "lead"; source: OrderSource; n: number }[];
   levels: (Omit<LevelRow, "level"> & { level: number | null })[];
   performers: (PerformerRow & { ranking: "sales" | "commissions" })[];
 }
@@ -196,6 +216,10 @@ async function spanRows(tx: Queryable, programId: string, span: Span): Promise<S
        select 'commissions' as ranking, stats.*, row_number() over (
            order by commissions desc, sales desc, "externalId" collate "C") as position
          from stats where earned
+     ), conversions as (
+       ${conversions("signup")}
+       union all
+       ${conversions("lead")}
      ), refunded as (
        select coalesce(sum(r.value_minor), 0)::bigint as refunds, count(*)::bigint as "refundCount"
        from refunds r
@@ -209,6 +233,7 @@ async function spanRows(tx: Queryable, programId: string, span: Span): Promise<S
        )::bigint as clicks,
        refunded.refunds, refunded."refundCount",
        (select coalesce(json_agg(by_source), '[]') from by_source) as sources,
+       (select coalesce(json_agg(conversions), '[]') from conversions) as conversions,
        (select coalesce(json_agg(by_level order by level), '[]') from by_level) as levels,
        (select coalesce(json_agg(json_build_object(
            'ranking', ranking, 'participantId', "participantId", 'externalId', "externalId",
@@ -221,9 +246,18 @@ async function spanRows(tx: Queryable, programId: string, span: Span): Promise<S
   const row = rows[0];
   if (!row) throw new Error("the summary query returned no row");
   const all = row.sources.find((r) => r.source === null);
+  const counted = (type: "signup" | "lead", name?: OrderSource) =>
+    row.conversions
+      .filter((c) => c.type === type && (name === undefined || c.source === name))
+      .reduce((sum, c) => sum + Number(c.n), 0);
   const source = (name: OrderSource): SourceRow => {
     const found = row.sources.find((r) => r.source === name);
-    return { orders: found?.orders ?? 0, sales: found?.sales ?? 0 };
+    return {
+      orders: found?.orders ?? 0,
+      sales: found?.sales ?? 0,
+      signups: counted("signup", name),
+      leads: counted("lead", name),
+    };
   };
   const performers = (ranking: "sales" | "commissions") =>
     row.performers
@@ -233,6 +267,8 @@ async function spanRows(tx: Queryable, programId: string, span: Span): Promise<S
     clicks: row.clicks,
     orders: all?.orders ?? 0,
     sales: all?.sales ?? 0,
+    signups: counted("signup"),
+    leads: counted("lead"),
     bySource: { links: source("links"), codes: source("codes"), direct: source("direct") },
     refunds: row.refunds,
     refundCount: row.refundCount,

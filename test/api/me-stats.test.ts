@@ -14,16 +14,33 @@ import { describeEachBackend } from "../support/backends.ts";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 
-interface StatsBody {
+interface Conversions {
+  signups: number;
+  leads: number;
+  orders: number;
+  sales: number;
+}
+
+interface StatsBody extends Conversions {
   from: string;
   to: string;
   currency: string;
   clicks: number;
-  signups: number;
-  orders: number;
-  sales: number;
   conversionRate: number;
   earnings: number;
+  bySource: {
+    links: (Conversions & { code: string; url: string; clicks: number; conversionRate: number })[];
+    codes: (Conversions & { code: string })[];
+    direct: Conversions;
+  };
+}
+
+interface MeBody {
+  id: string;
+  referralCode: string;
+  referralLink: string;
+  recruitmentLink: string;
+  stats: StatsBody;
 }
 
 interface EarningsBody {
@@ -114,7 +131,7 @@ describeEachBackend("a participant's own stats, earnings and payouts", (backend)
 
   it("counts the participant's own clicks, signups, orders, sales and earnings over the period asked", async () => {
     const { program, ana, token } = await seeded();
-    const reply = await api.call<{ id: string; stats: StatsBody }>(
+    const reply = await api.call<MeBody>(
       "GET",
       "/v1/me?from=2026-11-01&to=2026-11-30",
       undefined,
@@ -129,10 +146,28 @@ describeEachBackend("a participant's own stats, earnings and payouts", (backend)
       currency: program.currency,
       clicks: 8,
       signups: 2,
+      leads: 0,
       orders: 2,
       sales: 10000,
       conversionRate: 25,
       earnings: 1000,
+      // Every signup and order came by the code; the clicks brought none.
+      bySource: {
+        links: [
+          {
+            code: ana.referralCode,
+            url: ana.referralLink,
+            clicks: 8,
+            signups: 0,
+            leads: 0,
+            orders: 0,
+            sales: 0,
+            conversionRate: 0,
+          },
+        ],
+        codes: [{ code: ana.referralCode, signups: 2, leads: 0, orders: 2, sales: 10000 }],
+        direct: { signups: 0, leads: 0, orders: 0, sales: 0 },
+      },
     });
 
     const all = await api.call<{ stats: StatsBody }>(
@@ -299,5 +334,187 @@ describeEachBackend("a participant's own stats, earnings and payouts", (backend)
       await tokenFor(api, program.id, ben.id),
     );
     expect(bens.body.items.map((p) => p.amount)).toEqual([9000]);
+  });
+  it("answers each period the portal offers: this month, last month, this year, all time and a custom range", async () => {
+    const { token } = await seeded();
+    const stats = async (query: string) => {
+      const reply = await api.call<MeBody>("GET", `/v1/me${query}`, undefined, token);
+      expectStatus(reply, 200);
+      const { from, to, clicks, signups, orders, sales, earnings } = reply.body.stats;
+      return { from, to, clicks, signups, orders, sales, earnings };
+    };
+    // Today is November 23rd in New York.
+    expect(await stats("?from=2026-11-01&to=2026-11-23")).toEqual({
+      from: "2026-11-01T04:00:00.000Z",
+      to: "2026-11-24T05:00:00.000Z",
+      clicks: 8,
+      signups: 2,
+      orders: 2,
+      sales: 10000,
+      earnings: 1000,
+    });
+    expect(await stats("?from=2026-10-01&to=2026-10-31")).toEqual({
+      from: "2026-10-01T04:00:00.000Z",
+      to: "2026-11-01T04:00:00.000Z",
+      clicks: 1,
+      signups: 0,
+      orders: 1,
+      sales: 10000,
+      earnings: 1000,
+    });
+    const thisYear = await stats("?from=2026-01-01&to=2026-11-23");
+    const allTime = await stats("?from=1970-01-01&to=2026-11-23");
+    expect({ ...thisYear, from: undefined }).toEqual({ ...allTime, from: undefined });
+    expect(thisYear).toMatchObject({ clicks: 9, signups: 2, orders: 3, sales: 20000 });
+    // Timestamps pick any span: November 10th to 12th, 12:00Z each.
+    expect(await stats("?from=2026-11-10T12:00:00Z&to=2026-11-12T12:00:00Z")).toEqual({
+      from: "2026-11-10T12:00:00.000Z",
+      to: "2026-11-12T12:00:00.000Z",
+      clicks: 2,
+      signups: 0,
+      orders: 1,
+      sales: 4000,
+      earnings: 400,
+    });
+  });
+
+  /**
+   * Ana's November through each way a conversion finds her, in a program
+   * that binds customers: 4 clicks on her link, of which v-1 signs up and
+   * buys ($50) and v-2 leaves a lead; her code typed on a signup, a lead and
+   * an order ($30); a lead that names her; and an order ($20) by the customer
+   * her code's signup bound to her. Ben has a click, a signup, a lead and an
+   * order of his own, and Ana has a lead in October.
+   */
+  async function seededBySource() {
+    const program = await createProgram(api, {
+      timezone: "UTC",
+      attribution: { bindCustomer: true },
+      commission: { rate: { percent: 10 }, holdDays: 0 },
+    });
+    const ana = await createParticipant(api, program.id, { externalId: "ana" });
+    const ben = await createParticipant(api, program.id, { externalId: "ben" });
+    const at = (day: number, hour = 12) =>
+      `2026-11-${String(day).padStart(2, "0")}T${String(hour).padStart(2, "0")}:00:00Z`;
+    const visit = (id: string, code: string, visitorId: string, occurredAt: string) => ({
+      ...click(id, code, occurredAt),
+      visitorId,
+    });
+    const conversion = (
+      type: "signup" | "lead",
+      id: string,
+      customer: string,
+      occurredAt: string,
+      fields: Record<string, unknown>,
+    ) => ({ type, id, occurredAt, customer: { id: customer }, ...fields });
+    const bought = (id: string, unitAmount: number, occurredAt: string, fields: object) =>
+      order(id, { occurredAt, items: [{ sku: "SHIRT", quantity: 1, unitAmount }], ...fields });
+    const events = [
+      visit("c-1", ana.referralCode, "v-1", at(2, 10)),
+      visit("c-2", ana.referralCode, "v-2", at(3, 10)),
+      visit("c-3", ana.referralCode, "v-3", at(4, 10)),
+      click("c-4", ana.referralCode, at(5, 10)),
+      visit("c-ben", ben.referralCode, "v-ben", at(5, 11)),
+      conversion("signup", "s-click", "cust-1", at(2, 11), { visitorId: "v-1" }),
+      conversion("lead", "l-click", "cust-2", at(3, 11), { visitorId: "v-2" }),
+      bought("o-click", 5000, at(6), { visitorId: "v-1", customer: { id: "cust-9" } }),
+      conversion("signup", "s-code", "cust-3", at(7), { code: ana.referralCode }),
+      conversion("lead", "l-code", "cust-4", at(8), { code: ana.referralCode }),
+      bought("o-code", 3000, at(9), { code: ana.referralCode }),
+      conversion("lead", "l-named", "cust-5", at(10), { participant: "ana" }),
+      bought("o-bound", 2000, at(11), { customer: { id: "cust-3" } }),
+      conversion("signup", "s-ben", "cust-6", at(12), { visitorId: "v-ben" }),
+      conversion("lead", "l-ben", "cust-7", at(12), { code: ben.referralCode }),
+      bought("o-ben", 9000, at(13), { code: ben.referralCode }),
+      conversion("lead", "l-oct", "cust-8", "2026-10-20T12:00:00Z", { code: ana.referralCode }),
+    ];
+    expectStatus(await sendEvents(api, program.id, { events }), 200);
+    return { program, ana, ben, token: await tokenFor(api, program.id, ana.id) };
+  }
+
+  it("splits signups, leads, orders and sales by the link's clicks, the code and direct attribution", async () => {
+    const { ana, token } = await seededBySource();
+    const reply = await api.call<MeBody>(
+      "GET",
+      "/v1/me?from=2026-11-01&to=2026-11-30",
+      undefined,
+      token,
+    );
+    expectStatus(reply, 200);
+    expect(reply.body.stats).toMatchObject({
+      clicks: 4,
+      signups: 2,
+      // Not October's.
+      leads: 3,
+      orders: 3,
+      sales: 10000,
+      // 3 orders of 4 clicks, whatever brought the orders.
+      conversionRate: 75,
+      earnings: 1000,
+    });
+    expect(reply.body.stats.bySource).toEqual({
+      links: [
+        {
+          code: ana.referralCode,
+          url: ana.referralLink,
+          clicks: 4,
+          signups: 1,
+          leads: 1,
+          orders: 1,
+          sales: 5000,
+          // The one order the clicks brought, of 4 clicks.
+          conversionRate: 25,
+        },
+      ],
+      codes: [{ code: ana.referralCode, signups: 1, leads: 1, orders: 1, sales: 3000 }],
+      // The lead that named her and the order of the customer bound to her.
+      direct: { signups: 0, leads: 1, orders: 1, sales: 2000 },
+    });
+  });
+
+  it("shows each participant only their own numbers", async () => {
+    const { program, ben } = await seededBySource();
+    const reply = await api.call<MeBody>(
+      "GET",
+      "/v1/me?from=2026-11-01&to=2026-11-30",
+      undefined,
+      await tokenFor(api, program.id, ben.id),
+    );
+    expectStatus(reply, 200);
+    expect(reply.body.id).toBe(ben.id);
+    expect(reply.body.stats).toMatchObject({
+      clicks: 1,
+      signups: 1,
+      leads: 1,
+      orders: 1,
+      sales: 9000,
+      earnings: 900,
+    });
+    expect(reply.body.stats.bySource).toEqual({
+      links: [
+        {
+          code: ben.referralCode,
+          url: ben.referralLink,
+          clicks: 1,
+          signups: 1,
+          leads: 0,
+          orders: 0,
+          sales: 0,
+          conversionRate: 0,
+        },
+      ],
+      codes: [{ code: ben.referralCode, signups: 0, leads: 1, orders: 1, sales: 9000 }],
+      direct: { signups: 0, leads: 0, orders: 0, sales: 0 },
+    });
+  });
+
+  it("gives the participant a recruitment link: the program's application page with their code as sponsor", async () => {
+    const { program, ana, token } = await seeded();
+    const reply = await api.call<MeBody>("GET", "/v1/me", undefined, token);
+    expectStatus(reply, 200);
+    expect(reply.body.recruitmentLink).toBe(
+      `${api.services.publicUrl}/apply/${program.id}?via=${ana.referralCode}`,
+    );
+    expect(reply.body.referralLink).toBe(ana.referralLink);
   });
 });

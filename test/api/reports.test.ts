@@ -24,18 +24,27 @@ interface Performer {
   orders: number;
 }
 
+interface Source {
+  orders: number;
+  sales: number;
+  signups: number;
+  leads: number;
+}
+
 interface Summary {
   from: string;
   to: string;
   currency: string;
   clicks: number;
   orders: number;
+  signups: number;
+  leads: number;
   conversionRate: number;
   sales: number;
   conversionBySource: {
-    links: { clicks: number; orders: number; sales: number; conversionRate: number };
-    codes: { orders: number; sales: number };
-    direct: { orders: number; sales: number };
+    links: Source & { clicks: number; conversionRate: number };
+    codes: Source;
+    direct: Source;
   };
   refunds: number;
   refundCount: number;
@@ -53,11 +62,13 @@ const EMPTY = {
   currency: "USD",
   clicks: 0,
   orders: 0,
+  signups: 0,
+  leads: 0,
   conversionRate: 0,
   conversionBySource: {
-    links: { clicks: 0, orders: 0, sales: 0, conversionRate: 0 },
-    codes: { orders: 0, sales: 0 },
-    direct: { orders: 0, sales: 0 },
+    links: { clicks: 0, orders: 0, sales: 0, signups: 0, leads: 0, conversionRate: 0 },
+    codes: { orders: 0, sales: 0, signups: 0, leads: 0 },
+    direct: { orders: 0, sales: 0, signups: 0, leads: 0 },
   },
   sales: 0,
   refunds: 0,
@@ -268,12 +279,14 @@ describeEachBackend("reports/summary", (backend) => {
         clicks: 7,
         // order-1, order-2, order-3 (not order-u: nobody's; not order-0 nor order-late).
         orders: 3,
+        signups: 0,
+        leads: 0,
         // None came through a click: order-1 by code, order-2 and order-3 named.
         conversionRate: 0,
         conversionBySource: {
-          links: { clicks: 7, orders: 0, sales: 0, conversionRate: 0 },
-          codes: { orders: 1, sales: 5000 },
-          direct: { orders: 2, sales: 11000 },
+          links: { clicks: 7, orders: 0, sales: 0, signups: 0, leads: 0, conversionRate: 0 },
+          codes: { orders: 1, sales: 5000, signups: 0, leads: 0 },
+          direct: { orders: 2, sales: 11000, signups: 0, leads: 0 },
         },
         // 5000 + 8000 + 3000
         sales: 16000,
@@ -450,11 +463,13 @@ describeEachBackend("reports/summary", (backend) => {
         currency: "USD",
         clicks: 0,
         orders: 2,
+        signups: 0,
+        leads: 0,
         conversionRate: 0,
         conversionBySource: {
-          links: { clicks: 0, orders: 0, sales: 0, conversionRate: 0 },
-          codes: { orders: 0, sales: 0 },
-          direct: { orders: 2, sales: 10000 },
+          links: { clicks: 0, orders: 0, sales: 0, signups: 0, leads: 0, conversionRate: 0 },
+          codes: { orders: 0, sales: 0, signups: 0, leads: 0 },
+          direct: { orders: 2, sales: 10000, signups: 0, leads: 0 },
         },
         sales: 10000,
         refunds: 0,

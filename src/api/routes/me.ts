@@ -15,6 +15,14 @@ import { balancesSchema, ledgerCollection } from "../schemas.ts";
 import { ledgerPage, ledgerQuery, loadTokenHolder } from "./participants.ts";
 import { conversionRate, requestedPeriod, summaryQuery } from "./reports.ts";
 
+/**
+ * The program's application page with the participant named as sponsor: a
+ * recruit who applies through it joins below them.
+ */
+export function recruitmentLink(publicUrl: string, programId: string, referralCode: string) {
+  return `${publicUrl}/apply/${encodeURIComponent(programId)}?via=${encodeURIComponent(referralCode)}`;
+}
+
 /** More buckets than a chart can show: a longer range asks for months. */
 const MAX_EARNINGS_BUCKETS = 1000;
 
@@ -33,10 +41,13 @@ export const meRoutes = [
     operationId: "getMe",
     summary: "The participant the token belongs to, with their stats over [from, to)",
     description:
-      "The token holder's membership, as an admin reads it, and `stats` for their own traffic " +
-      "over [from, to) (the last 30 local days by default, as the summary report): clicks on " +
-      "their link, signups and orders attributed to them, sales, the conversion rate and the " +
-      "cash they earned, each counted at the time of its event.",
+      "The token holder's membership, as an admin reads it, their `recruitmentLink`, and " +
+      "`stats` for their own traffic over [from, to) (the last 30 local days by default, as " +
+      "the summary report; `from=2026-11-01&to=2026-11-30` for a month, an early `from` such " +
+      "as 1970-01-01 for all time): clicks on their link, signups, leads and orders attributed " +
+      "to them, sales, the conversion rate and the cash they earned, each counted at the time " +
+      "of its event, with `bySource` splitting the conversions by referral link, referral code " +
+      "and direct attribution.",
     tag: "Me",
     response: meSchema,
     responseExample: meExample,
@@ -51,18 +62,36 @@ export const meRoutes = [
         from,
         to,
       });
+      const presented = presentParticipant(participant, services.publicUrl);
+      const { links, codes, direct } = figures.bySource;
       return {
-        ...presentParticipant(participant, services.publicUrl),
+        ...presented,
+        recruitmentLink: recruitmentLink(services.publicUrl, program.id, participant.referralCode),
         stats: {
           from: from.toISOString(),
           to: to.toISOString(),
           currency: program.currency,
           clicks: figures.clicks,
           signups: figures.signups,
+          leads: figures.leads,
           orders: figures.orders,
           sales: figures.sales,
           conversionRate: conversionRate(figures.orders, figures.clicks),
           earnings: figures.earnings,
+          // One link and one code per participant today; lists, so more can join them.
+          bySource: {
+            links: [
+              {
+                code: participant.referralCode,
+                url: presented.referralLink,
+                clicks: figures.clicks,
+                ...links,
+                conversionRate: conversionRate(links.orders, figures.clicks),
+              },
+            ],
+            codes: [{ code: participant.referralCode, ...codes }],
+            direct,
+          },
         },
       };
     },

@@ -109,6 +109,8 @@ function presentSummary(
     currency: program.currency,
     clicks: rows.clicks,
     orders: rows.orders,
+    signups: rows.signups,
+    leads: rows.leads,
     conversionRate: conversionRate(links.orders, rows.clicks),
     conversionBySource: {
       links: {
@@ -145,9 +147,10 @@ export const reportRoutes = [
     method: "GET",
     url: "/v1/programs/{programId}/reports/summary",
     operationId: "getReportSummary",
-    summary: "Summarize clicks, sales, refunds, commissions and goals over a period",
+    summary: "Summarize clicks, conversions, sales, refunds, commissions and goals over a period",
     description:
-      "Clicks, attributed orders and sales by how they came (referral link, code, direct), " +
+      "Clicks, attributed signups, leads, orders and sales by how they came (referral link, " +
+      "code, direct), " +
       "refunds, commissions by upline level, the top performers and each goal's progress and " +
       "grants over [from, to), the last 30 local days by default; with the same figures over " +
       "the period of the same length just before, to compare with.",
