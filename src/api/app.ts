@@ -37,6 +37,8 @@ import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { brandRoutes } from "./routes/brand.ts";
+import { creativeRoutes } from "./routes/creatives.ts";
+import { registerMultipartRoute, takesMultipart } from "./multipart.ts";
 import { termsRoutes } from "./routes/terms.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
@@ -63,6 +65,7 @@ export const routes: readonly AnyRoute[] = [
   ...broadcastRoutes,
   ...consoleRoutes,
   ...termsRoutes,
+  ...creativeRoutes,
 ];
 
 export interface AppOptions {
@@ -121,7 +124,8 @@ export async function newApp(
 
   registerOperations(app, services);
   app.get("/openapi.json", async () => document);
-  for (const spec of routes) registerRoute(app, services, spec);
+  for (const spec of routes)
+    (takesMultipart(spec) ? registerMultipartRoute : registerRoute)(app, services, spec);
   await registerWeb(app);
   registerUnsubscribePage(app, services);
   return app;

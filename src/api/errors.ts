@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   "refund_exceeds_order",
   "invalid_event",
   "too_many_events",
+  "unknown_placeholder",
+  "unsupported_file_type",
   "rate_limited",
   "internal_error",
   "not_ready",
@@ -52,6 +54,8 @@ export function statusOf(code: ErrorCode): number {
     case "refund_exceeds_order":
     case "invalid_event":
     case "too_many_events":
+    case "unknown_placeholder":
+    case "unsupported_file_type":
       return 422;
     case "rate_limited":
       return 429;

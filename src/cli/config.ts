@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS } from "../api/rate-limits.ts";
 import { parseSftpUrl, type SftpConfig } from "../integrations/sftp.ts";
 import { DEFAULT_BROADCAST_PER_MINUTE, type MailSetting } from "../engine/services.ts";
 import { parseSmtpUrl } from "../mail/smtp-url.ts";
+import { parseS3Url, s3CreativeFiles } from "../integrations/s3-creative-files.ts";
+import { directoryCreativeFiles, type CreativeFiles } from "../store/creative-files.ts";
 
 const envSchema = z
   .object({
@@ -45,6 +48,8 @@ const envSchema = z
       .default(false),
     // Holds the SMTP password: its messages never repeat the value.
     LAUREL_SMTP_URL: z.string().optional(),
+    // Holds the S3 secret: its messages never repeat the value.
+    LAUREL_S3_URL: z.string().optional(),
     LAUREL_MAIL_FROM: z.string().min(3).optional(),
     LAUREL_BROADCAST_PER_MINUTE: z.coerce
       .number()
@@ -70,6 +75,10 @@ const envSchema = z
       const smtp = parseSmtpUrl(env.LAUREL_SMTP_URL);
       if (!smtp.ok)
         ctx.addIssue({ code: "custom", path: ["LAUREL_SMTP_URL"], message: smtp.message });
+    }
+    if (env.LAUREL_S3_URL !== undefined) {
+      const s3 = parseS3Url(env.LAUREL_S3_URL);
+      if (!s3.ok) ctx.addIssue({ code: "custom", path: ["LAUREL_S3_URL"], message: s3.message });
     }
     if (env.LAUREL_SFTP_URL === undefined) return;
     const url = parseSftpUrl(env.LAUREL_SFTP_URL);
@@ -107,6 +116,20 @@ export function mailSettingOf(config: Config): MailSetting | undefined {
   if (config.LAUREL_SMTP_URL === undefined || config.LAUREL_MAIL_FROM === undefined)
     return undefined;
   return { smtpUrl: config.LAUREL_SMTP_URL, from: config.LAUREL_MAIL_FROM };
+}
+
+/**
+ * Where creatives' files go: the bucket of LAUREL_S3_URL when it is set,
+ * otherwise LAUREL_DATA/creatives, which names the data directory with a
+ * PostgreSQL DATABASE_URL as well as with the embedded database.
+ */
+export function creativeFilesOf(config: Config): CreativeFiles {
+  if (config.LAUREL_S3_URL === undefined)
+    return directoryCreativeFiles(join(config.LAUREL_DATA, "creatives"));
+  const s3 = parseS3Url(config.LAUREL_S3_URL);
+  // readConfig refused a bad URL already.
+  if (!s3.ok) throw new Error(`LAUREL_S3_URL ${s3.message}`);
+  return s3CreativeFiles(s3.location);
 }
 
 /** A dropped file changed this recently may still be uploading; it waits for the next poll. */

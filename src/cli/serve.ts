@@ -9,7 +9,13 @@ import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { bootstrapFirstBrand, FIRST_BRAND, type Bootstrap } from "./bootstrap.ts";
 import { runCommand } from "./commands.ts";
-import { mailSettingOf, publicUrlOf, sftpConfigOf, type Config } from "./config.ts";
+import {
+  creativeFilesOf,
+  mailSettingOf,
+  publicUrlOf,
+  sftpConfigOf,
+  type Config,
+} from "./config.ts";
 import { controlSocketOf, listenForCommands } from "./control-socket.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -28,6 +34,7 @@ export async function serve(config: Config): Promise<number> {
     allowPrivateWebhooks: config.LAUREL_WEBHOOKS_ALLOW_PRIVATE,
     mail: mailSettingOf(config),
     broadcastPerMinute: config.LAUREL_BROADCAST_PER_MINUTE,
+    creativeFiles: creativeFilesOf(config),
   });
   await tellBootstrap(services.db, await bootstrapFirstBrand(services, config.LAUREL_ADMIN_KEY));
   const app = await newApp(services, {

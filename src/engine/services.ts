@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createIdSource, voucherCodeFrom, type IdSource } from "../domain/ids.ts";
 import type { Database } from "../store/db.ts";
+import { directoryCreativeFiles, type CreativeFiles } from "../store/creative-files.ts";
 
 /**
  * What the engine and the scheduled jobs count, for GET /metrics. A plain
@@ -56,6 +59,8 @@ export interface Services {
   readonly mail?: MailSetting;
   /** Broadcast mails sent a minute at most (LAUREL_BROADCAST_PER_MINUTE), so a large audience does not flood the SMTP server. */
   readonly broadcastPerMinute: number;
+  /** Where creatives' files are kept: LAUREL_DATA/creatives, or the bucket of LAUREL_S3_URL. */
+  readonly creativeFiles: CreativeFiles;
 }
 
 /** Broadcast mails a minute unless LAUREL_BROADCAST_PER_MINUTE says otherwise. */
@@ -70,6 +75,7 @@ export function createServices(
     allowPrivateWebhooks?: boolean;
     mail?: MailSetting;
     broadcastPerMinute?: number;
+    creativeFiles?: CreativeFiles;
   } = {},
 ): Services {
   const now = options.now ?? (() => new Date());
@@ -86,5 +92,10 @@ export function createServices(
     allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
     ...(options.mail ? { mail: options.mail } : {}),
     broadcastPerMinute: options.broadcastPerMinute ?? DEFAULT_BROADCAST_PER_MINUTE,
+    // A server is always given its own; anything else (a test, a one-off
+    // command) keeps files in a directory of its own that nothing else uses.
+    creativeFiles:
+      options.creativeFiles ??
+      directoryCreativeFiles(join(tmpdir(), `laurel-creatives-${randomBytes(8).toString("hex")}`)),
   };
 }

@@ -121,6 +121,7 @@ describe("the OpenAPI document", () => {
   it("gives every success a schema and an example, unless it has no body (a redirect, a 204)", () => {
     const bodiless = successes.filter(({ response }) => response.content === undefined);
     expect(bodiless.map(({ name }) => name).sort()).toEqual([
+      "DELETE /v1/programs/{programId}/creatives/{creativeId} 204",
       "DELETE /v1/programs/{programId}/integrations/{provider} 204",
       "DELETE /v1/webhook-endpoints/{endpointId} 204",
       "GET /r/{code} 302",

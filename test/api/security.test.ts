@@ -67,6 +67,7 @@ const validBodies: Record<string, unknown> = {
   ),
   "PUT /v1/programs/{programId}/terms": { body: "Terms written by an intruder." },
   "POST /v1/me/terms": { version: 1 },
+  "POST /v1/programs/{programId}/creatives": { name: "Intruder caption", text: "Mine: {link}" },
 };
 
 function bodyFor(r: AnyRoute): unknown {
@@ -87,6 +88,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
     endpointId: "",
     deliveryId: "",
     broadcastId: "",
+    creativeId: "",
   };
   let participantToken = "";
 
@@ -145,6 +147,13 @@ describeEachBackend("every route checks who is calling", (backend) => {
     expectStatus(test, 202);
     ids.deliveryId = test.body.id;
     // Written directly: this app has no SMTP server, so the API would refuse to broadcast.
+    const creative = await api.call<{ id: string }>(
+      "POST",
+      `/v1/programs/${program.id}/creatives`,
+      { name: "Owned by brand A", text: "Shop with me: {link}" },
+    );
+    expectStatus(creative, 201);
+    ids.creativeId = creative.body.id;
     ids.broadcastId = api.services.ids.next("brc");
     await insertBroadcast(api.db, {
       id: ids.broadcastId,
@@ -170,6 +179,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "endpointId") return ids.endpointId;
       if (param === "deliveryId") return ids.deliveryId;
       if (param === "broadcastId") return ids.broadcastId;
+      if (param === "creativeId") return ids.creativeId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }
