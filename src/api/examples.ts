@@ -100,6 +100,8 @@ const recruitExample = {
   sponsorId: ANA,
   referralCode: "CARLA57",
   referralLink: `${BASE}/r/CARLA57`,
+  termsVersion: null,
+  termsAcceptedAt: null,
   createdAt: CHANGED,
 };
 

@@ -66,6 +66,7 @@ const validBodies: Record<string, unknown> = {
     "participant,goal,period,target\nowner,gol_x,2026-11,1\n",
   ),
   "PUT /v1/programs/{programId}/terms": { body: "Terms written by an intruder." },
+  "POST /v1/programs/{programId}/terms/preview": { body: "Terms read by an intruder." },
   "POST /v1/me/terms": { version: 1 },
   "POST /v1/programs/{programId}/creatives": { name: "Intruder caption", text: "Mine: {link}" },
 };

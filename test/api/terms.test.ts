@@ -117,6 +117,20 @@ describeEachBackend("a program's terms, versioned and accepted per participant",
     expectStatus(await publish(api, program.id, "x".repeat(100_000)), 201);
   });
 
+  it("previews a body as the portal will show it, publishing nothing", async () => {
+    const { program } = await seeded();
+    const reply = await api.call<{ bodyHtml: string }>(
+      "POST",
+      `/v1/programs/${program.id}/terms/preview`,
+      { body: "# Rules\n\n<b>bold?</b>" },
+    );
+    expectStatus(reply, 200);
+    expect(reply.body.bodyHtml).toBe("<h1>Rules</h1>\n<p>&lt;b&gt;bold?&lt;/b&gt;</p>\n");
+    expectError(await api.call("GET", `/v1/programs/${program.id}/terms`), 404, "not_found");
+    const blank = await api.call("POST", `/v1/programs/${program.id}/terms/preview`, { body: " " });
+    expectError(blank, 422, "validation_failed");
+  });
+
   it("gives two publications at once distinct versions", async () => {
     const { program } = await seeded();
     const replies = await Promise.all(

@@ -35,6 +35,7 @@ const ProgramSettings = lazy(() =>
   import("./program.tsx").then((m) => ({ default: m.ProgramSettings })),
 );
 const Targets = lazy(() => import("./targets.tsx").then((m) => ({ default: m.Targets })));
+const TermsEditor = lazy(() => import("./terms.tsx").then((m) => ({ default: m.TermsEditor })));
 const Webhooks = lazy(() => import("./webhooks.tsx").then((m) => ({ default: m.Webhooks })));
 const CreateProgram = lazy(() =>
   import("./create-program.tsx").then((m) => ({ default: m.CreateProgram })),
@@ -111,6 +112,7 @@ const SECTIONS = [
   { path: "/integrations", label: "Integrations" },
   { path: "/webhooks", label: "Webhooks" },
   { path: "/broadcasts", label: "Broadcasts" },
+  { path: "/terms", label: "Terms" },
   { path: "/program", label: "Program" },
 ] as const;
 
@@ -234,6 +236,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Webhooks key={program.id} program={program} />;
     case "broadcasts":
       return <Broadcasts key={program.id} program={program} />;
+    case "terms":
+      return <TermsEditor key={program.id} program={program} />;
     case "program":
       return <ProgramSettings key={program.id} program={program} />;
     case "setup":

@@ -21,6 +21,7 @@ import {
   type SessionProblem,
 } from "./session.ts";
 import { EmailSignIn, programIdFromAddress } from "./sign-in.tsx";
+import { TermsBanner } from "./terms.tsx";
 import { buttonClass, QueryState } from "./ui.tsx";
 
 type State =
@@ -214,6 +215,7 @@ function Dashboard({ client }: { client: Client }) {
                 Hello {me.data.name ?? me.data.externalId}, welcome to{" "}
                 <span className="font-medium text-slate-900">{program.data.name}</span>.
               </p>
+              <TermsBanner client={client} />
               {/*
                 On a wide screen the figures, goals and activity take two thirds
                 and the rest a column beside them. On a phone the columns dissolve

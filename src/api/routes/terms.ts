@@ -42,6 +42,12 @@ const termsSchema = z
   })
   .meta({ id: "Terms", description: "One published version of a program's terms" });
 
+const termsPreviewSchema = z
+  .strictObject({
+    bodyHtml: z.string().describe("The body as HTML, rendered as the portal shows it"),
+  })
+  .meta({ id: "TermsPreview" });
+
 const termsCollection = collectionOf(
   termsSchema,
   "TermsCollection",
@@ -211,6 +217,26 @@ export const termsRoutes = [
         limit: page.limit + 1,
       });
       return collection(rows, page.limit, (t) => String(t.version), presentTerms);
+    },
+  }),
+  route({
+    method: "POST",
+    url: "/v1/programs/{programId}/terms/preview",
+    operationId: "previewTerms",
+    summary: "Render terms as participants will see them, publishing nothing",
+    description:
+      "Answers the Markdown body as the HTML the portal and the application page show (raw " +
+      "HTML off, so it reads as text), checked as PUT .../terms checks it. Writes nothing.",
+    tag: "Programs",
+    auth: "admin",
+    params: programParams,
+    body: termsInput,
+    bodyExample: { body: termsBodyExample },
+    response: termsPreviewSchema,
+    responseExample: { bodyHtml: renderTermsHtml(termsBodyExample) },
+    handler: async ({ services, caller, params, body }) => {
+      await loadProgram(services, caller.brandId, params.programId);
+      return { bodyHtml: renderTermsHtml(body.body) };
     },
   }),
   route({
