@@ -37,6 +37,7 @@ import { trackingRoutes } from "./routes/tracking.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { brandRoutes } from "./routes/brand.ts";
+import { applicationRoutes, registerApplyPage } from "./routes/applications.ts";
 import { creativeRoutes } from "./routes/creatives.ts";
 import { registerMultipartRoute, takesMultipart } from "./multipart.ts";
 import { termsRoutes } from "./routes/terms.ts";
@@ -64,6 +65,7 @@ export const routes: readonly AnyRoute[] = [
   ...portalSignInRoutes,
   ...broadcastRoutes,
   ...consoleRoutes,
+  ...applicationRoutes,
   ...termsRoutes,
   ...creativeRoutes,
 ];
@@ -128,5 +130,6 @@ export async function newApp(
     (takesMultipart(spec) ? registerMultipartRoute : registerRoute)(app, services, spec);
   await registerWeb(app);
   registerUnsubscribePage(app, services);
+  registerApplyPage(app, services);
   return app;
 }

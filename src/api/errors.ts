@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   "invalid_request",
   "unauthorized",
   "forbidden",
+  "applications_closed",
   "not_found",
   "conflict",
   "idempotency_conflict",
@@ -37,6 +38,7 @@ export function statusOf(code: ErrorCode): number {
     case "unauthorized":
       return 401;
     case "forbidden":
+    case "applications_closed":
       return 403;
     case "not_found":
       return 404;

@@ -1,4 +1,5 @@
 import { participantData } from "../domain/outbox-of-facts.ts";
+import type { Screening } from "../engine/applications.ts";
 import type { ParticipantRecord } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 
@@ -21,5 +22,23 @@ export function presentParticipant(p: ParticipantRecord, publicUrl: string) {
     ...participantData({ ...p, createdAtMs: p.createdAt.getTime() }, publicUrl),
     termsVersion: p.termsVersion,
     termsAcceptedAt: p.termsAcceptedAt?.toISOString() ?? null,
+  };
+}
+
+/** An application as the console screens it; null for a participant who never applied. */
+export function presentApplication(s: Screening | undefined) {
+  if (s === undefined) return null;
+  const a = s.application;
+  return {
+    website: a.website,
+    socials: [...a.socials],
+    message: a.message,
+    sponsor: s.sponsor,
+    ipCountry: a.ipCountry,
+    appliedAt: a.appliedAt.toISOString(),
+    decision: a.decision,
+    decidedAt: a.decidedAt?.toISOString() ?? null,
+    reason: a.reason,
+    matches: s.matches.map((m) => ({ ...m, on: [...m.on] })),
   };
 }

@@ -138,6 +138,51 @@ export const participantCollection = collectionOf(
   "Participants in id order",
 );
 
+export const applicationSchema = z
+  .strictObject({
+    website: z.string().nullable().describe("The applicant's website, as they wrote it"),
+    socials: z.array(z.string()).describe("Their social profiles, as they wrote them"),
+    message: z.string().nullable().describe("What they wrote to the brand"),
+    sponsor: z
+      .strictObject({ id: z.string(), externalId: z.string(), name: z.string().nullable() })
+      .nullable()
+      .describe("Who recruited them: the participant whose referral code they came with"),
+    ipCountry: z
+      .string()
+      .nullable()
+      .describe(
+        "The country the application came from, as a trusted proxy in front of Laurel " +
+          "(Cloudflare's CF-IPCountry) said; null without one",
+      ),
+    appliedAt: timestamp,
+    decision: z.enum(["approved", "rejected"]).nullable(),
+    decidedAt: timestamp.nullable(),
+    reason: z.string().nullable().describe("Why it was rejected, as the brand wrote it"),
+    matches: z
+      .array(
+        z.strictObject({
+          participantId: z.string(),
+          programId: z.string(),
+          programName: z.string(),
+          externalId: z.string(),
+          name: z.string().nullable(),
+          status: participantStatus,
+          sameProgram: z.boolean(),
+          on: z.array(z.enum(["email", "website"])).describe("What they share with the applicant"),
+          blocked: z.boolean().describe("They are suspended or rejected"),
+        }),
+      )
+      .describe(
+        "Other participants, of this program or any of the brand's, with the same email or " +
+          "website host: someone who already belongs, or one the brand turned away, first",
+      ),
+  })
+  .meta({
+    id: "Application",
+    description:
+      "What an applicant sent from the apply page, what was decided, and who they resemble",
+  });
+
 export const downlinePage = z
   .strictObject({
     items: z

@@ -148,7 +148,7 @@ function withStyleNonce(html: string, nonces: FastifyReply["cspNonce"]): string 
 /**
  * Serves the web apps: /admin and /portal (single-page apps: any path under
  * them answers their index.html), /widget.js for storefronts, and the built
- * assets. Without a build, the app paths say how to make one.
+ * assets (the apply page's shell is served by registerApplyPage). Without a build, the app paths say how to make one.
  */
 export async function registerWeb(app: FastifyInstance): Promise<void> {
   await registerSecurityHeaders(app);
@@ -179,20 +179,36 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
       },
     });
   for (const appName of ["admin", "portal"] as const) {
-    const shell = async (_request: FastifyRequest, reply: FastifyReply) => {
-      if (!built)
-        return reply
-          .code(503)
-          .type("text/plain")
-          .send(`The ${appName} app is not built yet: run npm run build (npm start does it).`);
-      // Read each time: a rebuild (npm run build) is served without a restart.
-      const html = await readFile(`${WEB_DIR}${appName}/index.html`, "utf8");
-      return reply
-        .type("text/html; charset=utf-8")
-        .header("cache-control", "no-cache")
-        .send(withStyleNonce(html, reply.cspNonce));
-    };
-    servePage(app, `/${appName}`, shell);
-    servePage(app, `/${appName}/*`, shell);
+    serveAppShell(app, appName, `/${appName}`);
+    serveAppShell(app, appName, `/${appName}/*`);
   }
+}
+
+/**
+ * Answers a web app's built shell at `url` as a page, with `statusOf`'s
+ * status (200 unless it says otherwise: the apply page of a program that
+ * does not exist is a 404 that still shows the app's friendly page).
+ */
+export function serveAppShell(
+  app: FastifyInstance,
+  appName: "admin" | "portal" | "apply",
+  url: string,
+  statusOf?: (request: FastifyRequest) => Promise<number>,
+): void {
+  servePage(app, url, async (request: FastifyRequest, reply: FastifyReply) => {
+    const file = `${WEB_DIR}${appName}/index.html`;
+    if (!existsSync(file))
+      return reply
+        .code(503)
+        .type("text/plain")
+        .send(`The ${appName} app is not built yet: run npm run build (npm start does it).`);
+    const status = statusOf ? await statusOf(request) : 200;
+    // Read each time: a rebuild (npm run build) is served without a restart.
+    const html = await readFile(file, "utf8");
+    return reply
+      .code(status)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-cache")
+      .send(withStyleNonce(html, reply.cspNonce));
+  });
 }

@@ -7,7 +7,7 @@ export interface OrderItem {
   readonly unitAmountMinor: number;
 }
 
-export type ParticipantStatus = "applied" | "active" | "suspended";
+export type ParticipantStatus = "applied" | "active" | "suspended" | "rejected";
 
 /** Someone who may earn on an order: the seller or a sponsor above them. */
 export interface Earner {

@@ -5,7 +5,7 @@ import { MONEY_METRICS, type GrantedReward, type SimpleReward } from "../domain/
 import { formatMajor, type PayoutLine } from "../domain/payouts.ts";
 import { notificationOn } from "../domain/program.ts";
 import type { Queryable } from "../store/db.ts";
-import { enqueueMails } from "../store/mail-outbox.ts";
+import { enqueueMail, enqueueMails } from "../store/mail-outbox.ts";
 import { loadParticipantsByIds } from "../store/participants.ts";
 import { findProgramById, type ProgramRecord } from "../store/programs.ts";
 import type { Services } from "./services.ts";
@@ -271,6 +271,41 @@ async function enqueueDrafts(
       template,
       data: d.data,
     })),
+    services.now(),
+  );
+}
+
+/**
+ * Writes the applicant's decision mail in the decision's transaction, when
+ * mail is set up and the program mails decisions. The approval carries a
+ * portal sign-in link; a rejection does not carry the brand's reason, which
+ * is its own screening note and may name other people.
+ */
+export async function mailApplicationDecided(
+  tx: Queryable,
+  services: Services,
+  program: ProgramRecord,
+  applicant: Pick<Recipient, "email" | "name" | "externalId">,
+  decision: "approved" | "rejected",
+  signInLink: string | null,
+): Promise<void> {
+  if (!services.mail || !notificationOn(program.config, "applicationDecided")) return;
+  if (!applicant.email) return;
+  const data: Record<string, string> = {
+    programName: program.name,
+    name: applicant.name ?? applicant.externalId,
+  };
+  if (decision === "approved") data.link = signInLink ?? portalLink(services.publicUrl, program.id);
+  await enqueueMail(
+    tx,
+    {
+      id: services.ids.next("eml"),
+      brandId: program.brandId,
+      programId: program.id,
+      to: applicant.email,
+      template: decision === "approved" ? "application-approved" : "application-rejected",
+      data,
+    },
     services.now(),
   );
 }

@@ -83,6 +83,11 @@ export async function enrollParticipant(
   services: Services,
   program: ProgramRecord,
   input: ParticipantInput,
+  /**
+   * Writes what belongs with a new participant (an application, its terms
+   * acceptance) in the same transaction; throwing undoes the participant too.
+   */
+  alsoWrite?: (tx: Queryable, participant: ParticipantRecord) => Promise<void>,
 ): Promise<{ ok: true; participant: ParticipantRecord; created: boolean } | ParticipantRefusal> {
   return refusalAsValue(async () => {
     checkLevel(program, input.level);
@@ -138,6 +143,7 @@ export async function enrollParticipant(
         services.ids,
         services.now(),
       );
+      if (alsoWrite) await alsoWrite(tx, participant);
       return { ok: true as const, participant, created: true };
     });
   });
@@ -149,6 +155,8 @@ export async function changeParticipant(
   program: ProgramRecord,
   participant: ParticipantRecord,
   change: ParticipantChange,
+  /** Writes what belongs with the change (an application's decision) in its transaction. */
+  alsoWrite?: (tx: Queryable, after: ParticipantRecord | null) => Promise<void>,
 ): Promise<{ ok: true; participant: ParticipantRecord | null } | ParticipantRefusal> {
   return refusalAsValue(async () => {
     checkLevel(program, change.level);
@@ -176,6 +184,7 @@ export async function changeParticipant(
         ? participantUpdated(fieldsOf(participant), fieldsOf(after), services.publicUrl)
         : null;
       if (told) await tell(tx, program.id, [told], services.ids, services.now());
+      if (alsoWrite) await alsoWrite(tx, after);
       return after;
     });
     return { ok: true as const, participant: updated };

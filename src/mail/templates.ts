@@ -8,6 +8,8 @@ export const MAIL_TEMPLATES = [
   "payout-sent",
   "broadcast",
   "endpoint-disabled",
+  "application-approved",
+  "application-rejected",
 ] as const;
 export type MailTemplateName = (typeof MAIL_TEMPLATES)[number];
 

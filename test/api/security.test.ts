@@ -69,6 +69,7 @@ const validBodies: Record<string, unknown> = {
   "POST /v1/programs/{programId}/terms/preview": { body: "Terms read by an intruder." },
   "POST /v1/me/terms": { version: 1 },
   "POST /v1/programs/{programId}/creatives": { name: "Intruder caption", text: "Mine: {link}" },
+  "POST /v1/programs/{programId}/participants/{participantId}/reject": { reason: "intrusion" },
 };
 
 function bodyFor(r: AnyRoute): unknown {

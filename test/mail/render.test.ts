@@ -104,14 +104,29 @@ describe("rendering a mail template", () => {
       },
       says: ["https://hooks.brand.example/laurel", "(last: HTTP 503)", "re-enable the endpoint"],
     },
+    "application-approved": {
+      data: {
+        programName: "Ambassadors",
+        name: "Ana",
+        link: "https://laurel.test/portal#token=lrl_part_x",
+      },
+      says: ["Hello Ana", "application to Ambassadors is approved"],
+    },
+    "application-rejected": {
+      data: { programName: "Ambassadors", name: "Ana" },
+      says: ["Hello Ana", "Thank you for applying to Ambassadors"],
+    },
   };
 
   it.each(MAIL_TEMPLATES)("the %s template renders from its files", async (name) => {
     const { data, says } = samples[name];
     const mail = renderMail(await loadMailTemplate(name), data);
     expect(mail.subject).toContain("Ambassadors");
-    expect(mail.html).toContain(`href="${data.link ?? ""}"`);
-    expect(mail.text).toContain(data.link);
+    // A rejection links nowhere: there is nothing for the applicant to open.
+    if (data.link !== undefined) {
+      expect(mail.html).toContain(`href="${data.link}"`);
+      expect(mail.text).toContain(data.link);
+    }
     for (const words of says) {
       expect(mail.text).toContain(words);
       expect(mail.html).toContain(words);

@@ -8,6 +8,7 @@ import {
   enrollParticipant,
   type ParticipantRefusal,
 } from "../../engine/participants.ts";
+import { screeningsOf } from "../../engine/applications.ts";
 import { countRecruits, findParticipant, listDownline } from "../../store/participants.ts";
 import {
   isSortValue,
@@ -31,8 +32,9 @@ import {
   participantPatchExample,
   participantTokenExample,
 } from "../examples.ts";
-import { presentParticipant } from "../present.ts";
+import { presentApplication, presentParticipant } from "../present.ts";
 import {
+  applicationSchema,
   balancesSchema,
   collectionOf,
   downlinePage,
@@ -45,7 +47,7 @@ import { collection, DEFAULT_LIMIT, MAX_LIMIT, pageOf, pageQuery, route } from "
 import { loadProgram } from "./programs.ts";
 
 export const participantParams = z.object({ programId: z.string(), participantId: z.string() });
-const status = z.enum(["applied", "active", "suspended"]);
+const status = z.enum(["applied", "active", "suspended", "rejected"]);
 const codeSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{3,40}$/, "must be 3 to 40 letters, digits, '-' or '_'");
@@ -126,6 +128,9 @@ const participantListItem = participantSchema
       points: money.describe("Available points"),
       joinedAt: z.iso.datetime().describe("When the participant was added (createdAt)"),
     }),
+    application: applicationSchema
+      .nullable()
+      .describe("What they sent when they applied, with its screening; null if they never applied"),
   })
   .meta({ id: "ParticipantListItem", description: "A participant as the list shows them" });
 
@@ -147,6 +152,7 @@ const participantListItemExample = {
     points: 300,
     joinedAt: participantExample.createdAt,
   },
+  application: null,
 };
 
 const participantsCsvExample =
@@ -425,11 +431,15 @@ export const participantRoutes = [
       const page = pageOf(query);
       const listing = listingOf(query, page);
       const rows = await listParticipantsWithStats(services.db, program.id, listing);
+      const screenings = await screeningsOf(services.db, program, rows.slice(0, page.limit));
       return collection(
         rows,
         page.limit,
         (p) => cursorKey(query.sort, p),
-        (p) => presentListed(p, program, services.publicUrl),
+        (p) => ({
+          ...presentListed(p, program, services.publicUrl),
+          application: presentApplication(screenings.get(p.id)),
+        }),
       );
     },
   }),
