@@ -60,7 +60,7 @@ export function fillPlaceholders(text: string, values: Readonly<Record<Placehold
  * so a PDF uploaded as banner.png downloads as banner.pdf.
  */
 export function safeFileName(uploadedName: string, extension: string): string {
-  const stem = uploadedName
+  const stem = (uploadedName.split(/[/\\]/).pop() ?? "")
     .replace(/\.[^.]*$/, "")
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
