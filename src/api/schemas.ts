@@ -363,6 +363,17 @@ const outcomeFields = {
       message: z.string(),
     })
     .optional(),
+  conversion: z
+    .strictObject({
+      kind: z.enum(["signup", "lead"]),
+      paid: z.boolean().describe("Whether it booked commission; a customer's first one only can"),
+      reason: z.enum(["converted_before", "not_paid_by_plan", "nothing_due"]).optional(),
+      message: z.string().optional(),
+    })
+    .optional()
+    .describe(
+      "With an attributed signup or lead: paid and counted once per customer per kind, or why not",
+    ),
   refund: z
     .strictObject({
       orderId: z.string(),

@@ -44,6 +44,15 @@ export type Activity =
       readonly orderFullyRefunded: boolean;
     }
   | { readonly kind: "review"; readonly participantId: string; readonly atMs: number }
+  /** A customer's first attributed signup or lead, counted for the referrer. */
+  | { readonly kind: "signup" | "lead"; readonly participantId: string; readonly atMs: number }
+  /** A custom event, counted by its name. */
+  | {
+      readonly kind: "custom";
+      readonly participantId: string;
+      readonly atMs: number;
+      readonly name: string;
+    }
   /** A recruit's first attributed order, counted for their sponsor. */
   | { readonly kind: "referral"; readonly participantId: string; readonly atMs: number }
   | {
@@ -360,6 +369,13 @@ export function contribution(goal: Goal, activity: Activity): number | null {
       return activity.kind === "review" ? 1 : null;
     case "referral_count":
       return activity.kind === "referral" ? 1 : null;
+    case "signup_count":
+      return activity.kind === "signup" ? 1 : null;
+    case "lead_count":
+      return activity.kind === "lead" ? 1 : null;
+    case "custom_count":
+      // Each event counts once, whatever value it carries.
+      return activity.kind === "custom" && activity.name === goal.filter?.name ? 1 : null;
     case "inactivity_days":
       return null;
   }
@@ -370,7 +386,7 @@ const skuFilters = new WeakMap<Goal, ReadonlySet<string> | null>();
 function skuFilterOf(goal: Goal): ReadonlySet<string> | null {
   let skus = skuFilters.get(goal);
   if (skus === undefined) {
-    skus = goal.filter ? new Set(goal.filter.skus) : null;
+    skus = goal.filter?.skus ? new Set(goal.filter.skus) : null;
     skuFilters.set(goal, skus);
   }
   return skus;

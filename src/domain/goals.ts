@@ -22,6 +22,9 @@ export const METRICS = [
   "points_earned",
   "review_count",
   "referral_count",
+  "signup_count",
+  "lead_count",
+  "custom_count",
   "inactivity_days",
 ] as const;
 export type Metric = (typeof METRICS)[number];
@@ -114,7 +117,17 @@ const goalFields = {
   name: z.string().min(1).max(200),
   description: z.string().max(2000).optional(),
   metric: z.enum(METRICS),
-  filter: z.strictObject({ skus: z.array(key).min(1).max(1000) }).optional(),
+  filter: z
+    .strictObject({
+      skus: z
+        .array(key)
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe("the SKUs sales and order metrics count"),
+      name: z.string().min(1).max(200).optional().describe("custom_count: the custom events' name"),
+    })
+    .optional(),
   window: windowSchema,
   target: z.discriminatedUnion("type", [
     z.strictObject({ type: z.literal("fixed") }),
@@ -220,10 +233,22 @@ export function checkGoal(goal: Goal, ctx: z.RefinementCtx): void {
       ["target", "type"],
       "per-participant targets are imported per month or quarter: use a monthly or quarterly window",
     );
-  if ((goal.metric === "sku_amount" || goal.metric === "sku_quantity") && !goal.filter)
+  if ((goal.metric === "sku_amount" || goal.metric === "sku_quantity") && !goal.filter?.skus)
     issue(
       ["filter", "skus"],
       `${goal.metric} counts the SKUs filter.skus lists: give at least one`,
+    );
+  if (goal.metric === "custom_count" && goal.filter?.name === undefined)
+    issue(
+      ["filter", "name"],
+      'custom_count counts custom events of one name: give it as filter.name, such as {"name": "webinar_attended"}',
+    );
+  if (goal.metric !== "custom_count" && goal.filter?.name !== undefined)
+    issue(["filter", "name"], "filter.name chooses custom events: only custom_count takes it");
+  if (goal.filter !== undefined && goal.filter.skus === undefined && goal.filter.name === undefined)
+    issue(
+      ["filter"],
+      "an empty filter chooses nothing: give filter.skus or filter.name, or leave it out",
     );
   if (goal.metric === "inactivity_days") {
     if (goal.showInWidget)

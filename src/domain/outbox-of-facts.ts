@@ -47,7 +47,8 @@ export interface BatchContext extends GrantContext {
 export type TellableFacts = Pick<
   BatchFacts,
   "orders" | "journals" | "grants" | "flags" | "levelChanges"
->;
+> &
+  Partial<Pick<BatchFacts, "conversions">>;
 
 /**
  * Every event a batch of facts tells, in order: commissions booked, then
@@ -70,9 +71,16 @@ export function outboxOfGrants(
   return [...facts.grants.map((g) => rewardGranted(g, context)), ...levelsChanged(facts, context)];
 }
 
-/** One `commission.created` per level paid on each order: the legs of its commission journal. */
+/**
+ * One `commission.created` per level paid on each order and each conversion
+ * (signup, lead): the legs of its commission journal.
+ */
 function commissionsCreated(facts: TellableFacts, context: BatchContext): OutboxEvent[] {
-  const orders = new Map(facts.orders.map((o) => [o.orderId, o]));
+  // A conversion's journal names its event id where an order's names the order.
+  const orders = new Map<string, { availableAtMs: number | null }>([
+    ...facts.orders.map((o) => [o.orderId, o] as const),
+    ...(facts.conversions ?? []).map((c) => [c.eventId, c] as const),
+  ]);
   return facts.journals
     .filter((j) => j.causeType === "commission")
     .flatMap((j) => {

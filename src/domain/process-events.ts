@@ -14,6 +14,16 @@ import {
   type ParticipantStatus,
 } from "./commissions.ts";
 import { normalizeCode, type ReceivedEvent } from "./events.ts";
+import {
+  calculateConversionCommissions,
+  conversionAmount,
+  conversionKeys,
+  convertedBefore,
+  memoryKey,
+  screenConversion,
+  type ConversionKind,
+  type ConversionMemory,
+} from "./conversions.ts";
 import type { CommissionPlan } from "./program.ts";
 import {
   clipToLeft,
@@ -91,6 +101,11 @@ export interface BatchState {
   readonly clicksByVisitor: ReadonlyMap<string, readonly Click[]>;
   /** By customer key (see customerKeys). */
   readonly bindings: ReadonlyMap<string, string>;
+  /**
+   * By memoryKey(kind, customer key): each customer's first attributed signup
+   * and lead, the ones that were paid and counted.
+   */
+  readonly conversions: ReadonlyMap<string, ConversionMemory>;
   /** By order id: the stored orders the batch's refunds name. */
   readonly orders: ReadonlyMap<string, OrderState>;
   /** By order id: stored refunds that arrived before the batch's orders. */
@@ -174,6 +189,13 @@ export interface ProcessedOutcome {
   readonly cuts?: readonly Cut[];
   /** A fraud rule that applied: the click was not counted, or the commission is held for review. */
   readonly fraud?: { readonly rule: FraudRule; readonly message: string };
+  /** For an attributed signup or lead: whether it paid, and why not. */
+  readonly conversion?: {
+    readonly kind: ConversionKind;
+    readonly paid: boolean;
+    readonly reason?: "converted_before" | "not_paid_by_plan" | "nothing_due";
+    readonly message?: string;
+  };
   readonly refund?: {
     readonly orderId: string;
     readonly state: "applied" | "waiting_for_order";
@@ -224,6 +246,21 @@ export interface OrderFact {
   /** What maxTotalPercent and the caps took off this order's commissions. */
   readonly cuts: readonly Cut[];
   /** When the commissions leave their hold; null while held for review, or without commissions. */
+  readonly availableAtMs: number | null;
+}
+
+/**
+ * A customer's first attributed signup or lead, remembered by each of its
+ * keys so the customer's next one of the kind pays and counts nothing.
+ */
+export interface ConversionFact {
+  readonly eventId: string;
+  readonly kind: ConversionKind;
+  readonly participantId: string;
+  /** The keys it is remembered by (see conversionKeys). */
+  readonly keys: readonly string[];
+  readonly occurredAtMs: number;
+  /** When its commissions leave their hold; null while held for review, or without commissions. */
   readonly availableAtMs: number | null;
 }
 
@@ -284,6 +321,7 @@ export interface BatchFacts {
   readonly clicks: readonly ClickFact[];
   readonly bindings: readonly BindingFact[];
   readonly orders: readonly OrderFact[];
+  readonly conversions: readonly ConversionFact[];
   readonly journals: readonly JournalFact[];
   /** New refunds, applied or waiting. */
   readonly refunds: readonly RefundFact[];
@@ -308,11 +346,13 @@ export function processEvents(
 ): BatchFacts {
   const clicksByVisitor = new Map(state.clicksByVisitor);
   const bindings = new Map(state.bindings);
+  const conversions = new Map(state.conversions);
   const facts = {
     outcomes: [] as EventOutcome[],
     clicks: [] as ClickFact[],
     bindings: [] as BindingFact[],
     orders: [] as OrderFact[],
+    conversions: [] as ConversionFact[],
     journals: [] as JournalFact[],
     refunds: [] as RefundFact[],
     appliedWaiting: [] as RefundFact[],
@@ -630,10 +670,119 @@ export function processEvents(
           });
           break;
         }
-        bind(event, event.customer, attribution.participantId);
-        processed(event, {
-          attributedTo: attribution.participantId,
+        const referrer = state.participants.get(attribution.participantId);
+        if (!referrer)
+          throw new Error(`attributed participant ${attribution.participantId} was not loaded`);
+        bind(event, event.customer, referrer.participantId);
+        const kind = event.type;
+        const attributed = {
+          attributedTo: referrer.participantId,
           attribution: { source: attribution.source },
+        };
+        const keys = conversionKeys(event.id, customerKeys(event.customer));
+        const first = keys
+          .map((k) => conversions.get(memoryKey(kind, k)))
+          .find((m) => m !== undefined);
+        if (first) {
+          processed(event, {
+            ...attributed,
+            conversion: {
+              kind,
+              paid: false,
+              reason: "converted_before",
+              message: convertedBefore(kind, first),
+            },
+          });
+          break;
+        }
+        for (const k of keys)
+          conversions.set(memoryKey(kind, k), {
+            eventId: event.id,
+            participantId: referrer.participantId,
+          });
+        const amountMinor = conversionAmount(rules.plan, kind);
+        const commissions =
+          rules.plan && amountMinor !== null
+            ? calculateConversionCommissions({
+                amountMinor,
+                plan: rules.plan,
+                referrer,
+                upline: uplineOf(referrer, event.occurredAtMs),
+              })
+            : { lines: [], skipped: [] };
+        // The caps count a conversion like an order: perOrder bounds its
+        // lines, and it spends the month's budgets.
+        const afterCaps = capped(commissions.lines, event.occurredAtMs);
+        const totals = totalByEarner(afterCaps.lines);
+        const review =
+          totals.length > 0 ? screenConversion(event.ipHash, referrer.ipHashes ?? []) : null;
+        facts.conversions.push({
+          eventId: event.id,
+          kind,
+          participantId: referrer.participantId,
+          keys,
+          occurredAtMs: event.occurredAtMs,
+          availableAtMs:
+            review || totals.length === 0
+              ? null
+              : Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
+        });
+        if (review)
+          facts.flags.push({
+            rule: review.rule,
+            participantId: referrer.participantId,
+            eventId: event.id,
+            // The conversion's id stands for an order wherever a hold is
+            // kept: its release, its review, its ledger entries.
+            orderId: event.id,
+            reason: review.message,
+            key: `${review.rule}:${event.id}`,
+          });
+        if (totals.length > 0)
+          facts.journals.push({
+            asset: "cash",
+            bucket: "pending",
+            causeType: "commission",
+            causeKey: `commission:${event.id}`,
+            eventId: event.id,
+            orderId: event.id,
+            legs: totals.map((t) => ({
+              participantId: t.participantId,
+              amountMinor: t.amountMinor,
+              level: t.level,
+            })),
+          });
+        const tracked = track(
+          { kind, participantId: referrer.participantId, atMs: event.occurredAtMs },
+          event.id,
+        );
+        processed(event, {
+          ...goalFields(tracked),
+          ...attributed,
+          commissions: totals.map((t) => ({
+            participantId: t.participantId,
+            level: t.level,
+            amount: t.amountMinor,
+          })),
+          ...(commissions.skipped.length > 0 ? { skippedLevels: commissions.skipped } : {}),
+          ...(afterCaps.cuts.length > 0 ? { cuts: afterCaps.cuts } : {}),
+          ...(review ? { fraud: review } : {}),
+          conversion:
+            totals.length > 0
+              ? { kind, paid: true }
+              : amountMinor === null || amountMinor === 0
+                ? {
+                    kind,
+                    paid: false,
+                    reason: "not_paid_by_plan",
+                    message: `the program's plan pays nothing for a ${kind} (commission.${kind === "signup" ? "perSignup" : "perLead"})`,
+                  }
+                : {
+                    kind,
+                    paid: false,
+                    reason: "nothing_due",
+                    message: "nothing was left to pay: skippedLevels and cuts say why",
+                  },
         });
         break;
       }
@@ -942,14 +1091,34 @@ export function processEvents(
         });
         break;
       }
-      case "custom":
-        processed(
-          event,
-          named
-            ? { attributedTo: named.participantId, attribution: { source: "participant" } }
-            : {},
+      case "custom": {
+        // As a review: without a participant, the customer whose id is a
+        // participant's external id.
+        const who =
+          named ??
+          (event.customer?.id === undefined
+            ? undefined
+            : state.participantsByRef.get(event.customer.id));
+        if (!who) {
+          processed(event);
+          break;
+        }
+        const tracked = track(
+          {
+            kind: "custom",
+            participantId: who.participantId,
+            atMs: event.occurredAtMs,
+            name: event.name,
+          },
+          event.id,
         );
+        processed(event, {
+          ...goalFields(tracked),
+          attributedTo: who.participantId,
+          attribution: { source: "participant" },
+        });
         break;
+      }
     }
   }
   for (const [participantId, atMs] of lastOrder) facts.lastOrders.push({ participantId, atMs });

@@ -22,6 +22,8 @@ import {
   loadOtherEventTypes,
   writeFacts,
 } from "../store/facts.ts";
+import { loadConversionMemory } from "../store/conversions.ts";
+import { conversionKeys, conversionLockKey, type ConversionKind } from "../domain/conversions.ts";
 import {
   loadParticipants,
   loadParticipantsByIds,
@@ -160,6 +162,7 @@ async function loadBatchState(
   const subscriptions = new Set<string>();
   const refunded = new Set<string>();
   const orderIds = new Set<string>();
+  const converted = new Map<string, { kind: ConversionKind; key: string }>();
   let earliestMs = Number.POSITIVE_INFINITY;
   let latestMs = Number.NEGATIVE_INFINITY;
   const qualification = plan?.uplineQualification ?? null;
@@ -177,8 +180,15 @@ async function loadBatchState(
     }
     if ("participant" in e && e.participant !== undefined) refs.add(e.participant);
     // A review without a participant counts for the customer's own membership.
-    if (e.type === "review" && e.participant === undefined && e.customer?.id !== undefined)
+    if (
+      (e.type === "review" || e.type === "custom") &&
+      e.participant === undefined &&
+      e.customer?.id !== undefined
+    )
       refs.add(e.customer.id);
+    if (e.type === "signup" || e.type === "lead")
+      for (const key of conversionKeys(e.id, customerKeys(e.customer)))
+        converted.set(conversionLockKey(e.type, key), { kind: e.type, key });
     if ("code" in e && e.code !== undefined) codes.add(normalizeCode(e.code));
     // Orders and conversions are attributed alike: by click and by bound customer too.
     if (e.type === "order" || e.type === "signup" || e.type === "lead") {
@@ -194,7 +204,9 @@ async function loadBatchState(
   // both see it unrefunded, and a refund must not miss its order arriving at
   // the same moment (or it would wait forever). Reads come after the lock, so
   // they see what the transaction that held it committed.
-  await lockOrders(tx, programId, [...orderIds, ...refunded]);
+  // A customer's conversions of one kind are serialized the same way, so two
+  // batches cannot both find the customer unconverted and both pay.
+  await lockOrders(tx, programId, [...orderIds, ...refunded, ...converted.keys()]);
   // One after the other: a transaction is one connection, which runs one query at a time.
   const direct = await loadParticipants(tx, programId, { refs: [...refs], codes: [...codes] });
   const clicksByVisitor = await loadClicks(
@@ -208,6 +220,7 @@ async function loadBatchState(
     ...subscriptions,
   ]);
   const orders = await loadOrders(tx, programId, [...refunded]);
+  const conversions = await loadConversionMemory(tx, programId, [...converted.values()]);
   const waitingRefunds = await loadWaitingRefunds(tx, programId, [...orderIds]);
   const otherEvents = await loadOtherEventTypes(
     tx,
@@ -279,6 +292,7 @@ async function loadBatchState(
     participantsByCode: byCode,
     clicksByVisitor,
     bindings,
+    conversions,
     orders,
     waitingRefunds,
     otherEvents,
@@ -299,7 +313,7 @@ async function loadMonthUsage(
   if (rules.caps.perParticipantMonthlyMinor === null && rules.caps.programMonthlyMinor === null)
     return usage;
   for (const e of events) {
-    if (e.type !== "order") continue;
+    if (e.type !== "order" && e.type !== "signup" && e.type !== "lead") continue;
     const month = monthOf(e.occurredAtMs, rules.timezone);
     if (!usage.has(month.key))
       usage.set(month.key, await commissionsBookedBetween(tx, programId, month));

@@ -1,7 +1,14 @@
 import type { Queryable } from "../store/db.ts";
 import { lockOrders } from "../store/locks.ts";
 import { bookJournals } from "../store/facts.ts";
-import { dueOrders, insertHoldReleases, unreleasedLegs, type DueHold } from "../store/holds.ts";
+import {
+  dueOrders,
+  insertHoldReleases,
+  unreleasedLegs,
+  type DueHold,
+  type DueOrder,
+} from "../store/holds.ts";
+import { dueConversions } from "../store/conversions.ts";
 import {
   advanceJobPosition,
   COMMIT_MARGIN_MS,
@@ -28,6 +35,16 @@ export interface JobOptions {
 const RELEASE_BATCH = 500;
 
 const RELEASE_HOLDS = "release-holds";
+const RELEASE_CONVERSION_HOLDS = "release-conversion-holds";
+
+/** The next due holds after a position: orders', or conversions' (by their event id). */
+type DueSource = (
+  tx: Queryable,
+  programId: string,
+  after: JobPosition | null,
+  now: Date,
+  limit: number,
+) => Promise<DueOrder[]>;
 
 /**
  * Moves commissions whose hold is over from pending to available, each paid
@@ -37,12 +54,32 @@ const RELEASE_HOLDS = "release-holds";
  * hold stays cancelled: the amount moved is what is left pending for that
  * order and level, and nothing when nothing is left. Safe to run at any time
  * and as often as wanted; after downtime it simply finds more that is due.
- * Returns the order levels released.
+ * Conversions (signups, leads) that paid are released the same way, from
+ * a position of their own: their ledger entries and hold releases name the
+ * conversion's event id as their order. Returns the levels released.
  */
 export async function releaseHolds(
   services: Services,
   program: ProgramRecord,
   options: JobOptions = {},
+): Promise<number> {
+  const orders = await releaseDue(services, program, options, RELEASE_HOLDS, dueOrders);
+  const conversions = await releaseDue(
+    services,
+    program,
+    options,
+    RELEASE_CONVERSION_HOLDS,
+    dueConversions,
+  );
+  return orders + conversions;
+}
+
+async function releaseDue(
+  services: Services,
+  program: ProgramRecord,
+  options: JobOptions,
+  job: string,
+  due: DueSource,
 ): Promise<number> {
   const batchSize = options.batchSize ?? RELEASE_BATCH;
   // The position never passes the commit margin: a commission booked by a
@@ -58,11 +95,11 @@ export async function releaseHolds(
     if (options.signal?.aborted) return released;
     // Read at every batch: another server releasing the same program may
     // have got further, and this run goes on from there.
-    const stored = await jobPosition(services.db, program.id, RELEASE_HOLDS);
+    const stored = await jobPosition(services.db, program.id, job);
     if (stored && (position === null || isBefore(position, stored))) position = stored;
     const now = services.now();
     const batch = await services.db.transaction((tx) =>
-      releaseBatch(tx, services, program, position, now, batchSize),
+      releaseBatch(tx, services, program, due, position, now, batchSize),
     );
     released += batch.released;
     if (batch.last === null) break;
@@ -72,12 +109,12 @@ export async function releaseHolds(
     await advanceJobPosition(
       services.db,
       program.id,
-      RELEASE_HOLDS,
+      job,
       isBefore(batch.last, settled) ? batch.last : settled,
     );
     if (batch.orders < batchSize) break;
   }
-  await advanceJobPosition(services.db, program.id, RELEASE_HOLDS, settled);
+  await advanceJobPosition(services.db, program.id, job, settled);
   return released;
 }
 
@@ -86,11 +123,12 @@ async function releaseBatch(
   tx: Queryable,
   services: Services,
   program: ProgramRecord,
+  dueSource: DueSource,
   after: JobPosition | null,
   now: Date,
   limit: number,
 ): Promise<{ orders: number; released: number; last: JobPosition | null }> {
-  const orders = await dueOrders(tx, program.id, after, now, limit);
+  const orders = await dueSource(tx, program.id, after, now, limit);
   const last = orders.at(-1);
   if (last === undefined) return { orders: 0, released: 0, last: null };
   const orderIds = orders.map((o) => o.orderId);

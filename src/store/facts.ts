@@ -5,6 +5,7 @@ import type { IdSource } from "../domain/ids.ts";
 import type { Click } from "../domain/attribution.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import { insertFlags } from "./flags.ts";
+import { insertConversions } from "./conversions.ts";
 import { insertGrants, updateLastOrders, updateLevels, writeProgress } from "./progress.ts";
 import type { Queryable } from "./db.ts";
 import { batchKeys, JOB_PROGRAM, PROBE_EACH } from "./job-watermarks.ts";
@@ -104,6 +105,7 @@ export async function writeFacts(
       available_at: o.availableAtMs === null ? null : iso(o.availableAtMs),
     })),
   );
+  await insertConversions(db, programId, facts.conversions);
   await bulkInsert(
     db,
     "refunds",
@@ -491,11 +493,12 @@ export async function loadPersonalOrders(
 }
 
 /**
- * Commission booked for the orders of one month: per participant, and in all.
- * The month's orders are found by the program (hidden from the planner,
- * job-watermarks.ts says why) and time, and each one's entries by its own
- * key (PROBE_EACH): joined, the planner read every commission entry of the
- * program to pick out the month's.
+ * Commission booked for the orders and conversions of one month: per
+ * participant, and in all. The month's orders and conversions are found by
+ * the program (hidden from the planner, job-watermarks.ts says why) and time,
+ * and each one's entries by its own key (PROBE_EACH): joined, the planner
+ * read every commission entry of the program to pick out the month's. A
+ * conversion's entries carry its event id as their order id.
  */
 export async function commissionsBookedBetween(
   db: Queryable,
@@ -504,11 +507,15 @@ export async function commissionsBookedBetween(
 ): Promise<{ byParticipant: Map<string, number>; programMinor: number }> {
   const rows = await db.query<{ participant_id: string; total: number }>(
     `select l.participant_id, sum(l.amount_minor)::bigint as total
-     from orders o cross join lateral (
+     from (select o.program_id, o.order_id from orders o
+           where o.program_id = ${JOB_PROGRAM} and o.occurred_at >= $2 and o.occurred_at < $3
+           union all
+           select c.program_id, c.event_id from conversions c
+           where c.program_id = ${JOB_PROGRAM} and c.occurred_at >= $2 and c.occurred_at < $3) o
+     cross join lateral (
        select l.participant_id, l.amount_minor from ledger_entries l
        where l.program_id = o.program_id and l.order_id = o.order_id
          and l.cause_type = 'commission' and l.account = 'participant' ${PROBE_EACH}) l
-     where o.program_id = ${JOB_PROGRAM} and o.occurred_at >= $2 and o.occurred_at < $3
      group by l.participant_id`,
     [programId, new Date(month.startMs).toISOString(), new Date(month.endMs).toISOString()],
   );
