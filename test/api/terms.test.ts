@@ -291,6 +291,15 @@ describeEachBackend("a program's terms, versioned and accepted per participant",
       items: [expect.objectContaining({ version: 1 })],
       next: null,
     });
+    // Cursors are any text of the right alphabet: none of them is a server error.
+    for (const key of ["99999999999", "-99999999999", "1.5", "abc"]) {
+      const cursor = Buffer.from(key).toString("base64url");
+      const wild = await api.call<Collection<TermsBody>>(
+        "GET",
+        `/v1/programs/${program.id}/terms/versions?cursor=${cursor}`,
+      );
+      expectStatus(wild, 200);
+    }
   });
 
   it("keeps another brand out of the program's terms, publishing nothing", async () => {

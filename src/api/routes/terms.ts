@@ -137,11 +137,17 @@ function refused(refusal: AcceptRefusal): ApiError {
   );
 }
 
-/** A cursor names the version the previous page ended at; anything else reads as the end. */
+const MAX_VERSION = 2_147_483_647;
+
+/**
+ * A cursor names the version the previous page ended at; one that names no
+ * whole number reads as the end, and one past the column's range as the start.
+ */
 function versionBefore(after: string | null): number | null {
   if (after === null) return null;
   const version = Number(after);
-  return Number.isSafeInteger(version) ? version : 0;
+  if (!Number.isSafeInteger(version)) return 0;
+  return version > MAX_VERSION ? null : Math.max(version, 0);
 }
 
 export const termsRoutes = [
