@@ -16,7 +16,8 @@ const DAY_MS = 86_400_000;
  * The Overview against events of a UTC program dated from the real clock,
  * since the presets count from today. Today: two clicks on Ana's link and an
  * order through one of them (50.00), an order by Cal's code (30.00, refunded
- * whole) and one naming Ben (20.00); yesterday Cal sold 10.00 named, and ten
+ * whole) and one naming Ben (20.00), a signup through Ana's link and a lead
+ * by Cal's code; yesterday Cal sold 10.00 named, and ten
  * days ago Ana 40.00 named. The program pays 10% and 3% to the sponsor (Ben
  * sponsors Ana); a goal grants 50 points for a first sale.
  */
@@ -81,13 +82,28 @@ describeInBrowser("the admin console's Overview", () => {
           occurredAt: today(2),
         },
         order("by-link", { visitorId: "v-1", occurredAt: today(3), ...item(5000) }),
+        // v-2 signs up through Ana's link; a lead comes by Cal's code.
+        {
+          type: "signup",
+          id: "signup",
+          visitorId: "v-2",
+          customer: { id: "cust-signup" },
+          occurredAt: today(3),
+        },
+        {
+          type: "lead",
+          id: "lead",
+          code: cal.referralCode,
+          customer: { id: "cust-lead" },
+          occurredAt: today(4),
+        },
         order("by-code", { code: cal.referralCode, occurredAt: today(4), ...item(3000) }),
         order("named", { participant: "ben", occurredAt: today(5), ...item(2000) }),
         { type: "refund", id: "refund", orderId: "by-code", occurredAt: today(6) },
       ],
     });
     expectStatus(sent, 200);
-    expect(sent.body.results.map((r) => r.status)).toEqual(Array(8).fill("processed"));
+    expect(sent.body.results.map((r) => r.status)).toEqual(Array(10).fill("processed"));
     page = await browser().newPage({ viewport: { width: 375, height: 900 } });
     page.setDefaultTimeout(10_000);
   });
@@ -135,16 +151,20 @@ describeInBrowser("the admin console's Overview", () => {
     await page.getByText(/^Today: .+\. Compared with the day before, .+\.$/).waitFor();
   });
 
-  it("tells orders by how they came", async () => {
-    await eventually(() => row("Orders by how they came", "Referral links").textContent()).toBe(
-      "Referral links1$50.0050%",
+  it("tells signups, leads and orders by how they came", async () => {
+    const table = "Conversions by how they came";
+    // Signups, leads, orders, sales, conversion.
+    await eventually(() => row(table, "Referral links").textContent()).toBe(
+      "Referral links101$50.0050%",
     );
-    await eventually(() => row("Orders by how they came", "Codes").textContent()).toBe(
-      "Codes1$30.00not from a click",
+    await eventually(() => row(table, "Codes").textContent()).toBe(
+      "Codes011$30.00not from a click",
     );
-    await eventually(() => row("Orders by how they came", "Direct").textContent()).toBe(
-      "Direct (named or bound customer)1$20.00not from a click",
+    await eventually(() => row(table, "Direct").textContent()).toBe(
+      "Direct (named or bound customer)001$20.00not from a click",
     );
+    await eventually(() => figure("Signups").textContent()).toBe("Signups1▲ Up from none (was 0)");
+    await eventually(() => figure("Leads").textContent()).toBe("Leads1▲ Up from none (was 0)");
   });
 
   it("shows sales, commissions and participants paid per upline level", async () => {

@@ -1,6 +1,6 @@
 // The portal a participant opens to see how they are doing: their program's
-// brand, their figures for a period, an earnings chart, their payouts, and
-// goals that never read past 100%.
+// brand, their figures for a period and where they came from, an earnings
+// chart, their payouts, their links, and goals that never read past 100%.
 import { expect, it } from "vitest";
 import { releaseDueHolds } from "../../src/jobs/release-holds.ts";
 import {
@@ -10,6 +10,7 @@ import {
   sendEvents,
   type Api,
 } from "../support/api.ts";
+import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
@@ -149,6 +150,101 @@ describeInBrowser("the participant portal's figures, chart and payouts", () => {
       () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
     );
     expect(scrolls).toBe(false);
+    await page.close();
+  });
+  it("picks a period and shows its clicks, signups, leads, orders and their sources, with the recruitment link beside the referral link", async () => {
+    const { program, ana, link } = await seeded();
+    const code = ana.referralCode;
+    // A visitor of Ana's link leaves a lead; 40 days ago her code brought a lead and a $20.00 order.
+    const old = daysAgo(40);
+    const events = [
+      { type: "click", id: "c-v", occurredAt: daysAgo(2), code, visitorId: "v-1" },
+      {
+        type: "lead",
+        id: "l-1",
+        occurredAt: daysAgo(1),
+        visitorId: "v-1",
+        customer: { id: "cu-2" },
+      },
+      { type: "lead", id: "l-old", occurredAt: old, code, customer: { id: "cu-3" } },
+      {
+        type: "order",
+        id: "o-old",
+        occurredAt: old,
+        code,
+        currency: "USD",
+        items: [{ sku: "BOOTS", quantity: 1, unitAmount: 2000 }],
+      },
+    ];
+    expectStatus(await sendEvents(server, program.id, { events }), 200);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(link);
+
+    const stat = (key: string) => page.locator(`[data-stat="${key}"]`).textContent();
+    const source = (key: string) =>
+      page.locator(`[data-source="${key}"]`).locator("th, td").allTextContents();
+    // The last 30 days: 5 clicks, the code's signup and 2 orders, the link's lead.
+    await eventually(() => stat("clicks")).toBe("5");
+    expect(await stat("signups")).toBe("1");
+    expect(await stat("leads")).toBe("1");
+    expect(await stat("orders")).toBe("2");
+    expect(await stat("sales")).toBe("$104.52");
+    expect(await stat("conversionRate")).toBe("40%");
+    expect(await stat("earnings")).toBe("$10.45");
+    // Source, clicks, signups, leads, orders, sales, conversion.
+    expect(await source(`link:${code}`)).toEqual([
+      `Link ${code}`,
+      "5",
+      "0",
+      "1",
+      "0",
+      "$0.00",
+      "0%",
+    ]);
+    expect(await source(`code:${code}`)).toEqual([
+      `Code ${code} typed at checkout`,
+      "—not counted",
+      "1",
+      "0",
+      "2",
+      "$104.52",
+      "—not counted",
+    ]);
+
+    // A custom range of the one day 40 days ago.
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: program.timezone }).format(
+      new Date(old),
+    );
+    await page.getByLabel("Period").selectOption({ label: "Custom range" });
+    await page.getByLabel("From", { exact: true }).fill(day);
+    await page.getByLabel("To", { exact: true }).fill(day);
+    await eventually(() => stat("orders")).toBe("1");
+    expect(await stat("clicks")).toBe("0");
+    expect(await stat("signups")).toBe("0");
+    expect(await stat("leads")).toBe("1");
+    expect(await stat("sales")).toBe("$20.00");
+    expect(await stat("earnings")).toBe("$2.00");
+    expect((await source(`code:${code}`)).slice(2, 6)).toEqual(["0", "1", "1", "$20.00"]);
+
+    // All time holds both.
+    await page.getByLabel("Period").selectOption({ label: "All time" });
+    await eventually(() => stat("orders")).toBe("3");
+    expect(await stat("leads")).toBe("2");
+
+    const referral = page.getByRole("region", { name: "Share your link" });
+    expect(await referral.getByLabel("Referral link").inputValue()).toBe(ana.referralLink);
+    expect(await referral.getByLabel("Recruitment link").inputValue()).toBe(
+      `${server.services.publicUrl}/apply/${program.id}?via=${code}`,
+    );
+    await referral.getByRole("button", { name: "Copy recruitment link" }).waitFor();
+    expect(await referral.getByText(/recruiting pays nothing by itself/).count()).toBe(1);
+
+    await page.getByLabel("Period").selectOption({ label: "Custom range" });
+    await page.getByLabel("From", { exact: true }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

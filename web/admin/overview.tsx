@@ -233,7 +233,7 @@ export function Overview({ program }: { program: Program }) {
       </Card>
       {s && (
         <div className="grid min-w-0 grid-cols-1 gap-4 lg:grid-cols-2">
-          <Card title="How orders came">
+          <Card title="How conversions came">
             <SourcesTable summary={s} money={money} />
           </Card>
           <Card title="By upline level">
@@ -348,6 +348,8 @@ function FigureCards({ summary, money }: { summary: Summary; money: (minor: numb
     { label: "Sales", pick: (f) => f.sales, better: "up", show: money },
     { label: "Orders", pick: (f) => f.orders, better: "up", show: formatNumber },
     { label: "Clicks", pick: (f) => f.clicks, better: "up", show: formatNumber },
+    { label: "Signups", pick: (f) => f.signups, better: "up", show: formatNumber },
+    { label: "Leads", pick: (f) => f.leads, better: "up", show: formatNumber },
     {
       label: "Conversion",
       pick: (f) => f.conversionRate,
@@ -404,11 +406,13 @@ function SourcesTable({ summary, money }: { summary: Summary; money: (minor: num
     ["Direct (named or bound customer)", direct, "not from a click"],
   ] as const;
   return (
-    <TableScroll label="Orders by how they came">
+    <TableScroll label="Conversions by how they came">
       <table className="w-full text-sm">
         <thead>
           <tr className="text-left text-slate-600">
             <th className="py-1 pr-3">Source</th>
+            <th className="py-1 pr-3 text-right">Signups</th>
+            <th className="py-1 pr-3 text-right">Leads</th>
             <th className="py-1 pr-3 text-right">Orders</th>
             <th className="py-1 pr-3 text-right">Sales</th>
             <th className="py-1 text-right">Conversion</th>
@@ -420,6 +424,8 @@ function SourcesTable({ summary, money }: { summary: Summary; money: (minor: num
               <th scope="row" className="py-1 pr-3 text-left font-normal">
                 {label}
               </th>
+              <td className="py-1 pr-3 text-right">{formatNumber(figures.signups)}</td>
+              <td className="py-1 pr-3 text-right">{formatNumber(figures.leads)}</td>
               <td className="py-1 pr-3 text-right">{formatNumber(figures.orders)}</td>
               <td className="py-1 pr-3 text-right">{money(figures.sales)}</td>
               <td className="py-1 text-right">{conversion}</td>

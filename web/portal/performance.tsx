@@ -14,7 +14,9 @@ const PERIODS = {
   last30: "Last 30 days",
   thisMonth: "This month",
   lastMonth: "Last month",
+  thisYear: "This year",
   all: "All time",
+  custom: "Custom range",
 } as const;
 type PeriodKey = keyof typeof PERIODS;
 
@@ -23,8 +25,11 @@ interface Range {
   to?: string;
 }
 
+/** A chart of more days than this shows months, not weeks. */
+const WEEKLY_DAYS = 92;
+
 /** The local dates a period spans in the program's time zone; the API's default is the last 30 days. */
-function rangeOf(period: PeriodKey, timeZone: string): Range {
+function rangeOf(period: PeriodKey, timeZone: string, custom: Required<Range>): Range {
   const today = todayIn(timeZone);
   const monthStart = `${today.slice(0, 8)}01`;
   switch (period) {
@@ -34,10 +39,18 @@ function rangeOf(period: PeriodKey, timeZone: string): Range {
       return { from: monthStart, to: today };
     case "lastMonth":
       return { from: previousMonthStart(today), to: addDays(monthStart, -1) };
+    case "thisYear":
+      return { from: `${today.slice(0, 4)}-01-01`, to: today };
     case "all":
       // The earliest date the API takes; the chart starts at the first earning anyway.
       return { from: "1970-01-01", to: today };
+    case "custom":
+      return custom;
   }
+}
+
+function daysBetween(from: string, to: string): number {
+  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
 }
 
 interface Props {
@@ -48,19 +61,37 @@ interface Props {
 /** The participant's own figures and earnings chart for a period they choose. */
 export function Performance({ client, program }: Props) {
   const [period, setPeriod] = useState<PeriodKey>("last30");
+  const [custom, setCustom] = useState<Required<Range>>(() => {
+    const today = todayIn(program.timezone);
+    return { from: addDays(today, -29), to: today };
+  });
   const selectId = useId();
-  const range = rangeOf(period, program.timezone);
-  const interval = period === "all" ? "month" : "week";
+  const fromId = useId();
+  const toId = useId();
+  const range = rangeOf(period, program.timezone, custom);
+  // A custom range is asked for only once both dates are there and in order.
+  const backwards = period === "custom" && custom.from > custom.to;
+  const complete = period !== "custom" || (custom.from !== "" && custom.to !== "" && !backwards);
+  const long =
+    period === "all" ||
+    period === "thisYear" ||
+    (period === "custom" && complete && daysBetween(custom.from, custom.to) > WEEKLY_DAYS);
+  const interval = long ? "month" : "week";
+  const label = period === "custom" ? `${custom.from} to ${custom.to}` : PERIODS[period];
   const stats = useQuery({
-    queryKey: ["stats", period],
+    queryKey: ["stats", period, range.from, range.to],
     queryFn: () => ok(client.GET("/v1/me", { params: { query: range } })),
     refetchInterval: STATS_MS,
+    enabled: complete,
   });
   const earnings = useQuery({
-    queryKey: ["earnings", period],
+    queryKey: ["earnings", period, range.from, range.to, interval],
     queryFn: () => ok(client.GET("/v1/me/earnings", { params: { query: { ...range, interval } } })),
     refetchInterval: STATS_MS,
+    enabled: complete,
   });
+  const dateClass =
+    "min-h-11 rounded-md border border-slate-400 bg-white px-2 text-slate-900 focus-visible:outline-2 focus-visible:outline-blue-700";
   return (
     <Section id="performance" title="Your performance">
       <div className="mb-4 flex flex-wrap items-center gap-2">
@@ -71,7 +102,7 @@ export function Performance({ client, program }: Props) {
           id={selectId}
           value={period}
           onChange={(e) => setPeriod(e.currentTarget.value as PeriodKey)}
-          className="min-h-11 rounded-md border border-slate-400 bg-white px-2 text-slate-900 focus-visible:outline-2 focus-visible:outline-blue-700"
+          className={dateClass}
         >
           {Object.entries(PERIODS).map(([key, label]) => (
             <option key={key} value={key}>
@@ -79,20 +110,63 @@ export function Performance({ client, program }: Props) {
             </option>
           ))}
         </select>
+        {period === "custom" && (
+          <>
+            <label htmlFor={fromId} className="text-sm font-medium text-slate-800">
+              From
+            </label>
+            <input
+              id={fromId}
+              type="date"
+              value={custom.from}
+              max={custom.to || undefined}
+              onChange={(e) => setCustom({ ...custom, from: e.currentTarget.value })}
+              className={dateClass}
+            />
+            <label htmlFor={toId} className="text-sm font-medium text-slate-800">
+              To
+            </label>
+            <input
+              id={toId}
+              type="date"
+              value={custom.to}
+              min={custom.from || undefined}
+              onChange={(e) => setCustom({ ...custom, to: e.currentTarget.value })}
+              className={dateClass}
+            />
+          </>
+        )}
       </div>
-      <QueryState what="your figures" {...stats} retry={() => void stats.refetch()}>
-        {() => (stats.data ? <Figures stats={stats.data.stats} program={program} /> : null)}
-      </QueryState>
-      <h3 className="mt-5 mb-2 font-medium text-slate-900">
-        Cash earned per {interval === "week" ? "week" : "month"}
-      </h3>
-      <QueryState what="your earnings" {...earnings} retry={() => void earnings.refetch()}>
-        {() =>
-          earnings.data ? (
-            <EarningsChart series={earnings.data} program={program} label={PERIODS[period]} />
-          ) : null
-        }
-      </QueryState>
+      {!complete ? (
+        <p role="alert" className="text-red-800">
+          {backwards
+            ? "The start date comes after the end date: pick a start on or before the end."
+            : "Pick both a start and an end date."}
+        </p>
+      ) : (
+        <>
+          <QueryState what="your figures" {...stats} retry={() => void stats.refetch()}>
+            {() =>
+              stats.data ? (
+                <>
+                  <Figures stats={stats.data.stats} program={program} />
+                  <SourceTable stats={stats.data.stats} program={program} />
+                </>
+              ) : null
+            }
+          </QueryState>
+          <h3 className="mt-5 mb-2 font-medium text-slate-900">
+            Cash earned per {interval === "week" ? "week" : "month"}
+          </h3>
+          <QueryState what="your earnings" {...earnings} retry={() => void earnings.refetch()}>
+            {() =>
+              earnings.data ? (
+                <EarningsChart series={earnings.data} program={program} label={label} />
+              ) : null
+            }
+          </QueryState>
+        </>
+      )}
     </Section>
   );
 }
@@ -108,13 +182,14 @@ function Figures({
   const figures: [key: string, label: string, value: string][] = [
     ["clicks", "Clicks", formatNumber(stats.clicks)],
     ["signups", "Signups", formatNumber(stats.signups)],
+    ["leads", "Leads", formatNumber(stats.leads)],
     ["orders", "Orders", formatNumber(stats.orders)],
     ["sales", "Sales", money(stats.sales)],
     ["conversionRate", "Conversion rate", `${formatNumber(stats.conversionRate)}%`],
     ["earnings", "Earnings", money(stats.earnings)],
   ];
   return (
-    <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 xl:grid-cols-6">
+    <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4 xl:grid-cols-7">
       {figures.map(([key, label, value]) => (
         <div key={key} className="rounded-md bg-slate-100 p-2">
           <dt className="text-sm text-slate-700">{label}</dt>
@@ -124,6 +199,107 @@ function Figures({
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A cell with no figure: a dash to the eye, words to a screen reader. */
+function NoFigure() {
+  return (
+    <>
+      <span aria-hidden="true">—</span>
+      <span className="sr-only">not counted</span>
+    </>
+  );
+}
+
+type SourceRow = Schema<"ParticipantStats">["bySource"]["direct"] & {
+  key: string;
+  source: string;
+  /** Null where clicks do not apply: a code typed, a participant named. */
+  clicks: number | null;
+  rate: number | null;
+};
+
+/** What each link, each code and everything else brought in the period. */
+function SourceTable({
+  stats,
+  program,
+}: {
+  stats: Schema<"ParticipantStats">;
+  program: Props["program"];
+}) {
+  const money = (n: number) => formatMoney(n, stats.currency || program.currency);
+  const { links, codes, direct } = stats.bySource;
+  const rows: SourceRow[] = [
+    ...links.map((link) => ({
+      ...link,
+      key: `link:${link.code}`,
+      source: `Link ${link.code}`,
+      rate: link.conversionRate,
+    })),
+    ...codes.map((code) => ({
+      ...code,
+      key: `code:${code.code}`,
+      source: `Code ${code.code} typed at checkout`,
+      clicks: null,
+      rate: null,
+    })),
+    {
+      ...direct,
+      key: "direct",
+      source: "Named you or a returning customer",
+      clicks: null,
+      rate: null,
+    },
+  ];
+  const cell = "px-2 py-1 text-right tabular-nums";
+  const captionId = useId();
+  // Positioned, so the screen-reader-only words in its cells scroll with it
+  // instead of widening the page.
+  return (
+    <div
+      className="relative mt-4 overflow-x-auto focus-visible:outline-2 focus-visible:outline-blue-700"
+      role="region"
+      aria-labelledby={captionId}
+      tabIndex={0}
+    >
+      <table className="w-full min-w-[36rem] text-sm text-slate-900">
+        <caption id={captionId} className="mb-1 text-left font-medium text-slate-900">
+          Where your conversions came from
+        </caption>
+        <thead className="border-b border-slate-300 text-slate-700">
+          <tr>
+            <th scope="col" className="px-2 py-1 text-left font-medium">
+              Source
+            </th>
+            {["Clicks", "Signups", "Leads", "Orders", "Sales", "Conversion"].map((h) => (
+              <th key={h} scope="col" className="px-2 py-1 text-right font-medium">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-200">
+          {rows.map((row) => (
+            <tr key={row.key} data-source={row.key}>
+              <th scope="row" className="px-2 py-1 text-left font-normal break-all">
+                {row.source}
+              </th>
+              <td className={cell}>
+                {row.clicks === null ? <NoFigure /> : formatNumber(row.clicks)}
+              </td>
+              <td className={cell}>{formatNumber(row.signups)}</td>
+              <td className={cell}>{formatNumber(row.leads)}</td>
+              <td className={cell}>{formatNumber(row.orders)}</td>
+              <td className={cell}>{money(row.sales)}</td>
+              <td className={cell}>
+                {row.rate === null ? <NoFigure /> : `${formatNumber(row.rate)}%`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
