@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { ApiError, ok, type Schema } from "../shared/api.ts";
-import { formatDateTime } from "../shared/format.ts";
+import { formatDateTime, formatNumber } from "../shared/format.ts";
 import { api, type Program } from "./session.ts";
 import {
   Button,
@@ -20,7 +20,8 @@ type Terms = Schema<"Terms">;
 /** The same limit the API keeps, so the counter warns before publishing fails. */
 const MAX_TERMS_LENGTH = 100_000;
 
-const participants = (n: number) => `${n} ${n === 1 ? "participant" : "participants"}`;
+const participants = (n: number) =>
+  `${formatNumber(n)} ${n === 1 ? "participant" : "participants"}`;
 
 /** `value`, once it has stopped changing for `ms`: a preview per pause, not per key. */
 function useSettled<T>(value: T, ms: number): T {
@@ -131,7 +132,7 @@ export function TermsEditor({ program }: { program: Program }) {
           <Field
             id="terms-body"
             label="Terms (Markdown)"
-            hint={`Markdown: # headings, **bold**, *italic*, [links](https://…), lists. HTML is shown as text. ${body.length} of ${MAX_TERMS_LENGTH} characters.`}
+            hint={`Markdown: # headings, **bold**, *italic*, [links](https://…), lists. HTML is shown as text. ${formatNumber(body.length)} of ${formatNumber(MAX_TERMS_LENGTH)} characters.`}
             error={error}
           >
             <textarea
@@ -158,7 +159,7 @@ export function TermsEditor({ program }: { program: Program }) {
                     ? "Write the terms to publish them."
                     : unchanged
                       ? `No changes: this is version ${inForce.version}.`
-                      : `The terms are longer than ${MAX_TERMS_LENGTH} characters.`}
+                      : `The terms are longer than ${formatNumber(MAX_TERMS_LENGTH)} characters.`}
                 </p>
               </>
             ) : (
