@@ -36,6 +36,7 @@ const ProgramSettings = lazy(() =>
 );
 const Targets = lazy(() => import("./targets.tsx").then((m) => ({ default: m.Targets })));
 const TermsEditor = lazy(() => import("./terms.tsx").then((m) => ({ default: m.TermsEditor })));
+const Creatives = lazy(() => import("./creatives.tsx").then((m) => ({ default: m.Creatives })));
 const Webhooks = lazy(() => import("./webhooks.tsx").then((m) => ({ default: m.Webhooks })));
 const CreateProgram = lazy(() =>
   import("./create-program.tsx").then((m) => ({ default: m.CreateProgram })),
@@ -112,6 +113,7 @@ const SECTIONS = [
   { path: "/integrations", label: "Integrations" },
   { path: "/webhooks", label: "Webhooks" },
   { path: "/broadcasts", label: "Broadcasts" },
+  { path: "/creatives", label: "Creatives" },
   { path: "/terms", label: "Terms" },
   { path: "/program", label: "Program" },
 ] as const;
@@ -236,6 +238,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       return <Webhooks key={program.id} program={program} />;
     case "broadcasts":
       return <Broadcasts key={program.id} program={program} />;
+    case "creatives":
+      return <Creatives key={program.id} program={program} />;
     case "terms":
       return <TermsEditor key={program.id} program={program} />;
     case "program":

@@ -22,6 +22,7 @@ import {
 } from "./session.ts";
 import { EmailSignIn, programIdFromAddress } from "./sign-in.tsx";
 import { TermsBanner } from "./terms.tsx";
+import { Creatives } from "./creatives.tsx";
 import { buttonClass, QueryState } from "./ui.tsx";
 
 type State =
@@ -240,6 +241,9 @@ function Dashboard({ client }: { client: Client }) {
                   </div>
                   <div className="order-4 min-w-0">
                     <Referral me={me.data} />
+                  </div>
+                  <div className="order-4 min-w-0">
+                    <Creatives client={client} />
                   </div>
                   <div className="order-6 min-w-0">
                     <PayoutHistory client={client} program={program.data} />
