@@ -7,8 +7,9 @@ import { defineConfig } from "vite";
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 /**
- * The admin console and the participant portal: two single-page apps built
- * into dist/web, which `laurel serve` serves at /admin and /portal.
+ * The admin console, the participant portal and the public apply page:
+ * single-page apps built into dist/web, which `laurel serve` serves at
+ * /admin, /portal and /apply/{programId}.
  */
 export default defineConfig({
   root: here,
@@ -21,6 +22,7 @@ export default defineConfig({
       input: {
         admin: resolve(here, "admin/index.html"),
         portal: resolve(here, "portal/index.html"),
+        apply: resolve(here, "apply/index.html"),
       },
       output: {
         // React changes far less often than the apps: in a chunk of its own,

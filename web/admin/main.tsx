@@ -17,6 +17,12 @@ import { Button, ErrorMessage, Field, LoadFailure, Loading, inputClass, invalid 
 
 // Each screen is its own chunk, fetched when first opened: the sign-in screen
 // and the console's frame load none of them, nor Recharts.
+const Applications = lazy(() =>
+  import("./applications.tsx").then((m) => ({ default: m.Applications })),
+);
+const WaitingCount = lazy(() =>
+  import("./applications.tsx").then((m) => ({ default: m.WaitingCount })),
+);
 const Broadcasts = lazy(() => import("./broadcasts.tsx").then((m) => ({ default: m.Broadcasts })));
 const Goals = lazy(() => import("./goals.tsx").then((m) => ({ default: m.Goals })));
 const Integrations = lazy(() =>
@@ -108,6 +114,7 @@ const SECTIONS = [
   { path: "/goals", label: "Goals" },
   { path: "/targets", label: "Targets" },
   { path: "/participants", label: "Participants" },
+  { path: "/applications", label: "Applications" },
   { path: "/fraud", label: "Fraud review" },
   { path: "/payouts", label: "Payouts" },
   { path: "/integrations", label: "Integrations" },
@@ -179,6 +186,12 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
                     className={`block whitespace-nowrap border-b-2 px-2 py-2 text-sm sm:px-3 focus-visible:outline-2 focus-visible:outline-emerald-700 ${current ? "border-emerald-700 font-semibold" : "border-transparent text-slate-600 hover:text-slate-900"}`}
                   >
                     {s.label}
+                    {s.path === "/applications" && program && (
+                      // The count of applications waiting comes with the queue's chunk.
+                      <Suspense fallback={null}>
+                        <WaitingCount programId={program.id} />
+                      </Suspense>
+                    )}
                   </Link>
                 </li>
               );
@@ -228,6 +241,8 @@ function Section({ path, program }: { path: string; program: Program }) {
       ) : (
         <Participants key={program.id} program={program} />
       );
+    case "applications":
+      return <Applications key={program.id} program={program} />;
     case "fraud":
       return <Fraud key={program.id} program={program} />;
     case "payouts":
