@@ -8,6 +8,7 @@ import {
   type Collection,
   type ErrorBody,
   type ParticipantBody,
+  countRows,
   useApi,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
@@ -218,6 +219,7 @@ describeEachBackend("a program's terms, versioned and accepted per participant",
     ]);
     const mine = await api.call<MyTermsBody>("GET", "/v1/me/terms", undefined, token);
     expect(mine.body).toMatchObject({ acceptedVersion: null, mustAccept: true });
+    expect(await countRows(api.db, "terms_acceptances", program.id)).toBe(0);
   });
 
   it("refuses to accept terms a program has not published", async () => {
@@ -306,6 +308,7 @@ describeEachBackend("a program's terms, versioned and accepted per participant",
     const { program } = await seeded();
     await publish(api, program.id, "Ours.");
     expectError(await publish(api, program.id, "Theirs.", api.otherKey), 404, "not_found");
+    expect(await countRows(api.db, "program_terms", program.id)).toBe(1);
     expectError(
       await api.call("GET", `/v1/programs/${program.id}/terms`, undefined, api.otherKey),
       404,
@@ -323,6 +326,7 @@ describeEachBackend("a program's terms, versioned and accepted per participant",
   it("refuses a participant token on the admin routes and an admin key on /v1/me/terms", async () => {
     const { program, token } = await seeded();
     expectError(await publish(api, program.id, "By a participant.", token), 403, "forbidden");
+    expect(await countRows(api.db, "program_terms", program.id)).toBe(0);
     expectError(
       await api.call("GET", `/v1/programs/${program.id}/terms`, undefined, token),
       403,

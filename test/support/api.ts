@@ -219,6 +219,8 @@ export const TABLES = [
   "outbox_events",
   "webhook_endpoints",
   "webhook_deliveries",
+  "program_terms",
+  "terms_acceptances",
 ] as const;
 
 export type Table = (typeof TABLES)[number];
