@@ -234,6 +234,7 @@ describeEachBackend("participants API", (backend) => {
               points: 0,
               joinedAt: (ana as ParticipantBody & { createdAt: string }).createdAt,
             },
+            application: null,
           },
         ],
         next: null,
