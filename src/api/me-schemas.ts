@@ -66,10 +66,12 @@ export const meSchema = participantSchema
   .extend({
     recruitmentLink: z
       .url()
+      .nullable()
       .describe(
         "The program's application page with the participant as sponsor " +
           "(`/apply/{programId}?via={referralCode}`): recruits who join through it sit below " +
-          "the participant, whose share of the recruits' own sales pays; recruiting pays nothing by itself",
+          "the participant, whose share of the recruits' own sales pays; recruiting pays nothing " +
+          "by itself. Null while the program's enrolment is closed, as its page takes no one",
       ),
     stats: participantStatsSchema,
   })

@@ -39,7 +39,7 @@ interface MeBody {
   id: string;
   referralCode: string;
   referralLink: string;
-  recruitmentLink: string;
+  recruitmentLink: string | null;
   stats: StatsBody;
 }
 
@@ -508,8 +508,14 @@ describeEachBackend("a participant's own stats, earnings and payouts", (backend)
     });
   });
 
-  it("gives the participant a recruitment link: the program's application page with their code as sponsor", async () => {
+  it("gives the participant a recruitment link, the program's application page with their code as sponsor, once people may apply", async () => {
     const { program, ana, token } = await seeded();
+    const closed = await api.call<MeBody>("GET", "/v1/me", undefined, token);
+    expectStatus(closed, 200);
+    // Enrolment is closed by default: the application page takes no one.
+    expect(closed.body.recruitmentLink).toBeNull();
+    const opened = await api.call("PATCH", `/v1/programs/${program.id}`, { enrolment: "approval" });
+    expectStatus(opened, 200);
     const reply = await api.call<MeBody>("GET", "/v1/me", undefined, token);
     expectStatus(reply, 200);
     expect(reply.body.recruitmentLink).toBe(

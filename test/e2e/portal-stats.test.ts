@@ -38,6 +38,7 @@ describeInBrowser("the participant portal's figures, chart and payouts", () => {
   async function seeded() {
     const program = await createProgram(server, {
       name: "Trail Club",
+      enrolment: "approval",
       commission: { rate: { percent: 10 }, holdDays: 0 },
       branding: { logoUrl: `${server.url}/brand/logo.png`, color: "#0f766e" },
     });

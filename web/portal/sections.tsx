@@ -253,11 +253,15 @@ export function Referral({ me }: { me: Schema<"Me"> }) {
       <div className="space-y-3">
         <CopyField id="referral-link" label="Referral link" value={me.referralLink} />
         <CopyField id="referral-code" label="Referral code" value={me.referralCode} />
-        <CopyField id="recruitment-link" label="Recruitment link" value={me.recruitmentLink} />
-        <p className="text-sm text-slate-700" data-recruitment-note>
-          People who join through your recruitment link sell as your team. You earn on their sales;
-          recruiting pays nothing by itself.
-        </p>
+        {me.recruitmentLink !== null && (
+          <>
+            <CopyField id="recruitment-link" label="Recruitment link" value={me.recruitmentLink} />
+            <p className="text-sm text-slate-700" data-recruitment-note>
+              People who join through your recruitment link sell as your team. You earn on their
+              sales; recruiting pays nothing by itself.
+            </p>
+          </>
+        )}
       </div>
     </Section>
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { enrolmentOf } from "../../domain/program.ts";
 import { balancesOf } from "../../store/ledger.ts";
 import {
   earningsSeries,
@@ -66,7 +67,10 @@ export const meRoutes = [
       const { links, codes, direct } = figures.bySource;
       return {
         ...presented,
-        recruitmentLink: recruitmentLink(services.publicUrl, program.id, participant.referralCode),
+        recruitmentLink:
+          enrolmentOf(program.config) === "closed"
+            ? null
+            : recruitmentLink(services.publicUrl, program.id, participant.referralCode),
         stats: {
           from: from.toISOString(),
           to: to.toISOString(),
