@@ -183,4 +183,28 @@ describeInBrowser("the admin console's goal form and frame", () => {
       },
     });
   });
+
+  it("creates a goal counting custom events by name, with the API's message beside a missing name", async () => {
+    await page.getByRole("button", { name: "New goal" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Webinars");
+    await page.getByLabel("Metric", { exact: true }).selectOption("custom_count");
+    await page.getByLabel("Step 1 threshold").fill("3");
+    await page.getByLabel("Step 1 points", { exact: true }).fill("20");
+    await page.getByRole("button", { name: "Create goal" }).click();
+    await page.getByRole("alert").waitFor();
+    await eventually(() => descriptionOf(page.getByLabel("Custom event name"))).toMatch(
+      /filter\.name/,
+    );
+    await page.getByLabel("Custom event name").fill("webinar_attended");
+    await page.getByRole("button", { name: "Create goal" }).click();
+    await page.getByRole("list", { name: "Goals" }).getByText("Webinars").waitFor();
+    const goals = await server.call<{ items: (StoredGoal & Record<string, unknown>)[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals`,
+    );
+    expect(goals.body.items.find((g) => g.name === "Webinars")).toMatchObject({
+      metric: "custom_count",
+      filter: { name: "webinar_attended" },
+    });
+  });
 });

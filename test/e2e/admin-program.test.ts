@@ -161,6 +161,26 @@ describeInBrowser("the admin console's program screen", () => {
     expect((await read()).widget).toEqual({ enrol: true });
   });
 
+  it("saves what a signup and a lead pay and how people join, sending only those", async () => {
+    const before = patches.length;
+    await page.getByLabel("Pay per signup (USD)").fill("2");
+    await page.getByLabel("Pay per lead (USD)").fill("0.75");
+    await page.getByLabel("How people join").selectOption("approval");
+    await page.getByText("the brand approves or rejects each application").waitFor();
+    await page.getByRole("button", { name: "Save program" }).click();
+    await page.getByRole("status").filter({ hasText: "Program saved" }).waitFor();
+    expect(patches.slice(before)).toEqual([
+      {
+        commission: { perSignup: { flat: 200 }, perLead: { flat: 75 } },
+        enrolment: "approval",
+      },
+    ]);
+    const stored = (await read()) as StoredProgram & { enrolment?: string };
+    expect(stored.commission).toMatchObject({ perSignup: { flat: 200 }, perLead: { flat: 75 } });
+    expect(stored.enrolment).toBe("approval");
+    await eventually(() => page.getByLabel("Pay per signup (USD)").inputValue()).toBe("2");
+  });
+
   it("saves the branding: a logo shown as it loads and a picked colour, after the API's message beside a colour it refuses", async () => {
     const before = patches.length;
     await page.getByLabel("Accent colour").fill("teal");

@@ -18,8 +18,18 @@ import {
   invalid,
 } from "./ui.tsx";
 
-type Goal = Schema<"Goal">;
-type GoalBody = RequestBody<"/v1/programs/{programId}/goals", "post">;
+/** Conversions counted once per customer, and custom events counted by name. */
+type ConversionMetric = "signup_count" | "lead_count" | "custom_count";
+/** A goal's filter: the SKUs sales and orders count, or the name custom_count counts. */
+type GoalFilter = { skus?: string[]; name?: string };
+type Goal = Omit<Schema<"Goal">, "metric" | "filter"> & {
+  metric: Schema<"Goal">["metric"] | ConversionMetric;
+  filter?: GoalFilter;
+};
+type GoalBody = Omit<RequestBody<"/v1/programs/{programId}/goals", "post">, "metric" | "filter"> & {
+  metric: Goal["metric"];
+  filter?: GoalFilter;
+};
 type Metric = Goal["metric"];
 type Reward = GoalBody["steps"][number]["reward"];
 
@@ -31,6 +41,9 @@ const METRICS = [
   ["points_earned", "Points earned"],
   ["review_count", "Review count"],
   ["referral_count", "Referrals with a sale"],
+  ["signup_count", "Signups (once per customer)"],
+  ["lead_count", "Leads (once per customer)"],
+  ["custom_count", "Custom events by name"],
   ["inactivity_days", "Days inactive"],
 ] as const satisfies readonly (readonly [Metric, string])[];
 const MONEY_METRICS = new Set<string>(["sales_amount", "sku_amount"] satisfies Metric[]);
@@ -79,6 +92,8 @@ interface Draft {
   name: string;
   metric: Metric;
   skus: string;
+  /** The custom events' name a custom_count goal counts. */
+  eventName: string;
   windowType: "lifetime" | "fixed" | "monthly" | "quarterly";
   start: string;
   end: string;
@@ -107,6 +122,7 @@ const newDraft = (): Draft => ({
   name: "",
   metric: "sales_amount",
   skus: "",
+  eventName: "",
   windowType: "lifetime",
   start: "",
   end: "",
@@ -187,7 +203,13 @@ function bodyOf(draft: Draft, program: Program): GoalBody {
   return {
     name: draft.name,
     metric: draft.metric,
-    ...(skus.length > 0 ? { filter: { skus } } : {}),
+    ...(draft.metric === "custom_count"
+      ? draft.eventName.trim() === ""
+        ? {}
+        : { filter: { name: draft.eventName.trim() } }
+      : skus.length > 0
+        ? { filter: { skus } }
+        : {}),
     window:
       draft.windowType === "fixed"
         ? // The API reads a date as its midnight in the program's time zone.
@@ -234,7 +256,8 @@ function draftOf(goal: Goal, program: Program): Draft {
   return {
     name: goal.name,
     metric: goal.metric,
-    skus: goal.filter?.skus.join(", ") ?? "",
+    skus: goal.filter?.skus?.join(", ") ?? "",
+    eventName: goal.filter?.name ?? "",
     windowType: goal.window.type,
     start: goal.window.type === "fixed" ? localDateOf(goal.window.start, program.timezone) : "",
     end: goal.window.type === "fixed" ? localDateOf(goal.window.end, program.timezone) : "",
@@ -520,13 +543,17 @@ function GoalForm({
             api.PATCH("/v1/programs/{programId}/goals/{goalId}", {
               params: { path: { programId: program.id, goalId: goal.id } },
               // An edit leaves the filter off when the form has none, so PATCH must say so.
-              body: { ...body, filter: body.filter ?? null },
+              body: { ...body, filter: body.filter ?? null } as RequestBody<
+                "/v1/programs/{programId}/goals/{goalId}",
+                "patch"
+              >,
             }),
           )
         : ok(
             api.POST("/v1/programs/{programId}/goals", {
               params: { path: { programId: program.id } },
-              body,
+              // The conversion metrics are newer than the generated request type; the API checks them.
+              body: body as RequestBody<"/v1/programs/{programId}/goals", "post">,
             }),
           ),
     onSuccess: async () => {
@@ -583,6 +610,7 @@ function GoalForm({
   const nameError = said("Name", "name");
   const metricError = said("Metric", "metric");
   const skusError = said("SKU filter", "filter.skus", "filter");
+  const eventNameError = said("Custom event name", "filter.name", "filter");
   const windowError = said("Window", "window", "window.type");
   const targetError = said("Target type", "target", "target.type");
   const startError = said("Start date", "window.start");
@@ -628,20 +656,37 @@ function GoalForm({
               metricError,
             )}
           </Field>
-          <Field
-            id="goal-skus"
-            label="SKU filter"
-            hint="Comma-separated SKUs; blank counts every product"
-            error={skusError}
-          >
-            <input
+          {draft.metric === "custom_count" ? (
+            <Field
+              id="goal-event-name"
+              label="Custom event name"
+              hint="The name of the custom events to count, such as webinar_attended"
+              error={eventNameError}
+            >
+              <input
+                id="goal-event-name"
+                className={inputClass}
+                value={draft.eventName}
+                onChange={(e) => set("eventName", e.target.value)}
+                {...invalid("goal-event-name", eventNameError)}
+              />
+            </Field>
+          ) : (
+            <Field
               id="goal-skus"
-              className={inputClass}
-              value={draft.skus}
-              onChange={(e) => set("skus", e.target.value)}
-              {...invalid("goal-skus", skusError)}
-            />
-          </Field>
+              label="SKU filter"
+              hint="Comma-separated SKUs; blank counts every product"
+              error={skusError}
+            >
+              <input
+                id="goal-skus"
+                className={inputClass}
+                value={draft.skus}
+                onChange={(e) => set("skus", e.target.value)}
+                {...invalid("goal-skus", skusError)}
+              />
+            </Field>
+          )}
           <Field id="goal-window" label="Window" error={windowError}>
             {select(
               "goal-window",

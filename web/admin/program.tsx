@@ -27,10 +27,33 @@ const EDITED = [
   "notifications",
 ] as const satisfies readonly (keyof Program)[];
 
-/** The part of a program this screen edits, as GET /v1/programs/{programId} answers it. */
-type Settings = Pick<Program, (typeof EDITED)[number]>;
-type Commission = NonNullable<Program["commission"]>;
+type Enrolment = "closed" | "approval" | "open";
+/** What a conversion pays, as the API states it (a flat amount in minor units). */
+type ConversionPay = { flat: number };
+
+/**
+ * The part of a program this screen edits, as GET /v1/programs/{programId}
+ * answers it, with how people join and what a signup or lead pays.
+ */
+type Settings = Omit<Pick<Program, (typeof EDITED)[number]>, "commission"> & {
+  commission?: Commission;
+  enrolment?: Enrolment;
+};
+type Commission = NonNullable<Program["commission"]> & {
+  perSignup?: ConversionPay;
+  perLead?: ConversionPay;
+};
 type Rate = NonNullable<Commission["rate"]>;
+
+const ENROLMENTS: { value: Enrolment; label: string; help: string }[] = [
+  { value: "closed", label: "Closed", help: "Only the brand adds participants" },
+  {
+    value: "approval",
+    label: "By approval",
+    help: "Anyone may apply; the brand approves or rejects each application",
+  },
+  { value: "open", label: "Open", help: "Anyone who signs up joins at once" },
+];
 
 type RateKind = "percent" | "flat";
 /** A rate as typed: text until it is sent, so a half-typed value is not lost. */
@@ -62,6 +85,9 @@ interface Draft {
   perParticipantMonthly: string;
   programMonthly: string;
   maxTotalPercent: string;
+  perSignup: string;
+  perLead: string;
+  enrolment: Enrolment;
   levels: { key: string; name: string }[];
   cookieDays: string;
   model: "last_click" | "first_click";
@@ -97,7 +123,7 @@ function rateDraftOf(rate: Rate, currency: string): RateDraft {
 
 function draftOf(p: Settings): Draft {
   const currency = p.currency;
-  const c = p.commission ?? {};
+  const c: Commission = p.commission ?? {};
   const keyed = (rates: Record<string, Rate> | undefined) =>
     Object.entries(rates ?? {}).map(([key, r]) => ({ key, ...rateDraftOf(r, currency) }));
   const base = c.rate ? rateDraftOf(c.rate, currency) : undefined;
@@ -121,6 +147,9 @@ function draftOf(p: Settings): Draft {
     perParticipantMonthly: majorText(c.caps?.perParticipantMonthly, currency),
     programMonthly: majorText(c.caps?.programMonthly, currency),
     maxTotalPercent: text(c.maxTotalPercent),
+    perSignup: majorText(c.perSignup?.flat, currency),
+    perLead: majorText(c.perLead?.flat, currency),
+    enrolment: p.enrolment ?? "closed",
     levels: (p.levels ?? []).map((l) => ({ ...l })),
     cookieDays: text(p.attribution?.cookieDays),
     model: p.attribution?.model ?? "last_click",
@@ -169,6 +198,12 @@ function rateOut(rate: RateDraft, currency: string): unknown {
   return rate.kind === "percent"
     ? { percent: percentOut(rate.value) }
     : { flat: minorOut(rate.value, currency) ?? "" };
+}
+
+/** A conversion's amount as typed, in the API's shape; blank pays nothing. */
+function conversionPayOut(value: string, currency: string): unknown {
+  const minor = minorOut(value, currency);
+  return minor === undefined ? undefined : { flat: minor };
 }
 
 /** Drops unset values and empty objects, so "never set" and "set to nothing" compare equal. */
@@ -237,7 +272,10 @@ function settingsOf(draft: Draft, base: Settings): Record<string, unknown> {
       },
       maxTotalPercent:
         draft.maxTotalPercent.trim() === "" ? undefined : percentOut(draft.maxTotalPercent),
+      perSignup: conversionPayOut(draft.perSignup, currency),
+      perLead: conversionPayOut(draft.perLead, currency),
     },
+    enrolment: stated(draft.enrolment, "closed", base.enrolment !== undefined),
     levels:
       draft.levels.length > 0 || base.levels !== undefined
         ? draft.levels.map((l) => ({ key: l.key.trim(), name: l.name.trim() }))
@@ -297,9 +335,13 @@ function mergePatchOf(before: unknown, after: unknown): unknown {
 }
 
 function editedPart(program: Program): Settings {
-  return Object.fromEntries(
-    EDITED.filter((k) => program[k] !== undefined).map((k) => [k, program[k]]),
-  ) as Settings;
+  const enrolment = (program as { enrolment?: Enrolment }).enrolment;
+  return {
+    ...Object.fromEntries(
+      EDITED.filter((k) => program[k] !== undefined).map((k) => [k, program[k]]),
+    ),
+    ...(enrolment === undefined ? {} : { enrolment }),
+  } as Settings;
 }
 
 const errorClass = "text-sm text-red-700";
@@ -902,9 +944,47 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
             "maxTotalPercent",
             "commission.maxTotalPercent",
             numberProps,
-            "Of an order, across the seller and their upline",
+            "Of an order, across the seller and their upline; not of signups and leads",
+          )}
+          {money(
+            "pay-per-signup",
+            `Pay per signup (${currency})`,
+            "perSignup",
+            "commission.perSignup.flat",
+            "Once per referred customer, and the upline its rates of it; blank pays nothing",
+          )}
+          {money(
+            "pay-per-lead",
+            `Pay per lead (${currency})`,
+            "perLead",
+            "commission.perLead.flat",
+            "Once per referred customer, and the upline its rates of it; blank pays nothing",
           )}
         </div>
+      </Group>
+
+      <Group legend="Enrolment" id="enrolment">
+        <Field id="enrolment" label="How people join" error={messageFor("enrolment")}>
+          <select
+            id="enrolment"
+            className={inputClass}
+            value={draft.enrolment}
+            onChange={(e) => set("enrolment", e.target.value as Enrolment)}
+          >
+            {ENROLMENTS.map((e) => (
+              <option key={e.value} value={e.value}>
+                {e.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <ul className="list-disc pl-5 text-sm text-slate-600">
+          {ENROLMENTS.map((e) => (
+            <li key={e.value}>
+              <span className="font-medium">{e.label}</span>: {e.help}
+            </li>
+          ))}
+        </ul>
       </Group>
 
       <Group legend="Levels" id="levels" error={messageFor("levels")}>
