@@ -87,7 +87,7 @@ describeEachBackend("multi-level commissions", (backend) => {
     expect(later.skippedLevels?.map((s) => [s.level, s.reason])).toEqual([[3, "not_qualified"]]);
   });
 
-  it("never pays anyone for a recruit's sign-up", async () => {
+  it("pays nobody for a recruit's sign-up when the plan has no perSignup", async () => {
     const { program, ana } = await chain({ rate: { percent: 10 }, upline: [{ percent: 3 }] });
     const reply = await sendEvents(api, program.id, {
       type: "signup",
