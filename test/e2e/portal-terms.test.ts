@@ -126,6 +126,11 @@ describeInBrowser("a program's terms in the console and the portal", () => {
     await page.getByText("Hello Ana").waitFor();
     await page.waitForLoadState("networkidle");
     expect(await page.getByRole("button", { name: "I accept" }).count()).toBe(0);
+    // The terms she accepted stay a click away.
+    const accepted = page.getByText(/^Program terms: version 2, accepted /);
+    await accepted.click();
+    await page.getByRole("region", { name: "Program terms" }).getByText("Be honest.").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -216,7 +216,7 @@ function Dashboard({ client }: { client: Client }) {
                 Hello {me.data.name ?? me.data.externalId}, welcome to{" "}
                 <span className="font-medium text-slate-900">{program.data.name}</span>.
               </p>
-              <TermsBanner client={client} />
+              <TermsBanner client={client} program={program.data} />
               {/*
                 On a wide screen the figures, goals and activity take two thirds
                 and the rest a column beside them. On a phone the columns dissolve

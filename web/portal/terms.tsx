@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ok, type Client, type Schema } from "../shared/api.ts";
+import { formatDate } from "../shared/format.ts";
 import { buttonClass } from "./ui.tsx";
 
 /**
@@ -22,9 +23,16 @@ export function TermsText({ html }: { html: string }) {
 
 /**
  * Asks the participant to accept the program's terms when it has a version
- * they have not accepted (none yet, or an older one), and is gone once they do.
+ * they have not accepted (none yet, or an older one), and is gone once they
+ * do; from then on the terms they accepted stay a click away.
  */
-export function TermsBanner({ client }: { client: Client }) {
+export function TermsBanner({
+  client,
+  program,
+}: {
+  client: Client;
+  program: Schema<"MemberProgram">;
+}) {
   const queryClient = useQueryClient();
   const terms = useQuery({ queryKey: ["terms"], queryFn: () => ok(client.GET("/v1/me/terms")) });
   const accept = useMutation({
@@ -37,14 +45,28 @@ export function TermsBanner({ client }: { client: Client }) {
     onError: () => void queryClient.invalidateQueries({ queryKey: ["terms"] }),
   });
   const current: Schema<"MyTerms"> | undefined = terms.data;
-  if (accept.data && !accept.data.mustAccept)
+  if (!current || current.version === null || current.bodyHtml === null) return null;
+  if (!current.mustAccept)
     return (
-      <p role="status" className="text-slate-700">
-        Thank you: you accepted the program terms (version {accept.data.acceptedVersion}).
-      </p>
+      <>
+        {accept.data && (
+          <p role="status" className="text-slate-700">
+            Thank you: you accepted the program terms (version {accept.data.acceptedVersion}).
+          </p>
+        )}
+        {current.acceptedAt !== null && (
+          <details className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <summary className="cursor-pointer font-medium text-slate-900">
+              Program terms: version {current.version}, accepted{" "}
+              {formatDate(current.acceptedAt, program.timezone)}
+            </summary>
+            <div className="mt-3">
+              <TermsText html={current.bodyHtml} />
+            </div>
+          </details>
+        )}
+      </>
     );
-  if (!current || !current.mustAccept || current.version === null || current.bodyHtml === null)
-    return null;
   const version = current.version;
   return (
     <section
