@@ -137,9 +137,14 @@ describeEachBackend("ledger and balances API", (backend) => {
     it("reads its own participant at GET /v1/me", async () => {
       const me = await api.call<ParticipantBody>("GET", "/v1/me", undefined, token);
       expectStatus(me, 200);
-      // The participant as the admin reads them, with their own figures beside.
-      const { stats, ...participant } = me.body as ParticipantBody & { stats: unknown };
+      // The participant as the admin reads them, with their own figures and
+      // recruitment link (none: the program's enrolment is closed) beside.
+      const { stats, recruitmentLink, ...participant } = me.body as ParticipantBody & {
+        stats: unknown;
+        recruitmentLink: string | null;
+      };
       expect(participant).toEqual((await api.call("GET", url(ana))).body);
+      expect(recruitmentLink).toBeNull();
       expect(stats).toMatchObject({ orders: 2, sales: 8000, earnings: 800 });
     });
 
