@@ -223,6 +223,32 @@ describeEachBackend("creatives", (backend) => {
     expect(file.rawPayload.byteLength).toBe(10 * MB);
   });
 
+  it("answers an upload retried with its Idempotency-Key with the first answer, storing it once", async () => {
+    const program = await createProgram(api);
+    const form = multipart({
+      name: "Retried banner",
+      file: { fileName: "retried.png", contentType: "image/png", bytes: PNG_BYTES },
+    });
+    const send = () =>
+      api.app.inject({
+        method: "POST",
+        url: `/v1/programs/${program.id}/creatives`,
+        headers: {
+          authorization: `Bearer ${api.key}`,
+          "content-type": form.contentType,
+          "idempotency-key": `upload-${program.id}`,
+        },
+        payload: form.payload,
+      });
+    const first = await send();
+    const again = await send();
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect(again.json()).toEqual(first.json());
+    expect(await creativeRows(api, program.id)).toBe(1);
+  });
+
   it("refuses a form without a file part or with unknown fields, naming the field", async () => {
     const program = await createProgram(api);
     const noFile = await upload(api, program.id, { name: "Nameless" });

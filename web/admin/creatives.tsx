@@ -283,7 +283,7 @@ function UploadForm({
             type="file"
             accept={ACCEPTED}
             required
-            className="text-sm"
+            className="text-sm file:mr-3 file:rounded file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-slate-100"
             onChange={(e) => {
               upload.reset();
               const chosen = e.target.files?.[0] ?? null;
