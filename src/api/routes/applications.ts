@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import MarkdownIt from "markdown-it";
 import { z } from "zod";
 import { countryOf, websiteHostOf } from "../../domain/applications.ts";
 import { enrolmentOf } from "../../domain/program.ts";
 import { decide, screeningsOf, submitApplication } from "../../engine/applications.ts";
 import { portalLink } from "../../engine/notification-mails.ts";
 import type { Services } from "../../engine/services.ts";
+import { renderTermsHtml } from "../../engine/terms.ts";
 import { countWaitingApplications } from "../../store/applications.ts";
 import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
 import { currentTerms } from "../../store/terms.ts";
@@ -21,9 +21,6 @@ import { VISITOR_COOKIE } from "./tracking.ts";
 
 /** A person applies once or twice; more from one address is someone filling the queue. */
 export const APPLICATIONS_PER_MINUTE = 10;
-
-// Raw HTML off, as broadcasts render Markdown: the terms are shown as the brand wrote them, never as markup.
-const markdown = new MarkdownIt({ html: false, linkify: true });
 
 const programParams = z.object({ programId: z.string() });
 const applicantParams = z.object({ programId: z.string(), participantId: z.string() });
@@ -296,7 +293,7 @@ export const applicationRoutes: AnyRoute[] = [
             : {
                 version: terms.version,
                 body: terms.body,
-                html: markdown.render(terms.body),
+                html: renderTermsHtml(terms.body),
                 updatedAt: terms.updatedAt.toISOString(),
               },
       };
