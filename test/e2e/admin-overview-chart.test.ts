@@ -53,7 +53,7 @@ describeInBrowser("the Overview's chart, loaded on its own", () => {
   });
 
   const chartCard = () => page.getByRole("region", { name: "Day by day" });
-  const belowChart = () => page.getByRole("region", { name: "How orders came" });
+  const belowChart = () => page.getByRole("region", { name: "How conversions came" });
 
   it("does not fetch the chart's script to sign in", async () => {
     await page.goto(`${server.url}/admin`);
