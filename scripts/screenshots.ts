@@ -157,7 +157,11 @@ async function main(): Promise<number> {
       .getByText(/[1-9]/)
       .first()
       .waitFor();
-    await page.getByRole("region", { name: "How conversions came" }).getByRole("row").nth(1).waitFor();
+    await page
+      .getByRole("region", { name: "How conversions came" })
+      .getByRole("row")
+      .nth(1)
+      .waitFor();
     await page.getByRole("img", { name: "Sales and commissions per day" }).waitFor();
     await page.locator(".recharts-line-curve").first().waitFor();
     await shoot(page, "admin-overview", { drawing: true });
