@@ -188,6 +188,17 @@ describeEachBackend("applying to a program", (backend) => {
     expect(await applicationsIn(api, program.id)).toBe(1);
   });
 
+  it("two applications with one email at once: one is taken, the other is a 409", async () => {
+    const program = await createProgram(api, { name: "Rush", enrolment: "approval" });
+    const email = uniqueEmail("rush");
+    const replies = await Promise.all([
+      apply(api, program.id, applicationOf(email)),
+      apply(api, program.id, applicationOf(email.toUpperCase())),
+    ]);
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(await applicationsIn(api, program.id)).toBe(1);
+  });
+
   it("an email the brand already added as a participant is a 409 too, whatever their status", async () => {
     const program = await createProgram(api, { name: "Known", enrolment: "approval" });
     const email = uniqueEmail("fay");

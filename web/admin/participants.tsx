@@ -110,6 +110,7 @@ function StatusSelect<S extends ParticipantStatus | "">({
         <option value="active">Active</option>
         <option value="applied">Applied</option>
         <option value="suspended">Suspended</option>
+        <option value="rejected">Rejected</option>
       </select>
     </Field>
   );

@@ -76,7 +76,7 @@ export const consoleRoutes: AnyRoute[] = [
     query: pageQuery.extend({
       q: z.string().max(200).optional().describe("Part of an external id, name, email or code"),
       level: z.string().min(1).optional(),
-      status: z.enum(["applied", "active", "suspended"]).optional(),
+      status: z.enum(["applied", "active", "suspended", "rejected"]).optional(),
     }),
     handler: async ({ services, caller, params, query }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
