@@ -268,6 +268,22 @@ describeEachBackend("creatives", (backend) => {
     expect(await creativeRows(api, program.id)).toBe(0);
   });
 
+  it("takes a snippet sent as a form's fields too, but not a text and a file at once", async () => {
+    const program = await createProgram(api);
+    const text = await upload(api, program.id, { name: "Form caption", text: "Mine: {link}" });
+    expectStatus(text, 201);
+    expect(text.body).toMatchObject({ kind: "text", text: "Mine: {link}", url: null });
+    const unknown = await upload(api, program.id, { name: "Coupon", text: "Use {coupon}" });
+    expectError(unknown, 422, "unknown_placeholder");
+    const both = await upload(api, program.id, {
+      name: "Both",
+      text: "{link}",
+      file: { fileName: "b.png", contentType: "image/png", bytes: PNG_BYTES },
+    });
+    expectError(both, 400, "invalid_request");
+    expect(await creativeRows(api, program.id)).toBe(1);
+  });
+
   it("answers a body that says multipart but is not a form with a 400", async () => {
     const program = await createProgram(api);
     const reply = await api.app.inject({

@@ -46,28 +46,33 @@ const nameField = z
   .max(200)
   .describe("What the console and the portal call the creative");
 
-const textCreativeInput = z.strictObject({
-  name: nameField,
-  text: z
-    .string()
-    .min(1)
-    .max(20_000)
-    .describe(`The snippet; ${placeholdersText} are filled in with each participant's own`),
-});
+// The document gives one body schema for both media types: each form says which it is.
+const textCreativeInput = z
+  .strictObject({
+    name: nameField,
+    text: z
+      .string()
+      .min(1)
+      .max(20_000)
+      .describe(`The snippet; ${placeholdersText} are filled in with each participant's own`),
+  })
+  .meta({ title: "A text snippet, as application/json" });
 
-const fileCreativeInput = z.strictObject({
-  name: nameField,
-  file: z.string().meta({
-    format: "binary",
-    description:
-      "A PNG, JPEG, GIF, WebP or PDF of at most 10 MB, told by its bytes (its name and declared type are not trusted)",
-  }),
-});
+const fileCreativeInput = z
+  .strictObject({
+    name: nameField,
+    file: z.string().meta({
+      format: "binary",
+      description:
+        "A PNG, JPEG, GIF, WebP or PDF of at most 10 MB, told by its bytes (its name and declared type are not trusted)",
+    }),
+  })
+  .meta({ title: "A file, as multipart/form-data (a JSON body cannot carry one)" });
 
 const creativeInput = z
   .union([textCreativeInput, fileCreativeInput])
   .describe(
-    "As JSON, a text snippet {name, text}; as multipart/form-data, a file part `file` and a field `name`",
+    "A text snippet {name, text}, as JSON or as multipart/form-data; or, as multipart/form-data only, a field `name` and a file part `file`",
   );
 
 const creativeParams = z.object({ programId: z.string(), creativeId: z.string() });
@@ -214,27 +219,47 @@ function checkedText(value: unknown, what: string): void {
   throw new ApiError("invalid_request", message, details);
 }
 
-/** A form's fields checked: one `file` part and a `name`, nothing else. */
-function uploadOf(form: FormBody): { name: string; fileName: string; bytes: Uint8Array } {
-  const unknown = [...form.fields.keys()].filter((field) => field !== "name" && field !== "file");
+type FormInput =
+  | { kind: "file"; name: string; fileName: string; bytes: Uint8Array }
+  | { kind: "text"; name: string; text: string };
+
+/**
+ * A form's fields checked: a `name` and either a file part `file` or a
+ * field `text` (a snippet may come as a form too), nothing else.
+ */
+function formInputOf(form: FormBody): FormInput {
+  const unknown = [...form.fields.keys()].filter((f) => !["name", "file", "text"].includes(f));
   if (unknown.length > 0)
     throw new ApiError(
       "invalid_request",
-      `the form is not valid: it has unknown field${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}; send a file part \`file\` and a field \`name\``,
+      `the form is not valid: it has unknown field${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}; send a field \`name\` and a file part \`file\` (or a field \`text\`)`,
       unknown.map((path) => ({ path, message: "unknown field" })),
     );
   const file = form.fields.get("file");
+  const text = form.fields.get("text");
+  if (file !== undefined && text !== undefined)
+    throw new ApiError(
+      "invalid_request",
+      "the form is not valid: send a file part `file` or a field `text`, not both",
+      [{ path: "text", message: "not with a file" }],
+    );
+  if (text !== undefined) {
+    const input = textCreativeInput.safeParse({ name: form.fields.get("name"), text });
+    if (!input.success) throw fromZod(input.error, "the form");
+    checkedText(input.data, "the form");
+    return { kind: "text", ...input.data };
+  }
   if (!(file instanceof FormFile))
     throw new ApiError(
       "invalid_request",
-      "the form is not valid: file must be a file part (a text snippet is sent as JSON {name, text})",
+      "the form is not valid: file must be a file part (or send a snippet as a field `text`)",
       [{ path: "file", message: file === undefined ? "is required" : "must be a file" }],
     );
   const nameValue = form.fields.get("name");
   const name = nameField.safeParse(typeof nameValue === "string" ? nameValue : undefined);
   if (!name.success) throw fromZod(name.error, "the form");
   checkedText(name.data, "the form");
-  return { name: name.data, fileName: file.fileName, bytes: file.bytes };
+  return { kind: "file", name: name.data, fileName: file.fileName, bytes: file.bytes };
 }
 
 /** A program's banners, PDFs and text snippets, and what its participants see of them. */
@@ -248,7 +273,7 @@ export const creativeRoutes = [
       "As multipart/form-data, a file part `file` (PNG, JPEG, GIF, WebP or PDF, at most 10 MB) " +
       "and a field `name`: what the file is comes from its bytes, never its name or declared " +
       "type, so anything else (SVG, which can carry script, included) is a 422 naming what was " +
-      "found, and a larger file a 413. As JSON, `{name, text}`: a snippet where " +
+      "found, and a larger file a 413. As JSON (or as a form's fields), `{name, text}`: a snippet where " +
       `${placeholdersText} stand for each participant's own link and code; any other ` +
       "placeholder is a 422. Files are served, public, at the creative's `url`.",
     tag: "Programs",
@@ -266,10 +291,11 @@ export const creativeRoutes = [
     handler: async ({ services, caller, params, body }) => {
       const program = await loadProgram(services, caller.brandId, params.programId);
       let outcome: AddOutcome;
-      if (body instanceof FormBody) {
-        const upload = uploadOf(body);
-        outcome = await withStore(() => addFileCreative(services, program.id, upload));
-      } else {
+      const form = body instanceof FormBody ? formInputOf(body) : null;
+      if (form?.kind === "file")
+        outcome = await withStore(() => addFileCreative(services, program.id, form));
+      else if (form?.kind === "text") outcome = await addTextCreative(services, program.id, form);
+      else {
         checkedText(body, "the request body");
         const input = textCreativeInput.safeParse(body ?? {});
         if (!input.success) throw fromZod(input.error, "the request body");
