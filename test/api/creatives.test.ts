@@ -1,6 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import type { CreativeFiles } from "../../src/store/creative-files.ts";
 import {
   conformanceOf,
@@ -116,6 +116,11 @@ async function tokenFor(api: Api, programId: string, participantId: string): Pro
 
 describeEachBackend("creatives", (backend) => {
   const api = useApi(backend);
+  afterAll(async () => {
+    const files = api.services.creativeFiles;
+    if ("directory" in files && typeof files.directory === "string")
+      await rm(files.directory, { recursive: true, force: true });
+  });
 
   it("takes a PNG banner, answers its public URL and serves it there with its type, nosniff and a long cache", async () => {
     const program = await createProgram(api);

@@ -3,7 +3,8 @@
 // beside the field, and deletes after a confirmation; a participant finds them
 // in the portal with their own link filled in and copies the text.
 import type { BrowserContext, Page } from "playwright-core";
-import { expect, it } from "vitest";
+import { rm } from "node:fs/promises";
+import { afterAll, expect, it } from "vitest";
 import { createParticipant, createProgram, expectStatus, PUBLIC_URL } from "../support/api.ts";
 import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
@@ -34,6 +35,11 @@ async function signedInToConsole(page: Page, server: WebServer, programName: str
 describeInBrowser("a program's creatives in the console and the portal", () => {
   const server = useWebServer();
   const browser = useBrowser();
+  afterAll(async () => {
+    const files = server.services.creativeFiles;
+    if ("directory" in files && typeof files.directory === "string")
+      await rm(files.directory, { recursive: true, force: true });
+  });
 
   it("uploads a banner and adds a snippet in the console; a participant copies the snippet with their own link", async () => {
     const program = await createProgram(server, { name: "Banner club" });
