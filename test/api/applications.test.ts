@@ -129,14 +129,21 @@ describeEachBackend("applying to a program", (backend) => {
         website: "https://ana.example",
         socials: ["https://instagram.com/ana.makes"],
         message: "I review running shoes.",
-        sponsor: null,
         ipCountry: null,
         decision: null,
         decidedAt: null,
-        reason: null,
-        matches: [],
       },
     });
+    // The screening is the brand's: the applicant is not told who else matches, nor the recruiter's name.
+    expect(Object.keys(reply.body.application).sort()).toEqual([
+      "appliedAt",
+      "decidedAt",
+      "decision",
+      "ipCountry",
+      "message",
+      "socials",
+      "website",
+    ]);
     expect(reply.body.externalId).toMatch(/^app-[0-9a-f]{10}$/);
     expect(reply.body.referralCode).toMatch(/\S/);
     expect(await outboxTypes(api, program.id)).toEqual([
@@ -257,7 +264,11 @@ describeEachBackend("applying to a program", (backend) => {
     );
     expectStatus(reply, 201);
     expect(reply.body.sponsorId).toBe(recruiter.id);
-    expect(reply.body.application.sponsor).toEqual({
+    const listed = await api.call<{ items: ApplicantBody[] }>(
+      "GET",
+      `/v1/programs/${program.id}/participants?status=applied`,
+    );
+    expect(only(listed.body.items).application.sponsor).toEqual({
       id: recruiter.id,
       externalId: "rec",
       name: "Rita",

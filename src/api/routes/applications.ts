@@ -83,8 +83,13 @@ const screenedParticipant = participantSchema
   .extend({ application: applicationSchema })
   .meta({ id: "Applicant", description: "A participant who applied, with their application" });
 
-const submittedSchema = screenedParticipant
+/**
+ * What the applicant is answered: what they sent, never the screening. The
+ * matches name other people, and the recruiter is the brand's to see by name.
+ */
+const submittedSchema = participantSchema
   .extend({
+    application: applicationSchema.omit({ matches: true, sponsor: true, reason: true }),
     portalUrl: z
       .url()
       .describe("The portal's sign-in page: where an applicant signs in once they are active"),
@@ -230,6 +235,15 @@ export const applicationRoutes: AnyRoute[] = [
     response: submittedSchema,
     responseExample: {
       ...applicantExample,
+      application: {
+        website: applicationExample.website,
+        socials: applicationExample.socials,
+        message: applicationExample.message,
+        ipCountry: applicationExample.ipCountry,
+        appliedAt: applicationExample.appliedAt,
+        decision: null,
+        decidedAt: null,
+      },
       portalUrl: portalLink("https://laurel.example.com", participantExample.programId),
     },
     errors: [403, 409, 422],
@@ -245,8 +259,18 @@ export const applicationRoutes: AnyRoute[] = [
         }),
       );
       if (!result.ok) throw new ApiError(result.code, result.message, result.details);
+      const a = result.application;
       return {
-        ...(await presentApplicant(services, program, result.participant)),
+        ...presentParticipant(result.participant, services.publicUrl),
+        application: {
+          website: a.website,
+          socials: [...a.socials],
+          message: a.message,
+          ipCountry: a.ipCountry,
+          appliedAt: a.appliedAt.toISOString(),
+          decision: a.decision,
+          decidedAt: a.decidedAt?.toISOString() ?? null,
+        },
         portalUrl: portalLink(services.publicUrl, program.id),
       };
     },
