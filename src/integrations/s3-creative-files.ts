@@ -66,8 +66,6 @@ async function s3Problem(response: Response): Promise<string> {
   return `${response.status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`;
 }
 
-const CREDENTIAL_PROBLEMS = new Set([403]);
-
 /**
  * Files in an S3-compatible bucket, by path-style address
  * (`endpoint/bucket/key`), which every S3 implementation answers, MinIO and
@@ -96,9 +94,8 @@ export function s3CreativeFiles(location: S3Location): CreativeFiles {
   const refused = async (what: string, response: Response) =>
     new CreativeStoreError(
       `${where} refused to ${what}: ${await s3Problem(response)}` +
-        (CREDENTIAL_PROBLEMS.has(response.status)
-          ? "; check the access key and secret in LAUREL_S3_URL"
-          : ""),
+        // S3 answers a wrong key, a wrong secret and a key without access alike: 403.
+        (response.status === 403 ? "; check the access key and secret in LAUREL_S3_URL" : ""),
     );
 
   return {
