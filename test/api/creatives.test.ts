@@ -251,6 +251,22 @@ describeEachBackend("creatives", (backend) => {
     expect(again.statusCode).toBe(201);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.json()).toEqual(first.json());
+    // The same file in a form with another boundary is another request to the key.
+    const reencoded = multipart({
+      name: "Retried banner",
+      file: { fileName: "retried.png", contentType: "image/png", bytes: PNG_BYTES },
+    });
+    const conflict = await api.app.inject({
+      method: "POST",
+      url: `/v1/programs/${program.id}/creatives`,
+      headers: {
+        authorization: `Bearer ${api.key}`,
+        "content-type": reencoded.contentType,
+        "idempotency-key": `upload-${program.id}`,
+      },
+      payload: reencoded.payload,
+    });
+    expect(conflict.statusCode).toBe(409);
     expect(await creativeRows(api, program.id)).toBe(1);
   });
 
