@@ -390,8 +390,10 @@ export const creativeRoutes = [
     query: z.object({
       download: z.enum(["1", "true", "0", "false"]).optional().describe("1: as an attachment"),
     }),
+    // A range, since the type is the file's own: image/png, image/jpeg, image/gif,
+    // image/webp or application/pdf.
     response: {
-      mediaType: "application/octet-stream",
+      mediaType: "*/*",
       schema: z.string().meta({
         format: "binary",
         description: "The file's bytes, served with its own Content-Type",
