@@ -307,6 +307,27 @@ describeEachBackend("conversions beyond orders", (backend) => {
       expect(await cash(ana.id)).toMatchObject({ pending: 0, available: 200 });
     });
 
+    it("reverses a held lead's commission when its flag is rejected", async () => {
+      const { program, ana, sam, send, cash, ledgerBalances } = await setUp({
+        ...paying,
+        perLead: { flat: 80 },
+      });
+      await send(lead("ld-1", { code: ana.referralCode, ip: "203.0.113.7" }));
+      const flags = await api.call<Collection<FlagBody>>(
+        "GET",
+        `/v1/programs/${program.id}/flags?status=open`,
+      );
+      const rejected = await api.call(
+        "POST",
+        `/v1/programs/${program.id}/flags/${only(flags.body.items).id}/reject`,
+      );
+      expectStatus(rejected, 200);
+      await releaseDueHolds(api.services);
+      expect(await cash(ana.id)).toMatchObject({ pending: 0, available: 0 });
+      expect(await cash(sam.id)).toMatchObject({ pending: 0, available: 0 });
+      expect(await ledgerBalances()).toMatchObject({ unbalanced: 0 });
+    });
+
     it("tells commission.created for each level a conversion pays", async () => {
       const { program, ana, sam, send } = await setUp({ ...paying, perSignup: { flat: 200 } });
       const endpoint = await api.call("POST", "/v1/webhook-endpoints", {
