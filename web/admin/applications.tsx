@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState, type FormEvent } from "react";
 import { ApiError, ok, type Schema } from "../shared/api.ts";
 import { formatDateTime } from "../shared/format.ts";
-import { MailStatusNotice, useMailConfigured } from "./mail-status.tsx";
+import { DecisionMailNotice } from "./mail-status.tsx";
 import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import {
@@ -127,33 +127,6 @@ function ApplyLink({ program, enrolment }: { program: Program; enrolment: string
       </p>
     </Card>
   );
-}
-
-/** Whether a decision reaches the applicant by mail: the server's setting and the program's. */
-function DecisionMailNotice({ program }: { program: Program }) {
-  const configured = useMailConfigured();
-  if (configured === false)
-    return (
-      <MailStatusNotice>
-        Applicants are not mailed decisions: copy the sign-in link an approval shows and send it
-        yourself.
-      </MailStatusNotice>
-    );
-  if (configured && program.notifications?.applicationDecided === false)
-    return (
-      <p role="status" className="rounded border border-slate-300 bg-white p-3 text-sm">
-        This program does not mail decisions to applicants (its notification settings turn them
-        off).
-      </p>
-    );
-  if (configured)
-    return (
-      <p className="text-sm text-slate-700">
-        Applicants are mailed the decision; an approval carries a link that signs them in to the
-        portal.
-      </p>
-    );
-  return null;
 }
 
 function DecidedNotice({ decided }: { decided: { applicant: Decided; words: string } }) {

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { ok, type Schema } from "../shared/api.ts";
-import { api } from "./session.ts";
+import { api, type Program } from "./session.ts";
 
 export type Brand = Schema<"Brand">;
 
@@ -43,4 +43,31 @@ export function MailStatusNotice({ children }: { children?: ReactNode }) {
       {children && <p className="mt-1">{children}</p>}
     </div>
   );
+}
+
+/** Whether a decision reaches the applicant by mail: the server's setting and the program's. */
+export function DecisionMailNotice({ program }: { program: Program }) {
+  const configured = useMailConfigured();
+  if (configured === false)
+    return (
+      <MailStatusNotice>
+        Applicants are not mailed decisions: copy the sign-in link an approval shows and send it
+        yourself.
+      </MailStatusNotice>
+    );
+  if (configured && program.notifications?.applicationDecided === false)
+    return (
+      <p role="status" className="rounded border border-slate-300 bg-white p-3 text-sm">
+        This program does not mail decisions to applicants (its notification settings turn them
+        off).
+      </p>
+    );
+  if (configured)
+    return (
+      <p className="text-sm text-slate-700">
+        Applicants are mailed the decision; an approval carries a link that signs them in to the
+        portal.
+      </p>
+    );
+  return null;
 }
