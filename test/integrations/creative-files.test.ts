@@ -257,6 +257,23 @@ describe("creative files in an S3 bucket", () => {
       }
     });
 
+    it("answers a public read the bucket refuses with a 503 that names neither the bucket nor its host", async () => {
+      const good = await open(urlWith(ACCESS_KEY, SECRET));
+      const refused = await open(urlWith("NOT-A-KEY", "wrong-secret-value"));
+      try {
+        const created = await good.upload();
+        const path = created.json<{ url: string }>().url.slice("https://laurel.test".length);
+        const file = await refused.app.inject({ method: "GET", url: path });
+        expect(file.statusCode).toBe(503);
+        expect(file.json()).toMatchObject({ error: { code: "not_ready" } });
+        expect(file.body).not.toContain(BUCKET);
+        expect(file.body).not.toContain("127.0.0.1");
+      } finally {
+        await good.close();
+        await refused.close();
+      }
+    });
+
     it("answers an upload the bucket refuses with a 503 saying why, and keeps no record of it", async () => {
       const laurel = await open(urlWith("NOT-A-KEY", "wrong-secret-value"));
       try {

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
   embedHtml,
@@ -13,6 +14,7 @@ import {
   type AddOutcome,
   type CreativeRefusal,
 } from "../../engine/creatives.ts";
+import type { Services } from "../../engine/services.ts";
 import { CreativeStoreError } from "../../store/creative-files.ts";
 import {
   findCreative,
@@ -212,6 +214,20 @@ async function withStore<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A file read for anyone who asks: when the store fails, the log says why
+ * and the answer does not, since what it would say names the bucket and its host.
+ */
+async function readPublicly(services: Services, key: string, request: FastifyRequest) {
+  try {
+    return await services.creativeFiles.get(key);
+  } catch (error) {
+    if (!(error instanceof CreativeStoreError)) throw error;
+    request.log.error({ err: error }, "a creative's file could not be read");
+    throw new ApiError("not_ready", "the file cannot be read right now; try again in a while");
+  }
+}
+
 function checkedText(value: unknown, what: string): void {
   const unsafe = findUnsafeText(value);
   if (!unsafe) return;
@@ -406,10 +422,10 @@ export const creativeRoutes = [
       "Cache-Control": `public, max-age=${FILE_MAX_AGE_SECONDS}, immutable`,
     },
     errors: [404, 503],
-    handler: async ({ services, params, query, reply }) => {
+    handler: async ({ services, params, query, request, reply }) => {
       const creative = await findCreativeById(services.db, params.creativeId);
       const key = creative?.storageKey ?? null;
-      const file = key === null ? null : await withStore(() => services.creativeFiles.get(key));
+      const file = key === null ? null : await readPublicly(services, key, request);
       if (!creative || !file || creative.contentType === null)
         throw notFound(`creative file ${params.creativeId}`);
       const download = query.download === "1" || query.download === "true";
