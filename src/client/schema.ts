@@ -453,7 +453,7 @@ export interface paths {
     };
     /**
      * The participant the token belongs to, with their stats over [from, to)
-     * @description The token holder's membership, as an admin reads it, and `stats` for their own traffic over [from, to) (the last 30 local days by default, as the summary report): clicks on their link, signups and orders attributed to them, sales, the conversion rate and the cash they earned, each counted at the time of its event.
+     * @description The token holder's membership, as an admin reads it, their `recruitmentLink`, and `stats` for their own traffic over [from, to) (the last 30 local days by default, as the summary report; `from=2026-11-01&to=2026-11-30` for a month, an early `from` such as 1970-01-01 for all time): clicks on their link, signups, leads and orders attributed to them, sales, the conversion rate and the cash they earned, each counted at the time of its event, with `bySource` splitting the conversions by referral link, referral code and direct attribution.
      */
     get: operations["getMe"];
     put?: never;
@@ -860,8 +860,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Summarize clicks, sales, refunds, commissions and goals over a period
-     * @description Clicks, attributed orders and sales by how they came (referral link, code, direct), refunds, commissions by upline level, the top performers and each goal's progress and grants over [from, to), the last 30 local days by default; with the same figures over the period of the same length just before, to compare with.
+     * Summarize clicks, conversions, sales, refunds, commissions and goals over a period
+     * @description Clicks, attributed signups, leads, orders and sales by how they came (referral link, code, direct), refunds, commissions by upline level, the top performers and each goal's progress and grants over [from, to), the last 30 local days by default; with the same figures over the period of the same length just before, to compare with.
      */
     get: operations["getReportSummary"];
     put?: never;
@@ -1404,6 +1404,282 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/programs/{programId}/applications": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply to join a program (public: the apply page posts here)
+     * @description Makes the applicant a participant: `applied` when the program's enrolment is `approval`, `active` when it is `open`; a program whose enrolment is `closed` takes no applications (403 applications_closed). An email already in the program, whoever it belongs to, is a 409. When the program has terms, `acceptTerms` must be the current version (422 naming it), and the acceptance is recorded with the participant. The participant gets an externalId Laurel makes (app-...), a referral code, and the recruiter `sponsor` names as their sponsor. Writes participant.created and application.submitted (data: `{participant, application: {website, socials, message, sponsor: {id, externalId} | null, ipCountry, appliedAt}}`) with it. At most 10 a minute per address.
+     */
+    post: operations["submitApplication"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/application-form": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the public apply page shows: the program, its look, its enrolment and terms
+     * @description The program's name and branding, whether it takes applications (`enrolment`), and its current terms in Markdown and rendered to HTML (raw HTML in the Markdown stays text). Public, for the apply page.
+     */
+    get: operations["getApplicationForm"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/applications/waiting": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How many applications wait for a decision
+     * @description The number of participants whose status is `applied`: the count the console shows beside its approval queue. List them with `GET .../participants?status=applied`.
+     */
+    get: operations["countWaitingApplications"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/participants/{participantId}/approve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve an application: the applicant becomes active
+     * @description The applicant's status becomes `active` (participant.updated) and, with mail set up and the program's `notifications.applicationDecided` not false, they are mailed a portal sign-in link, which the answer carries too. Deciding an application twice is a 409; approving a participant who never applied is a 422.
+     */
+    post: operations["approveApplication"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/participants/{participantId}/reject": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reject an application, with the reason
+     * @description The applicant's status becomes `rejected` (participant.updated), with the reason kept for the brand; with mail set up and `notifications.applicationDecided` not false, they are mailed that the application was not accepted (without the reason). Deciding twice is a 409; rejecting a participant who never applied is a 422.
+     */
+    post: operations["rejectApplication"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/terms": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's current terms
+     * @description The current version of the program's terms, with how many participants accepted it; a 404 while the program has published none.
+     */
+    get: operations["getTerms"];
+    /**
+     * Publish a new version of the program's terms
+     * @description Publishes the Markdown body as the program's next version (1, 2, 3…) and answers 201 with it; participants are then asked to accept it. A body identical to the current version's makes no new version: it answers the current one with 200. Versions are never changed or removed. At most 100000 characters.
+     */
+    put: operations["publishTerms"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/terms/versions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every version of the program's terms, newest first
+     * @description Each version the program has published, newest first, with how many participants accepted it (a participant who accepted two versions counts for both).
+     */
+    get: operations["listTermsVersions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/terms/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Render terms as participants will see them, publishing nothing
+     * @description Answers the Markdown body as the HTML the portal and the application page show (raw HTML off, so it reads as text), checked as PUT .../terms checks it. Writes nothing.
+     */
+    post: operations["previewTerms"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/terms": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's current terms and whether the token holder accepted them
+     * @description The current version (Markdown and safe HTML), the latest version the token holder accepted and when, and `mustAccept` when a version exists they have not accepted.
+     */
+    get: operations["getMyTerms"];
+    put?: never;
+    /**
+     * Accept the program's current terms
+     * @description Records that the token holder accepts `version`, which must be the current one (another is a 422 naming it). Accepting the same version again keeps the first time.
+     */
+    post: operations["acceptMyTerms"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/creatives": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's creatives, oldest first
+     * @description Every banner, PDF and text snippet of the program, as a collection.
+     */
+    get: operations["listCreatives"];
+    put?: never;
+    /**
+     * Add a banner, a PDF or a text snippet
+     * @description As multipart/form-data, a file part `file` (PNG, JPEG, GIF, WebP or PDF, at most 10 MB) and a field `name`: what the file is comes from its bytes, never its name or declared type, so anything else (SVG, which can carry script, included) is a 422 naming what was found, and a larger file a 413. As JSON (or as a form's fields), `{name, text}`: a snippet where {link} and {code} stand for each participant's own link and code; any other placeholder is a 422. Files are served, public, at the creative's `url`.
+     */
+    post: operations["createCreative"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/creatives/{creativeId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One creative
+     * @description The creative as its creation answered it; a deleted one is a 404.
+     */
+    get: operations["getCreative"];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a creative and its file
+     * @description Removes the creative from the program and its file from the store: its URL answers 404 from then on, and participants no longer see it.
+     */
+    delete: operations["deleteCreative"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/creatives/{creativeId}/{fileName}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A creative's file, public, for embedding on any site
+     * @description The file with the type its bytes showed (image/png, image/jpeg, image/gif, image/webp or application/pdf), `X-Content-Type-Options: nosniff` and a year's cache; shown inline, or as a download with `?download=1`. Anyone with the URL may read it, as a banner on a participant's page is read by every visitor; the id in it cannot be guessed.
+     */
+    get: operations["getCreativeFile"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me/creatives": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's creatives with the token holder's own link and code
+     * @description Every creative of the participant's program: texts with {link} and {code} filled in with their own link and code, images with their URL and HTML that embeds them linking through the participant's link, PDFs with their URL.
+     */
+    get: operations["listMyCreatives"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/health": {
     parameters: {
       query?: never;
@@ -1499,6 +1775,84 @@ export interface components {
       by: string;
       balances: components["schemas"]["Balances"];
     };
+    /** @description What an applicant sent from the apply page, what was decided, and who they resemble */
+    Application: {
+      /** @description The applicant's website, as they wrote it */
+      website: string | null;
+      /** @description Their social profiles, as they wrote them */
+      socials: string[];
+      /** @description What they wrote to the brand */
+      message: string | null;
+      /** @description Who recruited them: the participant whose referral code they came with */
+      sponsor: {
+        id: string;
+        externalId: string;
+        name: string | null;
+      } | null;
+      /** @description The country the application came from, as a trusted proxy in front of Laurel (Cloudflare's CF-IPCountry) said; null without one */
+      ipCountry: string | null;
+      /** Format: date-time */
+      appliedAt: string;
+      decision: ("approved" | "rejected") | null;
+      decidedAt: string | null;
+      /** @description Why it was rejected, as the brand wrote it */
+      reason: string | null;
+      /** @description Other participants, of this program or any of the brand's, with the same email or website host: someone who already belongs, or one the brand turned away, first */
+      matches: {
+        participantId: string;
+        programId: string;
+        programName: string;
+        externalId: string;
+        name: string | null;
+        /** @enum {string} */
+        status: "applied" | "active" | "suspended" | "rejected";
+        sameProgram: boolean;
+        /** @description What they share with the applicant */
+        on: ("email" | "website")[];
+        /** @description They are suspended or rejected */
+        blocked: boolean;
+      }[];
+    };
+    /** @description What the public apply page shows */
+    ApplicationForm: {
+      programId: string;
+      name: string;
+      branding: {
+        logoUrl: string | null;
+        color: string | null;
+      };
+      /** @enum {string} */
+      enrolment: "open" | "approval" | "closed";
+      /** @description The current terms, which an applicant accepts by version; null without any */
+      terms: {
+        version: number;
+        /** @description The terms as the brand wrote them, in Markdown */
+        body: string;
+        /** @description The same, rendered to HTML with raw HTML left as text */
+        html: string;
+        /** Format: date-time */
+        updatedAt: string;
+      } | null;
+    };
+    /** @description What an applicant sends from the apply page */
+    ApplicationInput: {
+      /**
+       * Format: email
+       * @description Where the applicant is mailed the decision
+       */
+      email: string;
+      name: string;
+      /** @description The applicant's website or shop, with or without https:// */
+      website?: string;
+      /** @description Links to or handles of the applicant's social profiles */
+      socials?: string[];
+      /** @description Anything the applicant tells the brand */
+      message?: string;
+      /** @description The referral code of whoever recruited them (the apply link's ?via=); an unknown or inactive code is ignored. Without one, the visitor's referral click (the laurel_vid cookie /r/{code} sets) names the recruiter */
+      sponsor?: string;
+      /** @description The version of the program's terms accepted; required when the program has terms */
+      acceptTerms?: number;
+    };
     Attribution: {
       cookieDays?: number;
       /** @enum {string} */
@@ -1581,7 +1935,7 @@ export interface components {
       /** @description The program's level keys to mail; absent: every level, and none */
       levels?: string[];
       /** @description Participant statuses to mail; absent: every status */
-      status?: ("applied" | "active" | "suspended")[];
+      status?: ("applied" | "active" | "suspended" | "rejected")[];
     };
     /** @description Broadcasts, newest first */
     BroadcastCollection: {
@@ -1622,9 +1976,15 @@ export interface components {
         | "points_earned"
         | "review_count"
         | "referral_count"
+        | "signup_count"
+        | "lead_count"
+        | "custom_count"
         | "inactivity_days";
       filter?: {
-        skus: string[];
+        /** @description the SKUs sales and order metrics count */
+        skus?: string[];
+        /** @description custom_count: the custom events' name */
+        name?: string;
       };
       window: components["schemas"]["GoalWindow"];
       target:
@@ -1682,6 +2042,31 @@ export interface components {
         programMonthly?: number;
       };
       maxTotalPercent?: number | string;
+      /** @description a flat amount paid for each referred customer's signup, once per customer */
+      perSignup?: {
+        /** @description minor units */
+        flat: number;
+      };
+      /** @description a flat amount paid for each referred customer's lead, once per customer */
+      perLead?: {
+        /** @description minor units */
+        flat: number;
+      };
+    };
+    Creative: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      kind: "image" | "pdf" | "text";
+      /** @description Where the file is served, public, for embedding; null for a text */
+      url: string | null;
+      /** @description The type the file's bytes show; null for a text */
+      contentType: string | null;
+      /** @description The file's size in bytes; null for a text */
+      size: number | null;
+      /** @description A text creative's snippet, placeholders as written */
+      text: string | null;
+      createdAt: string;
     };
     /** @description What the widget shows a signed-in customer */
     CustomerView: {
@@ -1714,6 +2099,36 @@ export interface components {
         email?: string;
       };
       value?: number;
+    };
+    /** @description The applicant after the decision */
+    DecidedApplication: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended" | "rejected";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** @description The latest version of the program's terms they accepted; null until they accept */
+      termsVersion: number | null;
+      /** @description When they accepted termsVersion */
+      termsAcceptedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      application: components["schemas"]["Application"];
+      /** @description A link that signs the participant in to the portal, mailed to them when mail is on; the console shows it to copy when mail is off. Null for a rejection */
+      signInLink: string | null;
     };
     /** @description One signed webhook delivery and what it came to */
     Delivery: {
@@ -1754,7 +2169,7 @@ export interface components {
         /** @description The key of one of the program's levels */
         level: string | null;
         /** @enum {string} */
-        status: "applied" | "active" | "suspended";
+        status: "applied" | "active" | "suspended" | "rejected";
         /** @description The participant directly above, if any */
         sponsorId: string | null;
         referralCode: string;
@@ -1763,6 +2178,10 @@ export interface components {
          * @description LAUREL_PUBLIC_URL/r/<referralCode>
          */
         referralLink: string;
+        /** @description The latest version of the program's terms they accepted; null until they accept */
+        termsVersion: number | null;
+        /** @description When they accepted termsVersion */
+        termsAcceptedAt: string | null;
         /** Format: date-time */
         createdAt: string;
         depth: number;
@@ -1779,7 +2198,7 @@ export interface components {
         externalId: string;
         name: string | null;
         /** @enum {string} */
-        status: "applied" | "active" | "suspended";
+        status: "applied" | "active" | "suspended" | "rejected";
         sponsorId: string | null;
         depth: number;
         orders: number;
@@ -1825,6 +2244,7 @@ export interface components {
           | "invalid_request"
           | "unauthorized"
           | "forbidden"
+          | "applications_closed"
           | "not_found"
           | "conflict"
           | "idempotency_conflict"
@@ -1839,6 +2259,8 @@ export interface components {
           | "refund_exceeds_order"
           | "invalid_event"
           | "too_many_events"
+          | "unknown_placeholder"
+          | "unsupported_file_type"
           | "rate_limited"
           | "internal_error"
           | "not_ready";
@@ -1856,6 +2278,7 @@ export interface components {
       | components["schemas"]["ReviewEvent"]
       | components["schemas"]["ClickEvent"]
       | components["schemas"]["SignupEvent"]
+      | components["schemas"]["LeadEvent"]
       | components["schemas"]["CustomEvent"];
     /** @description What became of one event: processed now, a duplicate answering its first outcome, or rejected with why */
     EventResult:
@@ -1863,7 +2286,7 @@ export interface components {
           /** @description The brand's own id of the event */
           id: string;
           /** @enum {string} */
-          type: "order" | "refund" | "review" | "click" | "signup" | "custom";
+          type: "order" | "refund" | "review" | "click" | "signup" | "lead" | "custom";
           attributedTo: string | null;
           attribution: {
             source: ("participant" | "code" | "click" | "customer") | null;
@@ -1901,6 +2324,16 @@ export interface components {
             /** @enum {string} */
             rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
             message: string;
+          };
+          /** @description With an attributed signup or lead: paid and counted once per customer per kind, or why not */
+          conversion?: {
+            /** @enum {string} */
+            kind: "signup" | "lead";
+            /** @description Whether it booked commission; a customer's first one only can */
+            paid: boolean;
+            /** @enum {string} */
+            reason?: "converted_before" | "not_paid_by_plan" | "nothing_due";
+            message?: string;
           };
           refund?: {
             orderId: string;
@@ -1916,7 +2349,7 @@ export interface components {
           /** @description The brand's own id of the event */
           id: string;
           /** @enum {string} */
-          type: "order" | "refund" | "review" | "click" | "signup" | "custom";
+          type: "order" | "refund" | "review" | "click" | "signup" | "lead" | "custom";
           attributedTo: string | null;
           attribution: {
             source: ("participant" | "code" | "click" | "customer") | null;
@@ -1954,6 +2387,16 @@ export interface components {
             /** @enum {string} */
             rule: "click_flooding" | "refund_abuse" | "self_referral_ip";
             message: string;
+          };
+          /** @description With an attributed signup or lead: paid and counted once per customer per kind, or why not */
+          conversion?: {
+            /** @enum {string} */
+            kind: "signup" | "lead";
+            /** @description Whether it booked commission; a customer's first one only can */
+            paid: boolean;
+            /** @enum {string} */
+            reason?: "converted_before" | "not_paid_by_plan" | "nothing_due";
+            message?: string;
           };
           refund?: {
             orderId: string;
@@ -2045,9 +2488,15 @@ export interface components {
         | "points_earned"
         | "review_count"
         | "referral_count"
+        | "signup_count"
+        | "lead_count"
+        | "custom_count"
         | "inactivity_days";
       filter?: {
-        skus: string[];
+        /** @description the SKUs sales and order metrics count */
+        skus?: string[];
+        /** @description custom_count: the custom events' name */
+        name?: string;
       };
       window: components["schemas"]["GoalWindow"];
       target:
@@ -2219,6 +2668,22 @@ export interface components {
         you: boolean;
       }[];
     };
+    LeadEvent: {
+      /** @constant */
+      type: "lead";
+      id: string;
+      /** Format: date-time */
+      occurredAt?: string;
+      customer?: {
+        id?: string;
+        /** Format: email */
+        email?: string;
+      };
+      code?: string;
+      participant?: string;
+      visitorId?: string;
+      ip?: string;
+    };
     /** @description One leg of a ledger transfer on the participant */
     LedgerEntry: {
       id: string;
@@ -2295,7 +2760,7 @@ export interface components {
       /** @description The key of one of the program's levels */
       level: string | null;
       /** @enum {string} */
-      status: "applied" | "active" | "suspended";
+      status: "applied" | "active" | "suspended" | "rejected";
       /** @description The participant directly above, if any */
       sponsorId: string | null;
       referralCode: string;
@@ -2304,8 +2769,14 @@ export interface components {
        * @description LAUREL_PUBLIC_URL/r/<referralCode>
        */
       referralLink: string;
+      /** @description The latest version of the program's terms they accepted; null until they accept */
+      termsVersion: number | null;
+      /** @description When they accepted termsVersion */
+      termsAcceptedAt: string | null;
       /** Format: date-time */
       createdAt: string;
+      /** @description The program's application page with the participant as sponsor (`/apply/{programId}?via={referralCode}`): recruits who join through it sit below the participant, whose share of the recruits' own sales pays; recruiting pays nothing by itself. Null while the program's enrolment is closed, as its page takes no one */
+      recruitmentLink: string | null;
       stats: components["schemas"]["ParticipantStats"];
     };
     MemberProgram: {
@@ -2334,6 +2805,9 @@ export interface components {
           | "points_earned"
           | "review_count"
           | "referral_count"
+          | "signup_count"
+          | "lead_count"
+          | "custom_count"
           | "inactivity_days";
         window: components["schemas"]["GoalWindow"];
         steps: {
@@ -2345,6 +2819,27 @@ export interface components {
           reward: components["schemas"]["Reward"];
         }[];
       }[];
+    };
+    MyCreative: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      kind: "image" | "pdf" | "text";
+      /** @description The participant's own referral link */
+      link: string;
+      /** @description The participant's own referral code */
+      code: string;
+      /** @description A text creative with the participant's link and code filled in */
+      text: string | null;
+      /** @description The file, to show or embed; null for a text */
+      url: string | null;
+      /** @description The file as a download; null for a text */
+      downloadUrl: string | null;
+      /** @description For an image: HTML showing it and linking through the participant's link */
+      embedHtml: string | null;
+      contentType: string | null;
+      size: number | null;
+      createdAt: string;
     };
     MyPayout: {
       id: string;
@@ -2366,6 +2861,23 @@ export interface components {
       items: components["schemas"]["MyPayout"][];
       /** @description Pass as `?cursor=` to read the next page; null on the last page */
       next: string | null;
+    };
+    /** @description The program's terms as one participant stands with them */
+    MyTerms: {
+      /** @description The program's current version; null while it has no terms */
+      version: number | null;
+      /** @description The current version in Markdown */
+      body: string | null;
+      /** @description The current version as HTML, rendered with raw HTML off, safe to show */
+      bodyHtml: string | null;
+      /** @description When the current version was published */
+      updatedAt: string | null;
+      /** @description The latest version the token holder accepted; null until they accept */
+      acceptedVersion: number | null;
+      /** @description When they accepted acceptedVersion */
+      acceptedAt: string | null;
+      /** @description A version exists that the token holder has not accepted */
+      mustAccept: boolean;
     };
     /** @description A new endpoint with its signing secret, which is shown only this once */
     NewWebhookEndpoint: {
@@ -2433,7 +2945,7 @@ export interface components {
       /** @description The key of one of the program's levels */
       level: string | null;
       /** @enum {string} */
-      status: "applied" | "active" | "suspended";
+      status: "applied" | "active" | "suspended" | "rejected";
       /** @description The participant directly above, if any */
       sponsorId: string | null;
       referralCode: string;
@@ -2442,6 +2954,10 @@ export interface components {
        * @description LAUREL_PUBLIC_URL/r/<referralCode>
        */
       referralLink: string;
+      /** @description The latest version of the program's terms they accepted; null until they accept */
+      termsVersion: number | null;
+      /** @description When they accepted termsVersion */
+      termsAcceptedAt: string | null;
       /** Format: date-time */
       createdAt: string;
     };
@@ -2462,7 +2978,7 @@ export interface components {
       /** @description The key of one of the program's levels */
       level: string | null;
       /** @enum {string} */
-      status: "applied" | "active" | "suspended";
+      status: "applied" | "active" | "suspended" | "rejected";
       /** @description The participant directly above, if any */
       sponsorId: string | null;
       referralCode: string;
@@ -2471,6 +2987,10 @@ export interface components {
        * @description LAUREL_PUBLIC_URL/r/<referralCode>
        */
       referralLink: string;
+      /** @description The latest version of the program's terms they accepted; null until they accept */
+      termsVersion: number | null;
+      /** @description When they accepted termsVersion */
+      termsAcceptedAt: string | null;
       /** Format: date-time */
       createdAt: string;
       /** @description The name of the participant's level */
@@ -2498,6 +3018,8 @@ export interface components {
          */
         joinedAt: string;
       };
+      /** @description What they sent when they applied, with its screening; null if they never applied */
+      application: components["schemas"]["Application"] | null;
     };
     /** @description Participants with their figures, in the order asked for */
     ParticipantListPage: {
@@ -2521,6 +3043,8 @@ export interface components {
       clicks: number;
       /** @description Signups attributed to the participant */
       signups: number;
+      /** @description Leads attributed to the participant */
+      leads: number;
       /** @description Orders attributed to the participant */
       orders: number;
       /** @description Commissionable value of those orders */
@@ -2529,6 +3053,55 @@ export interface components {
       conversionRate: number;
       /** @description Cash earned: commissions and cash rewards, less refunds and rejected reviews, at the time of the event that caused each */
       earnings: number;
+      /** @description The period's signups, leads, orders and sales by what attributed them to the participant; links, codes and direct add up to the totals */
+      bySource: {
+        /** @description Per referral link (a participant has one today: their `referralLink`) */
+        links: {
+          /** @description The referral code the link carries */
+          code: string;
+          /**
+           * Format: uri
+           * @description The link, as `referralLink`
+           */
+          url: string;
+          /** @description Clicks on the link */
+          clicks: number;
+          /** @description Signups attributed this way */
+          signups: number;
+          /** @description Leads attributed this way */
+          leads: number;
+          /** @description Orders attributed this way */
+          orders: number;
+          /** @description Commissionable value of those orders */
+          sales: number;
+          /** @description orders / clicks in percent, 2 decimals; 0 without clicks */
+          conversionRate: number;
+        }[];
+        /** @description Per referral code (a participant has one today: their `referralCode`) */
+        codes: {
+          /** @description The referral code */
+          code: string;
+          /** @description Signups attributed this way */
+          signups: number;
+          /** @description Leads attributed this way */
+          leads: number;
+          /** @description Orders attributed this way */
+          orders: number;
+          /** @description Commissionable value of those orders */
+          sales: number;
+        }[];
+        /** @description Named outright (the event's `participant`), or from a customer bound to them */
+        direct: {
+          /** @description Signups attributed this way */
+          signups: number;
+          /** @description Leads attributed this way */
+          leads: number;
+          /** @description Orders attributed this way */
+          orders: number;
+          /** @description Commissionable value of those orders */
+          sales: number;
+        };
+      };
     };
     ParticipantToken: {
       /** @description Shown once: a participant token, which reads only /v1/me */
@@ -2704,6 +3277,11 @@ export interface components {
         /** @description mail an applicant when their application is approved or rejected */
         applicationDecided?: boolean;
       };
+      /**
+       * @description how people join: open, approval (apply and be approved) or closed (default)
+       * @enum {string}
+       */
+      enrolment?: "open" | "approval" | "closed";
       goalGraceHours?: number;
       /** Format: date-time */
       createdAt: string;
@@ -2729,6 +3307,9 @@ export interface components {
         | "points_earned"
         | "review_count"
         | "referral_count"
+        | "signup_count"
+        | "lead_count"
+        | "custom_count"
         | "inactivity_days";
       /** @enum {string} */
       unit: "money" | "count" | "points" | "days";
@@ -2792,6 +3373,11 @@ export interface components {
       /** @description Minor units refunded of the order's total as charged (items less discount, plus shipping and tax): every commission line is reversed in the same share, and no units come back */
       amount?: number;
     };
+    /** @description Why an application is rejected */
+    RejectInput: {
+      /** @description Why, for the brand's own records; the applicant's mail does not carry it */
+      reason: string;
+    };
     ReleasedCount: {
       /** @description Commissions whose hold ended and became available */
       released: number;
@@ -2832,6 +3418,8 @@ export interface components {
       };
       code?: string;
       participant?: string;
+      visitorId?: string;
+      ip?: string;
     };
     SimpleReward:
       | {
@@ -2888,6 +3476,52 @@ export interface components {
       percent?: number | string;
       reward: components["schemas"]["Reward"];
     };
+    /** @description The applicant, as they now are in the program */
+    SubmittedApplication: {
+      id: string;
+      programId: string;
+      /** @description The brand's own id for the participant */
+      externalId: string;
+      email: string | null;
+      name: string | null;
+      /** @description The key of one of the program's levels */
+      level: string | null;
+      /** @enum {string} */
+      status: "applied" | "active" | "suspended" | "rejected";
+      /** @description The participant directly above, if any */
+      sponsorId: string | null;
+      referralCode: string;
+      /**
+       * Format: uri
+       * @description LAUREL_PUBLIC_URL/r/<referralCode>
+       */
+      referralLink: string;
+      /** @description The latest version of the program's terms they accepted; null until they accept */
+      termsVersion: number | null;
+      /** @description When they accepted termsVersion */
+      termsAcceptedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      application: {
+        /** @description The applicant's website, as they wrote it */
+        website: string | null;
+        /** @description Their social profiles, as they wrote them */
+        socials: string[];
+        /** @description What they wrote to the brand */
+        message: string | null;
+        /** @description The country the application came from, as a trusted proxy in front of Laurel (Cloudflare's CF-IPCountry) said; null without one */
+        ipCountry: string | null;
+        /** Format: date-time */
+        appliedAt: string;
+        decision: ("approved" | "rejected") | null;
+        decidedAt: string | null;
+      };
+      /**
+       * Format: uri
+       * @description The portal's sign-in page: where an applicant signs in once they are active
+       */
+      portalUrl: string;
+    };
     Summary: {
       /**
        * Format: date-time
@@ -2903,9 +3537,13 @@ export interface components {
       clicks: number;
       /** @description Attributed orders */
       orders: number;
+      /** @description Signups attributed to a participant */
+      signups: number;
+      /** @description Leads attributed to a participant */
+      leads: number;
       /** @description Orders that came through a referral link's click / clicks, in percent with 2 decimals; 0 without clicks. Orders by code or named outright are not conversions of a click */
       conversionRate: number;
-      /** @description Attributed orders by what attributed them; the three add up to orders and sales */
+      /** @description Attributed orders, signups and leads by what attributed them; the three add up to orders, sales, signups and leads */
       conversionBySource: {
         /** @description Through a referral link: the visitor's click chose the participant */
         links: {
@@ -2913,6 +3551,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
           clicks: number;
           /** @description orders / clicks in percent */
           conversionRate: number;
@@ -2923,6 +3565,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
         };
         /** @description Named on the order (`participant`), or a customer or subscription bound to a participant */
         direct: {
@@ -2930,6 +3576,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
         };
       };
       /** @description Commissionable value of the attributed orders */
@@ -2996,9 +3646,13 @@ export interface components {
       clicks: number;
       /** @description Attributed orders */
       orders: number;
+      /** @description Signups attributed to a participant */
+      signups: number;
+      /** @description Leads attributed to a participant */
+      leads: number;
       /** @description Orders that came through a referral link's click / clicks, in percent with 2 decimals; 0 without clicks. Orders by code or named outright are not conversions of a click */
       conversionRate: number;
-      /** @description Attributed orders by what attributed them; the three add up to orders and sales */
+      /** @description Attributed orders, signups and leads by what attributed them; the three add up to orders, sales, signups and leads */
       conversionBySource: {
         /** @description Through a referral link: the visitor's click chose the participant */
         links: {
@@ -3006,6 +3660,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
           clicks: number;
           /** @description orders / clicks in percent */
           conversionRate: number;
@@ -3016,6 +3674,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
         };
         /** @description Named on the order (`participant`), or a customer or subscription bound to a participant */
         direct: {
@@ -3023,6 +3685,10 @@ export interface components {
           orders: number;
           /** @description Their commissionable value */
           sales: number;
+          /** @description Attributed signups that came this way */
+          signups: number;
+          /** @description Attributed leads that came this way */
+          leads: number;
         };
       };
       /** @description Commissionable value of the attributed orders */
@@ -3142,6 +3808,9 @@ export interface components {
             | "points_earned"
             | "review_count"
             | "referral_count"
+            | "signup_count"
+            | "lead_count"
+            | "custom_count"
             | "inactivity_days";
           /** @enum {string} */
           unit: "money" | "count" | "points" | "days";
@@ -3173,6 +3842,38 @@ export interface components {
           reward: components["schemas"]["PreviewReward"];
         }[];
       }[];
+    };
+    /** @description One published version of a program's terms */
+    Terms: {
+      /** @description 1 for the first version, then 2, 3… */
+      version: number;
+      /** @description The terms in Markdown */
+      body: string;
+      /**
+       * Format: date-time
+       * @description When this version was published
+       */
+      updatedAt: string;
+      /** @description How many participants have accepted this version */
+      acceptedBy: number;
+    };
+    TermsAcceptance: {
+      /** @description The version accepted: the current one */
+      version: number;
+    };
+    /** @description Every published version of the terms, newest first */
+    TermsCollection: {
+      items: components["schemas"]["Terms"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    TermsInput: {
+      /** @description The terms in Markdown; raw HTML is shown as text */
+      body: string;
+    };
+    TermsPreview: {
+      /** @description The body as HTML, rendered as the portal shows it */
+      bodyHtml: string;
     };
     TimeSeries: {
       /** Format: date-time */
@@ -3218,6 +3919,11 @@ export interface components {
     Unsubscribed: {
       /** @constant */
       status: "unsubscribed";
+    };
+    /** @description How many applications wait for a decision */
+    WaitingApplications: {
+      /** @description Applications to decide */
+      waiting: number;
     };
     /** @description One event on its way to one endpoint */
     WebhookDelivery: {
@@ -3360,7 +4066,7 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
-    /** @description The credential is valid but may not do this. Codes: `forbidden`. */
+    /** @description The credential is valid but may not do this. Codes: `forbidden`, `applications_closed`. */
     Forbidden: {
       headers: {
         "Request-Id": components["headers"]["RequestId"];
@@ -3480,7 +4186,7 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
-    /** @description Well-formed, but it breaks a rule; details name each field to fix. Codes: `validation_failed`, `unknown_level`, `unknown_sponsor`, `sponsor_cycle`, `unknown_participant`, `unknown_code`, `currency_mismatch`, `refund_exceeds_order`, `invalid_event`, `too_many_events`. */
+    /** @description Well-formed, but it breaks a rule; details name each field to fix. Codes: `validation_failed`, `unknown_level`, `unknown_sponsor`, `sponsor_cycle`, `unknown_participant`, `unknown_code`, `currency_mismatch`, `refund_exceeds_order`, `invalid_event`, `too_many_events`, `unknown_placeholder`, `unsupported_file_type`. */
     UnprocessableEntity: {
       headers: {
         "Request-Id": components["headers"]["RequestId"];
@@ -3784,6 +4490,11 @@ export interface operations {
             /** @description mail an applicant when their application is approved or rejected */
             applicationDecided?: boolean;
           };
+          /**
+           * @description how people join: open, approval (apply and be approved) or closed (default)
+           * @enum {string}
+           */
+          enrolment?: "open" | "approval" | "closed";
           goalGraceHours?: number;
         };
       };
@@ -4099,7 +4810,7 @@ export interface operations {
           | "name"
           | "-name";
         /** @description Only participants of this status */
-        status?: "applied" | "active" | "suspended";
+        status?: "applied" | "active" | "suspended" | "rejected";
         /** @description Only participants of this level key */
         level?: string;
         /** @description Part of an external id, name, email or referral code, any case */
@@ -4134,6 +4845,8 @@ export interface operations {
            *           "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "referralCode": "ANA42",
            *           "referralLink": "https://laurel.example.com/r/ANA42",
+           *           "termsVersion": 2,
+           *           "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *           "createdAt": "2026-11-02T14:05:09.512Z",
            *           "levelName": "Gold",
            *           "sponsor": {
@@ -4148,7 +4861,8 @@ export interface operations {
            *             "balance": 4200,
            *             "points": 300,
            *             "joinedAt": "2026-11-02T14:05:09.512Z"
-           *           }
+           *           },
+           *           "application": null
            *         }
            *       ],
            *       "next": null
@@ -4201,7 +4915,7 @@ export interface operations {
           sponsor?: string;
           referralCode?: string;
           /** @enum {string} */
-          status?: "applied" | "active" | "suspended";
+          status?: "applied" | "active" | "suspended" | "rejected";
           ips?: string[];
         };
       };
@@ -4227,6 +4941,8 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *       "createdAt": "2026-11-02T14:05:09.512Z"
            *     }
            */
@@ -4253,6 +4969,8 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *       "createdAt": "2026-11-02T14:05:09.512Z"
            *     }
            */
@@ -4289,7 +5007,7 @@ export interface operations {
           | "name"
           | "-name";
         /** @description Only participants of this status */
-        status?: "applied" | "active" | "suspended";
+        status?: "applied" | "active" | "suspended" | "rejected";
         /** @description Only participants of this level key */
         level?: string;
         /** @description Part of an external id, name, email or referral code, any case */
@@ -4359,6 +5077,8 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *       "createdAt": "2026-11-02T14:05:09.512Z"
            *     }
            */
@@ -4395,7 +5115,7 @@ export interface operations {
           name?: string | null;
           level?: string | null;
           /** @enum {string} */
-          status?: "applied" | "active" | "suspended";
+          status?: "applied" | "active" | "suspended" | "rejected";
           sponsor?: string | null;
           ips?: string[];
         };
@@ -4421,6 +5141,8 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *       "createdAt": "2026-11-02T14:05:09.512Z"
            *     }
            */
@@ -4478,6 +5200,8 @@ export interface operations {
            *           "sponsorId": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
            *           "referralCode": "CARLA57",
            *           "referralLink": "https://laurel.example.com/r/CARLA57",
+           *           "termsVersion": null,
+           *           "termsAcceptedAt": null,
            *           "createdAt": "2026-11-10T09:30:00.000Z",
            *           "depth": 1
            *         }
@@ -5635,17 +6359,50 @@ export interface operations {
            *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *       "referralCode": "ANA42",
            *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "recruitmentLink": "https://laurel.example.com/apply/prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C?via=ANA42",
            *       "stats": {
            *         "from": "2026-10-24T04:00:00.000Z",
            *         "to": "2026-11-23T05:00:00.000Z",
            *         "currency": "USD",
            *         "clicks": 240,
            *         "signups": 12,
+           *         "leads": 5,
            *         "orders": 18,
            *         "sales": 162000,
            *         "conversionRate": 7.5,
-           *         "earnings": 16200
+           *         "earnings": 16200,
+           *         "bySource": {
+           *           "links": [
+           *             {
+           *               "code": "ANA42",
+           *               "url": "https://laurel.example.com/r/ANA42",
+           *               "clicks": 240,
+           *               "signups": 9,
+           *               "leads": 5,
+           *               "orders": 12,
+           *               "sales": 108000,
+           *               "conversionRate": 5
+           *             }
+           *           ],
+           *           "codes": [
+           *             {
+           *               "code": "ANA42",
+           *               "signups": 3,
+           *               "leads": 0,
+           *               "orders": 5,
+           *               "sales": 45000
+           *             }
+           *           ],
+           *           "direct": {
+           *             "signups": 0,
+           *             "leads": 0,
+           *             "orders": 1,
+           *             "sales": 9000
+           *           }
+           *         }
            *       }
            *     }
            */
@@ -6938,21 +7695,29 @@ export interface operations {
            *       "currency": "USD",
            *       "clicks": 812,
            *       "orders": 46,
+           *       "signups": 64,
+           *       "leads": 21,
            *       "conversionRate": 3.69,
            *       "conversionBySource": {
            *         "links": {
            *           "clicks": 812,
            *           "orders": 30,
            *           "sales": 400000,
+           *           "signups": 40,
+           *           "leads": 15,
            *           "conversionRate": 3.69
            *         },
            *         "codes": {
            *           "orders": 12,
-           *           "sales": 170000
+           *           "sales": 170000,
+           *           "signups": 20,
+           *           "leads": 4
            *         },
            *         "direct": {
            *           "orders": 4,
-           *           "sales": 40000
+           *           "sales": 40000,
+           *           "signups": 4,
+           *           "leads": 2
            *         }
            *       },
            *       "sales": 610000,
@@ -7033,21 +7798,29 @@ export interface operations {
            *         "currency": "USD",
            *         "clicks": 640,
            *         "orders": 38,
+           *         "signups": 51,
+           *         "leads": 17,
            *         "conversionRate": 3.59,
            *         "conversionBySource": {
            *           "links": {
            *             "clicks": 640,
            *             "orders": 23,
            *             "sales": 310000,
+           *             "signups": 30,
+           *             "leads": 12,
            *             "conversionRate": 3.59
            *           },
            *           "codes": {
            *             "orders": 11,
-           *             "sales": 150000
+           *             "sales": 150000,
+           *             "signups": 18,
+           *             "leads": 3
            *           },
            *           "direct": {
            *             "orders": 4,
-           *             "sales": 45000
+           *             "sales": 45000,
+           *             "signups": 3,
+           *             "leads": 2
            *           }
            *         },
            *         "sales": 505000,
@@ -7260,9 +8033,15 @@ export interface operations {
             | "points_earned"
             | "review_count"
             | "referral_count"
+            | "signup_count"
+            | "lead_count"
+            | "custom_count"
             | "inactivity_days";
           filter?: {
-            skus: string[];
+            /** @description the SKUs sales and order metrics count */
+            skus?: string[];
+            /** @description custom_count: the custom events' name */
+            name?: string;
           };
           window?:
             | {
@@ -7611,9 +8390,15 @@ export interface operations {
             | "points_earned"
             | "review_count"
             | "referral_count"
+            | "signup_count"
+            | "lead_count"
+            | "custom_count"
             | "inactivity_days";
           filter?: {
-            skus: string[];
+            /** @description the SKUs sales and order metrics count */
+            skus?: string[];
+            /** @description custom_count: the custom events' name */
+            name?: string;
           } | null;
           window?:
             | {
@@ -9152,7 +9937,7 @@ export interface operations {
         /** @description Part of an external id, name, email or code */
         q?: string;
         level?: string;
-        status?: "applied" | "active" | "suspended";
+        status?: "applied" | "active" | "suspended" | "rejected";
       };
       header?: never;
       path: {
@@ -9183,6 +9968,8 @@ export interface operations {
            *           "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
            *           "referralCode": "ANA42",
            *           "referralLink": "https://laurel.example.com/r/ANA42",
+           *           "termsVersion": 2,
+           *           "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
            *           "createdAt": "2026-11-02T14:05:09.512Z"
            *         }
            *       ],
@@ -9197,6 +9984,979 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  submitApplication: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "email": "ana@example.com",
+         *       "name": "Ana Souza",
+         *       "website": "https://ana.example",
+         *       "socials": [
+         *         "https://instagram.com/ana.makes"
+         *       ],
+         *       "message": "I review running shoes for 20,000 readers a month.",
+         *       "sponsor": "BRUNO7",
+         *       "acceptTerms": 2
+         *     }
+         */
+        "application/json": components["schemas"]["ApplicationInput"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "app-3f9c2a71b0",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": null,
+           *       "status": "applied",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "application": {
+           *         "website": "https://ana.example",
+           *         "socials": [
+           *           "https://instagram.com/ana.makes"
+           *         ],
+           *         "message": "I review running shoes for 20,000 readers a month.",
+           *         "ipCountry": "BR",
+           *         "appliedAt": "2026-11-02T14:05:09.512Z",
+           *         "decision": null,
+           *         "decidedAt": null
+           *       },
+           *       "portalUrl": "https://laurel.example.com/portal?program=prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C"
+           *     }
+           */
+          "application/json": components["schemas"]["SubmittedApplication"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getApplicationForm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "name": "Ambassadors",
+           *       "branding": {
+           *         "logoUrl": "https://brand.example/logo.png",
+           *         "color": "#0f766e"
+           *       },
+           *       "enrolment": "approval",
+           *       "terms": {
+           *         "version": 2,
+           *         "body": "# Terms\n\nShare your link honestly.",
+           *         "html": "<h1>Terms</h1>\n<p>Share your link honestly.</p>\n",
+           *         "updatedAt": "2026-11-02T14:05:09.512Z"
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["ApplicationForm"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  countWaitingApplications: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "waiting": 3
+           *     }
+           */
+          "application/json": components["schemas"]["WaitingApplications"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  approveApplication: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "app-3f9c2a71b0",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": null,
+           *       "status": "active",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "application": {
+           *         "website": "https://ana.example",
+           *         "socials": [
+           *           "https://instagram.com/ana.makes"
+           *         ],
+           *         "message": "I review running shoes for 20,000 readers a month.",
+           *         "sponsor": {
+           *           "id": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno"
+           *         },
+           *         "ipCountry": "BR",
+           *         "appliedAt": "2026-11-02T14:05:09.512Z",
+           *         "decision": "approved",
+           *         "decidedAt": "2026-11-02T14:05:09.512Z",
+           *         "reason": null,
+           *         "matches": [
+           *           {
+           *             "participantId": "par_01JD3A5B7C9D1E3F5G7H9J1K3Q",
+           *             "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *             "programName": "Ambassadors",
+           *             "externalId": "amb-51",
+           *             "name": "Ana S.",
+           *             "status": "suspended",
+           *             "sameProgram": true,
+           *             "on": [
+           *               "website"
+           *             ],
+           *             "blocked": true
+           *           }
+           *         ]
+           *       },
+           *       "signInLink": "https://laurel.example.com/portal#token=lrl_part_..."
+           *     }
+           */
+          "application/json": components["schemas"]["DecidedApplication"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  rejectApplication: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+        participantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "reason": "The website sells counterfeit shoes"
+         *     }
+         */
+        "application/json": components["schemas"]["RejectInput"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "par_01JD2QA1B2C3D4E5F6G7H8J9K0",
+           *       "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *       "externalId": "app-3f9c2a71b0",
+           *       "email": "ana@example.com",
+           *       "name": "Ana Souza",
+           *       "level": null,
+           *       "status": "rejected",
+           *       "sponsorId": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *       "referralCode": "ANA42",
+           *       "referralLink": "https://laurel.example.com/r/ANA42",
+           *       "termsVersion": 2,
+           *       "termsAcceptedAt": "2026-11-10T09:30:00.000Z",
+           *       "createdAt": "2026-11-02T14:05:09.512Z",
+           *       "application": {
+           *         "website": "https://ana.example",
+           *         "socials": [
+           *           "https://instagram.com/ana.makes"
+           *         ],
+           *         "message": "I review running shoes for 20,000 readers a month.",
+           *         "sponsor": {
+           *           "id": "par_01JD2Q9Z8Y7X6W5V4T3S2R1Q0P",
+           *           "externalId": "amb-7",
+           *           "name": "Bruno"
+           *         },
+           *         "ipCountry": "BR",
+           *         "appliedAt": "2026-11-02T14:05:09.512Z",
+           *         "decision": "rejected",
+           *         "decidedAt": "2026-11-02T14:05:09.512Z",
+           *         "reason": "The website sells counterfeit shoes",
+           *         "matches": [
+           *           {
+           *             "participantId": "par_01JD3A5B7C9D1E3F5G7H9J1K3Q",
+           *             "programId": "prg_01JD2Q8K4M7X9T3B5N6W2R8Y4C",
+           *             "programName": "Ambassadors",
+           *             "externalId": "amb-51",
+           *             "name": "Ana S.",
+           *             "status": "suspended",
+           *             "sameProgram": true,
+           *             "on": [
+           *               "website"
+           *             ],
+           *             "blocked": true
+           *           }
+           *         ]
+           *       },
+           *       "signInLink": null
+           *     }
+           */
+          "application/json": components["schemas"]["DecidedApplication"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getTerms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "version": 2,
+           *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "acceptedBy": 41
+           *     }
+           */
+          "application/json": components["schemas"]["Terms"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  publishTerms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name."
+         *     }
+         */
+        "application/json": components["schemas"]["TermsInput"];
+      };
+    };
+    responses: {
+      /** @description The body is the current version's: no new one */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "version": 2,
+           *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "acceptedBy": 0
+           *     }
+           */
+          "application/json": components["schemas"]["Terms"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "version": 2,
+           *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "acceptedBy": 0
+           *     }
+           */
+          "application/json": components["schemas"]["Terms"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listTermsVersions: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "version": 2,
+           *           "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *           "updatedAt": "2026-11-10T09:30:00.000Z",
+           *           "acceptedBy": 41
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["TermsCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  previewTerms: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name."
+         *     }
+         */
+        "application/json": components["schemas"]["TermsInput"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "bodyHtml": "<h1>Ambassador terms</h1>\n<p>You earn <strong>12%</strong> of every order you refer, paid monthly once your balance reaches 25.00.</p>\n<ul>\n<li>Only share your own link.</li>\n<li>No paid ads on our brand name.</li>\n</ul>\n"
+           *     }
+           */
+          "application/json": components["schemas"]["TermsPreview"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getMyTerms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "version": 2,
+           *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *       "bodyHtml": "<h1>Ambassador terms</h1>\n<p>You earn <strong>12%</strong> of every order you refer, paid monthly once your balance reaches 25.00.</p>\n<ul>\n<li>Only share your own link.</li>\n<li>No paid ads on our brand name.</li>\n</ul>\n",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "acceptedVersion": 1,
+           *       "acceptedAt": "2026-11-02T14:05:09.512Z",
+           *       "mustAccept": true
+           *     }
+           */
+          "application/json": components["schemas"]["MyTerms"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  acceptMyTerms: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "version": 2
+         *     }
+         */
+        "application/json": components["schemas"]["TermsAcceptance"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "version": 2,
+           *       "body": "# Ambassador terms\n\nYou earn **12%** of every order you refer, paid monthly once your balance reaches 25.00.\n\n- Only share your own link.\n- No paid ads on our brand name.",
+           *       "bodyHtml": "<h1>Ambassador terms</h1>\n<p>You earn <strong>12%</strong> of every order you refer, paid monthly once your balance reaches 25.00.</p>\n<ul>\n<li>Only share your own link.</li>\n<li>No paid ads on our brand name.</li>\n</ul>\n",
+           *       "updatedAt": "2026-11-10T09:30:00.000Z",
+           *       "acceptedVersion": 2,
+           *       "acceptedAt": "2026-11-12T08:00:00.000Z",
+           *       "mustAccept": false
+           *     }
+           */
+          "application/json": components["schemas"]["MyTerms"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listCreatives: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K",
+           *           "name": "Spring banner",
+           *           "kind": "image",
+           *           "url": "https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png",
+           *           "contentType": "image/png",
+           *           "size": 48213,
+           *           "text": null,
+           *           "createdAt": "2026-11-20T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": {
+            items: components["schemas"]["Creative"][];
+            next: string | null;
+          };
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createCreative: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "name": "Instagram caption",
+         *       "text": "My favourite shop: {link} (code {code})"
+         *     }
+         */
+        "application/json":
+          | {
+              /** @description What the console and the portal call the creative */
+              name: string;
+              /** @description The snippet; {link} and {code} are filled in with each participant's own */
+              text: string;
+            }
+          | {
+              /** @description What the console and the portal call the creative */
+              name: string;
+              /**
+               * Format: binary
+               * @description A PNG, JPEG, GIF, WebP or PDF of at most 10 MB, told by its bytes (its name and declared type are not trusted)
+               */
+              file: string;
+            };
+        /**
+         * @example {
+         *       "name": "Instagram caption",
+         *       "text": "My favourite shop: {link} (code {code})"
+         *     }
+         */
+        "multipart/form-data":
+          | {
+              /** @description What the console and the portal call the creative */
+              name: string;
+              /** @description The snippet; {link} and {code} are filled in with each participant's own */
+              text: string;
+            }
+          | {
+              /** @description What the console and the portal call the creative */
+              name: string;
+              /**
+               * Format: binary
+               * @description A PNG, JPEG, GIF, WebP or PDF of at most 10 MB, told by its bytes (its name and declared type are not trusted)
+               */
+              file: string;
+            };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K",
+           *       "name": "Spring banner",
+           *       "kind": "image",
+           *       "url": "https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png",
+           *       "contentType": "image/png",
+           *       "size": 48213,
+           *       "text": null,
+           *       "createdAt": "2026-11-20T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Creative"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  getCreative: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        creativeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K",
+           *       "name": "Spring banner",
+           *       "kind": "image",
+           *       "url": "https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png",
+           *       "contentType": "image/png",
+           *       "size": 48213,
+           *       "text": null,
+           *       "createdAt": "2026-11-20T09:30:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["Creative"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  deleteCreative: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        creativeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["TooManyRequests"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  getCreativeFile: {
+    parameters: {
+      query?: {
+        /** @description 1: as an attachment */
+        download?: "0" | "1" | "true" | "false";
+      };
+      header?: never;
+      path: {
+        creativeId: string;
+        /** @description The file's name; any name serves the same file */
+        fileName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          /** @description inline, or attachment with ?download=1, with the file's name */
+          "Content-Disposition": string;
+          /** @description nosniff: browsers take the type as given */
+          "X-Content-Type-Options": string;
+          /** @description public, max-age=31536000, immutable */
+          "Cache-Control": string;
+          [name: string]: unknown;
+        };
+        content: {
+          /** @example (the file's bytes) */
+          "*/*": string;
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+      503: components["responses"]["ServiceUnavailable"];
+    };
+  };
+  listMyCreatives: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K",
+           *           "name": "Spring banner",
+           *           "kind": "image",
+           *           "link": "https://laurel.example.com/r/ANA-7Q2M",
+           *           "code": "ANA-7Q2M",
+           *           "text": null,
+           *           "url": "https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png",
+           *           "downloadUrl": "https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png?download=1",
+           *           "embedHtml": "<a href=\"https://laurel.example.com/r/ANA-7Q2M\"><img src=\"https://laurel.example.com/creatives/cre_01JD2QB8R4K7Q2M9X3V5T8W1ZC0F4H6J8K/spring-banner.png\" alt=\"Spring banner\"></a>",
+           *           "contentType": "image/png",
+           *           "size": 48213,
+           *           "createdAt": "2026-11-20T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": {
+            items: components["schemas"]["MyCreative"][];
+            next: string | null;
+          };
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
       422: components["responses"]["UnprocessableEntity"];
       429: components["responses"]["TooManyRequests"];
     };

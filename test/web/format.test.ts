@@ -28,6 +28,9 @@ describe("money and what remains, in words", () => {
     [1, "count", "order_count", "1 order to go"],
     [120, "points", "points_earned", "120 points to go"],
     [3, "days", "inactivity_days", "3 days to go"],
+    [2, "count", "signup_count", "2 signups to go"],
+    [1, "count", "lead_count", "1 lead to go"],
+    [4, "count", "custom_count", "4 actions to go"],
   ] as const)("%i %s (%s) reads %s", (remaining, unit, metric, text) => {
     expect(remainingText(remaining, unit, "USD", metric, "en-US")).toBe(text);
   });

@@ -545,6 +545,12 @@ function metricWords(metric: Goal["metric"], currency: string): string {
       return "recruits";
     case "inactivity_days":
       return "days without a sale";
+    case "signup_count":
+      return "signups";
+    case "lead_count":
+      return "leads";
+    case "custom_count":
+      return "custom events";
   }
 }
 

@@ -38,6 +38,19 @@ export function formatDateTime(iso: string, timeZone: string, locale?: string): 
 /** What a goal's value counts, as the progress API says (`unit`). */
 export type Unit = Schema<"Progress">["unit"];
 
+/**
+ * What one of a counting goal's units is, by metric, for "3 orders to go":
+ * a metric not named here counts units.
+ */
+export const COUNTED_NOUNS: Readonly<Record<string, string>> = {
+  order_count: "order",
+  review_count: "review",
+  referral_count: "recruit",
+  signup_count: "signup",
+  lead_count: "lead",
+  custom_count: "action",
+};
+
 /** "$40.00 to go", "8 units to go", "120 points to go", "3 days to go". */
 export function remainingText(
   remaining: number,
@@ -49,16 +62,6 @@ export function remainingText(
   if (unit === "money") return `${formatMoney(remaining, currency, locale)} to go`;
   const n = formatNumber(remaining, locale);
   const noun =
-    unit === "points"
-      ? "point"
-      : unit === "days"
-        ? "day"
-        : metric === "order_count"
-          ? "order"
-          : metric === "review_count"
-            ? "review"
-            : metric === "referral_count"
-              ? "recruit"
-              : "unit";
+    unit === "points" ? "point" : unit === "days" ? "day" : (COUNTED_NOUNS[metric ?? ""] ?? "unit");
   return `${n} ${noun}${remaining === 1 ? "" : "s"} to go`;
 }

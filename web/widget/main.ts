@@ -9,7 +9,13 @@
 import type { Answer } from "../../src/client/index.ts";
 import type { Band } from "../shared/band.ts";
 import { textOn } from "../shared/contrast.ts";
-import { formatMoney, formatNumber, remainingText, type Unit } from "../shared/format.ts";
+import {
+  COUNTED_NOUNS,
+  formatMoney,
+  formatNumber,
+  remainingText,
+  type Unit,
+} from "../shared/format.ts";
 
 type Milestones = Answer<"/v1/widget/{programId}/milestones", "get">;
 type Me = Answer<"/v1/widget/{programId}/me", "get">;
@@ -43,9 +49,9 @@ const BAND_WORDS: Record<Band, string> = {
 const unitOf = (metric: string): Unit =>
   MONEY.has(metric) ? "money" : metric === "points_earned" ? "points" : "count";
 
+// Shoppers read of friends who buy where the console says recruits.
 const NOUNS: Record<string, string> = {
-  order_count: "order",
-  review_count: "review",
+  ...COUNTED_NOUNS,
   referral_count: "friend who buys",
   points_earned: "point",
 };
