@@ -590,6 +590,8 @@ describeEachBackend("applying to a program", (backend) => {
       name: "Formed",
       branding: { logoUrl: "https://brand.example/logo.png", color: "#0f766e" },
       enrolment: "approval",
+      // No mail is set up here: the page must not promise one.
+      decisionMailed: false,
       terms: { version: 1 },
     });
     expect(reply.body.terms.html).toContain("<strong>kind</strong>");
@@ -799,6 +801,13 @@ describeEachBackend("decision mails", (backend) => {
 
   it("an approved applicant is mailed a sign-in link that opens the portal", async () => {
     const program = await createProgram(api, { name: "Mailed", enrolment: "approval" });
+    const form = await api.call(
+      "GET",
+      `/v1/programs/${program.id}/application-form`,
+      undefined,
+      null,
+    );
+    expect(form.body).toMatchObject({ decisionMailed: true });
     const email = uniqueEmail("ana");
     const ana = await applicantOf(program.id, email);
     expect(await deliveredTo(email)).toEqual([]);
@@ -841,6 +850,13 @@ describeEachBackend("decision mails", (backend) => {
       enrolment: "approval",
       notifications: { applicationDecided: false },
     });
+    const form = await api.call(
+      "GET",
+      `/v1/programs/${program.id}/application-form`,
+      undefined,
+      null,
+    );
+    expect(form.body).toMatchObject({ decisionMailed: false });
     const email = uniqueEmail("cy");
     const cy = await applicantOf(program.id, email);
     const approved = await api.call<ApplicantBody>(

@@ -261,8 +261,9 @@ function ApplyForm({ form }: { form: Form }) {
           </p>
         ) : (
           <p className="mt-2 text-slate-700">
-            {form.name} will look at it and we&rsquo;ll email you at {done.email ?? "your address"}{" "}
-            once it is decided.
+            {form.decisionMailed
+              ? `${form.name} will look at it and we’ll email you at ${done.email ?? "your address"} once it is decided.`
+              : `${form.name} will look at it and let you know once it is decided.`}
           </p>
         )}
       </section>
@@ -276,7 +277,9 @@ function ApplyForm({ form }: { form: Form }) {
       <p className="mt-1 text-slate-700">
         {form.enrolment === "open"
           ? `Fill this in to join ${form.name} at once.`
-          : `${form.name} reads every application and emails you the decision.`}
+          : form.decisionMailed
+            ? `${form.name} reads every application and emails you the decision.`
+            : `${form.name} reads every application and lets you know the decision.`}
       </p>
       <TextField id={`${id}-name`} label="Name" error={errors.name}>
         {(aria) => (

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { countryOf, websiteHostOf } from "../../domain/applications.ts";
-import { enrolmentOf } from "../../domain/program.ts";
+import { enrolmentOf, notificationOn } from "../../domain/program.ts";
 import { decide, screeningsOf, submitApplication } from "../../engine/applications.ts";
 import { portalLink } from "../../engine/notification-mails.ts";
 import type { Services } from "../../engine/services.ts";
@@ -131,6 +131,11 @@ const applicationFormSchema = z
       color: z.string().nullable(),
     }),
     enrolment: z.enum(["open", "approval", "closed"]),
+    decisionMailed: z
+      .boolean()
+      .describe(
+        "Whether the applicant is mailed the decision: mail is set up and the program sends it",
+      ),
     terms: z
       .strictObject({
         version: z.number().int(),
@@ -293,6 +298,7 @@ export const applicationRoutes: AnyRoute[] = [
       name: "Ambassadors",
       branding: { logoUrl: "https://brand.example/logo.png", color: "#0f766e" },
       enrolment: "approval",
+      decisionMailed: true,
       terms: {
         version: 2,
         body: "# Terms\n\nShare your link honestly.",
@@ -311,6 +317,8 @@ export const applicationRoutes: AnyRoute[] = [
           color: program.config.branding?.color ?? null,
         },
         enrolment: enrolmentOf(program.config),
+        decisionMailed:
+          services.mail !== undefined && notificationOn(program.config, "applicationDecided"),
         terms:
           terms === null
             ? null
