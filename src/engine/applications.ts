@@ -132,8 +132,8 @@ export async function submitApplication(
         ips: [origin.ip],
       },
       async (tx, participant) => {
-        // The one refusal that names what someone else did, so it says no more
-        // than that the address is in use.
+        // Whoever uses the address, an applicant or a member the brand added, is
+        // someone else: the refusal says only that it is in use.
         if (await emailInProgram(tx, program.id, input.email, participant.id))
           throw new Refused(
             refusal(
@@ -188,7 +188,7 @@ export async function submitApplication(
  * program. An unknown, foreign or inactive code is ignored rather than
  * refused: it comes from a link or a cookie the applicant did not write and
  * cannot fix, and refusing would turn a sincere applicant away; the brand can
- * still set a sponsor when it approves.
+ * still give them a sponsor (PATCH .../participants/{id} with `sponsor`).
  */
 async function sponsorOf(
   db: Queryable,
