@@ -232,6 +232,7 @@ describeEachBackend("applying to a program", (backend) => {
     for (const body of ["# Terms\n\nBe honest.", "# Terms\n\nBe honest, always."])
       expectStatus(await api.call("PUT", `/v1/programs/${program.id}/terms`, { body }), 201);
     const email = uniqueEmail("hal");
+    const before = await snapshot(api.db);
 
     const missing = await apply(api, program.id, applicationOf(email));
     expectError(missing, 422, "validation_failed");
@@ -241,6 +242,8 @@ describeEachBackend("applying to a program", (backend) => {
     const old = await apply(api, program.id, applicationOf(email, { acceptTerms: 1 }));
     expectError(old, 422, "validation_failed");
     expect(messageOf(old)).toContain("version 2");
+    // Refused after the participant was written in its transaction: nothing of it stays.
+    expect(await snapshot(api.db)).toEqual(before);
     expect(await applicationsIn(api, program.id)).toBe(0);
 
     const accepted = await apply(api, program.id, applicationOf(email, { acceptTerms: 2 }));
