@@ -526,6 +526,41 @@ export function processEvents(
       })),
     });
   };
+  /**
+   * Books an order's or a conversion's commissions as one pending journal,
+   * and the flag that holds them when a fraud rule applied: the event's id
+   * names the hold, its review and its ledger entries.
+   */
+  const bookCommissions = (
+    eventId: string,
+    earnerId: string,
+    totals: readonly { participantId: string; level: number; amountMinor: number }[],
+    review: { rule: FraudRule; message: string } | null,
+  ) => {
+    if (totals.length === 0) return;
+    if (review)
+      facts.flags.push({
+        rule: review.rule,
+        participantId: earnerId,
+        eventId,
+        orderId: eventId,
+        reason: review.message,
+        key: `${review.rule}:${eventId}`,
+      });
+    facts.journals.push({
+      asset: "cash",
+      bucket: "pending",
+      causeType: "commission",
+      causeKey: `commission:${eventId}`,
+      eventId,
+      orderId: eventId,
+      legs: totals.map((t) => ({
+        participantId: t.participantId,
+        amountMinor: t.amountMinor,
+        level: t.level,
+      })),
+    });
+  };
   const reject = (id: string, code: string, message: string) =>
     facts.outcomes.push({ id, status: "rejected", error: { code, message } });
   const processed = (event: ReceivedEvent, fields: Partial<ProcessedOutcome> = {}) =>
@@ -727,31 +762,9 @@ export function processEvents(
               ? null
               : Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
         });
-        if (review)
-          facts.flags.push({
-            rule: review.rule,
-            participantId: referrer.participantId,
-            eventId: event.id,
-            // The conversion's id stands for an order wherever a hold is
-            // kept: its release, its review, its ledger entries.
-            orderId: event.id,
-            reason: review.message,
-            key: `${review.rule}:${event.id}`,
-          });
-        if (totals.length > 0)
-          facts.journals.push({
-            asset: "cash",
-            bucket: "pending",
-            causeType: "commission",
-            causeKey: `commission:${event.id}`,
-            eventId: event.id,
-            orderId: event.id,
-            legs: totals.map((t) => ({
-              participantId: t.participantId,
-              amountMinor: t.amountMinor,
-              level: t.level,
-            })),
-          });
+        // The conversion's id stands for an order wherever a hold is kept:
+        // its release, its review, its ledger entries.
+        bookCommissions(event.id, referrer.participantId, totals, review);
         const tracked = track(
           { kind, participantId: referrer.participantId, atMs: event.occurredAtMs },
           event.id,
@@ -966,29 +979,7 @@ export function processEvents(
           false,
           ...(refundHistory.get(seller.participantId) ?? []),
         ]);
-        if (review && totals.length > 0)
-          facts.flags.push({
-            rule: review.rule,
-            participantId: seller.participantId,
-            eventId: event.id,
-            orderId: event.id,
-            reason: review.message,
-            key: `${review.rule}:${event.id}`,
-          });
-        if (totals.length > 0)
-          facts.journals.push({
-            asset: "cash",
-            bucket: "pending",
-            causeType: "commission",
-            causeKey: `commission:${event.id}`,
-            eventId: event.id,
-            orderId: event.id,
-            legs: totals.map((t) => ({
-              participantId: t.participantId,
-              amountMinor: t.amountMinor,
-              level: t.level,
-            })),
-          });
+        bookCommissions(event.id, seller.participantId, totals, review);
         const tracked = trackSale(seller);
         processed(event, {
           ...goalFields(tracked),

@@ -2,13 +2,13 @@ import type { Queryable } from "../store/db.ts";
 import { lockOrders } from "../store/locks.ts";
 import { bookJournals } from "../store/facts.ts";
 import {
+  dueConversions,
   dueOrders,
   insertHoldReleases,
   unreleasedLegs,
   type DueHold,
   type DueOrder,
 } from "../store/holds.ts";
-import { dueConversions } from "../store/conversions.ts";
 import {
   advanceJobPosition,
   COMMIT_MARGIN_MS,

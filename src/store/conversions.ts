@@ -3,14 +3,7 @@ import { memoryKey, type ConversionKind } from "../domain/conversions.ts";
 import type { ConversionFact } from "../domain/process-events.ts";
 import { bulkInsert } from "./bulk-insert.ts";
 import type { Queryable } from "./db.ts";
-import type { DueOrder } from "./holds.ts";
-import {
-  batchKeys,
-  exactInstant,
-  JOB_PROGRAM,
-  readInIndexOrder,
-  type JobPosition,
-} from "./job-watermarks.ts";
+import { batchKeys, JOB_PROGRAM } from "./job-watermarks.ts";
 
 /**
  * By memoryKey(kind, key): the first attributed conversion remembered under
@@ -95,29 +88,4 @@ export async function insertConversions(
       })),
     ),
   );
-}
-
-/**
- * The next `limit` conversions whose hold is over by `now`, after `after`, in
- * (available_at, event_id) order, the order of the conversions_due index:
- * as dueOrders, with the conversion's event id where an order's id is.
- */
-export async function dueConversions(
-  tx: Queryable,
-  programId: string,
-  after: JobPosition | null,
-  now: Date,
-  limit: number,
-): Promise<DueOrder[]> {
-  await readInIndexOrder(tx);
-  const rows = await tx.query<{ eventId: string; at: string }>(
-    `select c.event_id as "eventId", ${exactInstant("c.available_at")} as at
-     from conversions c
-     where c.program_id = ${JOB_PROGRAM} and c.available_at <= $2
-       and (c.available_at, c.event_id) > ($3::timestamptz, $4::text)
-     order by c.available_at, c.event_id
-     limit $5`,
-    [programId, now.toISOString(), after?.at ?? "-infinity", after?.key ?? "", limit],
-  );
-  return rows.map((r) => ({ orderId: r.eventId, position: { at: r.at, key: r.eventId } }));
 }

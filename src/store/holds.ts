@@ -22,31 +22,43 @@ export interface DueOrder {
   position: JobPosition;
 }
 
+/** Where held commissions wait for their release: orders, and signups' and leads' conversions. */
+const HELD = {
+  orders: { table: "orders o", id: "o.order_id", at: "o.available_at" },
+  conversions: { table: "conversions c", id: "c.event_id", at: "c.available_at" },
+} as const;
+
 /**
- * The next `limit` orders whose hold is over by `now`, after `after`, in
- * (available_at, order_id) order: the order of the orders_due index, so the
- * batch is read from the index and nothing before `after` is looked at.
+ * The next `limit` held orders (or conversions) whose hold is over by `now`,
+ * after `after`, in (available_at, id) order: the order of the table's _due
+ * index, so the batch is read from the index and nothing before `after` is
+ * looked at. A conversion's event id stands where an order's id is.
  * Inside a transaction (see readInIndexOrder).
  */
-export async function dueOrders(
+export async function dueHeld(
+  held: keyof typeof HELD,
   tx: Queryable,
   programId: string,
   after: JobPosition | null,
   now: Date,
   limit: number,
 ): Promise<DueOrder[]> {
+  const { table, id, at } = HELD[held];
   await readInIndexOrder(tx);
   const rows = await tx.query<{ orderId: string; at: string }>(
-    `select o.order_id as "orderId", ${exactInstant("o.available_at")} as at
-     from orders o
-     where o.program_id = ${JOB_PROGRAM} and o.available_at <= $2
-       and (o.available_at, o.order_id) > ($3::timestamptz, $4::text)
-     order by o.available_at, o.order_id
+    `select ${id} as "orderId", ${exactInstant(at)} as at
+     from ${table}
+     where program_id = ${JOB_PROGRAM} and ${at} <= $2
+       and (${at}, ${id}) > ($3::timestamptz, $4::text)
+     order by ${at}, ${id}
      limit $5`,
     [programId, now.toISOString(), after?.at ?? "-infinity", after?.key ?? "", limit],
   );
   return rows.map((r) => ({ orderId: r.orderId, position: { at: r.at, key: r.orderId } }));
 }
+
+export const dueOrders = dueHeld.bind(null, "orders");
+export const dueConversions = dueHeld.bind(null, "conversions");
 
 /**
  * The commission legs of `orderIds` not released yet, each with what is left
