@@ -173,6 +173,8 @@ describeInBrowser("an affiliate's way in: recruited, approved by mail, promoting
     const approval = inbox.received.find((m) => m.to.includes("ana@example.com"));
     if (!approval) throw new Error("no approval mail");
     expect(approval.headers.subject).toBe("Welcome to Peak Gear: your application is approved");
+    // The link keeps working (see the other device below), and the mail says so.
+    expect(approval.parts["text/plain"]).toContain("it opens your portal each time you follow it");
     const portal = await context.newPage();
     portal.setDefaultTimeout(10_000);
     portal.on("pageerror", (error) => errors.push(error.message));
@@ -240,6 +242,14 @@ describeInBrowser("an affiliate's way in: recruited, approved by mail, promoting
 
     // 7. The portal as Ana now sees it is accessible.
     expect(await accessibilityViolations(portal)).toEqual([]);
+    // The mailed link is hers to keep: on another device it opens her portal again.
+    const phone = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    phone.setDefaultTimeout(10_000);
+    phone.on("pageerror", (error) => errors.push(error.message));
+    await phone.goto(onServer(server, linkIn(approval)));
+    await phone.getByText("Hello Ana Souza").waitFor();
+    await eventually(() => phone.locator('[data-stat="signups"]').textContent()).toBe("1");
+    await phone.close();
     expect(errors).toEqual([]);
     await context.close();
   });

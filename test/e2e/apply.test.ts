@@ -124,7 +124,9 @@ describeInBrowser("applying on the public apply page and being approved in the c
 
     await card.getByRole("button", { name: "Approve Ana Souza" }).click();
     await admin.getByText("Ana Souza is approved and active.").waitFor();
-    const link = await admin.getByLabel("Their portal sign-in link (it works once)").inputValue();
+    const link = await admin
+      .getByLabel("Their portal sign-in link (for them alone: it opens their portal every time)")
+      .inputValue();
     expect(link).toMatch(new RegExp(`^http.*/portal#token=`));
     await admin.getByText("No applications wait for a decision.").waitFor();
     expect(await accessibilityViolations(admin)).toEqual([]);

@@ -139,7 +139,7 @@ function DecidedNotice({ decided }: { decided: { applicant: Decided; words: stri
         <div className="mt-2">
           <CopyField
             id="sign-in-link"
-            label="Their portal sign-in link (it works once)"
+            label="Their portal sign-in link (for them alone: it opens their portal every time)"
             copyLabel="the sign-in link"
             what="link"
             value={link}
