@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startMailWorker } from "../../src/jobs/send-mail.ts";
 import { createParticipant, createProgram, expectStatus, PUBLIC_URL } from "../support/api.ts";
 import { accessibilityViolations } from "../support/axe.ts";
-import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
+import { describeInBrowser, descriptionOf, eventually, useBrowser } from "../support/browser.ts";
 import { PNG_BYTES } from "../support/creatives.ts";
 import { useWebServer, type WebServer } from "../support/web-server.ts";
 import { linkIn, useSmtpInbox } from "../mail/smtp-inbox.ts";
@@ -252,5 +252,48 @@ describeInBrowser("an affiliate's way in: recruited, approved by mail, promoting
     await phone.close();
     expect(errors).toEqual([]);
     await context.close();
+  });
+  it("terms published while an applicant reads the apply page are shown to them, and the application goes in once they accept the new version", async () => {
+    const program = await createProgram(server, { name: "Fresh Terms", enrolment: "approval" });
+    const publish = (body: string) =>
+      server.call("PUT", `/v1/programs/${program.id}/terms`, { body });
+    expectStatus(await publish("# First rules\n\nBe kind."), 201);
+    const page = await browser().newPage({ viewport: { width: 375, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${server.url}/apply/${program.id}`);
+    await page.getByRole("heading", { name: "Terms (version 1)" }).waitFor();
+    await page.getByLabel("Name").fill("Bo Lind");
+    await page.getByLabel("Email").fill("bo@example.com");
+    await page.getByLabel("Message (optional)").fill("Hello from Bo.");
+    const accept = page.getByLabel("I have read and accept Fresh Terms’s terms");
+    await accept.check();
+
+    // The brand publishes version 2 before Bo presses Apply.
+    expectStatus(await publish("# Second rules\n\nBe kind and honest."), 201);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("heading", { name: "Terms (version 2)" }).waitFor();
+    const terms = page.getByRole("region", { name: "Fresh Terms's terms" });
+    expect(await terms.locator("h1").textContent()).toBe("Second rules");
+    expect(await accept.isChecked()).toBe(false);
+    await eventually(() => descriptionOf(accept)).toBe(
+      "Fresh Terms published new terms while you were reading: read version 2 above and accept it to apply.",
+    );
+    expect(await accept.getAttribute("aria-invalid")).toBe("true");
+    // What Bo typed is still there.
+    expect(await page.getByLabel("Message (optional)").inputValue()).toBe("Hello from Bo.");
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await accept.check();
+    expect(await accept.getAttribute("aria-invalid")).toBeNull();
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("heading", { name: "Thank you, your application is in" }).waitFor();
+    const listed = await server.call<{
+      items: { name: string | null; termsVersion: number | null }[];
+    }>("GET", `/v1/programs/${program.id}/participants`);
+    expect(listed.body.items).toMatchObject([{ name: "Bo Lind", termsVersion: 2 }]);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

@@ -25,6 +25,9 @@ const viaOf = (): string => new URLSearchParams(window.location.search).get("via
 type Loaded =
   { kind: "loading" } | { kind: "missing" } | { kind: "failed" } | { kind: "ready"; form: Form };
 
+const formOf = (programId: string): Promise<Form> =>
+  ok(client.GET("/v1/programs/{programId}/application-form", { params: { path: { programId } } }));
+
 function App() {
   const programId = programIdOf();
   const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
@@ -33,11 +36,7 @@ function App() {
       setLoaded({ kind: "missing" });
       return;
     }
-    ok(
-      client.GET("/v1/programs/{programId}/application-form", {
-        params: { path: { programId } },
-      }),
-    ).then(
+    formOf(programId).then(
       (form) => setLoaded({ kind: "ready", form }),
       (error: unknown) =>
         setLoaded({
@@ -85,7 +84,13 @@ function App() {
         </main>
       ) : (
         <main>
-          <ApplyForm form={form} />
+          <ApplyForm
+            form={form}
+            // Terms published while the page was open: show the new ones, keeping what was typed.
+            onTermsChanged={() =>
+              formOf(form.programId).then((fresh) => setLoaded({ kind: "ready", form: fresh }))
+            }
+          />
         </main>
       )}
     </Page>
@@ -187,7 +192,13 @@ function TextField(props: {
   );
 }
 
-function ApplyForm({ form }: { form: Form }) {
+/** A refusal for terms other than the ones in force: the brand published a version meanwhile. */
+const termsChangedIn = (error: unknown): boolean =>
+  error instanceof ApiError &&
+  error.status === 422 &&
+  error.body.details.some((d) => d.path === "acceptTerms");
+
+function ApplyForm({ form, onTermsChanged }: { form: Form; onTermsChanged: () => Promise<void> }) {
   const id = useId();
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
@@ -196,6 +207,7 @@ function ApplyForm({ form }: { form: Form }) {
   const [message, setMessage] = useState("");
   const [sponsor, setSponsor] = useState(viaOf);
   const [accepted, setAccepted] = useState(false);
+  const [termsChanged, setTermsChanged] = useState(false);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<Submitted | null>(null);
@@ -229,6 +241,13 @@ function ApplyForm({ form }: { form: Form }) {
         setSending(false);
       },
       (caught: unknown) => {
+        // Accepted (or absent) terms refused mean they changed under the applicant: the
+        // page reads them again, and asks for the new ones rather than the old ones again.
+        if (termsChangedIn(caught) && (accepted || !form.terms)) {
+          setAccepted(false);
+          setTermsChanged(true);
+          void onTermsChanged().catch(() => undefined);
+        }
         setError(caught);
         setSending(false);
       },
@@ -401,7 +420,11 @@ function ApplyForm({ form }: { form: Form }) {
               id={`${id}-accept`}
               type="checkbox"
               checked={accepted}
-              onChange={(e) => setAccepted(e.target.checked)}
+              onChange={(e) => {
+                setAccepted(e.target.checked);
+                // Ticked for the new version, the refusal of the old one no longer applies.
+                if (termsChanged) setError(null);
+              }}
               className="mt-1 h-5 w-5"
               {...(errors.acceptTerms
                 ? { "aria-invalid": true, "aria-describedby": `${id}-accept-error` }
@@ -413,7 +436,9 @@ function ApplyForm({ form }: { form: Form }) {
             <p id={`${id}-accept-error`} className="mt-1 text-sm text-red-800">
               {accepted
                 ? errors.acceptTerms
-                : "Accept the terms to apply: tick the box above once you have read them."}
+                : termsChanged
+                  ? `${form.name} published new terms while you were reading: read version ${form.terms.version} above and accept it to apply.`
+                  : "Accept the terms to apply: tick the box above once you have read them."}
             </p>
           )}
         </section>
