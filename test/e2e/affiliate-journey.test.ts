@@ -175,6 +175,7 @@ describeInBrowser("an affiliate's way in: recruited, approved by mail, promoting
     expect(approval.headers.subject).toBe("Welcome to Peak Gear: your application is approved");
     // The link keeps working (see the other device below), and the mail says so.
     expect(approval.parts["text/plain"]).toContain("it opens your portal each time you follow it");
+    expect(approval.parts["text/html"]).toContain(`href="${linkIn(approval)}"`);
     const portal = await context.newPage();
     portal.setDefaultTimeout(10_000);
     portal.on("pageerror", (error) => errors.push(error.message));
