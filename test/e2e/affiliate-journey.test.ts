@@ -2,8 +2,9 @@
 // sets its program up through the API, someone follows a member's recruitment
 // link and applies, the brand approves them in the console, the approval mail
 // reaches a real SMTP server and its link signs them in to the portal, where
-// they accept the terms, find the creatives filled in with their own link and
-// code, and see the signup their code brought and what it earned.
+// they accept the terms revised meanwhile, find the creatives filled in with
+// their own link and code, and see the signup their code brought and what it
+// earned. Terms revised while the apply page is open are shown there too.
 import type { BrowserContext } from "playwright-core";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
