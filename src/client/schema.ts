@@ -1823,6 +1823,8 @@ export interface components {
       };
       /** @enum {string} */
       enrolment: "open" | "approval" | "closed";
+      /** @description Whether the applicant is mailed the decision: mail is set up and the program sends it */
+      decisionMailed: boolean;
       /** @description The current terms, which an applicant accepts by version; null without any */
       terms: {
         version: number;
@@ -10100,6 +10102,7 @@ export interface operations {
            *         "color": "#0f766e"
            *       },
            *       "enrolment": "approval",
+           *       "decisionMailed": true,
            *       "terms": {
            *         "version": 2,
            *         "body": "# Terms\n\nShare your link honestly.",

@@ -357,6 +357,10 @@ describeInBrowser("the admin console", () => {
     await own.getByLabel("Admin key").fill(made.lines[1] ?? "");
     await own.getByRole("button", { name: "Sign in" }).click();
     await own.getByRole("heading", { name: "Overview" }).waitFor();
+    // Revoked only once the console has made every request of its first
+    // screen (the nav's count of waiting applications among them), so that
+    // the click below is what meets the revoked key.
+    await own.waitForLoadState("networkidle");
 
     await runKeys(server.services, "revoke", "brand-a", keyId);
     await own.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
