@@ -38,7 +38,7 @@ Environment:
   PORT                  the port to listen on (3000)
   HOST                  the address to listen on (127.0.0.1); 0.0.0.0 listens on every interface
   DATABASE_URL          a PostgreSQL server (postgres://...); unset, the embedded database
-  LAUREL_DATA           the embedded database's directory (./data)
+  LAUREL_DATA           the embedded database's directory, and creatives' files (./data)
   LAUREL_ADMIN_KEY      the first brand's admin key; used on a new database only
   LAUREL_PUBLIC_URL     where Laurel is reached from outside (http://localhost:PORT)
   LAUREL_METRICS_TOKEN  turns on GET /metrics, for a Bearer of this token
@@ -48,6 +48,15 @@ Environment:
   LAUREL_SFTP_URL, LAUREL_SFTP_PASSWORD, LAUREL_SFTP_KEY_FILE, LAUREL_SFTP_HOST_KEY,
   LAUREL_SFTP_POLL_SECONDS
                         an SFTP drop folder for target files (see the README)
+  LAUREL_SMTP_URL, LAUREL_MAIL_FROM
+                        mail through this server (smtp://user:pass@host:port, smtps:// for TLS)
+                        from this address; unset, nothing is mailed
+  LAUREL_BROADCAST_PER_MINUTE
+                        broadcast mails sent a minute at most (600)
+  LAUREL_S3_URL         keep creatives' files in an S3-compatible bucket
+                        (https://KEY:SECRET@host/bucket?region=REGION) instead of LAUREL_DATA
+  LAUREL_WEBHOOKS_ALLOW_PRIVATE
+                        true lets webhook endpoints be http:// or private addresses (development)
   LOG_LEVEL             the request log's level (info)
 `;
 
