@@ -90,15 +90,30 @@ export function Applications({ program }: { program: Program }) {
       ) : queue.data.items.length === 0 ? (
         <Empty>No applications wait for a decision.</Empty>
       ) : (
-        <ul className="flex flex-col gap-3" aria-label="Applications waiting">
-          {queue.data.items.map((a) => (
-            <li key={a.id}>
-              <ApplicantCard program={program} applicant={a} onDecided={setDecided} />
-            </li>
-          ))}
-        </ul>
+        <>
+          {queue.data.next !== null && <MoreWaiting programId={program.id} />}
+          <ul className="flex flex-col gap-3" aria-label="Applications waiting">
+            {queue.data.items.map((a) => (
+              <li key={a.id}>
+                <ApplicantCard program={program} applicant={a} onDecided={setDecided} />
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </div>
+  );
+}
+
+/** Says the queue shows its first QUEUE_SIZE, when more than that wait. */
+function MoreWaiting({ programId }: { programId: string }) {
+  const waiting = useWaitingApplications(programId).data?.waiting;
+  return (
+    <p className="text-sm text-slate-700">
+      These are the {QUEUE_SIZE} who applied first
+      {waiting === undefined ? "" : ` of ${waiting.toLocaleString()} waiting`}; deciding them brings
+      the next ones in.
+    </p>
   );
 }
 
