@@ -563,6 +563,12 @@ export function processEvents(
   };
   const reject = (id: string, code: string, message: string) =>
     facts.outcomes.push({ id, status: "rejected", error: { code, message } });
+  /** An attributed participant: the state holds everyone the batch's events can name. */
+  const loaded = (participantId: string): ParticipantState => {
+    const participant = state.participants.get(participantId);
+    if (!participant) throw new Error(`attributed participant ${participantId} was not loaded`);
+    return participant;
+  };
   const processed = (event: ReceivedEvent, fields: Partial<ProcessedOutcome> = {}) =>
     facts.outcomes.push({
       id: event.id,
@@ -696,18 +702,10 @@ export function processEvents(
           paysCommission: rules.plan !== null,
         });
         if (attribution.participantId === null) {
-          processed(event, {
-            attribution: {
-              source: attribution.source,
-              reason: attribution.reason,
-              message: attribution.message,
-            },
-          });
+          processed(event, { attribution: unattributed(attribution) });
           break;
         }
-        const referrer = state.participants.get(attribution.participantId);
-        if (!referrer)
-          throw new Error(`attributed participant ${attribution.participantId} was not loaded`);
+        const referrer = loaded(attribution.participantId);
         bind(event, event.customer, referrer.participantId);
         const kind = event.type;
         const attributed = {
@@ -925,18 +923,10 @@ export function processEvents(
         };
         if (attribution.participantId === null) {
           order([], [], [], null);
-          processed(event, {
-            attribution: {
-              source: attribution.source,
-              reason: attribution.reason,
-              message: attribution.message,
-            },
-          });
+          processed(event, { attribution: unattributed(attribution) });
           break;
         }
-        const seller = state.participants.get(attribution.participantId);
-        if (!seller)
-          throw new Error(`attributed participant ${attribution.participantId} was not loaded`);
+        const seller = loaded(attribution.participantId);
         bind(event, event.customer, seller.participantId);
         bindSubscription(event, seller.participantId);
         personal.set(seller.participantId, [
@@ -1137,4 +1127,13 @@ export function customerKeys(customer: { id?: string; email?: string } | undefin
   if (customer?.id !== undefined) keys.push(`id:${customer.id}`);
   if (customer?.email !== undefined) keys.push(`email:${customer.email.trim().toLowerCase()}`);
   return keys;
+}
+
+/** Why no one was attributed, as an outcome says it. */
+function unattributed(attribution: {
+  readonly source: AttributionSource | null;
+  readonly reason?: string;
+  readonly message?: string;
+}): NonNullable<ProcessedOutcome["attribution"]> {
+  return { source: attribution.source, reason: attribution.reason, message: attribution.message };
 }
