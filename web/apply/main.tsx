@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useId, useState, type FormEvent, type ReactNode 
 import { createRoot } from "react-dom/client";
 import { ApiError, createClient, ok, type Schema } from "../shared/api.ts";
 import { textOn } from "../shared/contrast.ts";
+import { BrandHeader } from "../shared/brand-header.tsx";
 import "../shared/styles.css";
 
 type Form = Schema<"ApplicationForm">;
@@ -73,7 +74,12 @@ function App() {
   const { form } = loaded;
   return (
     <Page>
-      <BrandHeader form={form} />
+      <BrandHeader
+        heading={`Apply to ${form.name}`}
+        title={`Apply to ${form.name}`}
+        branding={form.branding}
+        className="mb-6"
+      />
       {form.enrolment === "closed" ? (
         <main>
           <h2 className="text-xl font-semibold">{form.name} does not take applications</h2>
@@ -99,37 +105,6 @@ function App() {
 
 function Page({ children }: { children: ReactNode }) {
   return <div className="mx-auto max-w-2xl p-4 sm:p-6">{children}</div>;
-}
-
-/** The program's own name, logo and colour, as the portal shows them. */
-function BrandHeader({ form }: { form: Form }) {
-  const { logoUrl, color } = form.branding;
-  useEffect(() => {
-    document.title = `Apply to ${form.name}`;
-  }, [form.name]);
-  return (
-    <header
-      className="mb-6 flex items-center gap-3 rounded-lg px-4 py-3"
-      style={
-        color
-          ? { backgroundColor: color, color: textOn(color) }
-          : { backgroundColor: "#1e293b", color: "#ffffff" }
-      }
-    >
-      {logoUrl && (
-        // The name beside it says what the logo does: it is decoration for screen readers.
-        <img
-          src={logoUrl}
-          alt=""
-          onError={(e) => {
-            e.currentTarget.hidden = true;
-          }}
-          className="h-10 w-auto max-w-32 shrink-0 rounded bg-white object-contain p-1"
-        />
-      )}
-      <h1 className="min-w-0 text-2xl font-semibold break-words">Apply to {form.name}</h1>
-    </header>
-  );
 }
 
 const inputClass =

@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-quer
 import { StrictMode, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError, createClient, ok, type Client, type Schema } from "../shared/api.ts";
-import { textOn } from "../shared/contrast.ts";
+import { BrandHeader } from "../shared/brand-header.tsx";
 import "../shared/styles.css";
 import { PayoutHistory, Performance } from "./performance.tsx";
 import {
@@ -210,7 +210,12 @@ function Dashboard({ client }: { client: Client }) {
       {() =>
         me.data && program.data ? (
           <>
-            <BrandHeader program={program.data} />
+            <BrandHeader
+              heading={program.data.name}
+              title={`${program.data.name} portal`}
+              branding={program.data.branding}
+              className="mb-4"
+            />
             <main className="space-y-4">
               <p className="text-slate-700">
                 Hello {me.data.name ?? me.data.externalId}, welcome to{" "}
@@ -261,39 +266,6 @@ function Dashboard({ client }: { client: Client }) {
         ) : null
       }
     </QueryState>
-  );
-}
-
-/** The program's own name, logo and colour at the top of the page, and in the tab's title. */
-function BrandHeader({ program }: { program: Schema<"MemberProgram"> }) {
-  const { logoUrl, color } = program.branding;
-  useEffect(() => {
-    document.title = `${program.name} portal`;
-  }, [program.name]);
-  return (
-    <header
-      className="mb-4 flex items-center gap-3 rounded-lg px-4 py-3"
-      data-brand-color={color ?? ""}
-      style={
-        color
-          ? { backgroundColor: color, color: textOn(color) }
-          : { backgroundColor: "#1e293b", color: "#ffffff" }
-      }
-    >
-      {logoUrl && (
-        // The name beside it says what the logo does: it is decoration for screen readers.
-        <img
-          src={logoUrl}
-          alt=""
-          // A logo that does not load is left out rather than shown broken.
-          onError={(e) => {
-            e.currentTarget.hidden = true;
-          }}
-          className="h-10 w-auto max-w-32 shrink-0 rounded bg-white object-contain p-1"
-        />
-      )}
-      <h1 className="min-w-0 text-2xl font-semibold break-words">{program.name}</h1>
-    </header>
   );
 }
 
