@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import MarkdownIt from "markdown-it";
+import { renderMarkdown } from "./markdown.ts";
 import { renderMail, type RenderedMail } from "../mail/render.ts";
 import { loadMailTemplate } from "../mail/templates.ts";
 import {
@@ -27,13 +27,6 @@ export interface BroadcastInput {
 export type BroadcastRefusal =
   { kind: "mail_off" } | { kind: "unknown_level"; level: string; index: number; known: string[] };
 
-// Raw HTML off: a body is the brand's words, never markup that could change
-// the mail around it. Bare URLs become links, as people expect of a mail.
-const markdown = new MarkdownIt({ html: false, linkify: true });
-
-/** A broadcast's Markdown as the HTML of its mail. */
-export const renderBroadcastBody = (body: string): string => markdown.render(body);
-
 /** Checks the audience against the program: only its own level keys select anyone. */
 function refusalOf(
   services: Services,
@@ -53,7 +46,7 @@ const contentOf = (program: ProgramRecord, input: BroadcastInput) => ({
   programName: program.name,
   subject: input.subject,
   bodyText: input.body,
-  bodyHtml: renderBroadcastBody(input.body),
+  bodyHtml: renderMarkdown(input.body),
 });
 
 const unsubscribeUrlOf = (services: Services, token: string) =>

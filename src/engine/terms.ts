@@ -1,4 +1,3 @@
-import MarkdownIt from "markdown-it";
 import type { ParticipantRecord } from "../store/participants.ts";
 import {
   countAcceptances,
@@ -12,14 +11,6 @@ import type { Services } from "./services.ts";
 
 /** The longest terms a program may publish, in characters: a long contract fits, a file dump does not. */
 export const MAX_TERMS_LENGTH = 100_000;
-
-// Raw HTML off: the terms are the brand's words, shown inside the portal and
-// the application page, so they must never become markup that changes them.
-// markdown-it also refuses javascript: and data: links on its own.
-const markdown = new MarkdownIt({ html: false, linkify: true });
-
-/** Terms' Markdown as the HTML a page shows. */
-export const renderTermsHtml = (body: string): string => markdown.render(body);
 
 /** A version as a brand reads it: with how many participants accepted it. */
 export type TermsWithAcceptances = TermsVersion & { acceptedBy: number };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { myTermsOf, renderTermsHtml } from "../../src/engine/terms.ts";
+import { renderMarkdown } from "../../src/engine/markdown.ts";
+import { myTermsOf } from "../../src/engine/terms.ts";
 
 const published = (version: number) => ({
   version,
@@ -26,19 +27,19 @@ describe("whether a participant must accept the program's terms", () => {
 
 describe("terms rendered for a page", () => {
   it("renders Markdown's headings, emphasis, lists and links", () => {
-    expect(renderTermsHtml("# Rules\n\n- **Be** kind\n- [Read more](https://example.com)")).toBe(
+    expect(renderMarkdown("# Rules\n\n- **Be** kind\n- [Read more](https://example.com)")).toBe(
       '<h1>Rules</h1>\n<ul>\n<li><strong>Be</strong> kind</li>\n<li><a href="https://example.com">Read more</a></li>\n</ul>\n',
     );
   });
 
   it("shows raw HTML as text, so the brand's words never become markup", () => {
-    const html = renderTermsHtml('<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">');
+    const html = renderMarkdown('<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">');
     expect(html).not.toMatch(/<script|<img/);
     expect(html).toContain("&lt;script&gt;");
   });
 
   it("makes no link of javascript: or data: addresses", () => {
     for (const href of ["javascript:alert(1)", "data:text/html;base64,PHNjcmlwdD4="])
-      expect(renderTermsHtml(`[click](${href})`)).not.toContain("<a ");
+      expect(renderMarkdown(`[click](${href})`)).not.toContain("<a ");
   });
 });

@@ -5,7 +5,7 @@ import { enrolmentOf, notificationOn } from "../../domain/program.ts";
 import { decide, screeningsOf, submitApplication } from "../../engine/applications.ts";
 import { portalLink } from "../../engine/notification-mails.ts";
 import type { Services } from "../../engine/services.ts";
-import { renderTermsHtml } from "../../engine/terms.ts";
+import { renderMarkdown } from "../../engine/markdown.ts";
 import { countWaitingApplications } from "../../store/applications.ts";
 import { findProgramById, type ProgramRecord } from "../../store/programs.ts";
 import { currentTerms } from "../../store/terms.ts";
@@ -325,7 +325,7 @@ export const applicationRoutes: AnyRoute[] = [
             : {
                 version: terms.version,
                 body: terms.body,
-                html: renderTermsHtml(terms.body),
+                html: renderMarkdown(terms.body),
                 updatedAt: terms.updatedAt.toISOString(),
               },
       };

@@ -5,11 +5,11 @@ import {
   MAX_TERMS_LENGTH,
   publishProgramTerms,
   readMyTerms,
-  renderTermsHtml,
   type AcceptRefusal,
   type MyTerms,
   type TermsWithAcceptances,
 } from "../../engine/terms.ts";
+import { renderMarkdown } from "../../engine/markdown.ts";
 import { listTermsVersions } from "../../store/terms.ts";
 import { ApiError } from "../errors.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
@@ -97,7 +97,7 @@ const termsExample = {
 const myTermsExample = {
   version: 2,
   body: termsBodyExample,
-  bodyHtml: renderTermsHtml(termsBodyExample),
+  bodyHtml: renderMarkdown(termsBodyExample),
   updatedAt: "2026-11-10T09:30:00.000Z",
   acceptedVersion: 1,
   acceptedAt: "2026-11-02T14:05:09.512Z",
@@ -117,7 +117,7 @@ function presentMyTerms(t: MyTerms) {
   return {
     version: t.current?.version ?? null,
     body: t.current?.body ?? null,
-    bodyHtml: t.current === null ? null : renderTermsHtml(t.current.body),
+    bodyHtml: t.current === null ? null : renderMarkdown(t.current.body),
     updatedAt: t.current?.updatedAt.toISOString() ?? null,
     acceptedVersion: t.acceptedVersion,
     acceptedAt: t.acceptedAt?.toISOString() ?? null,
@@ -239,10 +239,10 @@ export const termsRoutes = [
     body: termsInput,
     bodyExample: { body: termsBodyExample },
     response: termsPreviewSchema,
-    responseExample: { bodyHtml: renderTermsHtml(termsBodyExample) },
+    responseExample: { bodyHtml: renderMarkdown(termsBodyExample) },
     handler: async ({ services, caller, params, body }) => {
       await loadProgram(services, caller.brandId, params.programId);
-      return { bodyHtml: renderTermsHtml(body.body) };
+      return { bodyHtml: renderMarkdown(body.body) };
     },
   }),
   route({
