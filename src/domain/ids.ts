@@ -22,7 +22,8 @@ export type IdPrefix =
   | "wep"
   | "whd"
   | "eml"
-  | "brc";
+  | "brc"
+  | "sim";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_DIGITS = 16;

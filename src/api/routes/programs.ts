@@ -12,7 +12,7 @@ import {
 } from "../../store/programs.ts";
 import type { Services } from "../../engine/services.ts";
 import { ApiError, fromZod, notFound } from "../errors.ts";
-import { mergePatch } from "../merge-patch.ts";
+import { isRate, mergePatch } from "../../domain/merge-patch.ts";
 import {
   patchedProgramExample,
   programExample,
@@ -22,8 +22,6 @@ import {
 import { presentProgram } from "../present.ts";
 import { programCollection, programSchema } from "../schemas.ts";
 import { collection, pageOf, pageQuery, route } from "../route.ts";
-
-const isRate = (value: Record<string, unknown>) => "percent" in value || "flat" in value;
 
 export const programParams = z.object({ programId: z.string() });
 

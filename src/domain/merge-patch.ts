@@ -24,3 +24,7 @@ export function mergePatch(
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** A program's rate is one value: `{"percent": 12}` replaces `{"flat": 500}` whole. */
+export const isRate = (value: Record<string, unknown>): boolean =>
+  "percent" in value || "flat" in value;
