@@ -1,3 +1,4 @@
+import type { Lookup } from "./overlay.ts";
 import type { CommissionLine } from "./commissions.ts";
 import { allocateProportionally } from "./money.ts";
 
@@ -25,7 +26,7 @@ export interface Cut {
 
 /** What the month's earlier orders already booked. */
 export interface MonthUsage {
-  readonly byParticipant: ReadonlyMap<string, number>;
+  readonly byParticipant: Lookup<string, number>;
   readonly programMinor: number;
 }
 

@@ -37,6 +37,7 @@ import {
   type Reversal,
 } from "./refunds.ts";
 import { applyCaps, type Caps, type Cut, type MonthUsage } from "./caps.ts";
+import { Overlay, type Lookup } from "./overlay.ts";
 import { monthOf } from "./periods.ts";
 import {
   createGoalTracker,
@@ -98,35 +99,35 @@ export interface BatchState {
   readonly participantsByRef: ReadonlyMap<string, ParticipantState>;
   /** By normalized referral code. */
   readonly participantsByCode: ReadonlyMap<string, ParticipantState>;
-  readonly clicksByVisitor: ReadonlyMap<string, readonly Click[]>;
+  readonly clicksByVisitor: Lookup<string, readonly Click[]>;
   /** By customer key (see customerKeys). */
-  readonly bindings: ReadonlyMap<string, string>;
+  readonly bindings: Lookup<string, string>;
   /**
    * By memoryKey(kind, customer key): each customer's first attributed signup
    * and lead, the ones that were paid and counted.
    */
-  readonly conversions: ReadonlyMap<string, ConversionMemory>;
+  readonly conversions: Lookup<string, ConversionMemory>;
   /** By order id: the stored orders the batch's refunds name. */
-  readonly orders: ReadonlyMap<string, OrderState>;
+  readonly orders: Lookup<string, OrderState>;
   /** By order id: stored refunds that arrived before the batch's orders. */
-  readonly waitingRefunds: ReadonlyMap<string, readonly WaitingRefund[]>;
+  readonly waitingRefunds: Lookup<string, readonly WaitingRefund[]>;
   /**
    * By event id: the type of each stored event, other than an order, that
    * a refund of the batch names as its order. Such a refund can never be
    * applied, so it is refused rather than left waiting.
    */
-  readonly otherEvents: ReadonlyMap<string, string>;
+  readonly otherEvents: Lookup<string, string>;
   /**
    * By participant: when their own attributed orders happened, for sponsors
    * the plan's uplineQualification looks at (empty without one).
    */
-  readonly personalOrders: ReadonlyMap<string, readonly number[]>;
+  readonly personalOrders: Lookup<string, readonly number[]>;
   /** By month key (YYYY-MM): commissions already booked for the month's orders. */
-  readonly monthUsage: ReadonlyMap<string, MonthUsage>;
+  readonly monthUsage: Lookup<string, MonthUsage>;
   /** By `v:<visitor>` and `i:<ip hash>`: times of the last hour's clicks before the batch. */
-  readonly recentClicks: ReadonlyMap<string, readonly number[]>;
+  readonly recentClicks: Lookup<string, readonly number[]>;
   /** By seller: whether each of their latest orders was refunded, newest first. */
-  readonly refundHistory: ReadonlyMap<string, readonly boolean[]>;
+  readonly refundHistory: Lookup<string, readonly boolean[]>;
   /** The program's goals and the progress, grants and targets of the batch's participants. */
   readonly goals: GoalState;
   /**
@@ -334,6 +335,8 @@ export interface BatchFacts {
   readonly levelChanges: readonly LevelChangeFact[];
   /** Sellers' latest attributed orders. */
   readonly lastOrders: readonly { readonly participantId: string; readonly atMs: number }[];
+  /** Every order the batch stored or refunded, as it stands after the batch: what a later batch reads. */
+  readonly orderStates: readonly OrderState[];
 }
 
 export function processEvents(
@@ -344,9 +347,9 @@ export function processEvents(
     throw new Error("a free product needs a voucher code source");
   },
 ): BatchFacts {
-  const clicksByVisitor = new Map(state.clicksByVisitor);
-  const bindings = new Map(state.bindings);
-  const conversions = new Map(state.conversions);
+  const clicksByVisitor = new Overlay(state.clicksByVisitor);
+  const bindings = new Overlay(state.bindings);
+  const conversions = new Overlay(state.conversions);
   const facts = {
     outcomes: [] as EventOutcome[],
     clicks: [] as ClickFact[],
@@ -437,7 +440,7 @@ export function processEvents(
         }
       : {}),
   });
-  const recentClicks = new Map(state.recentClicks);
+  const recentClicks = new Overlay(state.recentClicks);
   /** Why an attributed order's commissions must wait for an admin, if they must. */
   const screenOrder = (
     event: ReceivedEvent,
@@ -454,32 +457,36 @@ export function processEvents(
       };
     return null;
   };
-  const refundHistory = new Map(state.refundHistory);
-  const orders = new Map(state.orders);
-  const monthUsage = new Map(state.monthUsage);
+  const refundHistory = new Overlay(state.refundHistory);
+  const orders = new Overlay(state.orders);
+  /** By month key: the month's budgets as loaded, and what the batch has spent of them since. */
+  const monthUsage = new Map<string, { byParticipant: Overlay<string, number>; programMinor: number }>();
   const hasMonthlyCaps =
     rules.caps.perParticipantMonthlyMinor !== null || rules.caps.programMonthlyMinor !== null;
   /** Caps the order's lines, and counts what is left against the month's budgets. */
   const capped = (lines: readonly CommissionLine[], atMs: number) => {
     const month = hasMonthlyCaps ? monthOf(atMs, rules.timezone).key : "";
-    const usage = monthUsage.get(month) ?? {
-      byParticipant: new Map<string, number>(),
-      programMinor: 0,
-    };
+    let usage = monthUsage.get(month);
+    if (!usage) {
+      const loaded = state.monthUsage.get(month);
+      usage = {
+        byParticipant: new Overlay(loaded?.byParticipant ?? new Map<string, number>()),
+        programMinor: loaded?.programMinor ?? 0,
+      };
+      monthUsage.set(month, usage);
+    }
     const result = applyCaps(lines, rules.caps, usage);
     if (hasMonthlyCaps) {
-      const byParticipant = new Map(usage.byParticipant);
       for (const l of result.lines)
-        byParticipant.set(
+        usage.byParticipant.set(
           l.participantId,
-          (byParticipant.get(l.participantId) ?? 0) + l.amountMinor,
+          (usage.byParticipant.get(l.participantId) ?? 0) + l.amountMinor,
         );
-      const added = result.lines.reduce((a, l) => a + l.amountMinor, 0);
-      monthUsage.set(month, { byParticipant, programMinor: usage.programMinor + added });
+      usage.programMinor += result.lines.reduce((a, l) => a + l.amountMinor, 0);
     }
     return result;
   };
-  const personal = new Map(state.personalOrders);
+  const personal = new Overlay(state.personalOrders);
   const qualification = rules.plan?.uplineQualification ?? null;
   /** Sponsors above the seller, nearest first, each marked qualified or not for an order at `atMs`. */
   const paidLevels = rules.plan?.upline.length ?? 0;
@@ -500,7 +507,7 @@ export function processEvents(
     }
     return upline;
   };
-  const waiting = new Map(state.waitingRefunds);
+  const waiting = new Overlay(state.waitingRefunds);
   /** By seller: their latest attributed order in the batch (or before it). */
   const lastOrder = new Map<string, number>();
   /** Books what a refund takes back, as one journal of negative legs. */
@@ -1103,7 +1110,9 @@ export function processEvents(
     }
   }
   for (const [participantId, atMs] of lastOrder) facts.lastOrders.push({ participantId, atMs });
-  return { ...facts, progress: tracker.progress(), grants: tracker.grants() };
+  const orderStates: OrderState[] = [];
+  for (const [, order] of orders.changes()) if (order) orderStates.push(order);
+  return { ...facts, progress: tracker.progress(), grants: tracker.grants(), orderStates };
 }
 
 /** A refund's own fields as what it asks of its order: an amount, units, or everything left. */

@@ -8,6 +8,7 @@ import {
   type ParticipantState,
   type ProgramRules,
 } from "../domain/process-events.ts";
+import type { OrderState } from "../domain/refunds.ts";
 import type { Queryable } from "../store/db.ts";
 import { lockOrders, lockParticipants, lockProgram } from "../store/locks.ts";
 import { claimPending, deleteEvents, markProcessed } from "../store/events.ts";
@@ -149,7 +150,8 @@ async function loadBatchState(
   { cookieDays, bindCustomer, plan, refundAbuse }: ProgramRules,
   goals: readonly ActiveGoal[],
 ): Promise<
-  Omit<BatchState, "monthUsage" | "goals" | "memberships"> & {
+  Omit<BatchState, "monthUsage" | "goals" | "memberships" | "orders"> & {
+    orders: ReadonlyMap<string, OrderState>;
     /** By participant id, as stored before the batch: what a level change is told from. */
     records: Map<string, ParticipantFields>;
   }
