@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, ok, type RequestBody } from "../shared/api.ts";
 import { currencyDigits } from "../shared/format.ts";
 import { announcementOf, announcementPath, type Announcement } from "./announce-pay-change.ts";
@@ -10,6 +10,7 @@ import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { UplineRows } from "./upline-rows.tsx";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
+import { WhatIf, changesOf, type WhatIfDraft } from "./what-if.tsx";
 
 const EDITED = [
   "name",
@@ -672,9 +673,29 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
     setAnnouncement(null);
     setDraft((d) => ({ ...d, [key]: value }));
   };
+  // The PATCH the form would send now: what What if? simulates and then saves.
+  const pending = mergePatchOf(prune(base), settingsOf(draft, base)) as
+    Record<string, unknown> | undefined;
+  const whatIfDraft: WhatIfDraft = { program: pending ?? {}, goals: [], replaceGoals: false };
+  // Mounted from the first What if? until a save or a discard, so its result outlives a look back at the form.
+  const [whatIf, setWhatIf] = useState<"closed" | "shown" | "behind">("closed");
+  const whatIfButton = useRef<HTMLButtonElement>(null);
+  const wasShown = useRef(false);
+  useEffect(() => {
+    // Back from What if? (or saved there), the reader lands where they left the form.
+    if (wasShown.current && whatIf !== "shown") whatIfButton.current?.focus();
+    wasShown.current = whatIf === "shown";
+  }, [whatIf]);
+  const saveSimulated = async (simulated: WhatIfDraft) => {
+    setNotice(null);
+    setAnnouncement(null);
+    if (Object.keys(simulated.program).length === 0) setNotice("Nothing changed.");
+    else await save.mutateAsync(simulated.program);
+    setWhatIf("closed");
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const patch = mergePatchOf(prune(base), settingsOf(draft, base));
+    const patch = pending;
     if (patch === undefined) {
       save.reset();
       setNotice("Nothing changed.");
@@ -715,11 +736,12 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
   const money = (id: string, label: string, key: keyof Draft, path: string, hint: string) =>
     input(id, label, key, path, numberProps, hint);
 
-  return (
+  const form = (
     <form
       onSubmit={submit}
       noValidate
       aria-label="Program settings"
+      hidden={whatIf === "shown"}
       className="flex flex-col gap-4"
     >
       {error && (
@@ -1130,6 +1152,9 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
         <Button type="submit" disabled={save.isPending}>
           {save.isPending ? "Saving…" : "Save program"}
         </Button>
+        <Button variant="secondary" ref={whatIfButton} onClick={() => setWhatIf("shown")}>
+          What if?
+        </Button>
         <Button
           variant="secondary"
           onClick={() => {
@@ -1137,6 +1162,7 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
             setNotice(null);
             setAnnouncement(null);
             setDraft(draftOf(base));
+            setWhatIf("closed");
           }}
         >
           Discard changes
@@ -1154,6 +1180,22 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
         )}
       </div>
     </form>
+  );
+  return (
+    <>
+      {whatIf !== "closed" && (
+        <WhatIf
+          program={program}
+          draft={whatIfDraft}
+          changes={changesOf(prune(base), pending ?? {}, currency, true)}
+          hidden={whatIf !== "shown"}
+          subject="the program"
+          onSave={saveSimulated}
+          onBack={() => setWhatIf("behind")}
+        />
+      )}
+      {form}
+    </>
   );
 }
 
