@@ -17,6 +17,7 @@ import {
   inputClass,
   invalid,
 } from "./ui.tsx";
+import { WhatIf, changesOf, type WhatIfDraft } from "./what-if.tsx";
 
 /** Conversions counted once per customer, and custom events counted by name. */
 type ConversionMetric = "signup_count" | "lead_count" | "custom_count";
@@ -556,10 +557,7 @@ function GoalForm({
               body: body as RequestBody<"/v1/programs/{programId}/goals", "post">,
             }),
           ),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["goals", program.id] });
-      onDone();
-    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["goals", program.id] }),
   });
   const error = save.error instanceof ApiError ? save.error : undefined;
   const messageFor = (path: string) => error?.messageFor(path);
@@ -581,9 +579,39 @@ function GoalForm({
   const levels = program.levels ?? [];
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate(bodyOf(draft, program));
+    save.mutate(bodyOf(draft, program), { onSuccess: onDone });
   };
   const title = goal ? `Edit goal: ${goal.name}` : "New goal";
+  // What if? takes the body the form would send; with the goal's id it stands for an edit of it.
+  const body = bodyOf(draft, program);
+  const whatIfDraft: WhatIfDraft = {
+    program: {},
+    goals: [goal ? { ...body, id: goal.id } : body],
+    replaceGoals: false,
+  };
+  const [whatIf, setWhatIf] = useState<"closed" | "shown" | "behind">("closed");
+  const whatIfButton = useRef<HTMLButtonElement>(null);
+  const wasShown = useRef(false);
+  useEffect(() => {
+    // Back from What if?, the reader lands where they left the form.
+    if (wasShown.current && whatIf !== "shown") whatIfButton.current?.focus();
+    wasShown.current = whatIf === "shown";
+  }, [whatIf]);
+  const saveSimulated = async (simulated: WhatIfDraft) => {
+    const [simulatedGoal] = simulated.goals;
+    if (!simulatedGoal) return;
+    // The id only tells the simulation which goal the body edits; the route names it.
+    const sent = Object.fromEntries(Object.entries(simulatedGoal).filter(([k]) => k !== "id"));
+    const saved = (await save.mutateAsync(sent as GoalBody)) as Goal;
+    if (goal) {
+      setDraft(draftOf(saved, program));
+      setWhatIf("closed");
+      return;
+    }
+    // A new goal saved: its own form, at its own address, shows what was saved.
+    window.history.replaceState(window.history.state, "", `${BASE}${LIST_PATH}/${saved.id}`);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  };
   const select = (
     id: string,
     value: string,
@@ -617,8 +645,8 @@ function GoalForm({
   const endError = said("End date", "window.end");
   const evaluateError = said("Evaluate", "evaluate");
   const returnsError = said("Returns", "returns");
-  return (
-    <div className="grid gap-4 lg:grid-cols-[1fr_20rem]">
+  const form = (
+    <div hidden={whatIf === "shown"} className="grid gap-4 lg:grid-cols-[1fr_20rem]">
       <form
         onSubmit={submit}
         aria-label={title}
@@ -965,6 +993,9 @@ function GoalForm({
           <Button type="submit" disabled={save.isPending}>
             {save.isPending ? "Saving…" : goal ? "Save changes" : "Create goal"}
           </Button>
+          <Button variant="secondary" ref={whatIfButton} onClick={() => setWhatIf("shown")}>
+            What if?
+          </Button>
           <Button variant="secondary" onClick={onDone}>
             Cancel
           </Button>
@@ -974,6 +1005,26 @@ function GoalForm({
         <Preview draft={draft} program={program} />
       </div>
     </div>
+  );
+  return (
+    <>
+      {whatIf !== "closed" && (
+        <WhatIf
+          program={program}
+          draft={whatIfDraft}
+          changes={
+            goal
+              ? changesOf(bodyOf(draftOf(goal, program), program), body, program.currency, false)
+              : [`a new goal “${body.name}”, with ${body.steps.length} step(s)`]
+          }
+          hidden={whatIf !== "shown"}
+          subject={goal ? `the goal “${goal.name}”` : "a new goal"}
+          onSave={saveSimulated}
+          onBack={() => setWhatIf("behind")}
+        />
+      )}
+      {form}
+    </>
   );
 }
 
