@@ -41,6 +41,7 @@ import { applicationRoutes, registerApplyPage } from "./routes/applications.ts";
 import { creativeRoutes } from "./routes/creatives.ts";
 import { registerMultipartRoute, takesMultipart } from "./multipart.ts";
 import { termsRoutes } from "./routes/terms.ts";
+import { simulationRoutes } from "./routes/simulations.ts";
 
 /** The version the OpenAPI document gives: package.json's, as `laurel --version` prints it. */
 export const VERSION = LAUREL_VERSION;
@@ -68,6 +69,7 @@ export const routes: readonly AnyRoute[] = [
   ...applicationRoutes,
   ...termsRoutes,
   ...creativeRoutes,
+  ...simulationRoutes,
 ];
 
 export interface AppOptions {

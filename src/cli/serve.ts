@@ -7,6 +7,7 @@ import { startMailWorker } from "../jobs/send-mail.ts";
 import { listBrandNames } from "../store/brands.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
+import { failAbandonedSimulations } from "../store/simulations.ts";
 import { bootstrapFirstBrand, FIRST_BRAND, type Bootstrap } from "./bootstrap.ts";
 import { runCommand } from "./commands.ts";
 import {
@@ -25,6 +26,9 @@ export async function serve(config: Config): Promise<number> {
   const sftp = await sftpConfigOf(config);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.LAUREL_DATA });
   await migrate(db);
+  // Simulations this database's stopped server was running will never end;
+  // on the embedded database no other process can be running them.
+  await failAbandonedSimulations(db, { all: !config.DATABASE_URL });
   const services = createServices(db, {
     publicUrl: publicUrlOf(config),
     metrics:

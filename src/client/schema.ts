@@ -1680,6 +1680,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/programs/{programId}/simulations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The program's simulations, newest first, without their figures
+     * @description The program's simulations, newest first, a page at a time: each one's request, status and progress. GET one for its figures.
+     */
+    get: operations["listSimulations"];
+    put?: never;
+    /**
+     * Simulate a draft program over the program's history; answers at once, runs after
+     * @description Replays the program's stored events in [from, to), as they were processed, through the draft: the program as the merge patch `program` would leave it, and the goals given (added, or in place of the live ones with replaceGoals). Nothing is written but the simulation's own record. Answers 202 with the record at once; GET it for progress and, when done, what was booked beside what the draft would have booked. A draft that cannot be saved as it is (a program or goal the PATCH or POST would refuse, a currency change, `to` not after `from`) is a 422 naming each field by its path (`program.commission.rate`, `goals[1].steps`).
+     */
+    post: operations["createSimulation"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/programs/{programId}/simulations/{simulationId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A simulation: its progress while it runs, what it found when done
+     * @description While running: events replayed of the total, the figures null. Done: `actual` (what was booked in the period), `simulated` (what the draft would have booked) and `delta` (simulated - actual, with the biggest gainers and losers), in minor units of `currency`. Failed: `error` says why. Another brand's simulation is a 404.
+     */
+    get: operations["getSimulation"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/health": {
     parameters: {
       query?: never;
@@ -3471,6 +3515,227 @@ export interface components {
           /** @description credit another program of the same brand (the same person's membership there, by externalId) */
           program?: string;
         };
+    /** @description A draft replayed over the program's history, and what it found */
+    Simulation: {
+      id: string;
+      programId: string;
+      /**
+       * @description running (or waiting its turn), done with its figures, or failed with `error`
+       * @enum {string}
+       */
+      status: "running" | "done" | "failed";
+      /** Format: date-time */
+      from: string;
+      /**
+       * Format: date-time
+       * @description the period is [from, to)
+       */
+      to: string;
+      /** @description the request as sent */
+      request: {
+        /** @description where the period starts; 90 days before `to` unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+        from?: string;
+        /** @description where the period ends (not included); now unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+        to?: string;
+        /**
+         * @description a merge patch of the program's settings, as PATCH /v1/programs/{programId} takes it; {} replays the program as it is
+         * @default {}
+         */
+        program: {
+          [key: string]: unknown;
+        };
+        /**
+         * @description goal bodies as POST .../goals takes them; one with the `id` of a live goal stands for that goal changed, any other is a new goal
+         * @default []
+         */
+        goals: unknown[];
+        /**
+         * @description true: only these goals count in the period; the live ones stop at `from`
+         * @default false
+         */
+        replaceGoals: boolean;
+      };
+      /** @description events replayed so far of those to replay, the period's and the history before it */
+      events: {
+        replayed: number;
+        total: number;
+      };
+      /** Format: date-time */
+      createdAt: string;
+      finishedAt: string | null;
+      /** @description why it failed; null unless failed */
+      error: string | null;
+      /** @description the currency of every amount; null until done */
+      currency: string | null;
+      /** @description what was booked; null until done */
+      actual: components["schemas"]["SimulationFigures"] | null;
+      /** @description what the draft would have booked; null until done */
+      simulated: components["schemas"]["SimulationFigures"] | null;
+      /** @description null until done */
+      delta: components["schemas"]["SimulationDelta"] | null;
+      /** @description what the replay could not reproduce, said plainly; null until done */
+      notes: string[] | null;
+    };
+    /** @description Simulations, newest first */
+    SimulationCollection: {
+      items: components["schemas"]["SimulationSummary"][];
+      /** @description Pass as `?cursor=` to read the next page; null on the last page */
+      next: string | null;
+    };
+    /** @description simulated - actual, figure by figure */
+    SimulationDelta: {
+      commissions: number;
+      /** @description By upline level: 1 is the participant credited with the sale, 2 their sponsor, … */
+      commissionsByLevel: {
+        level: number;
+        amount: number;
+      }[];
+      /** @description By calendar month, in the program's time zone, of the event that booked them */
+      commissionsByMonth: {
+        month: string;
+        amount: number;
+      }[];
+      rewards: {
+        /** @description cash rewards, minor units */
+        cash: number;
+        points: number;
+        /** @description free product units */
+        products: number;
+      };
+      rewardsByGoal: {
+        /** @description a live goal's id, or draft_<n> for a goal the draft adds */
+        goalId: string;
+        goalName: string;
+        step: number;
+        grants: number;
+        cash: number;
+        points: number;
+        products: number;
+      }[];
+      participantsPaid: number;
+      sales: number;
+      /** @description percentage points; null when either side has no sales */
+      costShare: string | null;
+      /** @description up to ten the draft pays most more, biggest gain first */
+      gainers: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        actual: number;
+        simulated: number;
+        /** @description simulated - actual */
+        change: number;
+      }[];
+      /** @description up to ten the draft pays most less, biggest loss first */
+      losers: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        actual: number;
+        simulated: number;
+        /** @description simulated - actual */
+        change: number;
+      }[];
+    };
+    /** @description What one side paid in the period */
+    SimulationFigures: {
+      /** @description net of what the period's refunds took back, minor units */
+      commissions: number;
+      /** @description By upline level: 1 is the participant credited with the sale, 2 their sponsor, … */
+      commissionsByLevel: {
+        level: number;
+        amount: number;
+      }[];
+      /** @description By calendar month, in the program's time zone, of the event that booked them */
+      commissionsByMonth: {
+        month: string;
+        amount: number;
+      }[];
+      rewards: {
+        /** @description cash rewards, minor units */
+        cash: number;
+        points: number;
+        /** @description free product units */
+        products: number;
+      };
+      rewardsByGoal: {
+        /** @description a live goal's id, or draft_<n> for a goal the draft adds */
+        goalId: string;
+        goalName: string;
+        step: number;
+        grants: number;
+        cash: number;
+        points: number;
+        products: number;
+      }[];
+      /** @description the ten who earned most, most first */
+      topEarners: {
+        participantId: string;
+        externalId: string;
+        name: string | null;
+        commissions: number;
+        cash: number;
+        points: number;
+        /** @description commissions + cash */
+        total: number;
+      }[];
+      participantsPaid: number;
+      /** @description commissionable value of the period's orders less refunds, minor units */
+      sales: number;
+      /** @description commissions and cash rewards as a percentage of sales; null without sales */
+      costShare: string | null;
+    };
+    /** @description A simulation without its figures */
+    SimulationSummary: {
+      id: string;
+      programId: string;
+      /**
+       * @description running (or waiting its turn), done with its figures, or failed with `error`
+       * @enum {string}
+       */
+      status: "running" | "done" | "failed";
+      /** Format: date-time */
+      from: string;
+      /**
+       * Format: date-time
+       * @description the period is [from, to)
+       */
+      to: string;
+      /** @description the request as sent */
+      request: {
+        /** @description where the period starts; 90 days before `to` unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+        from?: string;
+        /** @description where the period ends (not included); now unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+        to?: string;
+        /**
+         * @description a merge patch of the program's settings, as PATCH /v1/programs/{programId} takes it; {} replays the program as it is
+         * @default {}
+         */
+        program: {
+          [key: string]: unknown;
+        };
+        /**
+         * @description goal bodies as POST .../goals takes them; one with the `id` of a live goal stands for that goal changed, any other is a new goal
+         * @default []
+         */
+        goals: unknown[];
+        /**
+         * @description true: only these goals count in the period; the live ones stop at `from`
+         * @default false
+         */
+        replaceGoals: boolean;
+      };
+      /** @description events replayed so far of those to replay, the period's and the history before it */
+      events: {
+        replayed: number;
+        total: number;
+      };
+      /** Format: date-time */
+      createdAt: string;
+      finishedAt: string | null;
+      /** @description why it failed; null unless failed */
+      error: string | null;
+    };
     Step: {
       /** @description with a fixed target: the value that reaches the step */
       threshold?: number;
@@ -10961,6 +11226,479 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  listSimulations: {
+    parameters: {
+      query?: {
+        /** @description the `next` value of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "sim_01JDQ7Z3N0K2M4P6R8T0V2X4Z6",
+           *           "programId": "prg_01JDQ7Y9B4C6D8E0F2G4H6J8K0",
+           *           "status": "running",
+           *           "from": "2026-08-01T00:00:00.000Z",
+           *           "to": "2026-11-01T00:00:00.000Z",
+           *           "request": {
+           *             "from": "2026-08-01",
+           *             "to": "2026-11-01",
+           *             "program": {
+           *               "commission": {
+           *                 "rate": {
+           *                   "percent": 12
+           *                 }
+           *               }
+           *             },
+           *             "goals": [
+           *               {
+           *                 "name": "Autumn sprint",
+           *                 "metric": "sales_amount",
+           *                 "window": {
+           *                   "type": "monthly"
+           *                 },
+           *                 "steps": [
+           *                   {
+           *                     "threshold": 50000,
+           *                     "reward": {
+           *                       "type": "cash",
+           *                       "amount": 2500
+           *                     }
+           *                   }
+           *                 ]
+           *               }
+           *             ],
+           *             "replaceGoals": false
+           *           },
+           *           "events": {
+           *             "replayed": 0,
+           *             "total": 0
+           *           },
+           *           "createdAt": "2026-11-20T10:00:00.000Z",
+           *           "finishedAt": null,
+           *           "error": null
+           *         }
+           *       ],
+           *       "next": null
+           *     }
+           */
+          "application/json": components["schemas"]["SimulationCollection"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  createSimulation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description 1 to 255 visible ASCII characters of the client's choosing, such as a UUID: the same key with the same request, within 24 hours, answers the first response again instead of acting twice; with another request, a 409 `idempotency_conflict`; while the first is still running, the second waits for its answer.
+         * @example 9f0c2a8e-5b7d-4e1a-b3c6-2d8f4a6e1b90
+         */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        programId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "from": "2026-08-01",
+         *       "to": "2026-11-01",
+         *       "program": {
+         *         "commission": {
+         *           "rate": {
+         *             "percent": 12
+         *           }
+         *         }
+         *       },
+         *       "goals": [
+         *         {
+         *           "name": "Autumn sprint",
+         *           "metric": "sales_amount",
+         *           "window": {
+         *             "type": "monthly"
+         *           },
+         *           "steps": [
+         *             {
+         *               "threshold": 50000,
+         *               "reward": {
+         *                 "type": "cash",
+         *                 "amount": 2500
+         *               }
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "replaceGoals": false
+         *     }
+         */
+        "application/json": {
+          /** @description where the period starts; 90 days before `to` unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+          from?: string;
+          /** @description where the period ends (not included); now unless given: an instant with its offset, or a date (YYYY-MM-DD) meaning midnight in the program's time zone */
+          to?: string;
+          /**
+           * @description a merge patch of the program's settings, as PATCH /v1/programs/{programId} takes it; {} replays the program as it is
+           * @default {}
+           */
+          program?: {
+            [key: string]: unknown;
+          };
+          /**
+           * @description goal bodies as POST .../goals takes them; one with the `id` of a live goal stands for that goal changed, any other is a new goal
+           * @default []
+           */
+          goals?: unknown[];
+          /**
+           * @description true: only these goals count in the period; the live ones stop at `from`
+           * @default false
+           */
+          replaceGoals?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "sim_01JDQ7Z3N0K2M4P6R8T0V2X4Z6",
+           *       "programId": "prg_01JDQ7Y9B4C6D8E0F2G4H6J8K0",
+           *       "status": "running",
+           *       "from": "2026-08-01T00:00:00.000Z",
+           *       "to": "2026-11-01T00:00:00.000Z",
+           *       "request": {
+           *         "from": "2026-08-01",
+           *         "to": "2026-11-01",
+           *         "program": {
+           *           "commission": {
+           *             "rate": {
+           *               "percent": 12
+           *             }
+           *           }
+           *         },
+           *         "goals": [
+           *           {
+           *             "name": "Autumn sprint",
+           *             "metric": "sales_amount",
+           *             "window": {
+           *               "type": "monthly"
+           *             },
+           *             "steps": [
+           *               {
+           *                 "threshold": 50000,
+           *                 "reward": {
+           *                   "type": "cash",
+           *                   "amount": 2500
+           *                 }
+           *               }
+           *             ]
+           *           }
+           *         ],
+           *         "replaceGoals": false
+           *       },
+           *       "events": {
+           *         "replayed": 0,
+           *         "total": 0
+           *       },
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "finishedAt": null,
+           *       "error": null,
+           *       "currency": null,
+           *       "actual": null,
+           *       "simulated": null,
+           *       "delta": null,
+           *       "notes": null
+           *     }
+           */
+          "application/json": components["schemas"]["Simulation"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      414: components["responses"]["UriTooLong"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["UnprocessableEntity"];
+      429: components["responses"]["TooManyRequests"];
+    };
+  };
+  getSimulation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        programId: string;
+        simulationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Request-Id": components["headers"]["RequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "sim_01JDQ7Z3N0K2M4P6R8T0V2X4Z6",
+           *       "programId": "prg_01JDQ7Y9B4C6D8E0F2G4H6J8K0",
+           *       "status": "done",
+           *       "from": "2026-08-01T00:00:00.000Z",
+           *       "to": "2026-11-01T00:00:00.000Z",
+           *       "request": {
+           *         "from": "2026-08-01",
+           *         "to": "2026-11-01",
+           *         "program": {
+           *           "commission": {
+           *             "rate": {
+           *               "percent": 12
+           *             }
+           *           }
+           *         },
+           *         "goals": [
+           *           {
+           *             "name": "Autumn sprint",
+           *             "metric": "sales_amount",
+           *             "window": {
+           *               "type": "monthly"
+           *             },
+           *             "steps": [
+           *               {
+           *                 "threshold": 50000,
+           *                 "reward": {
+           *                   "type": "cash",
+           *                   "amount": 2500
+           *                 }
+           *               }
+           *             ]
+           *           }
+           *         ],
+           *         "replaceGoals": false
+           *       },
+           *       "events": {
+           *         "replayed": 5210,
+           *         "total": 5210
+           *       },
+           *       "createdAt": "2026-11-20T10:00:00.000Z",
+           *       "finishedAt": "2026-11-20T10:00:02.000Z",
+           *       "error": null,
+           *       "currency": "USD",
+           *       "actual": {
+           *         "commissions": 184000,
+           *         "commissionsByLevel": [
+           *           {
+           *             "level": 1,
+           *             "amount": 160000
+           *           },
+           *           {
+           *             "level": 2,
+           *             "amount": 24000
+           *           }
+           *         ],
+           *         "commissionsByMonth": [
+           *           {
+           *             "month": "2026-08",
+           *             "amount": 58000
+           *           },
+           *           {
+           *             "month": "2026-09",
+           *             "amount": 61000
+           *           },
+           *           {
+           *             "month": "2026-10",
+           *             "amount": 65000
+           *           }
+           *         ],
+           *         "rewards": {
+           *           "cash": 5000,
+           *           "points": 0,
+           *           "products": 0
+           *         },
+           *         "rewardsByGoal": [
+           *           {
+           *             "goalId": "gol_01JDQ7YC3D5E7F9G1H3J5K7M9N",
+           *             "goalName": "First sale",
+           *             "step": 0,
+           *             "grants": 2,
+           *             "cash": 5000,
+           *             "points": 0,
+           *             "products": 0
+           *           }
+           *         ],
+           *         "topEarners": [
+           *           {
+           *             "participantId": "par_01JDQ7YB2C4D6E8F0G2H4J6K8M",
+           *             "externalId": "ana",
+           *             "name": "Ana",
+           *             "commissions": 40000,
+           *             "cash": 2500,
+           *             "points": 0,
+           *             "total": 42500
+           *           }
+           *         ],
+           *         "participantsPaid": 12,
+           *         "sales": 1600000,
+           *         "costShare": "11.81"
+           *       },
+           *       "simulated": {
+           *         "commissions": 216000,
+           *         "commissionsByLevel": [
+           *           {
+           *             "level": 1,
+           *             "amount": 192000
+           *           },
+           *           {
+           *             "level": 2,
+           *             "amount": 24000
+           *           }
+           *         ],
+           *         "commissionsByMonth": [
+           *           {
+           *             "month": "2026-08",
+           *             "amount": 68000
+           *           },
+           *           {
+           *             "month": "2026-09",
+           *             "amount": 71800
+           *           },
+           *           {
+           *             "month": "2026-10",
+           *             "amount": 76200
+           *           }
+           *         ],
+           *         "rewards": {
+           *           "cash": 5000,
+           *           "points": 0,
+           *           "products": 0
+           *         },
+           *         "rewardsByGoal": [
+           *           {
+           *             "goalId": "gol_01JDQ7YC3D5E7F9G1H3J5K7M9N",
+           *             "goalName": "First sale",
+           *             "step": 0,
+           *             "grants": 2,
+           *             "cash": 5000,
+           *             "points": 0,
+           *             "products": 0
+           *           }
+           *         ],
+           *         "topEarners": [
+           *           {
+           *             "participantId": "par_01JDQ7YB2C4D6E8F0G2H4J6K8M",
+           *             "externalId": "ana",
+           *             "name": "Ana",
+           *             "commissions": 48000,
+           *             "cash": 2500,
+           *             "points": 0,
+           *             "total": 50500
+           *           }
+           *         ],
+           *         "participantsPaid": 12,
+           *         "sales": 1600000,
+           *         "costShare": "13.81"
+           *       },
+           *       "delta": {
+           *         "commissions": 32000,
+           *         "commissionsByLevel": [
+           *           {
+           *             "level": 1,
+           *             "amount": 32000
+           *           },
+           *           {
+           *             "level": 2,
+           *             "amount": 0
+           *           }
+           *         ],
+           *         "commissionsByMonth": [
+           *           {
+           *             "month": "2026-08",
+           *             "amount": 10000
+           *           },
+           *           {
+           *             "month": "2026-09",
+           *             "amount": 10800
+           *           },
+           *           {
+           *             "month": "2026-10",
+           *             "amount": 11200
+           *           }
+           *         ],
+           *         "rewards": {
+           *           "cash": 0,
+           *           "points": 0,
+           *           "products": 0
+           *         },
+           *         "rewardsByGoal": [],
+           *         "participantsPaid": 0,
+           *         "sales": 0,
+           *         "costShare": "2.00",
+           *         "gainers": [
+           *           {
+           *             "participantId": "par_01JDQ7YB2C4D6E8F0G2H4J6K8M",
+           *             "externalId": "ana",
+           *             "name": "Ana",
+           *             "actual": 42500,
+           *             "simulated": 50500,
+           *             "change": 8000
+           *           }
+           *         ],
+           *         "losers": []
+           *       },
+           *       "notes": []
+           *     }
+           */
+          "application/json": components["schemas"]["Simulation"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      414: components["responses"]["UriTooLong"];
       429: components["responses"]["TooManyRequests"];
     };
   };

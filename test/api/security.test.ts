@@ -43,6 +43,9 @@ const validBodies: Record<string, unknown> = {
     steps: [{ threshold: 1, reward: { type: "points", points: 1 } }],
   },
   "PATCH /v1/programs/{programId}/goals/{goalId}": { name: "Renamed by an intruder" },
+  "POST /v1/programs/{programId}/simulations": {
+    program: { commission: { rate: { percent: 50 } } },
+  },
   "POST /v1/webhook-endpoints": {
     url: "https://93.184.215.14/intruder",
     events: ["commission.created"],
@@ -91,6 +94,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
     deliveryId: "",
     broadcastId: "",
     creativeId: "",
+    simulationId: "",
   };
   let participantToken = "";
 
@@ -156,6 +160,13 @@ describeEachBackend("every route checks who is calling", (backend) => {
     );
     expectStatus(creative, 201);
     ids.creativeId = creative.body.id;
+    const simulation = await api.call<{ id: string }>(
+      "POST",
+      `/v1/programs/${program.id}/simulations`,
+      {},
+    );
+    expectStatus(simulation, 202);
+    ids.simulationId = simulation.body.id;
     ids.broadcastId = api.services.ids.next("brc");
     await insertBroadcast(api.db, {
       id: ids.broadcastId,
@@ -182,6 +193,7 @@ describeEachBackend("every route checks who is calling", (backend) => {
       if (param === "deliveryId") return ids.deliveryId;
       if (param === "broadcastId") return ids.broadcastId;
       if (param === "creativeId") return ids.creativeId;
+      if (param === "simulationId") return ids.simulationId;
       throw new Error(`no real id for {${param}} in ${name(r)}; add one in this file`);
     });
   }
