@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Suspense, lazy, useEffect, useRef, useState, type ReactNode } from "react";
-import { ApiError, ok } from "../shared/api.ts";
-import { formatMoney, formatNumber } from "../shared/format.ts";
+import { ApiError, ok, type Schema } from "../shared/api.ts";
+import { formatDate, formatMoney, formatNumber } from "../shared/format.ts";
 import { addDays, localMidnightIso, todayIn } from "./dates.ts";
 import { api, type Program } from "./session.ts";
 import {
@@ -33,79 +33,10 @@ export interface WhatIfDraft {
   readonly replaceGoals: boolean;
 }
 
-interface Mover {
-  participantId: string;
-  externalId: string;
-  name: string | null;
-  actual: number;
-  simulated: number;
-  change: number;
-}
-
-interface Earning {
-  participantId: string;
-  externalId: string;
-  name: string | null;
-  commissions: number;
-  cash: number;
-  points: number;
-  total: number;
-}
-
-interface GoalStepRewards {
-  goalId: string;
-  goalName: string;
-  step: number;
-  grants: number;
-  cash: number;
-  points: number;
-  products: number;
-}
-
-interface Amounts {
-  commissions: number;
-  commissionsByLevel: { level: number; amount: number }[];
-  commissionsByMonth: { month: string; amount: number }[];
-  rewards: { cash: number; points: number; products: number };
-  rewardsByGoal: GoalStepRewards[];
-  participantsPaid: number;
-  sales: number;
-  costShare: string | null;
-}
-
-interface Figures extends Amounts {
-  topEarners: Earning[];
-}
-
-interface Delta extends Amounts {
-  gainers: Mover[];
-  losers: Mover[];
-}
-
-/** GET /v1/programs/{programId}/simulations/{simulationId}, as API.md states it. */
-export interface Simulation {
-  id: string;
-  status: "running" | "done" | "failed";
-  events: { replayed: number; total: number };
-  currency?: string;
-  actual?: Figures | null;
-  simulated?: Figures | null;
-  delta?: Delta | null;
-  notes?: string[];
-  error?: string | null;
-}
-
-/**
- * The simulation routes, until the generated client carries them: the same
- * client (its key, its ApiError on a failure), called by path.
- */
-const simulations = api as unknown as {
-  POST(
-    path: string,
-    init: { body: unknown },
-  ): Promise<{ data?: { id: string }; response: Response }>;
-  GET(path: string): Promise<{ data?: Simulation; response: Response }>;
-};
+type Figures = Schema<"SimulationFigures">;
+type Delta = Schema<"SimulationDelta">;
+type Mover = Delta["gainers"][number];
+type Earning = Figures["topEarners"][number];
 
 const PERIODS = [
   ["last30", "Last 30 days"],
@@ -654,14 +585,16 @@ export function WhatIf({
   const start = useMutation({
     mutationFn: async (next: Omit<Run, "id">) => {
       const created = await ok(
-        simulations.POST(`/v1/programs/${encodeURIComponent(program.id)}/simulations`, {
+        api.POST("/v1/programs/{programId}/simulations", {
+          params: { path: { programId: program.id } },
           body: {
             ...periodInstants(next.range, program.timezone, Date.now()),
-            ...next.draft,
+            program: next.draft.program,
+            goals: [...next.draft.goals],
+            replaceGoals: next.draft.replaceGoals,
           },
         }),
       );
-      if (!created) throw new Error("The simulation was not started.");
       return { ...next, id: created.id };
     },
     onSuccess: (started) => setRun(started),
@@ -670,9 +603,9 @@ export function WhatIf({
     queryKey: ["simulation", program.id, run?.id],
     queryFn: () =>
       ok(
-        simulations.GET(
-          `/v1/programs/${encodeURIComponent(program.id)}/simulations/${encodeURIComponent(run?.id ?? "")}`,
-        ),
+        api.GET("/v1/programs/{programId}/simulations/{simulationId}", {
+          params: { path: { programId: program.id, simulationId: run?.id ?? "" } },
+        }),
       ),
     enabled: run !== null,
     // Asked every second while it runs; a finished one never changes.
@@ -683,9 +616,14 @@ export function WhatIf({
     staleTime: Infinity,
   });
   const valid = range.from !== "" && range.to !== "" && range.from <= range.to;
+  const dayText = (day: string) =>
+    formatDate(localMidnightIso(day, program.timezone), program.timezone);
   const stale = run !== null && canonical(run.draft) !== canonical(draft);
   const sim = result.data;
-  const done = sim?.status === "done" && sim.actual && sim.simulated && sim.delta ? sim : undefined;
+  const outcome =
+    sim?.status === "done" && sim.actual && sim.simulated && sim.delta
+      ? { actual: sim.actual, simulated: sim.simulated, delta: sim.delta }
+      : undefined;
   const startError = start.error instanceof ApiError ? start.error : undefined;
   const choose = (next: Period) => {
     setPeriod(next);
@@ -814,9 +752,9 @@ export function WhatIf({
         <section aria-labelledby="what-if-result" className="flex min-w-0 flex-col gap-4">
           <div className="flex flex-wrap items-center justify-between gap-3">
             <h4 id="what-if-result" className="text-base font-semibold">
-              {run.range.from} to {run.range.to}: actual against simulated
+              {dayText(run.range.from)} to {dayText(run.range.to)}: actual against simulated
             </h4>
-            {done && (
+            {outcome && (
               <ConfirmDialog
                 title="Save this change?"
                 description={
@@ -862,14 +800,17 @@ export function WhatIf({
             <ErrorMessage
               error={new Error(`The simulation failed: ${sim.error ?? "no reason given"}`)}
             />
-          ) : done?.actual && done.simulated && done.delta ? (
-            <Outcome
-              actual={done.actual}
-              simulated={done.simulated}
-              delta={done.delta}
-              notes={done.notes ?? []}
-              currency={done.currency ?? program.currency}
-            />
+          ) : outcome ? (
+            <>
+              <p role="status" className="text-sm text-slate-700">
+                Done: {formatNumber(sim.events.total)} events replayed.
+              </p>
+              <Outcome
+                {...outcome}
+                notes={sim.notes ?? []}
+                currency={sim.currency ?? program.currency}
+              />
+            </>
           ) : (
             <ErrorMessage error={new Error("The simulation finished without a result.")} />
           )}
