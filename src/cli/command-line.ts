@@ -23,6 +23,8 @@ export const USAGE = `usage: laurel <command> [options]
                             import per-participant targets from a CSV file
   portal-link --program ID --participant ID
                             print a magic link into the participant portal (LAUREL_PUBLIC_URL)
+  simulate --program ID --draft FILE.json [--from DATE] [--to DATE]
+                            replay the program's history through a draft and print what it would have paid
 
   laurel <command> --help   what a command does and takes; nothing is run
   laurel --version          the version
@@ -91,6 +93,21 @@ changes nothing.
 Prints a magic link into the participant portal for a participant (by id or
 external id), starting with LAUREL_PUBLIC_URL.
 `,
+  simulate: `usage: laurel simulate --program ID --draft FILE.json [--from DATE] [--to DATE]
+
+Replays the program's stored events in [from, to) through a draft and prints
+what was booked beside what the draft would have booked, and the difference:
+commissions in total, by level and by month, rewards by goal step,
+participants paid, sales and cost share, top earners, gainers and losers.
+Writes nothing.
+
+FILE.json holds the body POST /v1/programs/{programId}/simulations takes:
+  {"program": {"commission": {"rate": {"percent": 12}}}, "goals": [], "replaceGoals": false}
+--from and --to (a date, YYYY-MM-DD, meaning midnight in the program's time
+zone, or an instant such as 2026-11-01T00:00:00Z) replace the file's; --to is
+now and --from 90 days before it unless given. A draft that cannot be
+simulated exits 2, naming each field to fix.
+`,
 } as const;
 
 type CommandName = keyof typeof COMMAND_USAGE;
@@ -110,7 +127,14 @@ export type CommandLine =
       keyId: string | undefined;
     }
   | { command: "import"; file: string; program: string }
-  | { command: "portal-link"; program: string; participant: string };
+  | { command: "portal-link"; program: string; participant: string }
+  | {
+      command: "simulate";
+      program: string;
+      draft: string;
+      from: string | undefined;
+      to: string | undefined;
+    };
 
 /** What a command line is answered with without running anything: help, the version, or a usage error. */
 export interface Answer {
@@ -191,6 +215,19 @@ export function parseCommandLine(
         ok: true,
         line: { command, program: values.program, participant: values.participant },
       };
+    case "simulate":
+      if (!values.program || !values.draft)
+        return mistake("--program ID and --draft FILE.json are required");
+      return {
+        ok: true,
+        line: {
+          command,
+          program: values.program,
+          draft: values.draft,
+          from: values.from,
+          to: values.to,
+        },
+      };
   }
 }
 
@@ -202,6 +239,12 @@ const OPTIONS = {
   keys: { brand: { type: "string" } },
   import: { program: { type: "string" } },
   "portal-link": { program: { type: "string" }, participant: { type: "string" } },
+  simulate: {
+    program: { type: "string" },
+    draft: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+  },
 } as const;
 
 interface Args {
@@ -209,6 +252,9 @@ interface Args {
     brand?: string | undefined;
     program?: string | undefined;
     participant?: string | undefined;
+    draft?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
   };
   positionals: string[];
 }
@@ -228,6 +274,9 @@ function readArgs(command: CommandName, args: string[]): Args {
       brand: text(values.brand),
       program: text(values.program),
       participant: text(values.participant),
+      draft: text(values.draft),
+      from: text(values.from),
+      to: text(values.to),
     },
     positionals,
   };

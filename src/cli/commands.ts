@@ -17,6 +17,7 @@ import { runDemo } from "./demo.ts";
 import { runImportTargets } from "./import-targets.ts";
 import { runKeys } from "./keys.ts";
 import { makePortalLink } from "./portal-link.ts";
+import { runSimulate } from "./simulate.ts";
 
 /**
  * `laurel <command> ...` against `services`, in this process or in the
@@ -65,6 +66,8 @@ export async function runCommand(
       complain(made.message);
       return 1;
     }
+    case "simulate":
+      return runSimulate(services, line, io);
   }
 }
 
@@ -103,5 +106,13 @@ export function resolvePaths(argv: readonly string[]): string[] {
   const [command, what, file, ...rest] = argv;
   if (command === "import" && what === "targets" && file !== undefined && !file.startsWith("-"))
     return [command, what, resolve(file), ...rest];
+  if (command === "simulate")
+    return argv.map((arg, i) =>
+      i > 0 && argv[i - 1] === "--draft"
+        ? resolve(arg)
+        : arg.startsWith("--draft=")
+          ? `--draft=${resolve(arg.slice("--draft=".length))}`
+          : arg,
+    );
   return [...argv];
 }

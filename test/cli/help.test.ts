@@ -20,6 +20,7 @@ const COMMANDS: readonly (readonly string[])[] = [
   ["import"],
   ["import", "targets"],
   ["portal-link"],
+  ["simulate"],
 ];
 
 const VERSION = (
