@@ -7,6 +7,7 @@ import {
   order,
   sendEvents,
 } from "../support/api.ts";
+import { accessibilityViolations } from "../support/axe.ts";
 import { describeInBrowser, eventually, useBrowser } from "../support/browser.ts";
 import { useWebServer } from "../support/web-server.ts";
 
@@ -103,6 +104,8 @@ describeInBrowser("the admin console's What if? screen", () => {
       "Cost share of salesActual13.00%Simulated18.00%Change+5.00 pts",
     );
 
+    expect(await accessibilityViolations(page)).toEqual([]);
+
     const [body] = simulationBodies as Record<string, unknown>[];
     expect(simulationBodies).toHaveLength(1);
     expect(body).toMatchObject({
@@ -145,5 +148,49 @@ describeInBrowser("the admin console's What if? screen", () => {
     expect(patches).toEqual([{ commission: { rate: { percent: 15 } } }]);
     const stored = await read();
     expect(stored.commission).toEqual({ rate: { percent: 15 }, upline: [{ percent: 3 }] });
+  });
+
+  it("simulates a new goal from its unsaved form and creates exactly that goal", async () => {
+    await page.getByRole("navigation").getByRole("link", { name: "Goals" }).click();
+    await page.getByRole("button", { name: "New goal" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("First sale");
+    await page.getByLabel("Metric").selectOption({ label: "Order count" });
+    await page.getByLabel("Step 1 threshold").fill("1");
+    await page.getByLabel("Step 1 points", { exact: true }).fill("50");
+    await page.getByRole("button", { name: "What if?" }).click();
+    await page.getByText("a new goal “First sale”, with 1 step(s)").waitFor();
+    await page.getByRole("button", { name: "Run" }).click();
+
+    // Ana's first order crosses the step; Ben sold nothing of his own.
+    await eventually(() => card("Points rewarded").textContent()).toBe(
+      "Points rewardedActual0Simulated50Change+50",
+    );
+    const steps = card("Rewards by goal step").getByRole("row");
+    await eventually(() => steps.allTextContents()).toEqual([
+      "Goal stepSideGrantsCashPointsProducts",
+      "First sale, step 1Actual0$0.0000",
+      "Simulated1$0.00500",
+    ]);
+    const [, body] = simulationBodies as Record<string, unknown>[];
+    expect(body).toMatchObject({
+      program: {},
+      goals: [{ name: "First sale", metric: "order_count", steps: [{ threshold: 1 }] }],
+      replaceGoals: false,
+    });
+
+    await page.getByRole("button", { name: "Save this change" }).click();
+    await page
+      .getByRole("dialog", { name: "Save this change?" })
+      .getByRole("button", { name: "Save this change" })
+      .click();
+    // The saved goal opens in its own form.
+    await page.getByRole("heading", { name: "Edit goal: First sale" }).waitFor();
+    const goals = await server.call<{ items: { name: string; steps: unknown[] }[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals`,
+    );
+    expect(goals.body.items.map((g) => [g.name, g.steps])).toEqual([
+      ["First sale", [{ threshold: 1, reward: { type: "points", points: 50 } }]],
+    ]);
   });
 });

@@ -333,7 +333,7 @@ function Outcome({
   );
   return (
     <div className="flex min-w-0 flex-col gap-4">
-      <div className="grid min-w-0 grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
+      <div className="grid min-w-0 grid-cols-2 gap-3 lg:grid-cols-3">
         <Compare
           label="Commissions"
           actual={money(actual.commissions)}
