@@ -50,7 +50,11 @@ export function pathOf(segments: readonly PropertyKey[]): string {
 }
 
 const under = (prefix: string, path: string) =>
-  path === "" ? prefix : path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
+  prefix === "" || path === ""
+    ? prefix + path
+    : path.startsWith("[")
+      ? `${prefix}${path}`
+      : `${prefix}.${path}`;
 
 /** A dotted path whose numeric parts are indices (`steps.0.reward`), in the same words. */
 const bracketed = (dotted: string) =>
