@@ -625,6 +625,10 @@ export function WhatIf({
       ? { actual: sim.actual, simulated: sim.simulated, delta: sim.delta }
       : undefined;
   const startError = start.error instanceof ApiError ? start.error : undefined;
+  // Each field's message by its path, unless the error's own message says it already.
+  const unsaid = (startError?.body.details ?? [])
+    .flatMap((d) => (d.message ? [d.path ? `${d.path}: ${d.message}` : d.message] : []))
+    .filter((line) => !startError?.message.includes(line));
   const choose = (next: Period) => {
     setPeriod(next);
     setRange(periodRange(next, today));
@@ -734,13 +738,11 @@ export function WhatIf({
           className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800"
         >
           <p>The simulation did not start: {startError.message}</p>
-          {startError.body.details.some((d) => d.message) && (
+          {unsaid.length > 0 && (
             <ul className="list-disc pl-5">
-              {startError.body.details
-                .filter((d) => d.message)
-                .map((d, i) => (
-                  <li key={i}>{d.path ? `${d.path}: ${d.message ?? ""}` : d.message}</li>
-                ))}
+              {unsaid.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
             </ul>
           )}
         </div>
