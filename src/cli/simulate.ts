@@ -108,6 +108,8 @@ export async function runSimulate(
 const BAR_WIDTH = 30;
 /** Without a terminal, a line this often at most. */
 const LINE_EVERY_MS = 5_000;
+/** On a terminal, the bar is redrawn this often at most, and once more at the end. */
+const BAR_EVERY_MS = 100;
 
 /**
  * A bar redrawn in place when stdout is a terminal; otherwise a plain line
@@ -117,9 +119,13 @@ function progressOf(io: CommandIo): { show(p: SimulationProgress): void; done():
   const tty = io.stdout.isTTY === true;
   let drawn = false;
   let lastLineMs = Date.now();
+  let lastBarMs = 0;
   return {
     show({ replayed, total }) {
       if (tty) {
+        const nowMs = Date.now();
+        if (nowMs - lastBarMs < BAR_EVERY_MS && replayed < total) return;
+        lastBarMs = nowMs;
         const fraction = total === 0 ? 1 : Math.min(1, replayed / total);
         const filled = Math.round(fraction * BAR_WIDTH);
         io.stdout.write(
@@ -182,7 +188,7 @@ export function report(result: SimulationResult, heading: ReportHeading): string
   const countDelta = (n: number) => signed(count(n), n);
   const percent = (share: string | null) => (share === null ? "-" : `${share}%`);
   const sections: string[] = [
-    `Simulation of ${heading.title} over [${heading.from}, ${heading.to}), ${count(heading.events)} events replayed; amounts in ${currency}\n`,
+    `Simulation of ${heading.title} over [${heading.from}, ${heading.to}), ${count(heading.events)} ${heading.events === 1 ? "event" : "events"} replayed; amounts in ${currency}\n`,
     table(
       ["", "actual", "simulated", "delta"],
       [

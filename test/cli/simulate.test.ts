@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatMinor } from "../../src/cli/simulate.ts";
+import { formatMinor, runSimulate } from "../../src/cli/simulate.ts";
 import { openPglite } from "../../src/store/db.ts";
 import {
   createParticipant,
@@ -165,6 +165,43 @@ describe("laurel simulate", () => {
     const unknown = await laurel(dataDir, "simulate", "--program", "prg_NOSUCH", "--draft", file);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no program prg_NOSUCH/);
+  }, 60_000);
+});
+
+describe("laurel simulate on a terminal", () => {
+  it("draws a progress bar on stdout, then the report", async () => {
+    const api = await openApi({ name: "pglite", open: () => openPglite() });
+    const dir = await mkdtemp(join(tmpdir(), "laurel-simulate-tty-"));
+    try {
+      const program = await createProgram(api);
+      const ana = await createParticipant(api, program.id, { externalId: "ana" });
+      expectStatus(
+        await sendEvents(api, program.id, order("o-1", { code: ana.referralCode })),
+        200,
+      );
+      const file = join(dir, "draft.json");
+      await writeFile(file, "{}");
+      let stdout = "";
+      let stderr = "";
+      const code = await runSimulate(
+        api.services,
+        { program: program.id, draft: file, from: "2026-11-01", to: "2026-12-01" },
+        {
+          stdout: { isTTY: true, write: (text: string) => (stdout += text) },
+          stderr: { write: (text: string) => (stderr += text) },
+        },
+      );
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      // Redrawn in place: carriage returns, and one line break once the bar is full.
+      expect(stdout).toMatch(
+        /^(\r\[[#.]{30}\] +\d+% \d+\/1 events)*\r\[#{30}\] 100% 1\/1 events\n/,
+      );
+      expect(stdout).toContain("1 event replayed");
+      expect(stdout).toMatch(/^Commissions\s+5\.00\s+5\.00\s+0\.00$/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await api.close();
+    }
   }, 60_000);
 });
 
