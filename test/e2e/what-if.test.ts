@@ -204,4 +204,40 @@ describeInBrowser("the admin console's What if? screen", () => {
       ["First sale", [{ threshold: 1, reward: { type: "points", points: 50 } }]],
     ]);
   });
+
+  it("simulates an edit of that goal under its id and saves the edit to it", async () => {
+    const goals = await server.call<{ items: { id: string }[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals`,
+    );
+    const goalId = goals.body.items[0]?.id;
+    await eventually(() => page.getByLabel("Step 1 points", { exact: true }).inputValue()).toBe(
+      "50",
+    );
+    await page.getByLabel("Step 1 points", { exact: true }).fill("80");
+    await page.getByRole("button", { name: "What if?" }).click();
+    await page.getByText("steps › 1 › reward › points: 50 → 80").waitFor();
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.getByRole("status").filter({ hasText: "events replayed" }).waitFor();
+    expect(simulationBodies.at(-1)).toMatchObject({
+      program: {},
+      goals: [{ id: goalId, name: "First sale", steps: [{ reward: { points: 80 } }] }],
+      replaceGoals: false,
+    });
+
+    await page.getByRole("button", { name: "Save this change" }).click();
+    await page
+      .getByRole("dialog", { name: "Save this change?" })
+      .getByRole("button", { name: "Save this change" })
+      .click();
+    // Back on the goal's form, showing what was saved.
+    await eventually(() => page.getByLabel("Step 1 points", { exact: true }).inputValue()).toBe(
+      "80",
+    );
+    const saved = await server.call<{ steps: unknown[] }>(
+      "GET",
+      `/v1/programs/${programId}/goals/${goalId}`,
+    );
+    expect(saved.body.steps).toEqual([{ threshold: 1, reward: { type: "points", points: 80 } }]);
+  });
 });

@@ -128,13 +128,21 @@ export function changesOf(
   patch: boolean,
 ): string[] {
   const lines: string[] = [];
-  const walk = (b: unknown, a: unknown, path: string[]) => {
+  const walk = (b: unknown, a: unknown, path: string[], partial: boolean) => {
     const key = path.at(-1) ?? "";
     const rateLike = (v: unknown) => isObject(v) && ("percent" in v || "flat" in v);
     if (isObject(a) && !rateLike(a) && !rateLike(b)) {
       const was = isObject(b) ? b : {};
-      const keys = patch ? Object.keys(a) : [...new Set([...Object.keys(was), ...Object.keys(a)])];
-      for (const k of keys) walk(was[k], a[k], [...path, k]);
+      const keys = partial
+        ? Object.keys(a)
+        : [...new Set([...Object.keys(was), ...Object.keys(a)])];
+      for (const k of keys) walk(was[k], a[k], [...path, k], partial);
+      return;
+    }
+    // A list as long as it was is told item by item ("steps › 1 › reward › points"), counted from 1.
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+      // Merge patch replaces a list whole, so each item is the whole new item.
+      a.forEach((item, i) => walk(b[i], item, [...path, String(i + 1)], false));
       return;
     }
     if (canonical(b ?? null) === canonical(a ?? null)) return;
@@ -145,7 +153,7 @@ export function changesOf(
         : `${label}: ${shown(b, key, currency)} → ${shown(a, key, currency)}`,
     );
   };
-  walk(before, after, []);
+  walk(before, after, [], patch);
   return lines;
 }
 
