@@ -12,9 +12,15 @@ import {
 import { measureJobsOnPglite, measureJobsOnPostgres, printJobs, type JobsResult } from "./jobs.ts";
 import { measureHooks, printHooks, type HooksResult } from "./hooks.ts";
 import { measureWebhooksOut, printWebhooksOut, type WebhooksOutResult } from "./webhooks-out.ts";
-import { measureMailOut, printMailOut, type MailOutResult } from "./mail-out.ts";
+import type { MailOutResult } from "./mail-out.ts";
 import { mib } from "./memory.ts";
 import { measurePayoutInChild, type PayoutFigures } from "./payout.ts";
+import {
+  measureSimulateInChild,
+  measureSimulateOnPostgres,
+  printSimulate,
+  type SimulateFigures,
+} from "./simulate.ts";
 import { profiled, type ProfileRow } from "./profile.ts";
 
 /**
@@ -25,7 +31,8 @@ import { profiled, type ProfileRow } from "./profile.ts";
  * on both, order throughput with 50 goals per participant against none, the
  * progress read of one participant on those goals, a large target import,
  * and the scheduled jobs of a new program next to millions of ledger rows;
- * and webhooks out of the outbox against plain POSTs of the same bodies.
+ * and webhooks out of the outbox against plain POSTs of the same bodies;
+ * and the simulator replaying a program's whole stored history through a draft.
  * See bench/README.md for the targets and how to read the figures.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -48,9 +55,17 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const HOOK_DELIVERIES = Number(process.env.BENCH_HOOK_DELIVERIES ?? 2000);
 const WEBHOOKS_OUT = Number(process.env.BENCH_WEBHOOKS_OUT ?? 2000);
 const MAILS_OUT = Number(process.env.BENCH_MAILS ?? 300);
-/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks, mail. */
+// The mail part is loaded only when it runs: its SMTP inbox comes from the
+// mail tests' helpers, which load vitest, and vitest cannot be loaded outside a test run.
+const SIMULATE_ORDERS = Number(process.env.BENCH_SIMULATE_ORDERS ?? 1_000_000);
+const SIMULATE_PGLITE_ORDERS = Number(process.env.BENCH_SIMULATE_PGLITE_ORDERS ?? 100_000);
+/** Ten orders per participant unless set. */
+const simulateParticipants = (orders: number): number =>
+  Number(process.env.BENCH_SIMULATE_PARTICIPANTS ?? Math.max(1111, Math.round(orders / 10)));
+const SIMULATE_CHECK = process.env.BENCH_SIMULATE_CHECK !== "0";
+/** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks, mail, simulate. */
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks,mail")
+  (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks,mail,simulate")
     .split(",")
     .map((s) => s.trim()),
 );
@@ -123,6 +138,14 @@ async function main(): Promise<void> {
   const webhooksOut: { database: string; result: WebhooksOutResult }[] = [];
   const mailsOut: { database: string; result: MailOutResult }[] = [];
   const webhooksOutOptions = { events: WEBHOOKS_OUT, concurrency: 8 };
+  const simulations: SimulateFigures[] = [];
+  const simulateRequest = (orders: number, workers: number) => ({
+    orders,
+    participants: simulateParticipants(orders),
+    setupWorkers: workers,
+    check: SIMULATE_CHECK,
+    profile: PROFILE,
+  });
 
   if (ONLY.has("throughput")) {
     const lite = await openPglite();
@@ -160,7 +183,7 @@ async function main(): Promise<void> {
       await migrate(lite);
       mailsOut.push({
         database: "PGlite (embedded)",
-        result: await measureMailOut(lite, MAILS_OUT),
+        result: await (await import("./mail-out.ts")).measureMailOut(lite, MAILS_OUT),
       });
     } finally {
       await lite.close();
@@ -214,6 +237,15 @@ async function main(): Promise<void> {
   const jobOptions = { orders: JOBS_ORDERS, newOrders: JOBS_NEW_ORDERS, workers: SETUP_WORKERS };
   if (ONLY.has("jobs") && JOBS_PGLITE)
     jobs.push({ database: "PGlite (embedded)", result: await measureJobsOnPglite(jobOptions) });
+  // The simulator's history is smaller on PGlite: it is built in the child's WASM heap, on one core.
+  if (ONLY.has("simulate") && SIMULATE_PGLITE_ORDERS > 0)
+    simulations.push(
+      await measureSimulateInChild("PGlite (embedded)", {
+        ...simulateRequest(SIMULATE_PGLITE_ORDERS, 1),
+        database: "pglite",
+        url: "",
+      }),
+    );
 
   const external = process.env.BENCH_DATABASE_URL;
   const binDir = external ? undefined : await findBinDir();
@@ -239,7 +271,10 @@ async function main(): Promise<void> {
           result: await measureWebhooksOut(db, webhooksOutOptions),
         });
       if (ONLY.has("mail"))
-        mailsOut.push({ database: "PostgreSQL", result: await measureMailOut(db, MAILS_OUT) });
+        mailsOut.push({
+          database: "PostgreSQL",
+          result: await (await import("./mail-out.ts")).measureMailOut(db, MAILS_OUT),
+        });
       const profile = PROFILE ? profiled(db) : null;
       const target = profile?.db ?? db;
       if (ONLY.has("goals")) {
@@ -284,6 +319,10 @@ async function main(): Promise<void> {
         });
       if (ONLY.has("jobs"))
         jobs.push({ database: "PostgreSQL", result: await measureJobsOnPostgres(url, jobOptions) });
+      if (ONLY.has("simulate") && SIMULATE_ORDERS > 0)
+        simulations.push(
+          await measureSimulateOnPostgres(url, simulateRequest(SIMULATE_ORDERS, SETUP_WORKERS)),
+        );
     } finally {
       await db.close();
       await stopStartedServer();
@@ -305,13 +344,15 @@ async function main(): Promise<void> {
   }
   if (hooks.length > 0) printHooks(hooks);
   if (webhooksOut.length > 0) printWebhooksOut(webhooksOut);
-  if (mailsOut.length > 0) printMailOut(mailsOut);
+  if (mailsOut.length > 0) (await import("./mail-out.ts")).printMailOut(mailsOut);
   if (goals.length > 0) printGoals(goals);
   if (imports.length > 0) printImports(imports);
   if (chain) printChain(chain);
   if (payouts.length > 0) printPayouts(payouts);
   if (jobs.length > 0) printJobs(jobs);
+  if (simulations.length > 0) printSimulate(simulations);
   for (const p of imports) profileRows.push(...p.result.profile);
+  for (const s of simulations) profileRows.push(...s.profile);
   for (const p of payouts) profileRows.push(...p.result.profile);
   if (PROFILE) {
     console.log("\nBENCH_PROFILE: time waiting for the database, per phase and statement:\n");
