@@ -105,6 +105,10 @@ describeInBrowser("the admin console's What if? screen", () => {
     );
 
     expect(await accessibilityViolations(page)).toEqual([]);
+    // The cards and tables fit a phone; wide tables scroll inside their own boxes.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await eventually(() => page.evaluate(() => document.documentElement.scrollWidth)).toBe(375);
+    await page.setViewportSize({ width: 1024, height: 900 });
 
     const [body] = simulationBodies as Record<string, unknown>[];
     expect(simulationBodies).toHaveLength(1);
