@@ -14,6 +14,7 @@ import {
   type ErrorBody,
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
+import { insertSimulation, recordProgress } from "../../src/store/simulations.ts";
 
 interface SimulationBody {
   id: string;
@@ -271,6 +272,43 @@ describeEachBackend("simulations", (backend) => {
     );
     expect(next.body.items.map((s) => s.id)).toEqual([first.body.id]);
     await ended(api, program.id, second.body.id);
+  });
+
+  it("shows a running simulation's progress, and no figures until it is done", async () => {
+    const { program } = await november();
+    const request = { ...NOVEMBER, program: {}, goals: [], replaceGoals: false };
+    // Written as a replay of another process leaves it, half way through.
+    await insertSimulation(api.db, {
+      programId: program.id,
+      id: "sim_HALFWAY",
+      request,
+      from: new Date("2026-11-01T00:00:00Z"),
+      to: new Date("2026-12-01T00:00:00Z"),
+      createdAt: new Date(),
+    });
+    await recordProgress(api.db, program.id, "sim_HALFWAY", { replayed: 4_000, total: 10_000 });
+    const reply = await api.call<SimulationBody>(
+      "GET",
+      `/v1/programs/${program.id}/simulations/sim_HALFWAY`,
+    );
+    expectStatus(reply, 200);
+    expect(reply.body).toEqual({
+      id: "sim_HALFWAY",
+      programId: program.id,
+      status: "running",
+      from: "2026-11-01T00:00:00.000Z",
+      to: "2026-12-01T00:00:00.000Z",
+      request,
+      events: { replayed: 4_000, total: 10_000 },
+      currency: null,
+      actual: null,
+      simulated: null,
+      delta: null,
+      notes: null,
+      createdAt: expect.any(String),
+      finishedAt: null,
+      error: null,
+    });
   });
 
   it("says a simulation failed when the server that ran it stopped", async () => {
