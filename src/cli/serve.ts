@@ -8,6 +8,7 @@ import { listBrandNames } from "../store/brands.ts";
 import { openDatabase, type Database } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { failAbandonedSimulations } from "../store/simulations.ts";
+import { stopSimulations } from "../engine/simulation-runs.ts";
 import { bootstrapFirstBrand, FIRST_BRAND, type Bootstrap } from "./bootstrap.ts";
 import { runCommand } from "./commands.ts";
 import {
@@ -93,6 +94,8 @@ export async function serve(config: Config): Promise<number> {
   });
   // Jobs stop between batches while requests drain, so neither waits on the other.
   await Promise.all([app.close(), scheduler.stop(), webhooks.stop(), mail.stop()]);
+  // After the requests: none can queue another while these are marked failed.
+  await stopSimulations();
   await control?.close();
   await db.close();
   return 0;

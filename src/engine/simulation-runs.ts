@@ -4,6 +4,7 @@ import {
   failSimulation,
   finishSimulation,
   recordProgress,
+  STOPPED_MESSAGE,
   touchSimulations,
 } from "../store/simulations.ts";
 import type { Services } from "./services.ts";
@@ -28,6 +29,8 @@ interface Queued {
 let tail: Promise<void> = Promise.resolve();
 const queued = new Set<Queued>();
 let heartbeat: ReturnType<typeof setInterval> | null = null;
+/** Aborted when the server stops: the replay under way ends, and what waits never starts. */
+let stopping = new AbortController();
 
 /** Queues a simulation whose record is written (status running); answers when it has ended. */
 export function runSimulation(
@@ -39,9 +42,11 @@ export function runSimulation(
   const entry: Queued = { services, programId: program.id, id };
   queued.add(entry);
   startHeartbeat();
+  const signal = stopping.signal;
   const run = tail.then(async () => {
     try {
-      await replay(services, program, id, draft);
+      if (signal.aborted) await failSimulation(services.db, program.id, id, STOPPED_MESSAGE);
+      else await replay(services, program, id, draft, signal);
     } finally {
       queued.delete(entry);
       if (queued.size === 0) stopHeartbeat();
@@ -57,11 +62,13 @@ async function replay(
   program: ProgramRecord,
   id: string,
   draft: SimulationDraft,
+  signal: AbortSignal,
 ): Promise<void> {
   let latest: SimulationProgress = { replayed: 0, total: 0 };
   let writtenAtMs = 0;
   try {
     const result = await simulate(services, program, draft, {
+      signal,
       onProgress: async (progress) => {
         latest = progress;
         const nowMs = Date.now();
@@ -78,9 +85,22 @@ async function replay(
       services.db,
       program.id,
       id,
-      `the replay stopped after ${latest.replayed} of ${latest.total} events: ${reason}`,
+      signal.aborted
+        ? STOPPED_MESSAGE
+        : `the replay stopped after ${latest.replayed} of ${latest.total} events: ${reason}`,
     ).catch(() => undefined);
   }
+}
+
+/**
+ * The server is stopping: the replay under way stops at its next page and
+ * every simulation of this process is marked failed, to be started again.
+ * Answers once they are; the database is still open until then.
+ */
+export async function stopSimulations(): Promise<void> {
+  stopping.abort();
+  await tail;
+  stopping = new AbortController();
 }
 
 function startHeartbeat(): void {

@@ -15,6 +15,9 @@ import {
 } from "../support/api.ts";
 import { describeEachBackend } from "../support/backends.ts";
 import { insertSimulation, recordProgress } from "../../src/store/simulations.ts";
+import { findProgramById } from "../../src/store/programs.ts";
+import { readSimulationRequest, simulationDraftOf } from "../../src/engine/simulation-draft.ts";
+import { runSimulation, stopSimulations } from "../../src/engine/simulation-runs.ts";
 
 interface SimulationBody {
   id: string;
@@ -309,6 +312,42 @@ describeEachBackend("simulations", (backend) => {
       finishedAt: null,
       error: null,
     });
+  });
+
+  it("marks what a stopping server runs or queues as failed, to be started again", async () => {
+    const { program } = await november();
+    const record = await findProgramById(api.db, program.id);
+    const read = readSimulationRequest(NOVEMBER);
+    if (!record || !read.ok) throw new Error("the program and request are set up above");
+    const outcome = await simulationDraftOf(api.services, record, read.request);
+    if (!outcome.ok) throw new Error(outcome.message);
+    for (const id of ["sim_STOPPED1", "sim_STOPPED2"])
+      await insertSimulation(api.db, {
+        programId: program.id,
+        id,
+        request: read.request,
+        from: new Date(outcome.draft.fromMs),
+        to: new Date(outcome.draft.toMs),
+        createdAt: new Date(),
+      });
+    const runs = ["sim_STOPPED1", "sim_STOPPED2"].map((id) =>
+      runSimulation(api.services, record, id, outcome.draft),
+    );
+    await stopSimulations();
+    await Promise.all(runs);
+    for (const id of ["sim_STOPPED1", "sim_STOPPED2"]) {
+      const reply = await api.call<SimulationBody>(
+        "GET",
+        `/v1/programs/${program.id}/simulations/${id}`,
+      );
+      expect(reply.body).toMatchObject({
+        status: "failed",
+        error: "the server stopped while it ran; start it again",
+      });
+    }
+    // The next server's simulations run.
+    const after = await post(program.id, NOVEMBER);
+    expect((await ended(api, program.id, after.body.id)).status).toBe("done");
   });
 
   it("says a simulation failed when the server that ran it stopped", async () => {
