@@ -94,7 +94,11 @@ export async function measureChainDepth(db: Database, o: ChainOptions): Promise<
   );
 
   const use = async (levels: number): Promise<Fixture> => {
-    const program: ProgramRecord = await updateProgram(db, { ...created, config: config(levels) });
+    const program: ProgramRecord = await updateProgram(
+      db,
+      { ...created, config: config(levels) },
+      new Date(),
+    );
     return { services, program, codes };
   };
 

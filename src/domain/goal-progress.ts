@@ -7,6 +7,7 @@ import {
   type GrantedReward,
 } from "./goals.ts";
 import { mulDivHalfUp } from "./money.ts";
+import type { Lookup } from "./overlay.ts";
 
 /**
  * Goal progress as events are processed: what an activity adds to each goal's
@@ -76,11 +77,11 @@ export interface Item {
 export interface GoalState {
   readonly goals: readonly ActiveGoal[];
   /** By slotKey(participant, window key), by goal id: the stored value. */
-  readonly progress: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly progress: Lookup<string, ReadonlyMap<string, number>>;
   /** By slotKey(participant, window key), by goal id: steps already granted (under any version). */
-  readonly granted: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
+  readonly granted: Lookup<string, ReadonlyMap<string, readonly number[]>>;
   /** By slotKey(participant, period), by goal id: per-participant targets. */
-  readonly targets: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly targets: Lookup<string, ReadonlyMap<string, number>>;
 }
 
 export interface GoalRules {

@@ -1,20 +1,67 @@
+import { setImmediate as yieldToOthers } from "node:timers/promises";
+import { eventSchema, type ReceivedEvent } from "../domain/events.ts";
+import type { ActiveGoal, GrantFact } from "../domain/goal-progress.ts";
+import { creditedPrograms, windowByKey } from "../domain/goals.ts";
+import { monthOf } from "../domain/periods.ts";
+import { processEvents, type BatchFacts, type ProgramRules } from "../domain/process-events.ts";
+import type { ProgramInput } from "../domain/program.ts";
 import type {
   SimulationDraft,
   SimulationProgress,
   SimulationResult,
 } from "../domain/simulation.ts";
+import {
+  compareTallies,
+  emptyTally,
+  figuresOf,
+  tallyCommission,
+  tallyGrant,
+  type Person,
+  type Tally,
+} from "../domain/simulation-tally.ts";
+import { bookedTally, closingGrants } from "../store/booked-figures.ts";
+import { programVersions, type ProgramVersion } from "../store/program-versions.ts";
 import type { ProgramRecord } from "../store/programs.ts";
+import {
+  countReplayEvents,
+  goalHistory,
+  refundedOrderIds,
+  replayMemberships,
+  replayPages,
+  replayParticipants,
+  replayTargets,
+  type GoalHistory,
+  type ReplayRow,
+} from "../store/replay-events.ts";
+import { programRules } from "./program-rules.ts";
+import { toReceived } from "./received.ts";
+import { ReplayState } from "./replay-state.ts";
 import type { Services } from "./services.ts";
 
 export interface SimulateOptions {
   /** Called after each page of events, and once at the end. */
   readonly onProgress?: (progress: SimulationProgress) => void | Promise<void>;
   readonly signal?: AbortSignal;
+  /** Events read per query (tests make it small to cross pages). */
+  readonly pageSize?: number;
 }
+
+const PAGE = 5000;
+const DAY_MS = 86_400_000;
+/** How far before the event being replayed a later one may still be dated, for what is dropped. */
+const LATE_MARGIN_MS = 30 * DAY_MS;
 
 /**
  * Replays the program's stored events through the draft, in memory, and
  * compares what it pays in [from, to) with what was booked. Writes nothing.
+ *
+ * The whole history is replayed, in the order it was processed: events
+ * dated before `from` through the settings and goals in force when each was
+ * processed (program_versions, goal_versions), which rebuilds the state at
+ * `from` exactly as it was (goal progress, cap use, clicks, bindings, what
+ * earlier refunds took); events dated in the period through the draft. Each
+ * batch of the engine is one call of the same processEvents, against state
+ * the replay keeps as the store keeps its tables.
  */
 export async function simulate(
   services: Services,
@@ -22,9 +69,315 @@ export async function simulate(
   draft: SimulationDraft,
   options: SimulateOptions = {},
 ): Promise<SimulationResult> {
-  void services;
-  void program;
-  void draft;
-  void options;
-  throw new Error("simulate: being written");
+  const db = services.db;
+  const versions = await programVersions(db, program.id);
+  const history = await goalHistory(db, program.id);
+  const total = await countReplayEvents(db, program.id, draft.toMs);
+  const refunded = await refundedOrderIds(db, program.id, draft.toMs);
+  const people = await replayParticipants(db, program.id);
+  const targets = await replayTargets(db, program.id);
+
+  const settings = settingsOverTime(program, versions, draft.program);
+  const goals = goalsOverTime(history, draft);
+  const allGoals = [...goals.everyGoal(), ...draft.goals];
+  const memberships = await replayMemberships(db, [
+    ...new Set(allGoals.flatMap((g) => creditedPrograms(g.goal))),
+  ]);
+  const everyRules = settings.everyRules();
+  const state = new ReplayState(
+    people,
+    {
+      refundedOrders: refunded,
+      memberships,
+      cookieMs: Math.max(...everyRules.map((r) => r.cookieDays)) * DAY_MS,
+      qualificationMs: Math.max(
+        0,
+        ...everyRules.map((r) => (r.plan?.uplineQualification?.days ?? 0) * DAY_MS),
+      ),
+      graceMs: Math.max(...everyRules.map((r) => r.goalGraceMs)),
+      refundHistory: Math.max(0, ...everyRules.map((r) => r.refundAbuse?.orders ?? 0)),
+      monthlyCaps: everyRules.some(
+        (r) => r.caps.perParticipantMonthlyMinor !== null || r.caps.programMonthlyMinor !== null,
+      ),
+    },
+    targets,
+  );
+  const timezone = draft.program.timezone;
+  const simulated = emptyTally();
+  const inPeriod = (atMs: number) => atMs >= draft.fromMs && atMs < draft.toMs;
+  /** Closing grants count when their window ended in (from, to]: the period's own windows. */
+  const windowInPeriod = (endMs: number) => endMs > draft.fromMs && endMs <= draft.toMs;
+  const closer = (endMs: number) =>
+    windowInPeriod(endMs) || endMs > draft.toMs
+      ? { goals: goals.draft, graceMs: settings.draftRules.goalGraceMs }
+      : {
+          goals: goals.at(endMs),
+          graceMs: settings.at(endMs).goalGraceMs,
+        };
+  const countClosings = (grants: readonly GrantFact[], endOf: (g: GrantFact) => number | null) => {
+    for (const g of grants) {
+      const end = endOf(g);
+      if (end !== null && windowInPeriod(end)) tallyGrant(simulated, g);
+    }
+  };
+  const close = (nowMs: number, maxEndMs: number) => {
+    const made = state.closeWindows(nowMs, closer, maxEndMs, services.voucherCode);
+    countClosings(made.grants, (g) => made.ends.get(g.windowKey) ?? null);
+  };
+
+  let replayed = 0;
+  let sincePrune = 0;
+  for await (const page of replayPages(db, program.id, draft.toMs, options.pageSize ?? PAGE)) {
+    if (options.signal?.aborted) throw new Error("the simulation was stopped");
+    for (const group of batchesOf(page, draft.fromMs)) {
+      const nowMs = group.processedAtMs;
+      close(nowMs, Number.POSITIVE_INFINITY);
+      const rules = group.draft ? settings.draftRules : settings.at(nowMs);
+      state.setTimezone(rules.timezone);
+      const events = group.rows.map(received);
+      const facts = processEvents(
+        { ...rules, nowMs },
+        state.batchState(group.draft ? goals.draft : goals.at(nowMs), rules),
+        events,
+        services.voucherCode,
+      );
+      tallyFacts(simulated, facts, events, state.waitingSince, timezone, inPeriod);
+      state.apply(facts, events);
+    }
+    replayed += page.length;
+    sincePrune += page.length;
+    const last = page[page.length - 1];
+    if (sincePrune >= 50_000 && last) {
+      state.prune(last.occurredAtMs - LATE_MARGIN_MS);
+      sincePrune = 0;
+    }
+    await options.onProgress?.({ replayed, total: Math.max(total, replayed) });
+    // A long replay leaves room between pages for the server's other work.
+    await yieldToOthers();
+  }
+  // Windows of the period that have closed by now are closed, as the job has closed them.
+  close(services.now().getTime(), draft.toMs);
+
+  const actual = await bookedTally(db, program.id, {
+    fromMs: draft.fromMs,
+    toMs: draft.toMs,
+    timezone,
+  });
+  for (const g of await closingGrants(db, program.id)) {
+    const goal = history
+      .find((h) => h.id === g.goalId)
+      ?.versions.find((v) => v.version === g.goalVersion)?.goal;
+    const end = goal ? windowByKey(goal.window, g.windowKey, program.timezone)?.endMs : null;
+    if (end !== null && end !== undefined && windowInPeriod(end)) tallyGrant(actual, g);
+  }
+
+  const names = new Map<string, Person>(
+    people.map((p) => [p.id, { externalId: p.externalId, name: p.name }]),
+  );
+  const goalNames = new Map<string, string>();
+  for (const h of history) {
+    const latest = h.versions.at(-1);
+    if (latest) goalNames.set(h.id, latest.goal.name);
+  }
+  for (const g of draft.goals) goalNames.set(g.id, g.goal.name);
+  const figures = {
+    actual: figuresOf(actual, names, goalNames),
+    simulated: figuresOf(simulated, names, goalNames),
+  };
+  await options.onProgress?.({ replayed, total: replayed });
+  return {
+    currency: program.currency,
+    ...figures,
+    delta: compareTallies(actual, simulated, figures, names, goalNames),
+    notes: notesOf(versions, history, draft, goals.draft),
+  };
+}
+
+/** Stored payloads passed this schema on the way in. */
+function received(row: ReplayRow): ReceivedEvent {
+  return toReceived(eventSchema.parse(row.payload), row.occurredAtMs);
+}
+
+/**
+ * A page cut where the engine's batches were: events processed at the same
+ * instant were one batch. An event dated in the period goes through the
+ * draft, one before it through the settings of its time, so a batch that
+ * holds both is cut there too.
+ */
+function* batchesOf(
+  page: readonly ReplayRow[],
+  fromMs: number,
+): Generator<{ processedAtMs: number; draft: boolean; rows: ReplayRow[] }> {
+  let current: { processedAtMs: number; draft: boolean; rows: ReplayRow[] } | null = null;
+  for (const row of page) {
+    const draft = row.occurredAtMs >= fromMs;
+    if (current && current.processedAtMs === row.processedAtMs && current.draft === draft)
+      current.rows.push(row);
+    else {
+      if (current) yield current;
+      current = { processedAtMs: row.processedAtMs, draft, rows: [row] };
+    }
+  }
+  if (current) yield current;
+}
+
+/**
+ * Adds what a batch booked to the tally, as bookedTally reads it from the
+ * ledger: each commission or refund journal by the date of its own event
+ * (a refund that waited for its order, by the refund's), grants by their
+ * event's, sales by the order's and the refund's.
+ */
+function tallyFacts(
+  tally: Tally,
+  facts: BatchFacts,
+  events: readonly ReceivedEvent[],
+  waitingSince: ReadonlyMap<string, number>,
+  timezone: string,
+  inPeriod: (atMs: number) => boolean,
+): void {
+  const occurred = new Map(events.map((e) => [e.id, e.occurredAtMs]));
+  const dateOf = (eventId: string | null) =>
+    eventId === null ? undefined : (occurred.get(eventId) ?? waitingSince.get(eventId));
+  for (const j of facts.journals) {
+    if (j.asset !== "cash" || (j.causeType !== "commission" && j.causeType !== "refund")) continue;
+    const atMs = dateOf(j.eventId);
+    if (atMs === undefined || !inPeriod(atMs)) continue;
+    const month = monthOf(atMs, timezone).key;
+    for (const leg of j.legs)
+      tallyCommission(tally, {
+        participantId: leg.participantId,
+        level: leg.level,
+        amountMinor: leg.amountMinor,
+        month,
+      });
+  }
+  for (const g of facts.grants) {
+    const atMs = dateOf(g.eventId);
+    if (atMs !== undefined && inPeriod(atMs)) tallyGrant(tally, g);
+  }
+  for (const o of facts.orders) if (inPeriod(o.occurredAtMs)) tally.sales += o.commissionableMinor;
+  for (const r of [...facts.refunds, ...facts.appliedWaiting]) {
+    if (r.applied === null) continue;
+    const atMs = dateOf(r.refundId) ?? r.occurredAtMs;
+    if (inPeriod(atMs)) tally.sales -= r.applied.valueMinor;
+  }
+}
+
+/** The program's rules over time: each stored version, and the draft. */
+function settingsOverTime(
+  program: ProgramRecord,
+  versions: readonly ProgramVersion[],
+  draft: ProgramInput,
+) {
+  const rulesOf = (config: ProgramInput): ProgramRules =>
+    programRules(
+      {
+        ...program,
+        name: config.name,
+        currency: config.currency,
+        timezone: config.timezone,
+        config,
+      },
+      new Date(0),
+    );
+  const known =
+    versions.length > 0
+      ? versions.map((v) => ({ fromMs: v.validFromMs, rules: rulesOf(v.config) }))
+      : [{ fromMs: Number.NEGATIVE_INFINITY, rules: rulesOf(program.config) }];
+  const draftRules = rulesOf(draft);
+  return {
+    draftRules,
+    /** The rules in force at `atMs`: the latest version that began by then. */
+    at(atMs: number): ProgramRules {
+      let found = known[0];
+      for (const v of known) if (v.fromMs <= atMs) found = v;
+      return (found ?? known[0])!.rules;
+    },
+    everyRules: () => [...known.map((k) => k.rules), draftRules],
+  };
+}
+
+/** The goals in force over time, and the draft's goals for the period. */
+function goalsOverTime(history: readonly GoalHistory[], draft: SimulationDraft) {
+  const versionAt = (h: GoalHistory, atMs: number) => {
+    let found = h.versions[0];
+    for (const v of h.versions) if (v.fromMs <= atMs) found = v;
+    return found;
+  };
+  const live: ActiveGoal[] = history.flatMap((h) => {
+    const latest = h.versions.at(-1);
+    return h.endedAtMs === null && latest
+      ? [{ id: h.id, version: latest.version, goal: latest.goal }]
+      : [];
+  });
+  const drafted = new Map(draft.goals.map((g) => [g.id, g]));
+  const period: ActiveGoal[] = [
+    ...(draft.replaceGoals ? [] : live).map((g) => drafted.get(g.id) ?? g),
+    ...draft.goals.filter((g) => draft.replaceGoals || !live.some((l) => l.id === g.id)),
+  ];
+  // The goal set changes only where a goal begins, changes or ends.
+  const changes = [
+    ...new Set(
+      history.flatMap((h) => [
+        h.createdAtMs,
+        ...(h.endedAtMs === null ? [] : [h.endedAtMs]),
+        ...h.versions.map((v) => v.fromMs),
+      ]),
+    ),
+  ].sort((a, b) => a - b);
+  const cache = new Map<number, ActiveGoal[]>();
+  return {
+    draft: period,
+    at(atMs: number): ActiveGoal[] {
+      let segment = -1;
+      for (let i = 0; i < changes.length && (changes[i] ?? 0) <= atMs; i++) segment = i;
+      let goals = cache.get(segment);
+      if (!goals) {
+        goals = history.flatMap((h) => {
+          if (h.createdAtMs > atMs || (h.endedAtMs !== null && h.endedAtMs <= atMs)) return [];
+          const v = versionAt(h, atMs);
+          return v ? [{ id: h.id, version: v.version, goal: v.goal }] : [];
+        });
+        cache.set(segment, goals);
+      }
+      return goals;
+    },
+    everyGoal: () =>
+      history.flatMap((h) =>
+        h.versions.map((v) => ({ id: h.id, version: v.version, goal: v.goal })),
+      ),
+  };
+}
+
+/** What the replay could not take as it was, in words for the brand. */
+function notesOf(
+  versions: readonly ProgramVersion[],
+  history: readonly GoalHistory[],
+  draft: SimulationDraft,
+  periodGoals: readonly ActiveGoal[],
+): string[] {
+  const notes: string[] = [];
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const inside = (ms: number) => ms > draft.fromMs && ms < draft.toMs;
+  const changed = versions.filter((v) => inside(v.validFromMs));
+  if (changed.length > 0)
+    notes.push(
+      `the program's settings changed inside the period (${changed.map((v) => day(v.validFromMs)).join(", ")}); the draft applies throughout, so even an unchanged draft differs from what was booked before the change`,
+    );
+  const goalChanges = history.filter(
+    (h) =>
+      inside(h.createdAtMs) ||
+      (h.endedAtMs !== null && inside(h.endedAtMs)) ||
+      h.versions.some((v) => inside(v.fromMs)),
+  );
+  if (goalChanges.length > 0)
+    notes.push(
+      `goals began, changed or ended inside the period (${goalChanges.map((h) => h.id).join(", ")}); the period's goals apply throughout`,
+    );
+  if (periodGoals.some((g) => g.goal.metric === "inactivity_days"))
+    notes.push("inactivity goals are not replayed: their grants are in neither side");
+  notes.push(
+    "participants are replayed with their status, level and sponsor as they are now; levels that goals granted change as the replay grants them",
+  );
+  return notes;
 }

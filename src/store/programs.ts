@@ -15,13 +15,30 @@ export interface ProgramRecord {
 const columns = `id, brand_id as "brandId", name, currency, timezone, config,
   created_at as "createdAt", updated_at as "updatedAt"`;
 
+/**
+ * Every write of a program's settings also keeps them in program_versions,
+ * valid from the write's time, so a replay of history knows what was in
+ * force when each event was processed. `p` is the written row.
+ */
+const VERSIONED =
+  "p.config || jsonb_build_object('name', p.name, 'currency', p.currency, 'timezone', p.timezone)";
+const keepVersion = (at: string) =>
+  `v as (insert into program_versions (program_id, valid_from, config)
+         select p.id, ${at}, ${VERSIONED} from p
+         on conflict (program_id, valid_from) do update set config = excluded.config)`;
+
 export async function insertProgram(
   db: Queryable,
   p: Omit<ProgramRecord, "createdAt" | "updatedAt">,
 ): Promise<ProgramRecord> {
+  // The first settings stand for all of the program's past: nothing happened before them.
   const rows = await db.query<ProgramRecord>(
-    `insert into programs (id, brand_id, name, currency, timezone, config)
-     values ($1, $2, $3, $4, $5, $6) returning ${columns}`,
+    `with p as (
+       insert into programs (id, brand_id, name, currency, timezone, config)
+       values ($1, $2, $3, $4, $5, $6) returning *),
+     v as (insert into program_versions (program_id, valid_from, config)
+           select id, '-infinity', ${VERSIONED} from p)
+     select ${columns} from p`,
     [p.id, p.brandId, p.name, p.currency, p.timezone, JSON.stringify(p.config)],
   );
   return one(rows);
@@ -57,12 +74,19 @@ export async function listPrograms(
   );
 }
 
-/** Writes the program's name, time zone and settings; its currency stays as it is. */
-export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<ProgramRecord> {
+/** Writes the program's name, time zone and settings as of `at`; its currency stays as it is. */
+export async function updateProgram(
+  db: Queryable,
+  p: ProgramRecord,
+  at: Date,
+): Promise<ProgramRecord> {
   const rows = await db.query<ProgramRecord>(
-    `update programs set name = $3, timezone = $4, config = $5, updated_at = now()
-     where brand_id = $1 and id = $2 returning ${columns}`,
-    [p.brandId, p.id, p.name, p.timezone, JSON.stringify(p.config)],
+    `with p as (
+       update programs set name = $3, timezone = $4, config = $5, updated_at = now()
+       where brand_id = $1 and id = $2 returning *),
+     ${keepVersion("$6")}
+     select ${columns} from p`,
+    [p.brandId, p.id, p.name, p.timezone, JSON.stringify(p.config), at.toISOString()],
   );
   return one(rows);
 }
@@ -75,14 +99,18 @@ export async function updateProgram(db: Queryable, p: ProgramRecord): Promise<Pr
 export async function updateProgramAndCurrency(
   db: Queryable,
   p: ProgramRecord,
+  at: Date,
 ): Promise<ProgramRecord | null> {
   const rows = await db.query<ProgramRecord>(
-    `update programs set name = $3, currency = $4, timezone = $5, config = $6, updated_at = now()
-     where brand_id = $1 and id = $2
-       and not exists (select 1 from events where program_id = $2)
-       and not exists (select 1 from ledger_entries where program_id = $2)
-     returning ${columns}`,
-    [p.brandId, p.id, p.name, p.currency, p.timezone, JSON.stringify(p.config)],
+    `with p as (
+       update programs set name = $3, currency = $4, timezone = $5, config = $6, updated_at = now()
+       where brand_id = $1 and id = $2
+         and not exists (select 1 from events where program_id = $2)
+         and not exists (select 1 from ledger_entries where program_id = $2)
+       returning *),
+     ${keepVersion("$7")}
+     select ${columns} from p`,
+    [p.brandId, p.id, p.name, p.currency, p.timezone, JSON.stringify(p.config), at.toISOString()],
   );
   return rows[0] ?? null;
 }

@@ -153,9 +153,9 @@ export const programRoutes = [
       const { name, currency, timezone } = merged.data;
       const next = { ...program, name, currency, timezone, config: merged.data };
       if (currency === program.currency)
-        return presentProgram(await updateProgram(services.db, next));
+        return presentProgram(await updateProgram(services.db, next, services.now()));
       await refuseCurrencyChangeWithHistory(services, program);
-      const updated = await updateProgramAndCurrency(services.db, next);
+      const updated = await updateProgramAndCurrency(services.db, next, services.now());
       // The first event can land between the check and the write, which checks again.
       if (!updated) throw currencyRefusal(program, await programHistory(services.db, program.id));
       return presentProgram(updated);

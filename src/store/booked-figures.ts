@@ -1,0 +1,100 @@
+import { tallyCommission, tallyGrant, emptyTally, type Tally } from "../domain/simulation-tally.ts";
+import type { GrantedReward } from "../domain/goals.ts";
+import type { Queryable } from "./db.ts";
+
+/**
+ * What the books hold for the program's events dated in [from, to): the
+ * commissions their ledger entries booked (less what refunds took back), the
+ * goal steps they granted, and the sales of their orders less their refunds.
+ * Window closes carry no event: their grants are the caller's to pick by
+ * window (see `closingGrants`).
+ */
+export async function bookedTally(
+  db: Queryable,
+  programId: string,
+  period: { fromMs: number; toMs: number; timezone: string },
+): Promise<Tally> {
+  const tally = emptyTally();
+  const range = [programId, iso(period.fromMs), iso(period.toMs)];
+  const lines = await db.query<{
+    participant_id: string;
+    level: number | null;
+    month: string;
+    amount: string | number;
+  }>(
+    `select l.participant_id, l.level,
+       to_char(e.occurred_at at time zone $4, 'YYYY-MM') as month, sum(l.amount_minor) as amount
+     from events e
+     join ledger_entries l on l.program_id = e.program_id and l.event_id = e.event_id
+     where e.program_id = $1 and e.status = 'processed'
+       and e.occurred_at >= $2 and e.occurred_at < $3
+       and l.account = 'participant' and l.asset = 'cash'
+       and l.cause_type in ('commission', 'refund')
+     group by 1, 2, 3`,
+    [...range, period.timezone],
+  );
+  for (const l of lines)
+    tallyCommission(tally, {
+      participantId: l.participant_id,
+      level: l.level,
+      month: l.month,
+      amountMinor: Number(l.amount),
+    });
+  const grants = await db.query<GrantRow>(
+    `select g.goal_id, g.participant_id, g.step, g.reward from goal_grants g
+     join events e on e.program_id = g.program_id and e.event_id = g.event_id
+     where g.program_id = $1 and e.occurred_at >= $2 and e.occurred_at < $3`,
+    range,
+  );
+  for (const g of grants) tallyGrant(tally, grantOf(g));
+  const [sales] = await db.query<{ orders: string | number; refunds: string | number }>(
+    `select
+       (select coalesce(sum(commissionable_minor), 0) from orders
+        where program_id = $1 and occurred_at >= $2 and occurred_at < $3) as orders,
+       (select coalesce(sum(value_minor), 0) from refunds
+        where program_id = $1 and state = 'applied' and occurred_at >= $2 and occurred_at < $3) as refunds`,
+    range,
+  );
+  tally.sales = Number(sales?.orders ?? 0) - Number(sales?.refunds ?? 0);
+  return tally;
+}
+
+interface GrantRow {
+  goal_id: string;
+  participant_id: string;
+  step: number;
+  reward: GrantedReward;
+  window_key?: string;
+  goal_version?: number;
+}
+
+const grantOf = (g: GrantRow) => ({
+  goalId: g.goal_id,
+  participantId: g.participant_id,
+  step: g.step,
+  reward: g.reward,
+});
+
+/** Grants made by closing windows (no event), other than inactivity spells. */
+export async function closingGrants(
+  db: Queryable,
+  programId: string,
+): Promise<
+  {
+    goalId: string;
+    participantId: string;
+    step: number;
+    reward: GrantedReward;
+    windowKey: string;
+    goalVersion: number;
+  }[]
+> {
+  const rows = await db.query<Required<GrantRow>>(
+    `select goal_id, participant_id, step, reward, window_key, goal_version from goal_grants
+     where program_id = $1 and event_id is null and window_key not like 'since:%'`,
+    [programId],
+  );
+  return rows.map((g) => ({ ...grantOf(g), windowKey: g.window_key, goalVersion: g.goal_version }));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
