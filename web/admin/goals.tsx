@@ -17,7 +17,8 @@ import {
   inputClass,
   invalid,
 } from "./ui.tsx";
-import { WhatIf, changesOf, type WhatIfDraft } from "./what-if.tsx";
+import { changesOf, type WhatIfDraft } from "./what-if-draft.ts";
+import { WhatIf } from "./what-if.tsx";
 
 /** Conversions counted once per customer, and custom events counted by name. */
 type ConversionMetric = "signup_count" | "lead_count" | "custom_count";
@@ -1014,7 +1015,13 @@ function GoalForm({
           draft={whatIfDraft}
           changes={
             goal
-              ? changesOf(bodyOf(draftOf(goal, program), program), body, program.currency, false)
+              ? changesOf(
+                  bodyOf(draftOf(goal, program), program),
+                  body,
+                  program.currency,
+                  false,
+                  MONEY_METRICS.has(body.metric) ? ["threshold", "per"] : [],
+                )
               : [`a new goal “${body.name}”, with ${body.steps.length} step(s)`]
           }
           hidden={whatIf !== "shown"}

@@ -10,7 +10,8 @@ import { Link } from "./router.tsx";
 import { api, type Program } from "./session.ts";
 import { UplineRows } from "./upline-rows.tsx";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
-import { WhatIf, changesOf, type WhatIfDraft } from "./what-if.tsx";
+import { changesOf, type WhatIfDraft } from "./what-if-draft.ts";
+import { WhatIf } from "./what-if.tsx";
 
 const EDITED = [
   "name",
