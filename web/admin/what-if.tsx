@@ -530,7 +530,12 @@ export function WhatIf({
       className="flex min-w-0 flex-col gap-4"
     >
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h3 id="what-if-heading" ref={heading} tabIndex={-1} className="text-lg font-semibold">
+        <h3
+          id="what-if-heading"
+          ref={heading}
+          tabIndex={-1}
+          className="text-lg font-semibold focus:outline-none"
+        >
           What if?
         </h3>
         <Button variant="secondary" onClick={onBack}>
