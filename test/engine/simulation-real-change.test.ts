@@ -14,6 +14,7 @@ import {
   createParticipant,
   createProgram,
   expectStatus,
+  order,
   sendEvents,
   useApi,
   type Api,
@@ -318,11 +319,11 @@ describeEachBackend("a draft identical to a later real change", (backend) => {
   it("differs from the unchanged books by what the change made", () => {
     const delta = drafted.delta;
     expect(delta.commissions).toBe(booked.actual.commissions - drafted.actual.commissions);
-    // The change paid more commissions, to more upline levels, and brought the goal's step sooner.
+    // The change paid more commissions, to more upline levels, and more for the goal's second step.
     expect(delta.commissions).toBeGreaterThan(0);
     expect(drafted.actual.commissionsByLevel.map((l) => l.level)).toEqual([1]);
     expect(drafted.simulated.commissionsByLevel.map((l) => l.level)).toEqual([1, 2, 3]);
-    expect(delta.rewards.points).toBeGreaterThan(0);
+    expect(delta.rewards.cash).toBeGreaterThan(0);
     expect(delta.sales).toBe(0);
     expect(delta.gainers.length).toBeGreaterThan(0);
   });
@@ -331,5 +332,50 @@ describeEachBackend("a draft identical to a later real change", (backend) => {
   // goal: replayed as it is, it must still give its books.
   it("replays the changed program itself, across its change, as booked", () => {
     expectReplayedAsBooked(booked);
+  });
+});
+
+describeEachBackend("the steps a goal's change grants at once", (backend) => {
+  let clockMs = START_MS;
+  const api: Api = useApi(backend, { now: () => new Date(clockMs) });
+
+  // A change of a goal's steps grants, there and then, whoever its new steps
+  // find already past them: a grant of no event, which is still the period's.
+  it("count in the books of the period they were granted in, and in its replay", async () => {
+    const program = await createProgram(api, { name: "Milestones", ...PROGRAM });
+    await createParticipant(api, program.id, { externalId: "ana", name: "Ana" });
+    const goal = await createGoal(api, program.id, MILESTONES);
+    for (const day of [10, 11]) {
+      clockMs = Date.UTC(2026, 8, day, 12);
+      const sent = await sendEvents(
+        api,
+        program.id,
+        order(`order-${day}`, { participant: "ana", occurredAt: new Date(clockMs).toISOString() }),
+      );
+      expectStatus(sent, 200);
+    }
+    clockMs = CHANGE_MS;
+    const changed = await api.call("PATCH", `/v1/programs/${program.id}/goals/${goal.id}`, {
+      steps: MILESTONE_STEPS,
+    });
+    expectStatus(changed, 200);
+    const granted = await api.db.query<{ n: number }>(
+      "select count(*)::int as n from goal_grants where program_id = $1 and event_id is null",
+      [program.id],
+    );
+    expect(granted[0]?.n, "Ana's two orders reach the changed first step at once").toBe(1);
+
+    clockMs = END_MS;
+    const stored = await findProgramById(api.db, program.id);
+    if (!stored) throw new Error(`program ${program.id} is missing`);
+    const result = await simulate(api.services, stored, {
+      fromMs: Date.UTC(2026, 8, 15),
+      toMs: END_MS,
+      program: stored.config,
+      goals: [],
+      replaceGoals: false,
+    });
+    expect(result.actual.rewards.points).toBe(50);
+    expectReplayedAsBooked(result);
   });
 });
