@@ -14,29 +14,50 @@ export interface ReplayRow {
   readonly processedAtMs: number;
 }
 
-/** Processed events dated before `toMs`. */
-export async function countReplayEvents(
+/**
+ * Until when a replay of the events dated before `toMs` must read: the
+ * processing of the last of them, or `toMs` and the goal grace after it,
+ * whichever is later. Events dated later but processed before then changed
+ * the state those events met (a refund after the period lowering progress
+ * before its window closed, an order dated at `to` crossing a step first).
+ */
+export async function replayLimit(
   db: Queryable,
   programId: string,
   toMs: number,
+  graceMs: number,
+): Promise<number> {
+  const [row] = await db.query<{ last: Date | null }>(
+    `select max(processed_at) as last from events
+     where program_id = $1 and status = 'processed' and occurred_at < $2`,
+    [programId, new Date(toMs).toISOString()],
+  );
+  return Math.max(row?.last?.getTime() ?? Number.NEGATIVE_INFINITY, toMs + graceMs);
+}
+
+/** Processed events processed by `untilMs`. */
+export async function countReplayEvents(
+  db: Queryable,
+  programId: string,
+  untilMs: number,
 ): Promise<number> {
   const [row] = await db.query<{ n: string | number }>(
     `select count(*) as n from events
-     where program_id = $1 and status = 'processed' and occurred_at < $2`,
-    [programId, new Date(toMs).toISOString()],
+     where program_id = $1 and status = 'processed' and processed_at <= $2`,
+    [programId, new Date(untilMs).toISOString()],
   );
   return Number(row?.n ?? 0);
 }
 
 /**
- * Pages of processed events dated before `toMs`, in (processed_at, seq)
+ * Pages of the events processed by `untilMs`, in (processed_at, seq)
  * order: each page is one short query from where the last one ended, so a
  * long replay never holds a connection (PGlite has only one).
  */
 export async function* replayPages(
   db: Queryable,
   programId: string,
-  toMs: number,
+  untilMs: number,
   pageSize: number,
 ): AsyncGenerator<ReplayRow[]> {
   let after: { at: string; seq: string } | null = null;
@@ -54,10 +75,10 @@ export async function* replayPages(
          to_char(processed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as after_at,
          seq::text as after_seq
        from events
-       where program_id = $1 and status = 'processed' and occurred_at < $2
+       where program_id = $1 and status = 'processed' and processed_at <= $2
          and ($3::timestamptz is null or (processed_at, seq) > ($3::timestamptz, $4::bigint))
        order by events.processed_at, events.seq limit $5`,
-      [programId, new Date(toMs).toISOString(), after?.at ?? null, after?.seq ?? "0", pageSize],
+      [programId, new Date(untilMs).toISOString(), after?.at ?? null, after?.seq ?? "0", pageSize],
     );
     if (rows.length === 0) return;
     yield rows.map((r) => ({
@@ -77,12 +98,12 @@ export async function* replayPages(
 export async function refundedOrderIds(
   db: Queryable,
   programId: string,
-  toMs: number,
+  untilMs: number,
 ): Promise<Set<string>> {
   const rows = await db.query<{ order_id: string }>(
     `select distinct payload ->> 'orderId' as order_id from events
-     where program_id = $1 and status = 'processed' and type = 'refund' and occurred_at < $2`,
-    [programId, new Date(toMs).toISOString()],
+     where program_id = $1 and status = 'processed' and type = 'refund' and processed_at <= $2`,
+    [programId, new Date(untilMs).toISOString()],
   );
   return new Set(rows.map((r) => r.order_id));
 }
