@@ -1,6 +1,6 @@
 import { tallyCommission, tallyGrant, emptyTally, type Tally } from "../domain/simulation-tally.ts";
 import type { GrantedReward } from "../domain/goals.ts";
-import type { Queryable } from "./db.ts";
+import type { Database, Queryable } from "./db.ts";
 
 /**
  * What the books hold for the program's events dated in [from, to): the
@@ -10,28 +10,35 @@ import type { Queryable } from "./db.ts";
  * window (see `closingGrants`).
  */
 export async function bookedTally(
-  db: Queryable,
+  db: Database,
   programId: string,
   period: { fromMs: number; toMs: number; timezone: string },
 ): Promise<Tally> {
   const tally = emptyTally();
   const range = [programId, iso(period.fromMs), iso(period.toMs)];
-  const lines = await db.query<{
-    participant_id: string;
-    level: number | null;
-    month: string;
-    amount: string | number;
-  }>(
-    `select l.participant_id, l.level,
+  // The period's events and the program's ledger are read whole and
+  // hash-joined: without statistics (PGlite has none) the planner takes each
+  // side for one row and would compare every entry with every event.
+  const lines = await withoutNestedLoops(db, (tx) =>
+    tx.query<{
+      participant_id: string;
+      level: number | null;
+      month: string;
+      amount: string | number;
+    }>(
+      `with e as materialized (
+       select event_id, occurred_at from events
+       where program_id = $1 and status = 'processed' and occurred_at >= $2 and occurred_at < $3),
+     l as materialized (
+       select event_id, participant_id, level, amount_minor from ledger_entries
+       where program_id = $1 and account = 'participant' and asset = 'cash'
+         and cause_type in ('commission', 'refund'))
+     select l.participant_id, l.level,
        to_char(e.occurred_at at time zone $4, 'YYYY-MM') as month, sum(l.amount_minor) as amount
-     from events e
-     join ledger_entries l on l.program_id = e.program_id and l.event_id = e.event_id
-     where e.program_id = $1 and e.status = 'processed'
-       and e.occurred_at >= $2 and e.occurred_at < $3
-       and l.account = 'participant' and l.asset = 'cash'
-       and l.cause_type in ('commission', 'refund')
+     from l join e on e.event_id = l.event_id
      group by 1, 2, 3`,
-    [...range, period.timezone],
+      [...range, period.timezone],
+    ),
   );
   for (const l of lines)
     tallyCommission(tally, {
@@ -40,11 +47,16 @@ export async function bookedTally(
       month: l.month,
       amountMinor: Number(l.amount),
     });
-  const grants = await db.query<GrantRow>(
-    `select g.goal_id, g.participant_id, g.step, g.reward from goal_grants g
-     join events e on e.program_id = g.program_id and e.event_id = g.event_id
-     where g.program_id = $1 and e.occurred_at >= $2 and e.occurred_at < $3`,
-    range,
+  const grants = await withoutNestedLoops(db, (tx) =>
+    tx.query<GrantRow>(
+      `with e as materialized (
+       select event_id from events
+       where program_id = $1 and status = 'processed' and occurred_at >= $2 and occurred_at < $3)
+     select g.goal_id, g.participant_id, g.step, g.reward from goal_grants g
+     join e on e.event_id = g.event_id
+     where g.program_id = $1`,
+      range,
+    ),
   );
   for (const g of grants) tallyGrant(tally, grantOf(g));
   const [sales] = await db.query<{ orders: string | number; refunds: string | number }>(
@@ -98,3 +110,10 @@ export async function closingGrants(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function withoutNestedLoops<T>(db: Database, read: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query("set local enable_nestloop = off");
+    return read(tx);
+  });
+}
