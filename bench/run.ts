@@ -58,10 +58,10 @@ const MAILS_OUT = Number(process.env.BENCH_MAILS ?? 300);
 // The mail part is loaded only when it runs: its SMTP inbox comes from the
 // mail tests' helpers, which load vitest, and vitest cannot be loaded outside a test run.
 const SIMULATE_ORDERS = Number(process.env.BENCH_SIMULATE_ORDERS ?? 1_000_000);
-const SIMULATE_PGLITE_ORDERS = Number(process.env.BENCH_SIMULATE_PGLITE_ORDERS ?? 100_000);
+const SIMULATE_PGLITE_ORDERS = Number(process.env.BENCH_SIMULATE_PGLITE ?? 100_000);
 /** Ten orders per participant unless set. */
 const simulateParticipants = (orders: number): number =>
-  Number(process.env.BENCH_SIMULATE_PARTICIPANTS ?? Math.max(1111, Math.round(orders / 10)));
+  Number(process.env.BENCH_SIMULATE_NETWORK ?? Math.max(1111, Math.round(orders / 10)));
 const SIMULATE_CHECK = process.env.BENCH_SIMULATE_CHECK !== "0";
 /** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks, mail, simulate. */
 const ONLY = new Set(

@@ -907,6 +907,9 @@ export function printSimulate(results: SimulateFigures[]): void {
       target,
     })),
   );
-  for (const r of results)
+  for (const r of results) {
+    const steps = r.setupSteps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(", ");
+    console.log(`${r.database}: setup steps: ${steps}.`);
     for (const note of r.notes) console.log(`${r.database}: the replay notes: ${note}`);
+  }
 }
