@@ -15,7 +15,12 @@ import { ingestEvents } from "../../src/engine/ingest.ts";
 import { insertBrand } from "../../src/store/brands.ts";
 import type { Database } from "../../src/store/db.ts";
 import { insertParticipant } from "../../src/store/participants.ts";
-import { findProgramById, insertProgram, type ProgramRecord } from "../../src/store/programs.ts";
+import {
+  findProgramById,
+  insertProgram,
+  updateProgram,
+  type ProgramRecord,
+} from "../../src/store/programs.ts";
 import { describeEachBackend, openMigrated } from "../support/backends.ts";
 import { expectReplayedAsBooked } from "./simulation-support.ts";
 
@@ -487,25 +492,42 @@ describeEachBackend("replaying a random history unchanged", (backend) => {
     return { program, code };
   }
 
-  /** Sends the events as they would have come, the goal job running between them. */
+  /**
+   * Sends the events as they would have come, the goal job running between
+   * them; with a `change`, the program's settings change once on the way,
+   * between two batches, as a PATCH would change them. Returns the program
+   * as it ends, when it ended, and when it changed.
+   */
   async function play(
-    program: ProgramRecord,
+    first: ProgramRecord,
     sends: Send[],
     batchSizes: number[],
     closesWindows: boolean,
-  ) {
+    change: { afterSend: number; spec: ProgramSpec } | null,
+  ): Promise<{ program: ProgramRecord; endMs: number; changedMs: number | null }> {
+    let program = first;
+    let changedMs: number | null = null;
     const lastMs = sends.at(-1)?.atMs ?? START_MS;
     const jobs = closesWindows ? goalJobTimes(START_MS, lastMs) : [];
     let job = 0;
     for (let start = 0, b = 0; start < sends.length; b += 1) {
       const size = batchSizes[b % batchSizes.length] ?? 1;
       const batch = sends.slice(start, start + size);
-      start += size;
       const atMs = batch.at(-1)?.atMs ?? clockMs;
       for (; job < jobs.length && (jobs[job] ?? 0) <= atMs; job += 1) {
         clockMs = jobs[job] ?? clockMs;
         await closeGoalWindows(services, program);
       }
+      if (change && changedMs === null && start >= change.afterSend && atMs > clockMs + 1) {
+        // Between the batch before and this one, never at the instant of either.
+        changedMs = clockMs + Math.floor((atMs - clockMs) / 2);
+        const config = programConfig(
+          { ...change.spec, timezone: first.config.timezone as ProgramSpec["timezone"], goals: [] },
+          program.name,
+        );
+        program = await updateProgram(db, { ...program, config }, new Date(changedMs));
+      }
+      start += size;
       clockMs = atMs;
       await ingestEvents(
         services,
@@ -517,30 +539,42 @@ describeEachBackend("replaying a random history unchanged", (backend) => {
       clockMs = jobs[job] ?? clockMs;
       await closeGoalWindows(services, program);
     }
-    return clockMs;
+    return { program, endMs: clockMs, changedMs };
   }
 
   let paid = 0;
   let rewarded = 0;
 
-  it("gives exactly the booked figures for any program and history, over any period", async () => {
+  it("gives exactly the booked figures for any program and history, over any period after its last change", async () => {
     await fc.assert(
       fc.asyncProperty(
         programSpec,
         fc.array(act, { minLength: 3, maxLength: 40, size: "max" }),
         fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }),
+        fc.option(fc.record({ afterSend: fc.nat({ max: 60 }), spec: programSpec }), {
+          nil: null,
+        }),
         fc.tuple(fc.nat(), fc.nat()),
-        async (spec, acts, batchSizes, [a, b]) => {
-          const { program, code } = await newProgram(spec);
-          const sends = toSends(acts, code);
-          const endMs = await play(
-            program,
+        async (spec, acts, batchSizes, change, [a, b]) => {
+          const created = await newProgram(spec);
+          const sends = toSends(acts, created.code);
+          const { program, endMs, changedMs } = await play(
+            created.program,
             sends,
             batchSizes,
             spec.goals.includes("monthly-sales"),
+            change,
           );
-          // The period's edges: the start, any moment something was processed, or the end.
-          const edges = [START_MS - DAY_MS, ...sends.map((s) => s.atMs), endMs + DAY_MS];
+          // The period's edges: the start, any moment something happened or
+          // was processed, or the end; after the change of settings, if any,
+          // since an unchanged draft is the program as it is now.
+          const edges = [
+            START_MS - DAY_MS,
+            ...sends.flatMap((s) => [s.atMs, Date.parse(String(s.event.occurredAt))]),
+            endMs + DAY_MS,
+          ]
+            .map((ms) => (changedMs === null ? ms : Math.max(ms, changedMs)))
+            .sort((x, y) => x - y);
           const [fromMs, toMs] = [edges[a % edges.length] ?? 0, edges[b % edges.length] ?? 0].sort(
             (x, y) => x - y,
           ) as [number, number];
@@ -564,4 +598,90 @@ describeEachBackend("replaying a random history unchanged", (backend) => {
     expect(paid).toBeGreaterThan(0);
     expect(rewarded).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describeEachBackend("replaying after customers stop being bound", (backend) => {
+  let db: Database;
+  let clockMs = START_MS;
+  let services: Services;
+
+  beforeAll(async () => {
+    db = await openMigrated(backend);
+    services = createServices(db, { now: () => new Date(clockMs) });
+    await insertBrand(db, { id: "brd_bind", name: "bindings" });
+  });
+  afterAll(() => db?.close());
+
+  // The customer Ana's own order bound stays stored when the program stops
+  // binding customers, but no later order may pay her through it.
+  it("pays nothing through a binding made while customers were bound", async () => {
+    const bound = programInputSchema.parse({
+      name: "Bound",
+      currency: "USD",
+      attribution: { bindCustomer: true },
+      commission: { rate: { percent: 10 } },
+    });
+    let program = await insertProgram(db, {
+      id: services.ids.next("prg"),
+      brandId: "brd_bind",
+      name: bound.name,
+      currency: bound.currency,
+      timezone: bound.timezone,
+      config: bound,
+    });
+    await insertParticipant(db, {
+      id: services.ids.next("par"),
+      programId: program.id,
+      externalId: "ana",
+      email: "ana@example.com",
+      name: "Ana",
+      level: null,
+      status: "active",
+      sponsorId: null,
+      ancestors: [],
+      referralCode: "BINDANA",
+    });
+    const items = [{ sku: "SHIRT", quantity: 1, unitAmount: 10_000 }];
+    clockMs = Date.UTC(2026, 6, 1, 10);
+    const first = await ingestEvents(services, program, [
+      {
+        type: "order",
+        id: "first",
+        occurredAt: new Date(clockMs).toISOString(),
+        code: "BINDANA",
+        customer: { id: "c1" },
+        items,
+      },
+    ]);
+    expect(first[0]?.status).toBe("processed");
+
+    const changedMs = Date.UTC(2026, 6, 2);
+    program = await updateProgram(
+      db,
+      { ...program, config: { ...bound, attribution: { bindCustomer: false } } },
+      new Date(changedMs),
+    );
+    clockMs = Date.UTC(2026, 6, 3, 10);
+    const later = await ingestEvents(services, program, [
+      {
+        type: "order",
+        id: "later",
+        occurredAt: new Date(clockMs).toISOString(),
+        customer: { id: "c1" },
+        items,
+      },
+    ]);
+    expect(later[0]).toMatchObject({ status: "processed", commissions: [] });
+
+    clockMs = Date.UTC(2026, 6, 10);
+    const result = await simulate(services, program, {
+      fromMs: changedMs,
+      toMs: clockMs,
+      program: program.config,
+      goals: [],
+      replaceGoals: false,
+    });
+    expect(result.actual.commissions).toBe(0);
+    expectReplayedAsBooked(result);
+  });
 });
