@@ -592,7 +592,12 @@ describeEachBackend("replaying a random history unchanged", (backend) => {
       ),
       // To replay a failure, add the seed and path fast-check printed:
       // { numRuns: 25, seed: 0, path: "0", endOnFailure: true },
-      { numRuns: backend.name === "pglite" ? 25 : 15 },
+      {
+        numRuns: backend.name === "pglite" ? 25 : 15,
+        // A failure is shrunk for at most this long, so its counterexample
+        // is printed before the test's own timeout hides it.
+        plugins: [fc.interruptAfterTimeLimit(150_000, { failOnInterrupt: true })],
+      },
     );
     // The histories were not all empty of money: some periods paid, some rewarded.
     expect(paid).toBeGreaterThan(0);
