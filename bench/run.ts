@@ -63,6 +63,10 @@ const SIMULATE_PGLITE_ORDERS = Number(process.env.BENCH_SIMULATE_PGLITE ?? 100_0
 const simulateParticipants = (orders: number): number =>
   Number(process.env.BENCH_SIMULATE_NETWORK ?? Math.max(1111, Math.round(orders / 10)));
 const SIMULATE_CHECK = process.env.BENCH_SIMULATE_CHECK !== "0";
+/** Caps the simulator child's heap (MB): a run that passes shows the replay's live memory fits. */
+const SIMULATE_HEAP_MB = process.env.BENCH_SIMULATE_HEAP_MB
+  ? Number(process.env.BENCH_SIMULATE_HEAP_MB)
+  : null;
 /** Which parts run: throughput (the original figures), goals, chain, payout, jobs, hooks, webhooks, mail, simulate. */
 const ONLY = new Set(
   (process.env.BENCH_ONLY ?? "throughput,goals,chain,payout,jobs,hooks,webhooks,mail,simulate")
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
     setupWorkers: workers,
     check: SIMULATE_CHECK,
     profile: PROFILE,
+    heapLimitMb: SIMULATE_HEAP_MB,
   });
 
   if (ONLY.has("throughput")) {

@@ -743,6 +743,8 @@ export interface SimulateChildRequest {
   setupWorkers: number;
   check: boolean;
   profile: boolean;
+  /** The child's V8 old-space limit in MB (--max-old-space-size), or null for V8's own. */
+  heapLimitMb: number | null;
 }
 
 export interface SimulateFigures extends SimulateResult {
@@ -762,7 +764,10 @@ export async function measureSimulateInChild(
   request: SimulateChildRequest,
 ): Promise<SimulateFigures> {
   const child = fork(resolve("bin/run-ts.js"), [resolve("bench/simulate-child.ts")], {
-    execArgv: ["--trace-gc"],
+    execArgv: [
+      "--trace-gc",
+      ...(request.heapLimitMb === null ? [] : [`--max-old-space-size=${request.heapLimitMb}`]),
+    ],
     stdio: ["ignore", "pipe", "inherit", "ipc"],
     env: { ...process.env, BENCH_SIMULATE_REQUEST: JSON.stringify(request) },
   });
@@ -783,10 +788,14 @@ export async function measureSimulateInChild(
   });
   const got = received.answer;
   if (code !== 0 || got === null)
-    throw new Error(`the simulator benchmark process failed (exit code ${code})`);
+    throw new Error(
+      `the simulator benchmark process failed (exit code ${code})` +
+        (request.heapLimitMb === null ? "" : `, its heap limited to ${request.heapLimitMb} MB`),
+    );
   return {
     ...got.result,
-    database,
+    database:
+      request.heapLimitMb === null ? database : `${database}, heap <= ${request.heapLimitMb} MB`,
     heapPeak: heapPeakFromTrace(parseGcTrace(trace), 0, got.result.replay),
     profile: got.profile,
   };
