@@ -6,11 +6,12 @@ import { normalizeCode } from "../domain/events.ts";
 import { settleGrant } from "../domain/goal-grants.ts";
 import {
   closingGrant,
+  dueGrants,
   type ActiveGoal,
   type GoalState,
   type GrantFact,
 } from "../domain/goal-progress.ts";
-import { windowByKey } from "../domain/goals.ts";
+import { windowAt, windowByKey } from "../domain/goals.ts";
 import type { Lookup } from "../domain/overlay.ts";
 import { monthOf } from "../domain/periods.ts";
 import type {
@@ -135,7 +136,14 @@ export class ReplayState {
       participantsByRef: this.byRef,
       participantsByCode: this.byCode,
       clicksByVisitor: this.clicksByVisitor,
-      bindings: this.bindings,
+      // As loadBindings reads them: a customer's binding only while the
+      // program binds customers, a subscription's always.
+      bindings: rules.bindCustomer
+        ? this.bindings
+        : {
+            get: (key) => (key.startsWith("subscription:") ? this.bindings.get(key) : undefined),
+            has: (key) => key.startsWith("subscription:") && this.bindings.has(key),
+          },
       conversions: this.conversions,
       orders: this.orders,
       waitingRefunds: this.waiting,
@@ -311,21 +319,56 @@ export class ReplayState {
           if (grant) grants.push(grant);
         }
       }
-      this.grant(grants);
-      this.levels(
-        grants.flatMap((g) => {
-          const settled = settleGrant(
-            g,
-            this.participants.get(g.participantId)?.externalId,
-            this.keep.memberships,
-          );
-          return settled.levelChange ? [settled.levelChange] : [];
-        }),
-      );
+      this.settle(grants);
       made.push(...grants);
     }
     this.forget(nowMs);
     return { grants: made, ends };
+  }
+
+  /**
+   * Grants at once what a changed goal's new version gives to those who
+   * already reach its steps in the window open at `atMs`, as a PATCH of the
+   * goal does (engine/goals.changeGoal, `immediately` goals only).
+   */
+  grantChanged(goal: ActiveGoal, atMs: number, voucherCode: () => string): GrantFact[] {
+    if (goal.goal.evaluate !== "immediately" || goal.goal.metric === "inactivity_days") return [];
+    const span = windowAt(goal.goal.window, atMs, this.timezone);
+    if (!span) return [];
+    const grants: GrantFact[] = [];
+    for (const [participantId, values] of this.progress.get(span.key) ?? []) {
+      const value = values.get(goal.id);
+      if (value === undefined) continue;
+      grants.push(
+        ...dueGrants(
+          goal,
+          { participantId, level: this.participants.get(participantId)?.level ?? null },
+          span.key,
+          value,
+          this.targets.get(span.key)?.get(participantId)?.get(goal.id) ?? null,
+          this.granted.get(span.key)?.get(participantId)?.get(goal.id) ?? [],
+          null,
+          voucherCode,
+        ),
+      );
+    }
+    this.settle(grants);
+    return grants;
+  }
+
+  /** Records grants made outside a batch, and the levels they change. */
+  private settle(grants: readonly GrantFact[]): void {
+    this.grant(grants);
+    this.levels(
+      grants.flatMap((g) => {
+        const settled = settleGrant(
+          g,
+          this.participants.get(g.participantId)?.externalId,
+          this.keep.memberships,
+        );
+        return settled.levelChange ? [settled.levelChange] : [];
+      }),
+    );
   }
 
   /** Drops what no later event can read: closed windows, clicks out of every cookie window, old click times. */

@@ -19,7 +19,7 @@ import {
   type Person,
   type Tally,
 } from "../domain/simulation-tally.ts";
-import { bookedTally, closingGrants } from "../store/booked-figures.ts";
+import { bookedTally, eventlessGrants } from "../store/booked-figures.ts";
 import { programVersions, type ProgramVersion } from "../store/program-versions.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import {
@@ -58,8 +58,10 @@ const LATE_MARGIN_MS = 30 * DAY_MS;
  *
  * The whole history is replayed, in the order it was processed, up to the
  * processing of the period's last event (or the period's goal windows
- * closing, if later): events dated in the period go through the draft, all
- * others through the settings and goals in force when each was processed
+ * closing, if later): events dated in the period go through the draft (its
+ * settings; its goals in place of the goals they stand for, the others as
+ * they were then), all others through the settings and goals in force when
+ * each was processed
  * (program_versions, goal_versions). So the state the period's events meet
  * is rebuilt exactly as it was (goal progress, cap use, clicks, bindings,
  * what earlier refunds took, an order dated later that was processed first).
@@ -112,13 +114,14 @@ export async function simulate(
   const inPeriod = (atMs: number) => atMs >= draft.fromMs && atMs < draft.toMs;
   /** Closing grants count when their window ended in (from, to]: the period's own windows. */
   const windowInPeriod = (endMs: number) => endMs > draft.fromMs && endMs <= draft.toMs;
-  const closer = (endMs: number) =>
-    windowInPeriod(endMs) || endMs > draft.toMs
-      ? { goals: goals.draft, graceMs: settings.draftRules.goalGraceMs }
-      : {
-          goals: goals.at(endMs),
-          graceMs: settings.at(endMs).goalGraceMs,
-        };
+  const closer = (endMs: number) => {
+    if (windowInPeriod(endMs) || endMs > draft.toMs) {
+      const graceMs = settings.draftRules.goalGraceMs;
+      return { goals: goals.inPeriod(endMs + graceMs), graceMs };
+    }
+    const graceMs = settings.at(endMs).goalGraceMs;
+    return { goals: goals.at(endMs + graceMs), graceMs };
+  };
   const countClosings = (grants: readonly GrantFact[], endOf: (g: GrantFact) => number | null) => {
     for (const g of grants) {
       const end = endOf(g);
@@ -135,7 +138,7 @@ export async function simulate(
     const rules = inDraft ? settings.draftRules : settings.at(firstMs);
     const grace = rules.goalGraceMs;
     let until = monthOf(firstMs - grace, rules.timezone).endMs + grace;
-    for (const g of inDraft ? goals.draft : goals.at(firstMs))
+    for (const g of inDraft ? goals.inPeriod(firstMs) : goals.at(firstMs))
       if (g.goal.window.type === "fixed") {
         const ends = Date.parse(g.goal.window.end) + grace;
         if (ends > firstMs) until = Math.min(until, ends);
@@ -145,6 +148,40 @@ export async function simulate(
     return until;
   };
 
+  // A goal's change grants at once what its new version gives (changeGoal).
+  // The real changes are replayed where they happened, and count when that
+  // is in the period, but for changes of the goals the draft stands for
+  // there; the draft's own changes of live goals are made as the period
+  // begins, and count in it.
+  const inside = (atMs: number) => atMs >= draft.fromMs && atMs < draft.toMs;
+  const changes = history
+    .flatMap((h) =>
+      h.versions.slice(1).map((v) => ({
+        atMs: v.fromMs,
+        goal: { id: h.id, version: v.version, goal: v.goal },
+      })),
+    )
+    .filter((c) => !(inside(c.atMs) && goals.drafted(c.goal.id)))
+    .sort((a, b) => a.atMs - b.atMs);
+  let changesMade = 0;
+  let draftChanged = false;
+  const changeGoals = (untilMs: number, periodBegins: boolean) => {
+    for (; changesMade < changes.length; changesMade++) {
+      const c = changes[changesMade];
+      if (!c || c.atMs > untilMs) break;
+      state.setTimezone(settings.at(c.atMs).timezone);
+      const grants = state.grantChanged(c.goal, c.atMs, services.voucherCode);
+      if (inside(c.atMs)) for (const grant of grants) tallyGrant(simulated, grant);
+    }
+    if (draftChanged || !periodBegins) return;
+    draftChanged = true;
+    state.setTimezone(settings.draftRules.timezone);
+    for (const g of draft.goals)
+      if (goals.live.some((l) => l.id === g.id))
+        for (const grant of state.grantChanged(g, draft.fromMs, services.voucherCode))
+          tallyGrant(simulated, grant);
+  };
+
   let replayed = 0;
   let sincePrune = 0;
   for await (const page of replayPages(db, program.id, untilMs, options.pageSize ?? PAGE)) {
@@ -152,12 +189,16 @@ export async function simulate(
     for (const group of batchesOf(page, inPeriod, boundaryAfter)) {
       const nowMs = group.nowMs;
       close(group.firstMs, Number.POSITIVE_INFINITY);
+      changeGoals(group.firstMs, group.draft || group.firstMs >= draft.fromMs);
       const rules = group.draft ? settings.draftRules : settings.at(nowMs);
       state.setTimezone(rules.timezone);
       const events = group.rows.map(received);
       const facts = processEvents(
         { ...rules, nowMs },
-        state.batchState(group.draft ? goals.draft : goals.at(nowMs), rules),
+        state.batchState(
+          group.draft ? goals.inPeriod(group.firstMs) : goals.at(group.firstMs),
+          rules,
+        ),
         events,
         services.voucherCode,
       );
@@ -175,6 +216,8 @@ export async function simulate(
     // A long replay leaves room between pages for the server's other work.
     await yieldToOthers();
   }
+  // Changes of goals the period holds after its last event are made too.
+  changeGoals(draft.toMs, true);
   // Windows of the period that have closed by now are closed, as the job has closed them.
   close(services.now().getTime(), draft.toMs);
 
@@ -183,12 +226,18 @@ export async function simulate(
     toMs: draft.toMs,
     timezone,
   });
-  for (const g of await closingGrants(db, program.id)) {
+  for (const g of await eventlessGrants(db, program.id)) {
     const goal = history
       .find((h) => h.id === g.goalId)
       ?.versions.find((v) => v.version === g.goalVersion)?.goal;
-    const end = goal ? windowByKey(goal.window, g.windowKey, program.timezone)?.endMs : null;
-    if (end !== null && end !== undefined && windowInPeriod(end)) tallyGrant(actual, g);
+    if (!goal) continue;
+    if (goal.evaluate === "immediately") {
+      // Granted at once by a change of the goal: in the period it was made in.
+      if (g.grantedAtMs >= draft.fromMs && g.grantedAtMs < draft.toMs) tallyGrant(actual, g);
+      continue;
+    }
+    const end = windowByKey(goal.window, g.windowKey, program.timezone)?.endMs ?? null;
+    if (end !== null && windowInPeriod(end)) tallyGrant(actual, g);
   }
 
   const names = new Map<string, Person>(
@@ -209,7 +258,7 @@ export async function simulate(
     currency: program.currency,
     ...figures,
     delta: compareTallies(actual, simulated, figures, names, goalNames),
-    notes: notesOf(versions, history, draft, goals.draft),
+    notes: notesOf(versions, history, draft, [...goals.live, ...draft.goals]),
   };
 }
 
@@ -353,11 +402,7 @@ function goalsOverTime(history: readonly GoalHistory[], draft: SimulationDraft) 
       ? [{ id: h.id, version: latest.version, goal: latest.goal }]
       : [];
   });
-  const drafted = new Map(draft.goals.map((g) => [g.id, g]));
-  const period: ActiveGoal[] = [
-    ...(draft.replaceGoals ? [] : live).map((g) => drafted.get(g.id) ?? g),
-    ...draft.goals.filter((g) => draft.replaceGoals || !live.some((l) => l.id === g.id)),
-  ];
+  const drafted = new Set(draft.goals.map((g) => g.id));
   // The goal set changes only where a goal begins, changes or ends.
   const changes = [
     ...new Set(
@@ -368,23 +413,32 @@ function goalsOverTime(history: readonly GoalHistory[], draft: SimulationDraft) 
       ]),
     ),
   ].sort((a, b) => a - b);
-  const cache = new Map<number, ActiveGoal[]>();
+  const cache = new Map<string, ActiveGoal[]>();
+  /** The goals in force at `atMs`; in the period, with the draft's in place of theirs. */
+  const at = (atMs: number, inPeriod: boolean): ActiveGoal[] => {
+    let segment = -1;
+    for (let i = 0; i < changes.length && (changes[i] ?? 0) <= atMs; i++) segment = i;
+    const key = `${inPeriod}|${segment}`;
+    let goals = cache.get(key);
+    if (!goals) {
+      const then = history.flatMap((h) => {
+        if (h.createdAtMs > atMs || (h.endedAtMs !== null && h.endedAtMs <= atMs)) return [];
+        const v = versionAt(h, atMs);
+        return v ? [{ id: h.id, version: v.version, goal: v.goal }] : [];
+      });
+      goals = !inPeriod
+        ? then
+        : [...(draft.replaceGoals ? [] : then.filter((g) => !drafted.has(g.id))), ...draft.goals];
+      cache.set(key, goals);
+    }
+    return goals;
+  };
   return {
-    draft: period,
-    at(atMs: number): ActiveGoal[] {
-      let segment = -1;
-      for (let i = 0; i < changes.length && (changes[i] ?? 0) <= atMs; i++) segment = i;
-      let goals = cache.get(segment);
-      if (!goals) {
-        goals = history.flatMap((h) => {
-          if (h.createdAtMs > atMs || (h.endedAtMs !== null && h.endedAtMs <= atMs)) return [];
-          const v = versionAt(h, atMs);
-          return v ? [{ id: h.id, version: v.version, goal: v.goal }] : [];
-        });
-        cache.set(segment, goals);
-      }
-      return goals;
-    },
+    live,
+    /** Whether a change of goal `id` is the draft's to make in the period. */
+    drafted: (id: string) => draft.replaceGoals || drafted.has(id),
+    at: (atMs: number) => at(atMs, false),
+    inPeriod: (atMs: number) => at(atMs, true),
     /** When the goals next changed after `atMs`; Infinity when they did not. */
     changeAfter(atMs: number): number {
       for (const c of changes) if (c > atMs) return c;
@@ -412,15 +466,17 @@ function notesOf(
     notes.push(
       `the program's settings changed inside the period (${changed.map((v) => day(v.validFromMs)).join(", ")}); the draft applies throughout, so even an unchanged draft differs from what was booked before the change`,
     );
+  const drafted = new Set(draft.goals.map((g) => g.id));
   const goalChanges = history.filter(
     (h) =>
-      inside(h.createdAtMs) ||
-      (h.endedAtMs !== null && inside(h.endedAtMs)) ||
-      h.versions.some((v) => inside(v.fromMs)),
+      (draft.replaceGoals || drafted.has(h.id)) &&
+      (inside(h.createdAtMs) ||
+        (h.endedAtMs !== null && inside(h.endedAtMs)) ||
+        h.versions.some((v) => inside(v.fromMs))),
   );
   if (goalChanges.length > 0)
     notes.push(
-      `goals began, changed or ended inside the period (${goalChanges.map((h) => h.id).join(", ")}); the period's goals apply throughout`,
+      `goals the draft stands for began, changed or ended inside the period (${goalChanges.map((h) => h.id).join(", ")}); the draft's goals apply throughout`,
     );
   if (periodGoals.some((g) => g.goal.metric === "inactivity_days"))
     notes.push("inactivity goals are not replayed: their grants are in neither side");

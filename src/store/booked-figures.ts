@@ -6,8 +6,7 @@ import type { Database, Queryable } from "./db.ts";
  * What the books hold for the program's events dated in [from, to): the
  * commissions their ledger entries booked (less what refunds took back), the
  * goal steps they granted, and the sales of their orders less their refunds.
- * Window closes carry no event: their grants are the caller's to pick by
- * window (see `closingGrants`).
+ * Grants without an event are the caller's to place (see `eventlessGrants`).
  */
 export async function bookedTally(
   db: Database,
@@ -87,8 +86,12 @@ const grantOf = (g: GrantRow) => ({
   reward: g.reward,
 });
 
-/** Grants made by closing windows (no event), other than inactivity spells. */
-export async function closingGrants(
+/**
+ * Grants made without an event, other than inactivity spells: a window's
+ * close (`at_window_end` goals), or a goal's change granting at once what
+ * its new version gives. The caller tells them apart by the goal's version.
+ */
+export async function eventlessGrants(
   db: Queryable,
   programId: string,
 ): Promise<
@@ -99,14 +102,21 @@ export async function closingGrants(
     reward: GrantedReward;
     windowKey: string;
     goalVersion: number;
+    grantedAtMs: number;
   }[]
 > {
-  const rows = await db.query<Required<GrantRow>>(
-    `select goal_id, participant_id, step, reward, window_key, goal_version from goal_grants
+  const rows = await db.query<Required<GrantRow> & { granted_at: Date }>(
+    `select goal_id, participant_id, step, reward, window_key, goal_version, granted_at
+     from goal_grants
      where program_id = $1 and event_id is null and window_key not like 'since:%'`,
     [programId],
   );
-  return rows.map((g) => ({ ...grantOf(g), windowKey: g.window_key, goalVersion: g.goal_version }));
+  return rows.map((g) => ({
+    ...grantOf(g),
+    windowKey: g.window_key,
+    goalVersion: g.goal_version,
+    grantedAtMs: g.granted_at.getTime(),
+  }));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
