@@ -45,7 +45,8 @@ export interface ProgramSpec {
   orderSteps: [number, number];
 }
 
-export type GoalKind = "orders" | "monthly-sales" | "signups" | "shirt-sales";
+export const GOAL_KINDS = ["orders", "monthly-sales", "signups", "shirt-sales"] as const;
+export type GoalKind = (typeof GOAL_KINDS)[number];
 
 export const programSpec: fc.Arbitrary<ProgramSpec> = fc.record({
   timezone: fc.constantFrom("UTC" as const, "America/New_York" as const),
@@ -70,7 +71,7 @@ export const programSpec: fc.Arbitrary<ProgramSpec> = fc.record({
   model: fc.constantFrom("last_click" as const, "first_click" as const),
   goalGraceHours: fc.constantFrom(0 as const, 48 as const),
   refundAbuse: fc.boolean(),
-  goals: fc.subarray(["orders", "monthly-sales", "signups", "shirt-sales"] as GoalKind[], {
+  goals: fc.subarray([...GOAL_KINDS], {
     maxLength: 2,
   }),
   orderSteps: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 })),
@@ -431,7 +432,12 @@ export class HistoryPlayer {
     sends: Send[],
     batchSizes: number[],
     closesWindows: boolean,
-    change: { afterSend: number; spec: ProgramSpec } | null,
+    change: {
+      afterSend: number;
+      spec: ProgramSpec;
+      /** What else changes at the same moment (goals), on the clock of the change. */
+      alsoAt?: (program: ProgramRecord) => Promise<void>;
+    } | null,
   ): Promise<{ program: ProgramRecord; endMs: number; changedMs: number | null }> {
     let program = first;
     let changedMs: number | null = null;
@@ -457,6 +463,8 @@ export class HistoryPlayer {
           program.name,
         );
         program = await updateProgram(this.db, { ...program, config }, new Date(changedMs));
+        this.clockMs = changedMs;
+        await change.alsoAt?.(program);
       }
       start += size;
       this.clockMs = atMs;

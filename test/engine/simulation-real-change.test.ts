@@ -7,7 +7,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { seededRandom } from "../../src/cli/seeded-random.ts";
 import type { SimulationDraft, SimulationResult } from "../../src/domain/simulation.ts";
+import { goalInputSchema } from "../../src/domain/goals.ts";
+import type { ActiveGoal } from "../../src/domain/goal-progress.ts";
 import { closeGoalWindows } from "../../src/engine/goal-jobs.ts";
+import { changeGoal, createGoal as createLiveGoal } from "../../src/engine/goals.ts";
 import { simulate } from "../../src/engine/simulate.ts";
 import { readSimulationRequest, simulationDraftOf } from "../../src/engine/simulation-draft.ts";
 import { insertBrand } from "../../src/store/brands.ts";
@@ -26,7 +29,14 @@ import {
 } from "../support/api.ts";
 import { describeEachBackend, openMigrated } from "../support/backends.ts";
 import { createGoal, type GoalBody } from "../support/goals.ts";
-import { act, HistoryPlayer, programSpec, toSends } from "./simulation-histories.ts";
+import {
+  act,
+  GOAL_KINDS,
+  goalInput,
+  HistoryPlayer,
+  programSpec,
+  toSends,
+} from "./simulation-histories.ts";
 import { expectReplayedAsBooked, portable } from "./simulation-support.ts";
 
 const HOUR_MS = 3_600_000;
@@ -402,13 +412,18 @@ describeEachBackend("a draft identical to a random real change", (backend) => {
   let changed = 0;
 
   // Twins receive the same random history; one changes its settings between
-  // two batches. The other, replayed from then through the same settings,
-  // must pay what the changed one booked, over any period from the change.
+  // two batches, and may change a goal's steps and add a goal there too. The
+  // other, replayed from then through the same settings and goals, must pay
+  // what the changed one booked, over any period from the change.
   it("gives what the change really produced, for any program, change and history", async () => {
     await fc.assert(
       fc.asyncProperty(
         programSpec,
         programSpec,
+        fc.option(fc.record({ which: fc.nat(), factor: fc.constantFrom(0.5, 0.75, 1.5, 2) }), {
+          nil: null,
+        }),
+        fc.option(fc.constantFrom(...GOAL_KINDS), { nil: null }),
         // Without late orders: an order processed after the change but dated
         // before it went through the new settings, and a draft from the
         // change would send it through the old ones.
@@ -419,8 +434,8 @@ describeEachBackend("a draft identical to a random real change", (backend) => {
         fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }),
         fc.nat({ max: 60 }),
         fc.nat(),
-        async (spec, next, acts, batchSizes, afterSend, end) => {
-          const closes = spec.goals.includes("monthly-sales");
+        async (spec, next, edit, added, acts, batchSizes, afterSend, end) => {
+          const closes = spec.goals.includes("monthly-sales") || added === "monthly-sales";
           const unchanged = await player.newProgram(spec);
           await player.play(
             unchanged.program,
@@ -430,12 +445,32 @@ describeEachBackend("a draft identical to a random real change", (backend) => {
             null,
           );
           const twin = await player.newProgram(spec);
+          let edited: string | null = null;
+          const alsoAt = async (program: ProgramRecord) => {
+            const live = await listGoals(db, program.id);
+            const goal = edit === null ? undefined : live[edit.which % live.length];
+            if (edit && goal) {
+              const steps = goal.goal.steps.map((step, i) => ({
+                ...step,
+                threshold: Math.max(1, Math.round((step.threshold ?? 1) * edit.factor)) + i,
+              }));
+              const outcome = await changeGoal(player.services, program, goal.id, { steps });
+              if (outcome.kind !== "changed")
+                throw new Error(`the goal change was ${outcome.kind}`);
+              edited = goal.goal.name;
+            }
+            if (added !== null && !spec.goals.includes(added)) {
+              const input = goalInputSchema.parse(goalInput(added, spec.orderSteps));
+              const created = await createLiveGoal(player.services, program, input);
+              if ("kind" in created) throw new Error(created.message);
+            }
+          };
           const played = await player.play(
             twin.program,
             toSends(acts, twin.code),
             batchSizes,
             closes,
-            { afterSend, spec: next },
+            { afterSend, spec: next, alsoAt },
           );
           if (played.changedMs === null) return;
           changed += 1;
@@ -444,17 +479,29 @@ describeEachBackend("a draft identical to a random real change", (backend) => {
           const edges = [...sends.map((s) => s.atMs), played.endMs + DAY_MS];
           const toMs = edges[end % edges.length] ?? played.endMs + DAY_MS;
 
+          // The draft: the changed twin's settings, its edited goal under the
+          // unchanged twin's id, and the goal it added as a new one.
+          const ours = await listGoals(db, unchanged.program.id);
+          const theirs = await listGoals(db, played.program.id);
+          const goals: ActiveGoal[] = theirs.flatMap((g) => {
+            const same = ours.find((o) => o.goal.name === g.goal.name);
+            if (!same) return [{ id: "draft_1", version: 1, goal: g.goal }];
+            return g.goal.name === edited
+              ? [{ id: same.id, version: same.version + 1, goal: g.goal }]
+              : [];
+          });
           const draft = {
             fromMs,
             toMs,
             program: { ...played.program.config, name: unchanged.program.name },
-            goals: [],
+            goals,
             replaceGoals: false,
           };
           const drafted = await simulate(player.services, unchanged.program, draft);
           const booked = await simulate(player.services, played.program, {
             ...draft,
             program: played.program.config,
+            goals: [],
           });
           expect(portable(drafted.simulated, await goalNames(unchanged.program.id))).toEqual(
             portable(booked.actual, await goalNames(played.program.id)),

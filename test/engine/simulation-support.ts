@@ -37,8 +37,8 @@ export function expectReplayedAsBooked(result: SimulationResult): void {
 
 /**
  * A side's figures with participants named by external id and goals by the
- * name given, so the figures of two programs with the same people and goals
- * can be compared: their participant and goal ids differ.
+ * name given (a draft's new goal by its own), so the figures of two programs
+ * with the same people and goals can be compared: their ids differ.
  */
 export function portable(figures: SimulationFigures, goalNames: ReadonlyMap<string, string>) {
   return {
@@ -46,10 +46,10 @@ export function portable(figures: SimulationFigures, goalNames: ReadonlyMap<stri
     commissionsByLevel: figures.commissionsByLevel,
     commissionsByMonth: figures.commissionsByMonth,
     rewards: figures.rewards,
-    rewardsByGoal: figures.rewardsByGoal.map(({ goalId, ...rest }) => ({
-      ...rest,
-      goal: goalNames.get(goalId) ?? `unknown goal ${goalId}`,
-    })),
+    // In the goals' names' order: ids, which order them otherwise, differ.
+    rewardsByGoal: figures.rewardsByGoal
+      .map(({ goalId, ...rest }) => ({ ...rest, goal: goalNames.get(goalId) ?? rest.goalName }))
+      .sort((a, b) => (a.goal < b.goal ? -1 : a.goal > b.goal ? 1 : a.step - b.step)),
     topEarners: figures.topEarners.map(({ participantId: _, ...rest }) => rest),
     participantsPaid: figures.participantsPaid,
     sales: figures.sales,
