@@ -767,6 +767,10 @@ export async function measureSimulateInChild(
     execArgv: [
       "--trace-gc",
       ...(request.heapLimitMb === null ? [] : [`--max-old-space-size=${request.heapLimitMb}`]),
+      // BENCH_SIMULATE_CPU_PROF=DIR writes the process's CPU profile there.
+      ...(process.env.BENCH_SIMULATE_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SIMULATE_CPU_PROF}`]
+        : []),
     ],
     stdio: ["ignore", "pipe", "inherit", "ipc"],
     env: { ...process.env, BENCH_SIMULATE_REQUEST: JSON.stringify(request) },

@@ -44,10 +44,23 @@ export function tallyCommission(
   tally: Tally,
   line: { participantId: string; level: number | null; amountMinor: number; month: string },
 ): void {
-  earningOf(tally, line.participantId).commissions += line.amountMinor;
-  const level = line.level ?? 0;
-  tally.byLevel.set(level, (tally.byLevel.get(level) ?? 0) + line.amountMinor);
-  tally.byMonth.set(line.month, (tally.byMonth.get(line.month) ?? 0) + line.amountMinor);
+  addEarning(tally, line.participantId, line.amountMinor);
+  addLevel(tally, line.level, line.amountMinor);
+  addMonth(tally, line.month, line.amountMinor);
+}
+
+/** The three sums a commission line adds to, each on its own for totals read already summed. */
+export function addEarning(tally: Tally, participantId: string, amountMinor: number): void {
+  earningOf(tally, participantId).commissions += amountMinor;
+}
+
+export function addLevel(tally: Tally, level: number | null, amountMinor: number): void {
+  const key = level ?? 0;
+  tally.byLevel.set(key, (tally.byLevel.get(key) ?? 0) + amountMinor);
+}
+
+export function addMonth(tally: Tally, month: string, amountMinor: number): void {
+  tally.byMonth.set(month, (tally.byMonth.get(month) ?? 0) + amountMinor);
 }
 
 /** One goal step granted: cash and points are the grantee's, a free product is one unit. */

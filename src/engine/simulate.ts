@@ -1,5 +1,5 @@
 import { setImmediate as yieldToOthers } from "node:timers/promises";
-import { eventSchema, type ReceivedEvent } from "../domain/events.ts";
+import type { EventInput, ReceivedEvent } from "../domain/events.ts";
 import type { ActiveGoal, GrantFact } from "../domain/goal-progress.ts";
 import { creditedPrograms, windowByKey } from "../domain/goals.ts";
 import { monthOf } from "../domain/periods.ts";
@@ -182,6 +182,14 @@ export async function simulate(
           tallyGrant(simulated, grant);
   };
 
+  // The books are read while the replay runs: on PostgreSQL, on the server's own core.
+  const booked = bookedTally(db, program.id, {
+    fromMs: draft.fromMs,
+    toMs: draft.toMs,
+    timezone,
+  });
+  booked.catch(() => undefined);
+
   let replayed = 0;
   let sincePrune = 0;
   for await (const page of replayPages(db, program.id, untilMs, options.pageSize ?? PAGE)) {
@@ -221,11 +229,7 @@ export async function simulate(
   // Windows of the period that have closed by now are closed, as the job has closed them.
   close(services.now().getTime(), draft.toMs);
 
-  const actual = await bookedTally(db, program.id, {
-    fromMs: draft.fromMs,
-    toMs: draft.toMs,
-    timezone,
-  });
+  const actual = await booked;
   for (const g of await eventlessGrants(db, program.id)) {
     const goal = history
       .find((h) => h.id === g.goalId)
@@ -262,9 +266,13 @@ export async function simulate(
   };
 }
 
-/** Stored payloads passed this schema on the way in. */
+/**
+ * Stored payloads passed eventSchema on the way in, and it changes nothing
+ * it accepts (no defaults, no transforms), so they are taken as they are:
+ * checking a million of them again would be a tenth of the replay.
+ */
 function received(row: ReplayRow): ReceivedEvent {
-  return toReceived(eventSchema.parse(row.payload), row.occurredAtMs);
+  return toReceived(row.payload as EventInput, row.occurredAtMs);
 }
 
 /**

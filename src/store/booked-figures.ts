@@ -1,4 +1,11 @@
-import { tallyCommission, tallyGrant, emptyTally, type Tally } from "../domain/simulation-tally.ts";
+import {
+  addEarning,
+  addLevel,
+  addMonth,
+  emptyTally,
+  tallyGrant,
+  type Tally,
+} from "../domain/simulation-tally.ts";
 import type { GrantedReward } from "../domain/goals.ts";
 import type { Database, Queryable } from "./db.ts";
 
@@ -24,7 +31,12 @@ export async function bookedTally(
       level: number | null;
       month: string;
       amount: string | number;
+      by_participant: boolean;
+      by_level: boolean;
     }>(
+      // One row per participant, per level and per month (grouping sets), not
+      // per all three: a million orders' ledger folds into about as many rows
+      // as there are participants.
       `with e as materialized (
        select event_id, occurred_at from events
        where program_id = $1 and status = 'processed' and occurred_at >= $2 and occurred_at < $3),
@@ -33,19 +45,19 @@ export async function bookedTally(
        where program_id = $1 and account = 'participant' and asset = 'cash'
          and cause_type in ('commission', 'refund'))
      select l.participant_id, l.level,
-       to_char(e.occurred_at at time zone $4, 'YYYY-MM') as month, sum(l.amount_minor) as amount
+       to_char(e.occurred_at at time zone $4, 'YYYY-MM') as month, sum(l.amount_minor) as amount,
+       grouping(l.participant_id) = 0 as by_participant, grouping(l.level) = 0 as by_level
      from l join e on e.event_id = l.event_id
-     group by 1, 2, 3`,
+     group by grouping sets ((l.participant_id), (l.level), (to_char(e.occurred_at at time zone $4, 'YYYY-MM')))`,
       [...range, period.timezone],
     ),
   );
-  for (const l of lines)
-    tallyCommission(tally, {
-      participantId: l.participant_id,
-      level: l.level,
-      month: l.month,
-      amountMinor: Number(l.amount),
-    });
+  for (const l of lines) {
+    const amountMinor = Number(l.amount);
+    if (l.by_participant) addEarning(tally, l.participant_id, amountMinor);
+    else if (l.by_level) addLevel(tally, l.level, amountMinor);
+    else addMonth(tally, l.month, amountMinor);
+  }
   const grants = await withoutNestedLoops(db, (tx) =>
     tx.query<GrantRow>(
       `with e as materialized (

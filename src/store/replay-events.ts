@@ -52,7 +52,8 @@ export async function countReplayEvents(
 /**
  * Pages of the events processed by `untilMs`, in (processed_at, seq)
  * order: each page is one short query from where the last one ended, so a
- * long replay never holds a connection (PGlite has only one).
+ * long replay never holds a connection (PGlite has only one), and the next
+ * is asked for before this one is handed over.
  */
 export async function* replayPages(
   db: Queryable,
@@ -60,9 +61,8 @@ export async function* replayPages(
   untilMs: number,
   pageSize: number,
 ): AsyncGenerator<ReplayRow[]> {
-  let after: { at: string; seq: string } | null = null;
-  for (;;) {
-    const rows: {
+  const page = (after: { at: string; seq: string } | null) =>
+    db.query<{
       event_id: string;
       type: string;
       payload: unknown;
@@ -70,7 +70,7 @@ export async function* replayPages(
       processed_at: Date;
       after_at: string;
       after_seq: string;
-    }[] = await db.query(
+    }>(
       `select event_id, type, payload, occurred_at, processed_at,
          to_char(processed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as after_at,
          seq::text as after_seq
@@ -80,7 +80,19 @@ export async function* replayPages(
        order by events.processed_at, events.seq limit $5`,
       [programId, new Date(untilMs).toISOString(), after?.at ?? null, after?.seq ?? "0", pageSize],
     );
-    if (rows.length === 0) return;
+  let next = page(null);
+  next.catch(() => undefined);
+  for (;;) {
+    const rows = await next;
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    const more = rows.length === pageSize;
+    // The next page is read while the caller replays this one.
+    if (more) {
+      next = page({ at: last.after_at, seq: last.after_seq });
+      // Read or not, a caller that stops early must not leave it unhandled.
+      next.catch(() => undefined);
+    }
     yield rows.map((r) => ({
       eventId: r.event_id,
       type: r.type,
@@ -88,9 +100,7 @@ export async function* replayPages(
       occurredAtMs: r.occurred_at.getTime(),
       processedAtMs: r.processed_at.getTime(),
     }));
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < pageSize) return;
-    after = { at: last.after_at, seq: last.after_seq };
+    if (!more) return;
   }
 }
 
