@@ -460,7 +460,10 @@ export function processEvents(
   const refundHistory = new Overlay(state.refundHistory);
   const orders = new Overlay(state.orders);
   /** By month key: the month's budgets as loaded, and what the batch has spent of them since. */
-  const monthUsage = new Map<string, { byParticipant: Overlay<string, number>; programMinor: number }>();
+  const monthUsage = new Map<
+    string,
+    { byParticipant: Overlay<string, number>; programMinor: number }
+  >();
   const hasMonthlyCaps =
     rules.caps.perParticipantMonthlyMinor !== null || rules.caps.programMonthlyMinor !== null;
   /** Caps the order's lines, and counts what is left against the month's budgets. */
