@@ -939,10 +939,12 @@ export function processEvents(
         const seller = loaded(attribution.participantId);
         bind(event, event.customer, seller.participantId);
         bindSubscription(event, seller.participantId);
-        personal.set(seller.participantId, [
-          ...(personal.get(seller.participantId) ?? []),
-          event.occurredAtMs,
-        ]);
+        // Kept only where a rule reads it: upline qualification.
+        if (qualification)
+          personal.set(seller.participantId, [
+            ...(personal.get(seller.participantId) ?? []),
+            event.occurredAtMs,
+          ]);
         const commissions = rules.plan
           ? calculateOrderCommissions({
               items: event.items.map((i) => ({
@@ -975,10 +977,12 @@ export function processEvents(
             ? null
             : Math.max(event.occurredAtMs, rules.nowMs) + rules.holdDays * 86_400_000,
         );
-        refundHistory.set(seller.participantId, [
-          false,
-          ...(refundHistory.get(seller.participantId) ?? []),
-        ]);
+        // Kept only where a rule reads it: refund abuse.
+        if (rules.refundAbuse)
+          refundHistory.set(seller.participantId, [
+            false,
+            ...(refundHistory.get(seller.participantId) ?? []),
+          ]);
         bookCommissions(event.id, seller.participantId, totals, review);
         const tracked = trackSale(seller);
         processed(event, {
