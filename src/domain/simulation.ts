@@ -37,7 +37,7 @@ export interface SimulationFigures {
     readonly products: number;
   };
   readonly rewardsByGoal: readonly RewardsOfGoalStep[];
-  /** The ten who earned most (commissions and cash rewards), most first. */
+  /** The ten who earned most, most first: by commissions and cash rewards, then by points (a points-only earner shows with a total of 0). */
   readonly topEarners: readonly Earning[];
   /** Participants whose commissions and cash rewards in the period sum above zero. */
   readonly participantsPaid: number;
