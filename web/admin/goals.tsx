@@ -18,7 +18,7 @@ import {
   invalid,
 } from "./ui.tsx";
 import { changesOf, type WhatIfDraft } from "./what-if-draft.ts";
-import { WhatIf } from "./what-if.tsx";
+import { WhatIf, useWhatIfPlace } from "./what-if.tsx";
 
 /** Conversions counted once per customer, and custom events counted by name. */
 type ConversionMetric = "signup_count" | "lead_count" | "custom_count";
@@ -590,14 +590,7 @@ function GoalForm({
     goals: [goal ? { ...body, id: goal.id } : body],
     replaceGoals: false,
   };
-  const [whatIf, setWhatIf] = useState<"closed" | "shown" | "behind">("closed");
-  const whatIfButton = useRef<HTMLButtonElement>(null);
-  const wasShown = useRef(false);
-  useEffect(() => {
-    // Back from What if?, the reader lands where they left the form.
-    if (wasShown.current && whatIf !== "shown") whatIfButton.current?.focus();
-    wasShown.current = whatIf === "shown";
-  }, [whatIf]);
+  const [whatIf, setWhatIf, whatIfButton] = useWhatIfPlace();
   const saveSimulated = async (simulated: WhatIfDraft) => {
     const [simulatedGoal] = simulated.goals;
     if (!simulatedGoal) return;

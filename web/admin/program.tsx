@@ -11,7 +11,7 @@ import { api, type Program } from "./session.ts";
 import { UplineRows } from "./upline-rows.tsx";
 import { Button, Checkbox, ErrorMessage, Field, Loading, inputClass, invalid } from "./ui.tsx";
 import { changesOf, type WhatIfDraft } from "./what-if-draft.ts";
-import { WhatIf } from "./what-if.tsx";
+import { WhatIf, useWhatIfPlace } from "./what-if.tsx";
 
 const EDITED = [
   "name",
@@ -679,14 +679,7 @@ function ProgramForm({ initial, program }: { initial: Program; program: Program 
     Record<string, unknown> | undefined;
   const whatIfDraft: WhatIfDraft = { program: pending ?? {}, goals: [], replaceGoals: false };
   // Mounted from the first What if? until a save or a discard, so its result outlives a look back at the form.
-  const [whatIf, setWhatIf] = useState<"closed" | "shown" | "behind">("closed");
-  const whatIfButton = useRef<HTMLButtonElement>(null);
-  const wasShown = useRef(false);
-  useEffect(() => {
-    // Back from What if? (or saved there), the reader lands where they left the form.
-    if (wasShown.current && whatIf !== "shown") whatIfButton.current?.focus();
-    wasShown.current = whatIf === "shown";
-  }, [whatIf]);
+  const [whatIf, setWhatIf, whatIfButton] = useWhatIfPlace();
   const saveSimulated = async (simulated: WhatIfDraft) => {
     setNotice(null);
     setAnnouncement(null);

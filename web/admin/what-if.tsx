@@ -428,6 +428,22 @@ interface Run {
 }
 
 /**
+ * Where a form's What if? stands: closed, shown over the form, or behind
+ * it (mounted, its result kept, while the form is shown again). Back from
+ * it, focus returns to the button that opened it.
+ */
+export function useWhatIfPlace() {
+  const [place, setPlace] = useState<"closed" | "shown" | "behind">("closed");
+  const button = useRef<HTMLButtonElement>(null);
+  const wasShown = useRef(false);
+  useEffect(() => {
+    if (wasShown.current && place !== "shown") button.current?.focus();
+    wasShown.current = place === "shown";
+  }, [place]);
+  return [place, setPlace, button] as const;
+}
+
+/**
  * The What if? screen: the form's unsaved values replayed through a period
  * of the program's real history, actual against simulated, and a save of
  * exactly what was simulated. It stays mounted while the form is shown
