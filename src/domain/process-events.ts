@@ -1130,7 +1130,6 @@ function requestOf(refund: {
   return refund.amountMinor === undefined ? refund.items : { amountMinor: refund.amountMinor };
 }
 
-/** A customer is recognised by id and by email, whichever later orders carry. */
 /** The binding key of an order's subscription, kept beside customers' (`subscription:sub_123`). */
 export function subscriptionKeys(order: { type: string; subscription?: string }): string[] {
   return order.type === "order" && order.subscription !== undefined
@@ -1138,6 +1137,7 @@ export function subscriptionKeys(order: { type: string; subscription?: string })
     : [];
 }
 
+/** A customer is recognised by id and by email, whichever later orders carry. */
 export function customerKeys(customer: { id?: string; email?: string } | undefined): string[] {
   const keys: string[] = [];
   if (customer?.id !== undefined) keys.push(`id:${customer.id}`);
