@@ -24,6 +24,7 @@ import {
   Loading,
   TableScroll,
   inputClass,
+  PillChoice,
 } from "./ui.tsx";
 
 type Summary = Schema<"Summary">;
@@ -177,23 +178,7 @@ export function Overview({ program }: { program: Program }) {
           </Field>
         </form>
       </div>
-      <div role="group" aria-label="Period" className="flex flex-wrap gap-2">
-        {PRESETS.map(([key, label]) => (
-          <button
-            key={key}
-            type="button"
-            aria-pressed={preset === key}
-            onClick={() => choose(key)}
-            className={`rounded-full border px-3 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 ${
-              preset === key
-                ? "border-emerald-800 bg-emerald-800 text-white"
-                : "border-slate-300 bg-white text-slate-900 hover:bg-slate-100"
-            }`}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <PillChoice label="Period" choices={PRESETS} chosen={preset} onChoose={choose} />
       <SetupLink program={program} />
       <p className="text-xs text-slate-600">
         Days in {program.timezone}; amounts in {program.currency}.

@@ -301,6 +301,39 @@ export function CopyField({
   );
 }
 
+/** A row of toggle pills of which the chosen one is pressed (none, for a choice not among them). */
+export function PillChoice<K extends string>({
+  label,
+  choices,
+  chosen,
+  onChoose,
+}: {
+  label: string;
+  choices: readonly (readonly [K, string])[];
+  chosen: string;
+  onChoose: (key: K) => void;
+}) {
+  return (
+    <div role="group" aria-label={label} className="flex flex-wrap gap-2">
+      {choices.map(([key, text]) => (
+        <button
+          key={key}
+          type="button"
+          aria-pressed={chosen === key}
+          onClick={() => onChoose(key)}
+          className={`rounded-full border px-3 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 ${
+            chosen === key
+              ? "border-emerald-800 bg-emerald-800 text-white"
+              : "border-slate-300 bg-white text-slate-900 hover:bg-slate-100"
+          }`}
+        >
+          {text}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /**
  * A wide table's box: it scrolls sideways inside itself, so the page never
  * does, with a shade on each side that has more to see and a hint, tied to

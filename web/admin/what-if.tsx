@@ -15,6 +15,7 @@ import {
   Loading,
   TableScroll,
   inputClass,
+  PillChoice,
 } from "./ui.tsx";
 import type { MonthPair } from "./what-if-chart.tsx";
 import {
@@ -585,23 +586,7 @@ export function WhatIf({
           runIt();
         }}
       >
-        <div role="group" aria-label="Period" className="flex flex-wrap gap-2">
-          {PERIODS.map(([key, label]) => (
-            <button
-              key={key}
-              type="button"
-              aria-pressed={period === key}
-              onClick={() => choose(key)}
-              className={`rounded-full border px-3 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 ${
-                period === key
-                  ? "border-emerald-800 bg-emerald-800 text-white"
-                  : "border-slate-300 bg-white text-slate-900 hover:bg-slate-100"
-              }`}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
+        <PillChoice label="Period" choices={PERIODS} chosen={period} onChoose={choose} />
         <div className="flex flex-wrap items-end gap-3">
           <Field id="what-if-from" label="From">
             <input
