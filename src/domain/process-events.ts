@@ -603,13 +603,14 @@ export function processEvents(
       });
     }
   };
+  /** The customer's keys a binding can credit: none while the program does not bind customers. */
+  const boundKeys = (customer: { id?: string; email?: string } | undefined) =>
+    rules.bindCustomer ? customerKeys(customer) : [];
   const bind = (
     event: ReceivedEvent,
     customer: { id?: string; email?: string } | undefined,
     participantId: string,
-  ) => {
-    if (rules.bindCustomer) bindKeys(event, customerKeys(customer), participantId);
-  };
+  ) => bindKeys(event, boundKeys(customer), participantId);
   /** A subscription is bound to its first order's participant whatever the program says of customers: its renewals are that sale going on. */
   const bindSubscription = (event: ReceivedEvent & { type: "order" }, participantId: string) =>
     bindKeys(event, subscriptionKeys(event), participantId);
@@ -707,7 +708,7 @@ export function processEvents(
       case "signup":
       case "lead": {
         const attribution = attributeOrder({
-          candidates: candidatesOf(event, named, customerKeys(event.customer)),
+          candidates: candidatesOf(event, named, boundKeys(event.customer)),
           customer: { id: event.customer?.id ?? null, email: event.customer?.email ?? null },
           paysCommission: rules.plan !== null,
         });
@@ -819,7 +820,7 @@ export function processEvents(
         const customer = { id: event.customer?.id ?? null, email: event.customer?.email ?? null };
         const attribution = attributeOrder({
           candidates: candidatesOf(event, named, [
-            ...customerKeys(event.customer),
+            ...boundKeys(event.customer),
             ...subscriptionKeys(event),
           ]),
           customer,

@@ -23,7 +23,8 @@ import type {
   WaitingRefund,
 } from "../domain/process-events.ts";
 import type { OrderState } from "../domain/refunds.ts";
-import type { ReplayParticipant } from "../store/replay-events.ts";
+import type { ParticipantRecord } from "../store/participants.ts";
+import { participantState } from "./process-batch.ts";
 
 /**
  * The state a replay keeps in memory, shaped as the store's tables are and
@@ -66,7 +67,7 @@ export class ReplayState {
   private readonly closed = new Set<string>();
 
   constructor(
-    people: readonly ReplayParticipant[],
+    people: readonly ParticipantRecord[],
     private readonly keep: {
       /** The ids refunds name: the only orders kept. */
       readonly refundedOrders: ReadonlySet<string>;
@@ -82,21 +83,12 @@ export class ReplayState {
     targets: readonly { goalId: string; participantId: string; period: string; target: number }[],
   ) {
     for (const p of people) {
-      this.put({
-        participantId: p.id,
-        externalId: p.externalId,
-        email: p.email,
-        level: p.level,
-        status: p.status,
-        ancestors: p.ancestors,
-        ipHashes: p.ipHashes,
-        // The history starts before anyone's first sale.
-        lastOrderAtMs: null,
-      });
+      // The history starts before anyone's first sale.
+      const state = { ...participantState(p), lastOrderAtMs: null };
+      this.put(state);
       const code = normalizeCode(p.referralCode);
       this.codes.set(p.id, code);
-      const state = this.participants.get(p.id);
-      if (state) this.byCode.set(code, state);
+      this.byCode.set(code, state);
     }
     for (const t of targets)
       nested(this.targets, t.period, t.participantId).set(t.goalId, t.target);
@@ -136,14 +128,7 @@ export class ReplayState {
       participantsByRef: this.byRef,
       participantsByCode: this.byCode,
       clicksByVisitor: this.clicksByVisitor,
-      // As loadBindings reads them: a customer's binding only while the
-      // program binds customers, a subscription's always.
-      bindings: rules.bindCustomer
-        ? this.bindings
-        : {
-            get: (key) => (key.startsWith("subscription:") ? this.bindings.get(key) : undefined),
-            has: (key) => key.startsWith("subscription:") && this.bindings.has(key),
-          },
+      bindings: this.bindings,
       conversions: this.conversions,
       orders: this.orders,
       waitingRefunds: this.waiting,
