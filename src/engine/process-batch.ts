@@ -235,7 +235,7 @@ async function loadBatchState(
     { visitorIds: [...clickVisitors], ipHashes: [...clickIps] },
     { sinceMs: firstClickMs - 3_600_000, untilMs: lastClickMs },
   );
-  const participants = new Map(direct.map((p) => [p.id, toState(p)]));
+  const participants = new Map(direct.map((p) => [p.id, participantState(p)]));
   const records = new Map(direct.map((p) => [p.id, fieldsOf(p)]));
   // Clicks, bound customers and the sponsors of everyone found so far name
   // participants by id; one more query brings them all.
@@ -247,7 +247,7 @@ async function loadBatchState(
   const referrers = [...more].filter((id) => !participants.has(id));
   if (referrers.length > 0) {
     for (const p of await loadParticipantsByIds(tx, programId, referrers)) {
-      participants.set(p.id, toState(p));
+      participants.set(p.id, participantState(p));
       records.set(p.id, fieldsOf(p));
     }
   }
@@ -262,7 +262,7 @@ async function loadBatchState(
     for (const a of p.ancestors.slice(0, paidLevels)) if (!participants.has(a)) ancestors.add(a);
   if (ancestors.size > 0) {
     for (const p of await loadParticipantsByIds(tx, programId, [...ancestors])) {
-      participants.set(p.id, toState(p));
+      participants.set(p.id, participantState(p));
       records.set(p.id, fieldsOf(p));
     }
   }
@@ -332,7 +332,8 @@ function ancestorsOfAll(
   return ids;
 }
 
-function toState(p: ParticipantRecord): ParticipantState {
+/** A stored participant as the domain reads them. */
+export function participantState(p: ParticipantRecord): ParticipantState {
   return {
     participantId: p.id,
     externalId: p.externalId,

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToOthers } from "node:timers/promises";
 import type { EventInput, ReceivedEvent } from "../domain/events.ts";
-import type { ActiveGoal, GrantFact } from "../domain/goal-progress.ts";
+import type { ActiveGoal } from "../domain/goal-progress.ts";
 import { creditedPrograms, windowByKey } from "../domain/goals.ts";
 import { monthOf } from "../domain/periods.ts";
 import { processEvents, type BatchFacts, type ProgramRules } from "../domain/process-events.ts";
@@ -21,6 +21,7 @@ import {
 } from "../domain/simulation-tally.ts";
 import { bookedTally, eventlessGrants } from "../store/booked-figures.ts";
 import { programVersions, type ProgramVersion } from "../store/program-versions.ts";
+import { allParticipants } from "../store/participants.ts";
 import type { ProgramRecord } from "../store/programs.ts";
 import {
   countReplayEvents,
@@ -29,7 +30,6 @@ import {
   refundedOrderIds,
   replayMemberships,
   replayPages,
-  replayParticipants,
   replayTargets,
   type GoalHistory,
   type ReplayRow,
@@ -84,7 +84,7 @@ export async function simulate(
   const untilMs = await replayLimit(db, program.id, draft.toMs, graceMs);
   const total = await countReplayEvents(db, program.id, untilMs);
   const refunded = await refundedOrderIds(db, program.id, untilMs);
-  const people = await replayParticipants(db, program.id);
+  const people = await allParticipants(db, program.id);
   const targets = await replayTargets(db, program.id);
 
   const allGoals = [...goals.everyGoal(), ...draft.goals];
@@ -122,15 +122,12 @@ export async function simulate(
     const graceMs = settings.at(endMs).goalGraceMs;
     return { goals: goals.at(endMs + graceMs), graceMs };
   };
-  const countClosings = (grants: readonly GrantFact[], endOf: (g: GrantFact) => number | null) => {
-    for (const g of grants) {
-      const end = endOf(g);
-      if (end !== null && windowInPeriod(end)) tallyGrant(simulated, g);
-    }
-  };
   const close = (nowMs: number, maxEndMs: number) => {
     const made = state.closeWindows(nowMs, closer, maxEndMs, services.voucherCode);
-    countClosings(made.grants, (g) => made.ends.get(g.windowKey) ?? null);
+    for (const g of made.grants) {
+      const end = made.ends.get(g.windowKey);
+      if (end !== undefined && windowInPeriod(end)) tallyGrant(simulated, g);
+    }
   };
 
   /** The first moment after `firstMs` that a batch starting then must not reach (see batchesOf). */

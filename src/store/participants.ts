@@ -113,6 +113,16 @@ export async function listParticipants(
   );
 }
 
+/** Every participant of the program, as they are now (a replay of its history starts from them). */
+export async function allParticipants(
+  db: Queryable,
+  programId: string,
+): Promise<ParticipantRecord[]> {
+  return db.query<ParticipantRecord>(`select ${columns} from participants where program_id = $1`, [
+    programId,
+  ]);
+}
+
 /** Everyone up to `depth` levels below `id`, with how far below they are. */
 export async function listDownline(
   db: Queryable,

@@ -118,31 +118,6 @@ export async function refundedOrderIds(
   return new Set(rows.map((r) => r.order_id));
 }
 
-export interface ReplayParticipant {
-  readonly id: string;
-  readonly externalId: string;
-  readonly email: string | null;
-  readonly name: string | null;
-  readonly level: string | null;
-  readonly status: "active" | "suspended" | "applied" | "rejected";
-  readonly ancestors: string[];
-  readonly referralCode: string;
-  readonly ipHashes: string[];
-}
-
-/** Everyone in the program, as they are now. */
-export async function replayParticipants(
-  db: Queryable,
-  programId: string,
-): Promise<ReplayParticipant[]> {
-  return db.query<ReplayParticipant>(
-    `select id, external_id as "externalId", email, name, level, status, ancestors,
-       referral_code as "referralCode", coalesce(ip_hashes, '{}') as "ipHashes"
-     from participants where program_id = $1`,
-    [programId],
-  );
-}
-
 /** By `programId|externalId`: memberships in the programs goal rewards credit. */
 export async function replayMemberships(
   db: Queryable,
