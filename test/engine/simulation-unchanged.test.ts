@@ -158,6 +158,9 @@ describeEachBackend("replaying a random history unchanged", (backend) => {
       // { numRuns: 25, seed: 0, path: "0", endOnFailure: true },
       {
         numRuns: backend.name === "pglite" ? 25 : 15,
+        // A fixed seed: so few runs do not always reach a reward, and the
+        // check below that some did must not depend on the draw.
+        seed: 20261202,
         // A failure is shrunk for at most this long, so its counterexample
         // is printed before the test's own timeout hides it.
         plugins: [fc.interruptAfterTimeLimit(150_000, { failOnInterrupt: true })],
